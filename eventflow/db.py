@@ -1,0 +1,170 @@
+"""Connections, and the one way to open a tenant-scoped session.
+
+Two roles reach the database:
+
+* the owner (``DATABASE_URL`` or the embedded server's superuser) runs migrations and
+  administrative commands — see :meth:`Database.owner_connection`;
+* ``eventflow_app`` runs everything the dashboard and the CLI's normal commands do, through
+  :func:`tenant_session`. Row-level security decides what it sees; the signed-in organiser is set
+  with ``set_config(..., true)`` at the start of every transaction, so it ends with the
+  transaction and a pooled connection never hands it to the next user.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from uuid import UUID
+
+from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.orm import Session
+
+from eventflow.config import Settings
+
+APP_ROLE = "eventflow_app"
+
+
+class UnsafeRoleError(RuntimeError):
+    """The dashboard's connection has rights that would let it step around row-level security."""
+
+
+class TenantSession(Session):
+    """A SQLAlchemy session that carries the signed-in organiser into every transaction."""
+
+
+@event.listens_for(TenantSession, "after_begin")
+def _set_organiser(session: Session, transaction: object, connection: Connection) -> None:
+    # Runs at the start of every transaction the session opens, including the ones that follow
+    # a commit or rollback, so no code path can run a query without the organiser set.
+    connection.execute(
+        text("SELECT set_config('eventflow.organiser_id', :organiser_id, true)"),
+        {"organiser_id": session.info["organiser_id"]},
+    )
+
+
+def sqlalchemy_url(url: str) -> URL:
+    """Accept ``postgres://``, ``postgresql://`` or ``postgresql+psycopg://`` alike."""
+    parsed = make_url(url.replace("postgres://", "postgresql://", 1))
+    if parsed.get_backend_name() != "postgresql":
+        raise ValueError(f"not a PostgreSQL URL: {parsed.render_as_string(hide_password=True)}")
+    return parsed.set(drivername="postgresql+psycopg")
+
+
+def libpq_url(url: URL) -> str:
+    """The URL in the form psycopg and psql take."""
+    return url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def derive_app_url(owner_url: URL, password: str | None) -> URL:
+    """The app role's URL: same server and database as the owner's, other user."""
+    return owner_url.set(username=APP_ROLE, password=password)
+
+
+class Database:
+    """The owner's and the app's engines for one database."""
+
+    def __init__(self, owner_url: str | URL, app_url: str | URL) -> None:
+        self.owner_url = sqlalchemy_url(str(owner_url)) if isinstance(owner_url, str) else owner_url
+        self.app_url = sqlalchemy_url(str(app_url)) if isinstance(app_url, str) else app_url
+        self._lock = threading.Lock()
+        self._app_engine: Engine | None = None
+        self._owner_engine: Engine | None = None
+
+    @property
+    def app_engine(self) -> Engine:
+        with self._lock:
+            if self._app_engine is None:
+                self._app_engine = create_engine(
+                    self.app_url,
+                    pool_pre_ping=True,  # a restarted server costs one reconnect, not an error
+                    pool_size=5,
+                    max_overflow=10,
+                    pool_recycle=1800,
+                )
+                event.listen(self._app_engine, "connect", _refuse_privileged_role)
+            return self._app_engine
+
+    @property
+    def owner_engine(self) -> Engine:
+        with self._lock:
+            if self._owner_engine is None:
+                self._owner_engine = create_engine(self.owner_url, pool_pre_ping=True, pool_size=2)
+            return self._owner_engine
+
+    @contextmanager
+    def tenant_session(self, organiser_id: UUID | str | None) -> Iterator[Session]:
+        """A session acting as ``organiser_id``: commits on success, rolls back on any error.
+
+        ``None`` is allowed and sees nothing (row-level security), which is what an unknown
+        sign-in gets.
+        """
+        organiser = "" if organiser_id is None else str(UUID(str(organiser_id)))
+        session = TenantSession(bind=self.app_engine, info={"organiser_id": organiser})
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    @contextmanager
+    def owner_connection(self) -> Iterator[Connection]:
+        """A transaction as the owner, for migrations and administrative commands only."""
+        with self.owner_engine.begin() as connection:
+            yield connection
+
+    def dispose(self) -> None:
+        with self._lock:
+            for engine in (self._app_engine, self._owner_engine):
+                if engine is not None:
+                    engine.dispose()
+            self._app_engine = self._owner_engine = None
+
+
+def _refuse_privileged_role(dbapi_connection: object, connection_record: object) -> None:
+    cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
+    try:
+        cursor.execute("SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user")
+        row = cursor.fetchone()
+    finally:
+        cursor.close()
+    if row is None or row[0]:
+        raise UnsafeRoleError(
+            "the dashboard's database user may bypass row-level security; "
+            f"point EVENTFLOW_APP_DATABASE_URL at the {APP_ROLE} role"
+        )
+
+
+_default: Database | None = None
+_default_lock = threading.Lock()
+
+
+def default_database(settings: Settings | None = None) -> Database:
+    """The database named by the environment, starting the embedded server when needed."""
+    global _default
+    with _default_lock:
+        if _default is None:
+            settings = settings or Settings.from_environment()
+            if settings.embedded:
+                from eventflow.embedded import start_embedded_server
+
+                owner_url = sqlalchemy_url(start_embedded_server(settings.data_dir))
+            else:
+                owner_url = sqlalchemy_url(settings.database_url or "")
+            if settings.app_database_url:
+                app_url = sqlalchemy_url(settings.app_database_url)
+            else:
+                app_url = derive_app_url(owner_url, settings.app_password)
+            _default = Database(owner_url, app_url)
+        return _default
+
+
+@contextmanager
+def tenant_session(organiser_id: UUID | str | None) -> Iterator[Session]:
+    """Open a session on the default database as ``organiser_id`` (see :class:`Database`)."""
+    with default_database().tenant_session(organiser_id) as session:
+        yield session
