@@ -97,6 +97,7 @@ def upgrade(owner_url: str, sql_dir: Path = SQL_DIR) -> list[str]:
         with conn.transaction():
             conn.execute("SELECT pg_advisory_xact_lock(%s)", [_ADVISORY_LOCK_KEY])
             conn.execute(_CREATE_LEDGER)
+            _verify(_applied(conn), files)
         for migration in files:
             with conn.transaction():
                 conn.execute("SELECT pg_advisory_xact_lock(%s)", [_ADVISORY_LOCK_KEY])
@@ -110,10 +111,6 @@ def upgrade(owner_url: str, sql_dir: Path = SQL_DIR) -> list[str]:
                     [migration.version, migration.filename, migration.checksum],
                 )
                 applied_now.append(migration.filename)
-        if not files:
-            return applied_now
-        with conn.transaction():
-            _verify(_applied(conn), files)
     return applied_now
 
 

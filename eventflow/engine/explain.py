@@ -1,0 +1,188 @@
+"""Up-front infeasibility checks, each naming the broken rule and the people involved.
+
+These are necessary conditions only (seat counting, pins, conflicting rules).  When they pass
+but no plan exists, the solvers say so honestly instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from itertools import combinations
+
+from .instance import Instance, ParticipantId, TableNumber
+from .score import merged_groups
+
+_MAX_NAMED = 20
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Why no valid seating exists: the rule (``constraint``), who is involved, and a sentence."""
+
+    constraint: str
+    participant_ids: tuple[ParticipantId, ...]
+    message: str
+
+
+def _names(ids: Iterable[ParticipantId]) -> str:
+    ids = list(ids)
+    shown = ", ".join(repr(x) for x in ids[:_MAX_NAMED])
+    return shown + (f" and {len(ids) - _MAX_NAMED} more" if len(ids) > _MAX_NAMED else "")
+
+
+def _category_name(vip: bool, accessible: bool) -> str:
+    return f"{'accessible' if accessible else 'non-accessible'} {'VIP' if vip else 'non-VIP'} tables"
+
+
+def find_problems(
+    instance: Instance, pins: Mapping[ParticipantId, TableNumber] | None = None,
+) -> list[Problem]:
+    """Every up-front reason the instance cannot be seated (empty if none found).
+
+    ``pins`` defaults to ``instance.pinned``; re-planning passes frozen people here too.
+    """
+    if pins is None:
+        pins = instance.pinned
+    problems: list[Problem] = []
+    tables = {t.table_number: t for t in instance.tables}
+    person = instance.participant
+    groups = merged_groups(instance.together)
+    grouped = {pid for g in groups for pid in g}
+    units = groups + [[p.id] for p in instance.participants if p.id not in grouped]
+    unit_of = {pid: k for k, unit in enumerate(units) for pid in unit}
+
+    # Pins and keep-together/keep-apart rules that contradict each other.
+    unit_table: dict[int, TableNumber] = {}
+    for k, unit in enumerate(units):
+        pinned_at = {pid: pins[pid] for pid in unit if pid in pins}
+        if len(set(pinned_at.values())) > 1:
+            problems.append(Problem("together", tuple(pinned_at), (
+                f"keep-together: group {_names(unit)} must share a table but its members are "
+                f"pinned to different tables ({', '.join(f'{p!r}->{t!r}' for p, t in pinned_at.items())})"
+            )))
+        elif pinned_at:
+            unit_table[k] = next(iter(pinned_at.values()))
+    for a, b in instance.apart:
+        if unit_of[a] == unit_of[b]:
+            problems.append(Problem("apart", (a, b), (
+                f"keep-apart: participants {a!r} and {b!r} must be kept apart but are in the same "
+                f"keep-together group"
+            )))
+        elif unit_of[a] in unit_table and unit_table.get(unit_of[a]) == unit_table.get(unit_of[b]):
+            problems.append(Problem("apart", (a, b), (
+                f"keep-apart: participants {a!r} and {b!r} must be kept apart but are both pinned "
+                f"(themselves or through their keep-together group) to table {unit_table[unit_of[a]]!r}"
+            )))
+
+    # Which tables each unit may use.
+    allowed: dict[int, list[TableNumber]] = {}
+    for k, unit in enumerate(units):
+        vips = [pid for pid in unit if person(pid).is_vip]
+        needs = [pid for pid in unit if person(pid).needs_accessible]
+        if k in unit_table:
+            table = tables[unit_table[k]]
+            if vips and not table.is_vip_table:
+                problems.append(Problem("vip", tuple(vips), (
+                    f"VIP: VIP participant(s) {_names(vips)} must sit at a VIP table but are pinned "
+                    f"to non-VIP table {table.table_number!r}"
+                )))
+            if needs and not table.accessible:
+                problems.append(Problem("accessible", tuple(needs), (
+                    f"accessible: participant(s) {_names(needs)} need an accessible place but are "
+                    f"pinned to non-accessible table {table.table_number!r}"
+                )))
+            allowed[k] = [table.table_number]
+            continue
+        reserved = instance.vip_tables_reserved and not vips
+        ok = [
+            t.table_number for t in instance.tables
+            if (t.is_vip_table or not vips) and not (reserved and t.is_vip_table)
+            and (t.accessible or not needs)
+        ]
+        if not ok:
+            who = tuple(dict.fromkeys(vips + needs))
+            rules = " and ".join(
+                r for r, present in (("a VIP table", vips), ("an accessible table", needs)) if present
+            )
+            problems.append(Problem("vip+accessible" if vips and needs else "vip" if vips else "accessible",
+                                    who, f"no table qualifies: {_names(who)} (with their keep-together "
+                                         f"group, if any) need {rules}, and no table is both"))
+            continue
+        allowed[k] = ok
+        biggest = max(tables[t].capacity for t in ok)
+        if len(unit) > biggest:
+            problems.append(Problem("together", tuple(unit), (
+                f"keep-together: group {_names(unit)} has {len(unit)} people but the largest table "
+                f"it may use seats {biggest}"
+            )))
+
+    # Pins that overfill a table.
+    pinned_people: dict[TableNumber, list[ParticipantId]] = {}
+    for k, table in unit_table.items():
+        pinned_people.setdefault(table, []).extend(units[k])
+    for table, people in pinned_people.items():
+        if len(people) > tables[table].capacity:
+            problems.append(Problem("pinned", tuple(people), (
+                f"pinned: {len(people)} people are pinned to table {table!r} (with their keep-together "
+                f"groups) but it seats {tables[table].capacity}: {_names(people)}"
+            )))
+
+    # Seat counting over table categories (VIP?, accessible?): everyone who can only use tables
+    # in a set of categories must fit into their seats (Hall's condition).
+    def category(t: TableNumber) -> tuple[bool, bool]:
+        return tables[t].is_vip_table, tables[t].accessible
+
+    present = sorted({category(t.table_number) for t in instance.tables})
+    seats = {c: sum(t.capacity for t in instance.tables if category(t.table_number) == c) for c in present}
+    unit_categories = {k: {category(t) for t in ok} for k, ok in allowed.items()}
+    violated: list[frozenset[tuple[bool, bool]]] = []
+    for size in range(1, len(present) + 1):
+        for subset in map(frozenset, combinations(present, size)):
+            if any(v <= subset for v in violated):
+                continue
+            people = [pid for k, cats in unit_categories.items() if cats <= subset for pid in units[k]]
+            available = sum(seats[c] for c in subset)
+            if len(people) <= available:
+                continue
+            violated.append(subset)
+            if len(subset) == len(present):
+                problems.append(Problem("capacity", tuple(people), (
+                    f"capacity: {len(people)} participants but only {available} seats in total: "
+                    f"{_names(people)}"
+                )))
+                continue
+            rules = []
+            if len({vip for vip, _ in subset}) == 1:
+                rules.append("vip")
+            if len({acc for _, acc in subset}) == 1:
+                rules.append("accessible")
+            rule = "+".join(rules) or "capacity"
+            where = " or ".join(_category_name(*c) for c in sorted(subset))
+            problems.append(Problem(rule, tuple(people), (
+                f"{rule.replace('vip', 'VIP')} seats: {len(people)} participants can only sit at "
+                f"{where} (VIP rules, accessibility needs and pins), which seat {available}: {_names(people)}"
+            )))
+
+    # Minimum fills.
+    for t in instance.tables:
+        if t.min_fill > t.capacity:
+            problems.append(Problem("min_fill", (), (
+                f"min_fill: table {t.table_number!r} needs at least {t.min_fill} people but seats "
+                f"only {t.capacity}"
+            )))
+    short: list[frozenset[tuple[bool, bool]]] = []
+    for size in range(1, len(present) + 1):
+        for subset in map(frozenset, combinations(present, size)):
+            if any(v <= subset for v in short):
+                continue
+            needed = sum(t.min_fill for t in instance.tables if category(t.table_number) in subset)
+            people = [pid for k, cats in unit_categories.items() if cats & subset for pid in units[k]]
+            if needed > len(people):
+                short.append(subset)
+                where = " or ".join(_category_name(*c) for c in sorted(subset))
+                problems.append(Problem("min_fill", tuple(people), (
+                    f"min_fill: {where} need at least {needed} people in total but only "
+                    f"{len(people)} participants may sit there: {_names(people)}"
+                )))
+    return problems

@@ -1,0 +1,207 @@
+"""Events an organiser can see, their settings and their tracks.
+
+Every function takes a tenant-scoped session (:func:`eventflow.db.tenant_session`): what it
+returns is what row-level security lets the signed-in organiser see, and what it writes is
+refused by the database for anyone who may only read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from uuid import UUID
+
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
+
+TRACK_NAME_MAX = 200
+
+
+class EventInputError(ValueError):
+    """Input an organiser can correct; the message says what to change."""
+
+
+@dataclass(frozen=True)
+class EventSummary:
+    id: UUID
+    name: str
+    organization_id: UUID
+    organization_name: str
+    starts_on: date | None
+    ends_on: date | None
+    venue: str | None
+
+    @property
+    def label(self) -> str:
+        when = f" ({self.starts_on:%d %b %Y})" if self.starts_on else ""
+        return f"{self.name}{when}"
+
+
+@dataclass(frozen=True)
+class EventSettings:
+    event_id: UUID
+    name: str
+    starts_on: date | None
+    ends_on: date | None
+    venue: str | None
+    default_networking_opt_in: bool
+
+
+@dataclass(frozen=True)
+class Track:
+    id: UUID
+    name: str
+    is_active: bool
+    participants: int
+
+
+def visible_events(session: Session) -> list[EventSummary]:
+    """All events of every organisation the organiser belongs to, newest first."""
+    rows = session.execute(
+        text(
+            """
+            SELECT e.id, e.name, e.organization_id, o.name AS organization_name,
+                   e.starts_on, e.ends_on, e.venue
+              FROM events AS e
+              JOIN organizations AS o ON o.id = e.organization_id
+             ORDER BY o.name, e.starts_on DESC NULLS LAST, e.name
+            """
+        )
+    ).all()
+    return [EventSummary(**row._mapping) for row in rows]
+
+
+def event_settings(session: Session, event_id: UUID) -> EventSettings | None:
+    row = session.execute(
+        text(
+            """
+            SELECT id AS event_id, name, starts_on, ends_on, venue,
+                   coalesce((settings ->> 'default_networking_opt_in')::boolean, false)
+                       AS default_networking_opt_in
+              FROM events WHERE id = :event_id
+            """
+        ),
+        {"event_id": event_id},
+    ).first()
+    return EventSettings(**row._mapping) if row else None
+
+
+def set_default_networking_opt_in(session: Session, event_id: UUID, value: bool) -> None:
+    """New participants imported without an opt-in answer get this value (a database trigger applies it)."""
+    updated = session.execute(
+        text(
+            """
+            UPDATE events
+               SET settings = settings || jsonb_build_object('default_networking_opt_in', CAST(:value AS boolean))
+             WHERE id = :event_id
+            """
+        ),
+        {"event_id": event_id, "value": bool(value)},
+    ).rowcount
+    _require_one(updated)
+
+
+def update_event_details(session: Session, event_id: UUID, name: str, starts_on: date | None,
+                         ends_on: date | None, venue: str | None) -> None:
+    name = (name or "").strip()
+    if not name:
+        raise EventInputError("The event needs a name.")
+    if len(name) > 200:
+        raise EventInputError("The event name is longer than 200 characters.")
+    if starts_on and ends_on and ends_on < starts_on:
+        raise EventInputError("The event cannot end before it starts.")
+    venue = (venue or "").strip() or None
+    if venue and len(venue) > 500:
+        raise EventInputError("The venue is longer than 500 characters.")
+    updated = session.execute(
+        text("UPDATE events SET name = :name, starts_on = :starts_on, ends_on = :ends_on, venue = :venue "
+             "WHERE id = :event_id"),
+        {"event_id": event_id, "name": name, "starts_on": starts_on, "ends_on": ends_on, "venue": venue},
+    ).rowcount
+    _require_one(updated)
+
+
+def list_tracks(session: Session, event_id: UUID) -> list[Track]:
+    """Active tracks first; with how many participants chose each."""
+    rows = session.execute(
+        text(
+            """
+            SELECT t.id, t.name, t.is_active, count(pt.participant_id) AS participants
+              FROM tracks AS t
+              LEFT JOIN participant_tracks AS pt
+                     ON pt.organization_id = t.organization_id AND pt.track_id = t.id
+             WHERE t.event_id = :event_id
+             GROUP BY t.id, t.name, t.is_active
+             ORDER BY NOT t.is_active, lower(t.name)
+            """
+        ),
+        {"event_id": event_id},
+    ).all()
+    return [Track(**row._mapping) for row in rows]
+
+
+def add_track(session: Session, event_id: UUID, name: str) -> UUID:
+    name = _track_name(name)
+    _refuse_duplicate_name(session, event_id, name, except_id=None)
+    try:
+        with session.begin_nested():
+            return session.execute(
+                text("INSERT INTO tracks (event_id, name) VALUES (:event_id, :name) RETURNING id"),
+                {"event_id": event_id, "name": name},
+            ).scalar_one()
+    except DBAPIError as error:
+        raise EventInputError(_write_refused(error)) from None
+
+
+def rename_track(session: Session, event_id: UUID, track_id: UUID, name: str) -> None:
+    name = _track_name(name)
+    _refuse_duplicate_name(session, event_id, name, except_id=track_id)
+    updated = session.execute(
+        text("UPDATE tracks SET name = :name WHERE id = :track_id AND event_id = :event_id"),
+        {"track_id": track_id, "event_id": event_id, "name": name},
+    ).rowcount
+    _require_one(updated)
+
+
+def set_track_active(session: Session, event_id: UUID, track_id: UUID, active: bool) -> None:
+    """Deactivating keeps the participants' choices but leaves the track out of every statistic."""
+    updated = session.execute(
+        text("UPDATE tracks SET is_active = :active WHERE id = :track_id AND event_id = :event_id"),
+        {"track_id": track_id, "event_id": event_id, "active": bool(active)},
+    ).rowcount
+    _require_one(updated)
+
+
+def _track_name(name: str) -> str:
+    name = " ".join((name or "").split())
+    if not name:
+        raise EventInputError("A track needs a name.")
+    if len(name) > TRACK_NAME_MAX:
+        raise EventInputError(f"A track name may be at most {TRACK_NAME_MAX} characters.")
+    return name
+
+
+def _refuse_duplicate_name(session: Session, event_id: UUID, name: str, except_id: UUID | None) -> None:
+    taken = session.execute(
+        text("SELECT name FROM tracks WHERE event_id = :event_id AND lower(name) = lower(:name) "
+             "AND id IS DISTINCT FROM CAST(:except_id AS uuid)"),
+        {"event_id": event_id, "name": name, "except_id": except_id},
+    ).first()
+    if taken:
+        raise EventInputError(f"This event already has a track called “{taken.name}”.")
+
+
+def _require_one(rowcount: int) -> None:
+    # Row-level security hides what an organiser may not change: 0 rows means no right to write.
+    if rowcount != 1:
+        raise EventInputError("Nothing was changed: you can only view this event.")
+
+
+def _write_refused(error: DBAPIError) -> str:
+    code = getattr(error.orig, "sqlstate", None)
+    if code == "42501":
+        return "Nothing was changed: you can only view this event."
+    if code == "23505":
+        return "That name is already taken in this event."
+    return "The database refused the change; nothing was saved."
