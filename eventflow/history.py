@@ -1,0 +1,178 @@
+"""Who moved whom, when — and undoing one change set.
+
+The database records every change to ``table_assignments`` itself (``sql/005``); this module reads
+that history and reverses one change set on request.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Literal
+from uuid import UUID
+
+import pandas as pd
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+ChangeKind = Literal["save", "auto-seat", "re-plan", "walk-in", "import", "undo", "tables"]
+
+
+def begin_change_set(session: Session, kind: ChangeKind) -> UUID:
+    """Name the change set the current transaction writes, and say what it is.
+
+    Call it first thing in the transaction of a save, an auto-seat, an import or an undo; the
+    history rows written by that transaction then carry this id and kind.
+    """
+    change_set_id = uuid.uuid4()
+    session.execute(
+        text("SELECT set_config('eventflow.change_set_id', :id, true), set_config('eventflow.change_kind', :kind, true)"),
+        {"id": str(change_set_id), "kind": kind},
+    )
+    return change_set_id
+
+
+_RECENT_CHANGE_SETS = """
+SELECT h.change_set_id,
+       min(h.changed_at) AS changed_at,
+       max(h.change_kind) AS kind,
+       coalesce(max(o.display_name), 'someone no longer in this organisation') AS organiser,
+       count(*) AS rows_changed,
+       count(DISTINCT h.participant_id) AS people,
+       string_agg(DISTINCT coalesce(p.full_name, '(deleted participant)'), ', ') AS who
+  FROM assignment_history AS h
+  LEFT JOIN organisers AS o ON o.id = h.organiser_id
+  LEFT JOIN participants AS p ON p.organization_id = h.organization_id AND p.id = h.participant_id
+ WHERE h.event_id = :event_id
+   AND h.change_set_id IN (
+        SELECT f.change_set_id FROM assignment_history AS f
+         WHERE f.event_id = :event_id
+           AND (CAST(:participant_id AS uuid) IS NULL OR f.participant_id = CAST(:participant_id AS uuid))
+           AND (CAST(:table_number AS integer) IS NULL
+                OR CAST(:table_number AS integer) IN (f.old_table_number, f.new_table_number)))
+ GROUP BY h.change_set_id
+ ORDER BY changed_at DESC
+ LIMIT :limit
+"""
+
+
+def recent_change_sets(session: Session, event_id: UUID, *, participant_id: UUID | None = None,
+                       table_number: int | None = None, limit: int = 50) -> pd.DataFrame:
+    """The latest change sets of an event, newest first, optionally only those touching a
+    participant or a table: when, what kind, who made it, how many rows and people."""
+    rows = session.execute(text(_RECENT_CHANGE_SETS), {
+        "event_id": event_id, "participant_id": participant_id, "table_number": table_number, "limit": limit,
+    }).mappings().all()
+    return pd.DataFrame(rows, columns=["change_set_id", "changed_at", "kind", "organiser", "rows_changed", "people", "who"])
+
+
+def change_set_details(session: Session, event_id: UUID, change_set_id: UUID) -> pd.DataFrame:
+    """Every row of one change set: who moved from which table and seat to which."""
+    rows = session.execute(text("""
+        SELECT h.id, h.participant_id, coalesce(p.full_name, '(deleted participant)') AS participant,
+               h.operation, h.old_table_number, h.old_seat_number, h.new_table_number, h.new_seat_number,
+               h.old_assigned_by, h.new_assigned_by, h.changed_at
+          FROM assignment_history AS h
+          LEFT JOIN participants AS p ON p.organization_id = h.organization_id AND p.id = h.participant_id
+         WHERE h.event_id = :event_id AND h.change_set_id = :change_set_id
+         ORDER BY h.id
+    """), {"event_id": event_id, "change_set_id": change_set_id}).mappings().all()
+    return pd.DataFrame(rows)
+
+
+@dataclass(frozen=True)
+class Seat:
+    table_number: int
+    seat_number: int | None
+    assigned_by: str
+
+
+@dataclass
+class UndoResult:
+    undone: bool
+    change_set_id: UUID | None = None  # the undo's own change set
+    restored: int = 0
+    problems: list[str] = field(default_factory=list)
+
+
+def undo_change_set(session: Session, event_id: UUID, change_set_id: UUID) -> UndoResult:
+    """Put everyone the change set touched back where they were before it, as a new change set.
+
+    Refused, with nothing written, if anyone it touched has been moved since (the undo would
+    overwrite a later decision). The caller's transaction commits or rolls back the whole undo;
+    a capacity clash found at commit rolls it back too.
+    """
+    rows = session.execute(text("""
+        SELECT h.participant_id, h.operation, h.old_table_number, h.old_seat_number, h.old_assigned_by,
+               h.new_table_number, h.new_seat_number, h.new_assigned_by,
+               coalesce(p.full_name, '(deleted participant)') AS participant
+          FROM assignment_history AS h
+          LEFT JOIN participants AS p ON p.organization_id = h.organization_id AND p.id = h.participant_id
+         WHERE h.event_id = :event_id AND h.change_set_id = :change_set_id
+         ORDER BY h.id
+    """), {"event_id": event_id, "change_set_id": change_set_id}).all()
+    if not rows:
+        return UndoResult(False, problems=["This change set does not exist in this event (or you cannot see it)."])
+
+    before: dict[UUID, Seat | None] = {}
+    after: dict[UUID, Seat | None] = {}
+    names: dict[UUID, str] = {}
+    for row in rows:
+        old = None if row.operation == "insert" else Seat(row.old_table_number, row.old_seat_number, row.old_assigned_by)
+        new = None if row.operation == "delete" else Seat(row.new_table_number, row.new_seat_number, row.new_assigned_by)
+        before.setdefault(row.participant_id, old)  # the first row of a person holds their state before
+        after[row.participant_id] = new             # the last one their state after
+        names[row.participant_id] = row.participant
+
+    current_rows = session.execute(text("""
+        SELECT participant_id, table_number, seat_number, assigned_by FROM table_assignments
+         WHERE event_id = :event_id AND participant_id = ANY (:people)
+    """), {"event_id": event_id, "people": list(before)}).all()
+    current = {r.participant_id: Seat(r.table_number, r.seat_number, r.assigned_by) for r in current_rows}
+    # Lock them so nobody moves them between this check and the undo. Row-level security lets
+    # only writers lock rows: fewer locked than seen means the organiser may only read.
+    locked = session.execute(text("""
+        SELECT participant_id FROM table_assignments
+         WHERE event_id = :event_id AND participant_id = ANY (:people)
+           FOR UPDATE
+    """), {"event_id": event_id, "people": list(before)}).all()
+    if len(locked) < len(current_rows):
+        raise PermissionError("You can see this event's seating but not change it.")
+    problems = [
+        f"{names[person]} has been moved since: now {_describe(current.get(person))}, "
+        f"this change left them {_describe(after[person])}."
+        for person in before
+        if current.get(person) != after[person]
+    ]
+    if problems:
+        return UndoResult(False, problems=problems)
+
+    undo_id = begin_change_set(session, "undo")
+    restored = 0
+    for person, seat in before.items():
+        if seat == after[person]:
+            continue
+        restored += 1
+        if seat is None:
+            written = session.execute(
+                text("DELETE FROM table_assignments WHERE event_id = :event_id AND participant_id = :person"),
+                {"event_id": event_id, "person": person}).rowcount
+        else:
+            written = session.execute(text("""
+                INSERT INTO table_assignments (event_id, participant_id, table_number, seat_number, assigned_by)
+                VALUES (:event_id, :person, :table_number, :seat_number, :assigned_by)
+                ON CONFLICT (organization_id, event_id, participant_id) DO UPDATE
+                   SET table_number = EXCLUDED.table_number, seat_number = EXCLUDED.seat_number,
+                       assigned_by = EXCLUDED.assigned_by
+            """), {"event_id": event_id, "person": person, "table_number": seat.table_number,
+                   "seat_number": seat.seat_number, "assigned_by": seat.assigned_by}).rowcount
+        if written != 1:
+            # Row-level security filtered the write out: a viewer. Raise so the caller rolls back.
+            raise PermissionError("You can see this event's seating but not change it.")
+    return UndoResult(True, change_set_id=undo_id, restored=restored)
+
+
+def _describe(seat: Seat | None) -> str:
+    if seat is None:
+        return "unseated"
+    return f"table {seat.table_number}" + (f", seat {seat.seat_number}" if seat.seat_number else "")

@@ -1,0 +1,162 @@
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError, ProgrammingError
+
+from eventflow.history import begin_change_set, change_set_details, recent_change_sets, undo_change_set
+from tests.conftest import World
+
+
+def _seats(world: World, organiser) -> dict:
+    with world.database.tenant_session(organiser) as s:
+        return {r.participant_id: (r.table_number, r.seat_number, r.assigned_by) for r in s.execute(
+            text("SELECT participant_id, table_number, seat_number, assigned_by FROM table_assignments"))}
+
+
+def _save(world: World, organiser, statements: list[tuple[str, dict]], kind="save"):
+    with world.database.tenant_session(organiser) as s:
+        change_set = begin_change_set(s, kind)
+        for sql, params in statements:
+            s.execute(text(sql), params)
+    return change_set
+
+
+def _insert(event, person, table, seat, by="manager"):
+    return ("INSERT INTO table_assignments (event_id, participant_id, table_number, seat_number, assigned_by) "
+            "VALUES (:e, :p, :t, :s, :by)", {"e": event, "p": person, "t": table, "s": seat, "by": by})
+
+
+def _move(person, table, seat):
+    return ("UPDATE table_assignments SET table_number = :t, seat_number = :s, assigned_by = 'manager' "
+            "WHERE participant_id = :p", {"p": person, "t": table, "s": seat})
+
+
+def test_every_change_is_recorded_with_who_and_one_change_set_per_save(world: World) -> None:
+    a = world.a
+    p = a.participant_ids
+    first = _save(world, a.owner, [_insert(a.event_id, p[0], 2, 1, "auto"), _insert(a.event_id, p[1], 2, 2, "auto")],
+                  kind="auto-seat")
+    second = _save(world, a.manager, [_move(p[0], 3, 1), ("DELETE FROM table_assignments WHERE participant_id = :p",
+                                                          {"p": p[1]})])
+    with world.database.tenant_session(a.viewer) as s:
+        rows = s.execute(text("SELECT change_set_id, change_kind, operation, participant_id, old_table_number, "
+                              "old_seat_number, new_table_number, new_seat_number, new_assigned_by, organiser_id "
+                              "FROM assignment_history WHERE event_id = :e ORDER BY id"), {"e": a.event_id}).all()
+        sets = recent_change_sets(s, a.event_id)
+        details = change_set_details(s, a.event_id, second)
+    assert [(r.change_set_id, r.change_kind, r.operation, r.participant_id, r.organiser_id) for r in rows] == [
+        (first, "auto-seat", "insert", p[0], a.owner),
+        (first, "auto-seat", "insert", p[1], a.owner),
+        (second, "save", "update", p[0], a.manager),
+        (second, "save", "delete", p[1], a.manager),
+    ]
+    assert (rows[2].old_table_number, rows[2].old_seat_number, rows[2].new_table_number, rows[2].new_seat_number) == (2, 1, 3, 1)
+    assert list(sets.change_set_id) == [second, first]
+    assert list(sets.rows_changed) == [2, 2]
+    assert sets.organiser.iloc[0] == "Alpha manager"
+    assert list(details.operation) == ["update", "delete"]
+
+
+def test_unnamed_transactions_still_get_one_change_set_each(world: World) -> None:
+    a = world.a
+    for person in a.participant_ids[:2]:
+        with world.database.tenant_session(a.manager) as s:
+            s.execute(text(_insert(a.event_id, person, 2, None)[0]), _insert(a.event_id, person, 2, None)[1])
+    with world.database.tenant_session(a.manager) as s:
+        sets = s.execute(text("SELECT DISTINCT change_set_id FROM assignment_history WHERE event_id = :e"),
+                         {"e": a.event_id}).all()
+    assert len(sets) == 2
+
+
+@pytest.mark.parametrize("statement", [
+    "UPDATE assignment_history SET new_table_number = 99",
+    "DELETE FROM assignment_history",
+    "INSERT INTO assignment_history (organization_id, change_set_id, event_id, participant_id, operation) "
+    "SELECT organization_id, change_set_id, event_id, participant_id, operation FROM assignment_history",
+    "TRUNCATE assignment_history",
+])
+def test_the_app_role_can_neither_change_nor_delete_history(world: World, statement: str) -> None:
+    a = world.a
+    _save(world, a.owner, [_insert(a.event_id, a.participant_ids[0], 2, 1)])
+    with pytest.raises(ProgrammingError) as refused, world.database.tenant_session(a.owner) as s:
+        s.execute(text(statement))
+    assert refused.value.orig.sqlstate == "42501"
+    with world.database.tenant_session(a.owner) as s:
+        assert s.execute(text("SELECT count(*) FROM assignment_history WHERE event_id = :e"), {"e": a.event_id}).scalar() == 1
+
+
+def test_undo_restores_everyone_and_is_itself_recorded(world: World) -> None:
+    a = world.a
+    p = a.participant_ids
+    _save(world, a.owner, [_insert(a.event_id, p[0], 2, 1, "auto"), _insert(a.event_id, p[1], 2, 2, "auto"),
+                           _insert(a.event_id, p[2], 3, 1, "auto")])
+    before = _seats(world, a.owner)
+    # One save: a swap, a move, an unseat and a new seat.
+    change = _save(world, a.manager, [
+        _move(p[0], 2, 2), _move(p[1], 2, 1), _move(p[2], 2, 3),
+        _insert(a.event_id, p[3], 3, 2),
+    ])
+    assert _seats(world, a.owner) != before
+
+    with world.database.tenant_session(a.manager) as s:
+        result = undo_change_set(s, a.event_id, change)
+    assert result.undone and result.restored == 4
+    assert _seats(world, a.owner) == before
+    with world.database.tenant_session(a.viewer) as s:
+        kinds = s.execute(text("SELECT change_kind, count(*) FROM assignment_history WHERE change_set_id = :c "
+                               "GROUP BY 1"), {"c": result.change_set_id}).all()
+    assert kinds == [("undo", 4)]
+
+
+def test_undo_of_an_unseat_puts_the_person_back(world: World) -> None:
+    a = world.a
+    _save(world, a.owner, [_insert(a.event_id, a.participant_ids[0], 2, 4, "ai")])
+    change = _save(world, a.owner, [("DELETE FROM table_assignments WHERE participant_id = :p", {"p": a.participant_ids[0]})])
+    with world.database.tenant_session(a.owner) as s:
+        assert undo_change_set(s, a.event_id, change).undone
+    assert _seats(world, a.owner) == {a.participant_ids[0]: (2, 4, "ai")}
+
+
+def test_undo_is_refused_when_someone_was_moved_since(world: World) -> None:
+    a = world.a
+    p = a.participant_ids
+    change = _save(world, a.owner, [_insert(a.event_id, p[0], 2, 1), _insert(a.event_id, p[1], 2, 2)])
+    _save(world, a.manager, [_move(p[1], 3, 1)])
+    later = _seats(world, a.owner)
+    with world.database.tenant_session(a.owner) as s:
+        result = undo_change_set(s, a.event_id, change)
+    assert not result.undone
+    assert result.problems == ["Alpha person 1 has been moved since: now table 3, seat 1, this change left them table 2, seat 2."]
+    assert _seats(world, a.owner) == later
+
+
+def test_undo_that_would_overfill_a_table_writes_nothing(world: World) -> None:
+    a = world.a
+    p = a.participant_ids
+    _save(world, a.owner, [_insert(a.event_id, p[0], 3, 1)])
+    change = _save(world, a.owner, [_move(p[0], 2, 1)])
+    _save(world, a.owner, [_insert(a.event_id, p[1], 3, None), _insert(a.event_id, p[2], 3, None)])  # table 3 full
+    later = _seats(world, a.owner)
+    with pytest.raises(IntegrityError, match="over capacity"), world.database.tenant_session(a.owner) as s:
+        undo_change_set(s, a.event_id, change)
+    assert _seats(world, a.owner) == later
+
+
+def test_a_viewer_cannot_undo(world: World) -> None:
+    a = world.a
+    change = _save(world, a.owner, [_insert(a.event_id, a.participant_ids[0], 2, 1)])
+    with pytest.raises(PermissionError, match="not change it"), world.database.tenant_session(a.viewer) as s:
+        undo_change_set(s, a.event_id, change)
+    assert _seats(world, a.owner) == {a.participant_ids[0]: (2, 1, "manager")}
+
+
+def test_another_organisation_cannot_see_or_undo_the_history(world: World) -> None:
+    a, b = world.a, world.b
+    change = _save(world, a.owner, [_insert(a.event_id, a.participant_ids[0], 2, 1)])
+    with world.database.tenant_session(b.owner) as s:
+        assert s.execute(text("SELECT count(*) FROM assignment_history WHERE change_set_id = :c"), {"c": change}).scalar() == 0
+        assert recent_change_sets(s, a.event_id).empty
+        result = undo_change_set(s, a.event_id, change)
+    assert not result.undone
+    assert _seats(world, a.owner) == {a.participant_ids[0]: (2, 1, "manager")}
