@@ -1,16 +1,21 @@
 """Shared fixtures: a real PostgreSQL, fresh migrated databases, and two organisations to test with.
 
 The server is the one named by ``DATABASE_URL`` (a superuser's URL on a PostgreSQL 15+ that the
-tests may create databases on), or else an embedded server in a temporary folder. Every test run
-gets its own database, dropped at the end.
+tests may create databases on), or else an embedded server in a temporary folder. Where Debian's
+``postgresql-15`` is installed (CI installs it), the schema, security and history tests run on a
+throw-away PostgreSQL 15 cluster as well, since managed services commonly run 15. Every test run
+gets its own databases, dropped at the end.
 """
 
 from __future__ import annotations
 
 import os
 import secrets
+import shutil
+import subprocess
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,7 +30,7 @@ from eventflow.demo import load_demo
 
 
 @dataclass
-class TestServer:
+class ScratchServer:
     """A PostgreSQL server the tests may create databases on."""
 
     admin_url: str  # libpq form, superuser
@@ -49,38 +54,84 @@ class TestServer:
                 sql.Identifier(database.owner_url.database)))
 
 
+POSTGRES_15_BIN = Path("/usr/lib/postgresql/15/bin")
+
+
+def _start_embedded(tmp_path_factory: pytest.TempPathFactory) -> ScratchServer:
+    from eventflow.embedded import start_embedded_server
+
+    owner_url = start_embedded_server(tmp_path_factory.mktemp("pg"), cleanup_mode="delete")
+    return ScratchServer(libpq_url(sqlalchemy_url(owner_url).set(database="postgres")), None)
+
+
+def _as_postgres_user(command: list[str]) -> list[str]:
+    # PostgreSQL refuses to run as root; Debian's package brings the postgres system user.
+    return ["runuser", "-u", "postgres", "--", *command] if os.geteuid() == 0 else command
+
+
+@contextmanager
+def _postgres_15_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ScratchServer]:
+    data_dir = tmp_path_factory.mktemp("pg15")
+    if os.geteuid() == 0:
+        shutil.chown(data_dir, "postgres", "postgres")
+    run = {"check": True, "capture_output": True, "timeout": 120}
+    subprocess.run(_as_postgres_user([str(POSTGRES_15_BIN / "initdb"), "-D", str(data_dir), "-U", "postgres",
+                                      "--auth=trust", "--encoding=UTF8", "--no-sync"]), **run)
+    subprocess.run(_as_postgres_user([str(POSTGRES_15_BIN / "pg_ctl"), "-D", str(data_dir), "-w", "-l",
+                                      str(data_dir / "log"), "-o", f"-k {data_dir} -h '' -F", "start"]), **run)
+    try:
+        yield ScratchServer(f"postgresql://postgres@/postgres?host={data_dir}", secrets.token_urlsafe(16))
+    finally:
+        subprocess.run(_as_postgres_user([str(POSTGRES_15_BIN / "pg_ctl"), "-D", str(data_dir), "-m", "immediate",
+                                          "stop"]), capture_output=True, timeout=60)
+
+
 @pytest.fixture(scope="session")
-def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestServer]:
+def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ScratchServer]:
+    """The main server: ``DATABASE_URL``'s, or an embedded one."""
     external = os.environ.get("DATABASE_URL")
     if external:
         password = os.environ.get("EVENTFLOW_APP_PASSWORD") or secrets.token_urlsafe(16)
-        yield TestServer(libpq_url(sqlalchemy_url(external)), password)
-        return
-    from eventflow.embedded import start_embedded_server
+        yield ScratchServer(libpq_url(sqlalchemy_url(external)), password)
+    else:
+        yield _start_embedded(tmp_path_factory)
 
-    data_dir: Path = tmp_path_factory.mktemp("pg")
-    owner_url = start_embedded_server(data_dir, cleanup_mode="delete")
-    yield TestServer(libpq_url(sqlalchemy_url(owner_url).set(database="postgres")), None)
+
+def _server_kinds() -> list[str]:
+    if os.environ.get("DATABASE_URL") or not (POSTGRES_15_BIN / "initdb").exists():
+        return ["main"]
+    return ["main", "postgresql-15"]
+
+
+@pytest.fixture(scope="session", params=_server_kinds())
+def any_server(request: pytest.FixtureRequest, pg_server: ScratchServer,
+               tmp_path_factory: pytest.TempPathFactory) -> Iterator[ScratchServer]:
+    """Each server the database-level tests must pass on."""
+    if request.param == "main":
+        yield pg_server
+    else:
+        with _postgres_15_cluster(tmp_path_factory) as server:
+            yield server
 
 
 @pytest.fixture(scope="session")
-def database(pg_server: TestServer) -> Iterator[Database]:
+def database(any_server: ScratchServer) -> Iterator[Database]:
     """A migrated database shared by the whole run; tests make their own organisations in it."""
-    database = pg_server.create_database()
+    database = any_server.create_database()
     yield database
-    pg_server.drop_database(database)
+    any_server.drop_database(database)
 
 
 @pytest.fixture
-def fresh_database(pg_server: TestServer) -> Iterator[Database]:
+def fresh_database(any_server: ScratchServer) -> Iterator[Database]:
     """A migrated database for one test only (for tests that change the schema or the ledger)."""
-    database = pg_server.create_database()
+    database = any_server.create_database()
     yield database
-    pg_server.drop_database(database)
+    any_server.drop_database(database)
 
 
 @pytest.fixture(scope="session")
-def demo_database(pg_server: TestServer) -> Iterator[Database]:
+def demo_database(pg_server: ScratchServer) -> Iterator[Database]:
     """A database holding the demo data set, to be read and not changed."""
     database = pg_server.create_database()
     load_demo(database)
