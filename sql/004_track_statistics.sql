@@ -5,8 +5,9 @@
 -- two tracks counts in both rows, and the percentages may add up to more than 100).
 -- security_invoker: the view runs with the caller's rights, so row-level security of the
 -- underlying tables applies to whoever reads it.
--- The per-event totals are a grouped subquery joined on event_id, so a filter on event_id is
--- pushed down into both sides and the view costs one event's rows, not the whole database's.
+-- Every join carries event_id, and the per-event totals are a subquery grouped by it, so a
+-- filter on event_id reaches each table's event index: the view costs one event's rows, not the
+-- whole database's (tests/test_query_plans.py holds it to that).
 
 CREATE VIEW track_statistics WITH (security_invoker = true) AS
 SELECT t.event_id,
@@ -18,11 +19,12 @@ SELECT t.event_id,
        t.organization_id
   FROM tracks AS t
   LEFT JOIN participant_tracks AS pt
-         ON pt.organization_id = t.organization_id AND pt.track_id = t.id
+         ON pt.organization_id = t.organization_id AND pt.event_id = t.event_id AND pt.track_id = t.id
   LEFT JOIN (SELECT apt.organization_id, apt.event_id,
                     count(DISTINCT apt.participant_id) AS participants_in_active_tracks
                FROM participant_tracks AS apt
-               JOIN tracks AS at ON at.organization_id = apt.organization_id AND at.id = apt.track_id
+               JOIN tracks AS at ON at.organization_id = apt.organization_id AND at.event_id = apt.event_id
+                                AND at.id = apt.track_id
               WHERE at.is_active
               GROUP BY apt.organization_id, apt.event_id) AS totals
          ON totals.organization_id = t.organization_id AND totals.event_id = t.event_id

@@ -1,0 +1,142 @@
+"""Large synthetic data sets, loaded with COPY, for the benchmark and the query-plan guards.
+
+The rows are consistent by construction (every seat exists, no table over capacity, tenants never
+mixed), so the load skips per-row triggers (``session_replication_role = replica``, which needs a
+superuser: the embedded server's or a test server's owner) and ANALYZEs afterwards.
+"""
+
+from __future__ import annotations
+
+import io
+import random
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import psycopg
+
+from eventflow.demo import _COMPANIES, _INTERESTS
+
+
+@dataclass(frozen=True)
+class SyntheticSpec:
+    organizations: int
+    events: int
+    participants: int  # in all events together, flagship included
+    flagship_participants: int
+    flagship_tracks: int
+    flagship_tables: int
+    seed: int = 42
+    seated_share: float = 0.6
+
+
+@dataclass(frozen=True)
+class SyntheticSet:
+    flagship_event_id: uuid.UUID
+    flagship_organization_id: uuid.UUID
+    flagship_owner_id: uuid.UUID
+    participants: int
+
+
+FULL = SyntheticSpec(organizations=200, events=2_000, participants=1_000_000,
+                     flagship_participants=20_000, flagship_tracks=40, flagship_tables=2_000)
+QUICK = SyntheticSpec(organizations=20, events=200, participants=100_000,
+                      flagship_participants=20_000, flagship_tracks=40, flagship_tables=2_000)
+
+
+def _uuid(rng: random.Random) -> uuid.UUID:
+    return uuid.UUID(int=rng.getrandbits(128), version=4)
+
+
+def _copy(conn: psycopg.Connection, table: str, columns: tuple[str, ...], rows: Iterable[tuple]) -> int:
+    """COPY rows in text format, in large chunks (one round trip per few MB, not per row)."""
+    count = 0
+    buffer = io.StringIO()
+    with conn.cursor().copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+        for row in rows:
+            buffer.write("\t".join(_text(value) for value in row))
+            buffer.write("\n")
+            count += 1
+            if buffer.tell() > 4_000_000:
+                copy.write(buffer.getvalue())
+                buffer = io.StringIO()
+        copy.write(buffer.getvalue())
+    return count
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return r"\N"
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, list):
+        return "{" + ",".join('"' + str(v) + '"' for v in value) + "}"
+    return str(value)
+
+
+def load(owner_url: str, spec: SyntheticSpec) -> SyntheticSet:
+    """Create ``spec``'s organisations, events, tracks, tables, participants and seats."""
+    rng = random.Random(spec.seed)
+    organizations = [_uuid(rng) for _ in range(spec.organizations)]
+    owners = [_uuid(rng) for _ in range(spec.organizations)]
+    event_org = [organizations[i % spec.organizations] for i in range(spec.events)]
+    event_ids = [_uuid(rng) for _ in range(spec.events)]
+    others = spec.events - 1
+    per_other = (spec.participants - spec.flagship_participants) // max(others, 1)
+    sizes = [spec.flagship_participants] + [per_other] * others
+    track_counts = [spec.flagship_tracks] + [5] * others
+    table_counts = [spec.flagship_tables] + [max(1, -(-size // 10) + 2) for size in sizes[1:]]
+
+    with psycopg.connect(owner_url, autocommit=False) as conn:
+        conn.execute("SET session_replication_role = replica")
+        _copy(conn, "organizations", ("id", "name"), ((o, f"Organisation {i}") for i, o in enumerate(organizations)))
+        _copy(conn, "organisers", ("id", "email", "display_name"),
+              ((o, f"owner{i}@bench.example", f"Owner {i}") for i, o in enumerate(owners)))
+        _copy(conn, "memberships", ("organization_id", "organiser_id", "role"),
+              ((org, owner, "owner") for org, owner in zip(organizations, owners)))
+        _copy(conn, "events", ("organization_id", "id", "name", "settings"),
+              ((org, ev, f"Event {i}", "{}") for i, (org, ev) in enumerate(zip(event_org, event_ids))))
+
+        track_ids: list[list[uuid.UUID]] = []
+        track_rows = []
+        for org, ev, count in zip(event_org, event_ids, track_counts):
+            ids = [_uuid(rng) for _ in range(count)]
+            track_ids.append(ids)
+            track_rows += [(org, tid, ev, f"Track {n + 1}", n != count - 1 or count < 5) for n, tid in enumerate(ids)]
+        _copy(conn, "tracks", ("organization_id", "id", "event_id", "name", "is_active"), track_rows)
+        _copy(conn, "seating_tables", ("organization_id", "event_id", "table_number", "capacity", "is_vip_table",
+                                       "accessible"),
+              ((org, ev, n, 10, n <= max(1, tables // 10), n % 7 == 0)
+               for org, ev, tables in zip(event_org, event_ids, table_counts) for n in range(1, tables + 1)))
+
+        people: list[tuple] = []
+        links: list[tuple] = []
+        seats: list[tuple] = []
+        for index, (org, ev, size) in enumerate(zip(event_org, event_ids, sizes)):
+            vip_tables = max(1, table_counts[index] // 10)
+            next_seat = {"vip": (1, 1), "regular": (vip_tables + 1, 1)}
+            for n in range(size):
+                pid = _uuid(rng)
+                is_vip = rng.random() < 0.05
+                people.append((org, pid, ev, f"Person {index}-{n}", f"p{index}.{n}@bench.example",
+                               rng.choice(_COMPANIES), is_vip, rng.random() < 0.6,
+                               rng.sample(_INTERESTS, rng.randint(1, 4))))
+                for track in rng.sample(track_ids[index], rng.choice((1, 1, 2, 2, 3))):
+                    links.append((org, ev, pid, track))
+                if rng.random() < spec.seated_share:
+                    kind = "vip" if is_vip else "regular"
+                    table, seat = next_seat[kind]
+                    limit = vip_tables if is_vip else table_counts[index]
+                    if table <= limit:
+                        seats.append((org, ev, pid, table, seat, is_vip, "auto"))
+                        next_seat[kind] = (table, seat + 1) if seat < 10 else (table + 1, 1)
+        _copy(conn, "participants", ("organization_id", "id", "event_id", "full_name", "email", "company", "is_vip",
+                                     "networking_opt_in", "interests"), people)
+        _copy(conn, "participant_tracks", ("organization_id", "event_id", "participant_id", "track_id"), links)
+        _copy(conn, "table_assignments", ("organization_id", "event_id", "participant_id", "table_number",
+                                          "seat_number", "is_vip_table", "assigned_by"), seats)
+        conn.execute("SET session_replication_role = origin")
+        conn.commit()
+        conn.autocommit = True
+        conn.execute("ANALYZE")
+    return SyntheticSet(event_ids[0], event_org[0], owners[0], len(people))
