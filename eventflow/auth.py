@@ -94,7 +94,10 @@ def organiser_for_email(session: Session, email: str) -> UUID | None:
     return session.execute(text("SELECT eventflow.organiser_for_email(:email)"), {"email": email}).scalar()
 
 
-def resolve_identity(session_for: Callable[[UUID | None], AbstractContextManager[Session]], claim: IdentityClaim) -> Identity:
+SessionFactory = Callable[[UUID | None], AbstractContextManager[Session]]
+
+
+def resolve_identity(session_for: SessionFactory, claim: IdentityClaim) -> Identity:
     """Look the claimed e-mail up, then read the organiser's own memberships as that organiser.
 
     ``session_for(organiser_id)`` opens a tenant-scoped session (``Database.tenant_session``).
@@ -109,9 +112,16 @@ def resolve_identity(session_for: Callable[[UUID | None], AbstractContextManager
             f"{claim.email} is not registered as an organiser. Ask an owner of your organisation to add you.",
         )
     with session_for(organiser_id) as session:
-        display_name = session.execute(
-            text("SELECT display_name FROM organisers WHERE id = :id"), {"id": organiser_id}
-        ).scalar()
+        own = session.execute(
+            text("SELECT display_name, email FROM organisers WHERE id = :id"), {"id": organiser_id}
+        ).first()
+        # Belt and braces: the lookup must name the organiser whose address was claimed, or a
+        # faulty lookup would hand one person's organisations to someone else.
+        if own is None or own.email.strip().lower() != claim.email.strip().lower():
+            return Identity(claim.mode, claim.email, None, None, (),
+                            f"{claim.email} could not be matched to an organiser account. "
+                            "Ask an administrator to check the sign-in set-up.")
+        display_name = own.display_name
         rows = session.execute(
             text(
                 """

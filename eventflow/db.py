@@ -12,18 +12,25 @@ Two roles reach the database:
 
 from __future__ import annotations
 
+import random
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TypeVar
 from uuid import UUID
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from eventflow.config import Settings
 
 APP_ROLE = "eventflow_app"
+# serialization_failure, deadlock_detected: the transaction lost a race and may simply run again.
+TRANSIENT_SQLSTATES = frozenset({"40001", "40P01"})
+T = TypeVar("T")
 
 
 class UnsafeRoleError(RuntimeError):
@@ -111,6 +118,25 @@ class Database:
         finally:
             session.close()
 
+    def run_transaction(self, organiser_id: UUID | str | None, work: Callable[[Session], T], *,
+                        attempts: int = 10) -> T:
+        """Run ``work`` in a tenant session and commit; run it again after a deadlock or
+        serialization failure (up to ``attempts`` times), so organisers never see those.
+
+        ``work`` must be safe to repeat: it gets a fresh session each time and should read what
+        it needs inside it.
+        """
+        for attempt in range(1, attempts + 1):
+            try:
+                with self.tenant_session(organiser_id) as session:
+                    return work(session)
+            except DBAPIError as error:
+                if not is_transient(error) or attempt == attempts:
+                    raise
+                # Back off, out of step with the other party, and more each time.
+                time.sleep(random.uniform(0, min(1.0, 0.02 * 2 ** attempt)))
+        raise AssertionError("unreachable")
+
     @contextmanager
     def owner_connection(self) -> Iterator[Connection]:
         """A transaction as the owner, for migrations and administrative commands only."""
@@ -123,6 +149,11 @@ class Database:
                 if engine is not None:
                     engine.dispose()
             self._app_engine = self._owner_engine = None
+
+
+def is_transient(error: BaseException) -> bool:
+    """A deadlock or serialization failure: the same transaction may succeed if run again."""
+    return getattr(getattr(error, "orig", None), "sqlstate", None) in TRANSIENT_SQLSTATES
 
 
 def _refuse_privileged_role(dbapi_connection: object, connection_record: object) -> None:

@@ -82,7 +82,7 @@ $$;
 CREATE FUNCTION eventflow.organiser_for_email(email text) RETURNS uuid
     LANGUAGE sql STABLE SECURITY DEFINER
     SET search_path = ''
-AS $$ SELECT o.id FROM public.organisers AS o WHERE lower(o.email) = lower(btrim(email)) $$;
+AS $$ SELECT o.id FROM public.organisers AS o WHERE lower(o.email) = lower(btrim(organiser_for_email.email)) $$;
 
 REVOKE ALL ON FUNCTION eventflow.current_organiser_id() FROM PUBLIC;
 REVOKE ALL ON FUNCTION eventflow.organiser_for_email(text) FROM PUBLIC;

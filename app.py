@@ -1,0 +1,59 @@
+"""EventFlow Seating — the dashboard's entry point: ``streamlit run app.py``.
+
+Sets up who is signed in and which event is open (sidebar), then routes to the pages that
+organiser's role may use. The page list is built here and only here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import streamlit as st
+
+from eventflow import ui
+
+EVERYONE = frozenset({"owner", "manager", "viewer"})
+EDITORS = frozenset({"owner", "manager"})
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    path: str
+    title: str
+    icon: str
+    roles: frozenset[str] = EVERYONE
+    group: str = "Event"
+
+
+# Viewers get every page, read-only. Pages for later issues (Auto-seat for EDITORS, History)
+# are one line each here.
+PAGES = (
+    PageSpec("pages/overview.py", "Overview", ":material/dashboard:"),
+    PageSpec("pages/seating_editor.py", "Seating editor", ":material/event_seat:"),
+    PageSpec("pages/tables.py", "Tables", ":material/table_restaurant:"),
+    PageSpec("pages/participants.py", "Participants", ":material/groups:"),
+    PageSpec("pages/track_distribution.py", "Track distribution", ":material/bar_chart:", group="Review"),
+    PageSpec("pages/event_settings.py", "Event settings", ":material/settings:", group="Setup"),
+)
+NO_ACCESS = PageSpec("pages/no_access.py", "Welcome", ":material/waving_hand:")
+
+
+def navigation_for(context: ui.PageContext) -> dict[str, list[st.Page]]:
+    if not context.ready:
+        return {"": [st.Page(NO_ACCESS.path, title=NO_ACCESS.title, icon=NO_ACCESS.icon, default=True)]}
+    groups: dict[str, list[st.Page]] = {}
+    for index, spec in enumerate(p for p in PAGES if context.role in p.roles):
+        groups.setdefault(spec.group, []).append(
+            st.Page(spec.path, title=spec.title, icon=spec.icon, default=index == 0))
+    return groups
+
+
+st.set_page_config(page_title="EventFlow Seating", page_icon="🪑", layout="wide")
+page_context = ui.sidebar()
+pages = navigation_for(page_context)
+navigation = st.navigation(pages)
+resume = st.session_state.pop(ui.RESUME_PAGE_KEY, None)
+if resume and any(page_path == resume for page_path in (spec.path for spec in PAGES)) and page_context.ready:
+    st.switch_page(resume)
+ui.show_flash()
+navigation.run()

@@ -1,0 +1,342 @@
+"""Participants: CSV import with a preview, CSV export, and on-site flags (VIP, opt-in, checked in).
+
+Import is all or nothing: the file is parsed and checked completely (:func:`parse_participants_csv`)
+and written (:func:`import_participants`) only when no row has a problem. Exports neutralise
+cells a spreadsheet would run as a formula (:func:`to_safe_csv`).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from uuid import UUID
+
+import pandas as pd
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
+
+IMPORT_COLUMNS = ("name", "email", "company", "tracks", "vip", "networking_opt_in", "interests")
+_HEADER_ALIASES = {
+    "full_name": "name", "participant": "name", "e_mail": "email", "mail": "email", "organisation": "company",
+    "organization": "company", "track": "tracks", "is_vip": "vip", "networking": "networking_opt_in",
+    "opt_in": "networking_opt_in", "networking_opt-in": "networking_opt_in", "interest": "interests",
+}
+_TRUE = {"yes", "y", "true", "1", "x", "ja", "oui"}
+_FALSE = {"no", "n", "false", "0", "nein", "non"}
+_LIST_SEPARATORS = re.compile(r"\s*[;|,]\s*")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# Leading characters that make Excel, LibreOffice or Sheets evaluate a cell (OWASP "CSV injection").
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+FLAGS = ("is_vip", "networking_opt_in", "checked_in")
+
+
+class ImportRefused(ValueError):
+    """The database refused the import; nothing was written."""
+
+
+class UploadTooLarge(ValueError):
+    """The file is bigger than ``Settings.upload_limit_mb``; it was not read."""
+
+
+@dataclass(frozen=True)
+class ImportPreview:
+    """The parsed file: one row per participant (``line`` = line in the file), and the problems per line."""
+
+    rows: pd.DataFrame
+    errors: Mapping[int, tuple[str, ...]] = field(default_factory=dict)
+    file_error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors and self.file_error is None and len(self.rows) > 0
+
+    def with_errors(self) -> pd.DataFrame:
+        """The preview as shown to the organiser: every row with its problems (blank when fine)."""
+        shown = self.rows.copy()
+        shown["problems"] = [" · ".join(self.errors.get(line, ())) for line in shown["line"]]
+        for column in ("tracks", "interests"):
+            shown[column] = shown[column].map(lambda values: ", ".join(values))
+        return shown
+
+
+@dataclass(frozen=True)
+class ImportContext:
+    """What a file is checked against: the event's tracks (by lower-case name) and e-mails already used."""
+
+    tracks: Mapping[str, tuple[UUID, str, bool]]  # lower(name) -> (id, name, is_active)
+    existing_emails: frozenset[str]
+
+
+def check_upload_size(size_bytes: int, limit_mb: int) -> None:
+    if size_bytes > limit_mb * 1024 * 1024:
+        raise UploadTooLarge(
+            f"The file is {size_bytes / 1024 / 1024:.1f} MB; the limit is {limit_mb} MB. Split it into smaller files.")
+
+
+def import_context(session: Session, event_id: UUID) -> ImportContext:
+    rows = session.execute(
+        text(
+            """
+            SELECT 'track' AS kind, id, name, is_active FROM tracks WHERE event_id = :event_id
+            UNION ALL
+            SELECT 'email', NULL, lower(email), NULL FROM participants WHERE event_id = :event_id AND email IS NOT NULL
+            """
+        ),
+        {"event_id": event_id},
+    ).all()
+    tracks = {row.name.lower(): (row.id, row.name, row.is_active) for row in rows if row.kind == "track"}
+    emails = frozenset(row.name for row in rows if row.kind == "email")
+    return ImportContext(tracks, emails)
+
+
+def _header(name: str) -> str:
+    key = re.sub(r"[\s\-]+", "_", (name or "").strip().lower())
+    return _HEADER_ALIASES.get(key, key)
+
+
+def _flag(value: str, column: str) -> bool | None:
+    cleaned = (value or "").strip().lower()
+    if not cleaned:
+        return None
+    if cleaned in _TRUE:
+        return True
+    if cleaned in _FALSE:
+        return False
+    raise ValueError(f"{column} “{value.strip()}” is not yes or no")
+
+
+def _split(value: str) -> list[str]:
+    return [part for part in _LIST_SEPARATORS.split((value or "").strip()) if part]
+
+
+def parse_participants_csv(data: bytes, context: ImportContext, limit_mb: int) -> ImportPreview:
+    """Read and check a participant file completely; nothing is written here.
+
+    Columns (header names are forgiving about case, spaces and common synonyms): ``name``
+    (required), ``email``, ``company``, ``tracks`` and ``interests`` (separated by ``;``, ``|`` or
+    ``,``), ``vip`` and ``networking_opt_in`` (yes/no; a blank opt-in takes the event's default).
+    """
+    check_upload_size(len(data), limit_mb)
+    empty = pd.DataFrame(columns=["line", *IMPORT_COLUMNS])
+    try:
+        content = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return ImportPreview(empty, file_error="The file is not UTF-8 text. Save it as “CSV UTF-8” and try again.")
+    if not content.strip():
+        return ImportPreview(empty, file_error="The file is empty.")
+    first_line = content.splitlines()[0]
+    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+    reader = csv.reader(io.StringIO(content, newline=""), delimiter=delimiter)
+    try:
+        header = [_header(cell) for cell in next(reader)]
+    except csv.Error as error:
+        return ImportPreview(empty, file_error=f"The file is not valid CSV: {error}.")
+    if "name" not in header:
+        return ImportPreview(empty, file_error="The file needs a “name” column (found: "
+                             + ", ".join(h for h in header if h) + ").")
+    unknown = [h for h in header if h and h not in IMPORT_COLUMNS]
+    if unknown:
+        return ImportPreview(empty, file_error="Unknown columns: " + ", ".join(unknown)
+                             + ". Allowed: " + ", ".join(IMPORT_COLUMNS) + ".")
+
+    rows: list[dict] = []
+    errors: dict[int, tuple[str, ...]] = {}
+    seen_emails: dict[str, int] = {}
+    try:
+        for cells in reader:
+            line = reader.line_num
+            if not any(cell.strip() for cell in cells):
+                continue
+            problems: list[str] = []
+            if len(cells) > len(header):
+                problems.append(f"{len(cells)} cells but the header has {len(header)} columns")
+            record = {column: (cells[i].strip() if i < len(cells) else "") for i, column in enumerate(header) if column}
+            name = " ".join(record.get("name", "").split())
+            if not name:
+                problems.append("name is missing")
+            elif len(name) > 300:
+                problems.append("name is longer than 300 characters")
+            email = record.get("email", "") or None
+            if email:
+                if len(email) > 320 or not _EMAIL.match(email):
+                    problems.append(f"email “{email}” is not an e-mail address")
+                elif email.lower() in context.existing_emails:
+                    problems.append(f"{email} is already a participant of this event")
+                elif email.lower() in seen_emails:
+                    problems.append(f"{email} also appears on line {seen_emails[email.lower()]}")
+                else:
+                    seen_emails[email.lower()] = line
+            company = record.get("company", "") or None
+            if company and len(company) > 300:
+                problems.append("company is longer than 300 characters")
+            track_ids: list[UUID] = []
+            track_names: list[str] = []
+            for wanted in _split(record.get("tracks", "")):
+                known = context.tracks.get(wanted.lower())
+                if known is None:
+                    choices = ", ".join(sorted(n for _, n, active in context.tracks.values() if active)) or "none yet"
+                    problems.append(f"unknown track “{wanted}” (tracks: {choices})")
+                elif not known[2]:
+                    problems.append(f"track “{known[1]}” is deactivated")
+                elif known[0] not in track_ids:
+                    track_ids.append(known[0])
+                    track_names.append(known[1])
+            vip = opt_in = None
+            try:
+                vip = _flag(record.get("vip", ""), "vip")
+            except ValueError as error:
+                problems.append(str(error))
+            try:
+                opt_in = _flag(record.get("networking_opt_in", ""), "networking_opt_in")
+            except ValueError as error:
+                problems.append(str(error))
+            rows.append({"line": line, "name": name, "email": email, "company": company, "tracks": track_names,
+                         "track_ids": track_ids, "vip": bool(vip), "networking_opt_in": opt_in,
+                         "interests": _split(record.get("interests", ""))})
+            if problems:
+                errors[line] = tuple(problems)
+    except csv.Error as error:
+        return ImportPreview(empty, file_error=f"The file is not valid CSV near line {reader.line_num}: {error}.")
+    if not rows:
+        return ImportPreview(empty, file_error="The file has a header but no participants.")
+    frame = pd.DataFrame(rows, columns=["line", *IMPORT_COLUMNS, "track_ids"])
+    return ImportPreview(frame, errors)
+
+
+def import_participants(session: Session, event_id: UUID, preview: ImportPreview) -> int:
+    """Write every row of a clean preview in the caller's transaction; refuse a preview with problems."""
+    if not preview.ok:
+        raise ValueError("The file has problems; fix them and upload it again. Nothing was imported.")
+    people = []
+    choices = []
+    for row in preview.rows.itertuples(index=False):
+        person = str(uuid.uuid4())
+        people.append({"id": person, "full_name": row.name, "email": _plain(row.email), "company": _plain(row.company),
+                       "is_vip": bool(row.vip), "networking_opt_in": _plain(row.networking_opt_in),
+                       "interests": list(row.interests)})
+        choices.extend({"participant_id": person, "track_id": str(track)} for track in row.track_ids)
+    try:
+        _insert_people(session, event_id, people, choices)
+    except DBAPIError as error:
+        session.rollback()
+        code = getattr(error.orig, "sqlstate", None)
+        if code == "42501":
+            raise ImportRefused("Nothing was imported: you can only view this event.") from None
+        if code == "23505":
+            raise ImportRefused("Nothing was imported: an e-mail in the file was added to this event meanwhile. "
+                                "Upload the file again to see which.") from None
+        raise ImportRefused(f"Nothing was imported: the database refused the file (code {code}).") from None
+    return len(people)
+
+
+def _plain(value: object) -> object:
+    # pandas may hold a missing value as NaN or NA, which JSON cannot carry; the database wants NULL.
+    return None if value is None or (not isinstance(value, (list, tuple)) and pd.isna(value)) else value
+
+
+def _insert_people(session: Session, event_id: UUID, people: list[dict], choices: list[dict]) -> None:
+    session.execute(
+        text(
+            """
+            INSERT INTO participants (id, event_id, full_name, email, company, is_vip, networking_opt_in, interests)
+            SELECT p.id, :event_id, p.full_name, p.email, p.company, p.is_vip, p.networking_opt_in,
+                   ARRAY(SELECT jsonb_array_elements_text(p.interests))
+              FROM jsonb_to_recordset(CAST(:people AS jsonb))
+                   AS p(id uuid, full_name text, email text, company text, is_vip boolean,
+                        networking_opt_in boolean, interests jsonb)
+            """
+        ),
+        {"event_id": event_id, "people": json.dumps(people)},
+    )
+    if choices:
+        session.execute(
+            text(
+                """
+                INSERT INTO participant_tracks (event_id, participant_id, track_id)
+                SELECT :event_id, c.participant_id, c.track_id
+                  FROM jsonb_to_recordset(CAST(:choices AS jsonb)) AS c(participant_id uuid, track_id uuid)
+                """
+            ),
+            {"event_id": event_id, "choices": json.dumps(choices)},
+        )
+
+
+def list_participants(session: Session, event_id: UUID) -> pd.DataFrame:
+    """Everyone in the event with their tracks, flags and seat, ordered by name."""
+    rows = session.execute(
+        text(
+            """
+            SELECT p.id::text AS participant_id, p.full_name AS name, p.email, p.company,
+                   coalesce((SELECT string_agg(t.name, '; ' ORDER BY t.name)
+                               FROM participant_tracks AS pt
+                               JOIN tracks AS t ON t.organization_id = pt.organization_id AND t.id = pt.track_id
+                              WHERE pt.organization_id = p.organization_id AND pt.participant_id = p.id), '')
+                       AS tracks,
+                   p.is_vip AS vip, p.networking_opt_in, p.checked_in_at IS NOT NULL AS checked_in, p.checked_in_at,
+                   array_to_string(p.interests, '; ') AS interests, a.table_number, a.seat_number
+              FROM participants AS p
+              LEFT JOIN table_assignments AS a ON a.organization_id = p.organization_id AND a.participant_id = p.id
+             WHERE p.event_id = :event_id
+             ORDER BY lower(p.full_name), p.id
+            """
+        ),
+        {"event_id": event_id},
+    ).mappings().all()
+    columns = ["participant_id", "name", "email", "company", "tracks", "vip", "networking_opt_in", "checked_in",
+               "checked_in_at", "interests", "table_number", "seat_number"]
+    frame = pd.DataFrame([dict(row) for row in rows], columns=columns)
+    return frame.astype({"table_number": "Int64", "seat_number": "Int64", "vip": "bool",
+                         "networking_opt_in": "bool", "checked_in": "bool"})
+
+
+_FLAG_UPDATES = {
+    "is_vip": text("UPDATE participants SET is_vip = :value "
+                   "WHERE event_id = :event_id AND id = ANY (CAST(:ids AS uuid[])) AND is_vip IS DISTINCT FROM :value"),
+    "networking_opt_in": text("UPDATE participants SET networking_opt_in = :value "
+                              "WHERE event_id = :event_id AND id = ANY (CAST(:ids AS uuid[])) "
+                              "AND networking_opt_in IS DISTINCT FROM :value"),
+    # Checking in twice keeps the first arrival time.
+    "checked_in": text("UPDATE participants "
+                       "SET checked_in_at = CASE WHEN :value THEN coalesce(checked_in_at, now()) END "
+                       "WHERE event_id = :event_id AND id = ANY (CAST(:ids AS uuid[])) "
+                       "AND (checked_in_at IS NOT NULL) IS DISTINCT FROM :value"),
+}
+
+
+def set_flag(session: Session, event_id: UUID, participant_ids: Iterable[str | UUID], flag: str, value: bool) -> int:
+    """Set VIP, networking opt-in or checked-in for many people in one statement; the number changed."""
+    if flag not in _FLAG_UPDATES:
+        raise ValueError(f"unknown flag {flag!r}; one of {', '.join(FLAGS)}")
+    ids = [str(UUID(str(pid))) for pid in participant_ids]
+    if not ids:
+        return 0
+    return session.execute(_FLAG_UPDATES[flag], {"event_id": event_id, "ids": ids, "value": bool(value)}).rowcount
+
+
+def neutralise(value: object) -> object:
+    """A text cell that a spreadsheet would run as a formula, made inert with a leading apostrophe."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def to_safe_csv(frame: pd.DataFrame) -> bytes:
+    """CSV (UTF-8 with BOM so Excel reads accents) with formula-like cells neutralised."""
+    safe = frame.copy()
+    for column in safe.columns:
+        if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column]):
+            safe[column] = safe[column].map(neutralise)
+    safe.columns = [str(neutralise(str(c))) for c in safe.columns]
+    return safe.to_csv(index=False).encode("utf-8-sig")
+
+
+def export_participants_csv(session: Session, event_id: UUID) -> bytes:
+    frame = list_participants(session, event_id).drop(columns=["participant_id"])
+    return to_safe_csv(frame)

@@ -1,0 +1,528 @@
+"""The seating grid: who sits where, edited by organisers in ``st.data_editor`` and saved safely.
+
+How an edit travels:
+
+1. :func:`load_seating_grid` reads one event into a :class:`SeatingGrid` — a snapshot that also
+   remembers, per row, the assignment's ``version`` and the seat as loaded (``base_table``,
+   ``base_seat``). The page keeps this snapshot unchanged until the next save or reload.
+2. The page shows a filtered view of it (:func:`filter_grid`). ``st.data_editor`` reports edits by
+   *row position* in that view; :func:`changes_from_editor` (pure) maps them back through the very
+   frame that was shown and returns a :class:`ChangeSet` relative to the loaded seats.
+3. :func:`validate_changes` checks the result as a whole (tables exist, capacity, seats within
+   capacity and free) and names every problem on the row that causes it.
+4. :func:`save_changes` writes only the changed rows in one transaction, compare-and-set on
+   ``version``: a row someone else changed since the load is a :class:`Conflict`, and then
+   nothing at all is written.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID
+
+import pandas as pd
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
+
+from eventflow.db import is_transient
+from eventflow.history import begin_change_set
+
+EDITABLE_COLUMNS = ("table_number", "seat_number")
+# Shown read-only in the grid, in this order.
+# Table and seat sit next to the name: on site they are what is looked at and typed.
+DISPLAY_COLUMNS = (
+    "full_name", "table_number", "seat_number", "company", "email", "tracks", "is_vip", "networking_opt_in",
+    "checked_in", "assigned_by", "assigned_at",
+)
+# Carried in every frame the editor is given, hidden from view: what a save compares against.
+HIDDEN_COLUMNS = ("participant_id", "assignment_id", "version", "base_table", "base_seat")
+GRID_COLUMNS = DISPLAY_COLUMNS + HIDDEN_COLUMNS
+
+Seat = tuple[int | None, int | None]  # (table number, seat number); (None, None) = unseated
+
+
+@dataclass(frozen=True)
+class TableInfo:
+    number: int
+    capacity: int
+    is_vip: bool
+    label: str | None
+
+
+@dataclass(frozen=True)
+class SeatingGrid:
+    """One event's participants with their seats, as loaded; the base every change is measured from."""
+
+    event_id: UUID
+    frame: pd.DataFrame
+    tables: tuple[TableInfo, ...]
+
+    @property
+    def table_numbers(self) -> list[int]:
+        return [table.number for table in self.tables]
+
+    def table(self, number: int) -> TableInfo | None:
+        return next((table for table in self.tables if table.number == number), None)
+
+
+@dataclass(frozen=True)
+class SeatChange:
+    participant_id: str
+    full_name: str
+    assignment_id: str | None  # None: the person had no seat when the grid was loaded
+    version: int | None
+    old: Seat
+    new: Seat
+
+    @property
+    def kind(self) -> str:
+        if self.new[0] is None:
+            return "unseat"
+        return "seat" if self.old[0] is None else "move"
+
+
+@dataclass(frozen=True)
+class ChangeSet:
+    changes: tuple[SeatChange, ...] = ()
+    # Edits that could not even be read (e.g. "abc" as a table number), by participant id.
+    problems: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def __bool__(self) -> bool:
+        return bool(self.changes or self.problems)
+
+    def by_participant(self) -> dict[str, SeatChange]:
+        return {change.participant_id: change for change in self.changes}
+
+
+@dataclass(frozen=True)
+class Conflict:
+    participant_id: str
+    full_name: str
+    yours: Seat
+    loaded: Seat
+    theirs: Seat | None  # None: the person is no longer in the event
+    theirs_by: str | None
+    theirs_at: Any
+    stale: bool = True  # False: the row is as loaded, so it was not written for another reason
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    saved: int = 0
+    problems: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    conflicts: tuple[Conflict, ...] = ()
+    error: str | None = None
+    change_set_id: UUID | None = None  # the history's id for this save, when something was written
+
+    @property
+    def ok(self) -> bool:
+        return not (self.problems or self.conflicts or self.error)
+
+
+# ---------------------------------------------------------------------------------------- loading
+
+_GRID_QUERY = text(
+    """
+    SELECT p.id::text AS participant_id, p.full_name, p.company, p.email,
+           coalesce((SELECT string_agg(t.name, ', ' ORDER BY t.name)
+                       FROM participant_tracks AS pt
+                       JOIN tracks AS t ON t.organization_id = pt.organization_id AND t.id = pt.track_id
+                      WHERE pt.organization_id = p.organization_id AND pt.participant_id = p.id
+                        AND t.is_active), '') AS tracks,
+           p.is_vip, p.networking_opt_in, p.checked_in_at IS NOT NULL AS checked_in,
+           a.table_number, a.seat_number, a.assigned_by, a.assigned_at,
+           a.id::text AS assignment_id, a.version
+      FROM participants AS p
+      LEFT JOIN table_assignments AS a ON a.organization_id = p.organization_id AND a.participant_id = p.id
+     WHERE p.event_id = :event_id
+     ORDER BY lower(p.full_name), p.id
+    """
+)
+
+
+def load_seating_grid(session: Session, event_id: UUID) -> SeatingGrid:
+    """The whole event in two queries (participants with seats; tables)."""
+    rows = session.execute(_GRID_QUERY, {"event_id": event_id}).mappings().all()
+    loaded_columns = [c for c in GRID_COLUMNS if c not in ("base_table", "base_seat")]
+    frame = pd.DataFrame([dict(row) for row in rows], columns=loaded_columns)
+    frame = frame.astype({"table_number": "Int64", "seat_number": "Int64", "version": "Int64",
+                          "is_vip": "bool", "networking_opt_in": "bool", "checked_in": "bool"})
+    frame["assigned_at"] = pd.to_datetime(frame["assigned_at"], utc=True)
+    frame["base_table"] = frame["table_number"].copy()
+    frame["base_seat"] = frame["seat_number"].copy()
+    tables = session.execute(
+        text("SELECT table_number AS number, capacity, is_vip_table AS is_vip, label "
+             "FROM seating_tables WHERE event_id = :event_id ORDER BY table_number"),
+        {"event_id": event_id},
+    ).all()
+    return SeatingGrid(event_id, frame[list(GRID_COLUMNS)], tuple(TableInfo(**row._mapping) for row in tables))
+
+
+# ------------------------------------------------------------------------------ filtering the view
+
+def filter_grid(frame: pd.DataFrame, *, search: str = "", track: str | None = None, table: int | None = None,
+                unseated_only: bool = False, vip_only: bool = False) -> pd.DataFrame:
+    """The rows to show, renumbered 0..n-1 so that an editor's row positions index this frame."""
+    keep = pd.Series(True, index=frame.index)
+    needle = (search or "").strip().lower()
+    if needle:
+        haystack = (frame["full_name"].fillna("") + "\n" + frame["company"].fillna("") + "\n"
+                    + frame["email"].fillna("")).str.lower()
+        keep &= haystack.str.contains(needle, regex=False)
+    if track:
+        keep &= frame["tracks"].fillna("").map(lambda names: track in names.split(", "))
+    if table is not None:
+        keep &= frame["table_number"].eq(table).fillna(False)
+    if unseated_only:
+        keep &= frame["table_number"].isna()
+    if vip_only:
+        keep &= frame["is_vip"]
+    return frame[keep.astype(bool)].reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- edits into a change set
+
+def _whole_number(value: Any, what: str) -> int | None:
+    """An editor cell as a positive whole number, or None when cleared; ValueError with the reason."""
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if isinstance(value, bool):
+        raise ValueError(f"{what} must be a number")
+    if isinstance(value, str):
+        value = value.strip()
+        if not value:
+            return None
+        try:
+            value = float(value)
+        except ValueError:
+            raise ValueError(f"{what} “{value}” is not a number") from None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{what} “{value}” is not a number") from None
+    if not number.is_integer():
+        raise ValueError(f"{what} must be a whole number, not {value}")
+    if number < 1:
+        raise ValueError(f"{what} must be 1 or more")
+    return int(number)
+
+
+def _cell(value: Any) -> int | None:
+    return None if value is None or pd.isna(value) else int(value)
+
+
+def changes_from_editor(snapshot: pd.DataFrame, editor_state: Mapping[str, Any] | None) -> ChangeSet:
+    """Turn ``st.data_editor`` state into changes against the loaded seats. Pure.
+
+    ``snapshot`` must be exactly the frame the editor was given (row positions index it) and carry
+    the hidden columns. A row counts as changed when its final seat differs from ``base_*`` — so
+    a value typed and then typed back is no change, and a value the shown frame already carried
+    (an earlier, not yet saved edit) is kept. Only table and seat numbers are taken from the
+    editor; anything else it reports is ignored.
+    """
+    edited: dict[int, Mapping[str, Any]] = {}
+    for position, values in ((editor_state or {}).get("edited_rows") or {}).items():
+        edited[int(position)] = values
+    changes: list[SeatChange] = []
+    problems: dict[str, tuple[str, ...]] = {}
+    for position, row in enumerate(snapshot.itertuples(index=False)):
+        values = edited.get(position, {})
+        participant = str(row.participant_id)
+        errors = []
+        try:
+            table = (_whole_number(values["table_number"], "Table") if "table_number" in values
+                     else _cell(row.table_number))
+        except ValueError as error:
+            errors.append(str(error))
+            table = None
+        try:
+            seat = (_whole_number(values["seat_number"], "Seat") if "seat_number" in values
+                    else _cell(row.seat_number))
+        except ValueError as error:
+            errors.append(str(error))
+            seat = None
+        if errors:
+            problems[participant] = tuple(errors)
+            continue
+        if table is None:
+            if seat is not None and "seat_number" in values:
+                problems[participant] = ("A seat number needs a table number: pick a table or clear the seat too",)
+                continue
+            seat = None  # clearing the table unseats the person, whatever seat they had
+        old = (_cell(row.base_table), _cell(row.base_seat))
+        if (table, seat) != old:
+            changes.append(SeatChange(
+                participant_id=participant, full_name=str(row.full_name),
+                assignment_id=None if pd.isna(row.assignment_id) else str(row.assignment_id),
+                version=_cell(row.version), old=old, new=(table, seat),
+            ))
+    return ChangeSet(tuple(changes), problems)
+
+
+def merge_changes(earlier: ChangeSet, later: ChangeSet) -> ChangeSet:
+    """``later`` wins per participant (both are measured from the same loaded seats)."""
+    merged = earlier.by_participant()
+    problems = {pid: msgs for pid, msgs in earlier.problems.items()}
+    later_ids = {change.participant_id for change in later.changes} | set(later.problems)
+    for pid in later_ids:
+        merged.pop(pid, None)
+        problems.pop(pid, None)
+    merged.update(later.by_participant())
+    problems.update(later.problems)
+    return ChangeSet(tuple(merged.values()), problems)
+
+
+def apply_changes(frame: pd.DataFrame, change_set: ChangeSet) -> pd.DataFrame:
+    """A copy of ``frame`` showing the changed seats (``base_*`` stay as loaded)."""
+    result = frame.copy()
+    if not change_set.changes:
+        return result
+    by_id = change_set.by_participant()
+    mask = result["participant_id"].isin(list(by_id))
+    for index in result.index[mask]:
+        change = by_id[result.at[index, "participant_id"]]
+        result.at[index, "table_number"] = pd.NA if change.new[0] is None else change.new[0]
+        result.at[index, "seat_number"] = pd.NA if change.new[1] is None else change.new[1]
+    return result
+
+
+# ------------------------------------------------------------------------------------- validation
+
+def _final_seats(grid: SeatingGrid, change_set: ChangeSet) -> dict[str, Seat]:
+    frame = grid.frame
+    seats = {
+        str(pid): (_cell(table), _cell(seat))
+        for pid, table, seat in zip(frame["participant_id"], frame["base_table"], frame["base_seat"], strict=True)
+        if not pd.isna(table)
+    }
+    for change in change_set.changes:
+        if change.new[0] is None:
+            seats.pop(change.participant_id, None)
+        else:
+            seats[change.participant_id] = change.new
+    return seats
+
+
+def validate_changes(change_set: ChangeSet, grid: SeatingGrid) -> dict[str, tuple[str, ...]]:
+    """Every problem the change set would cause, on the changed row responsible; empty when fine."""
+    problems: dict[str, list[str]] = defaultdict(list)
+    for pid, messages in change_set.problems.items():
+        problems[pid].extend(messages)
+    tables = {table.number: table for table in grid.tables}
+    names = dict(zip(grid.frame["participant_id"].astype(str), grid.frame["full_name"], strict=True))
+    final = _final_seats(grid, change_set)
+    changed = change_set.by_participant()
+
+    for change in change_set.changes:
+        table_number, seat = change.new
+        if table_number is None:
+            continue
+        table = tables.get(table_number)
+        if table is None:
+            problems[change.participant_id].append(f"Table {table_number} does not exist in this event")
+        elif seat is not None and seat > table.capacity:
+            problems[change.participant_id].append(
+                f"Table {table_number} has {table.capacity} seats, so there is no seat {seat}")
+
+    seated_at: dict[int, list[str]] = defaultdict(list)
+    on_seat: dict[Seat, list[str]] = defaultdict(list)
+    for pid, (table_number, seat) in final.items():
+        seated_at[table_number].append(pid)
+        if seat is not None:
+            on_seat[(table_number, seat)].append(pid)
+
+    for table_number, people in seated_at.items():
+        table = tables.get(table_number)
+        if table is None or len(people) <= table.capacity:
+            continue
+        for pid in people:
+            change = changed.get(pid)
+            if change is not None and change.old[0] != table_number:
+                problems[pid].append(
+                    f"Table {table_number} would have {len(people)} people for {table.capacity} seats")
+
+    for (table_number, seat), people in on_seat.items():
+        if len(people) < 2:
+            continue
+        for pid in people:
+            if pid in changed:
+                others = ", ".join(sorted(names.get(other, "someone") for other in people if other != pid))
+                problems[pid].append(f"Seat {seat} at table {table_number} is also given to {others}")
+    return {pid: tuple(messages) for pid, messages in problems.items() if messages}
+
+
+def table_fill(grid: SeatingGrid, change_set: ChangeSet | None = None) -> pd.DataFrame:
+    """Per table: capacity, people seated as loaded and after the pending edits, free seats."""
+    loaded = grid.frame["base_table"].dropna().astype(int).value_counts()
+    final = _final_seats(grid, change_set or ChangeSet())
+    after = pd.Series([table for table, _ in final.values()], dtype="int64").value_counts()
+    rows = []
+    for table in grid.tables:
+        seated_after = int(after.get(table.number, 0))
+        rows.append({
+            "table": table.number, "label": table.label or "", "vip": table.is_vip, "capacity": table.capacity,
+            "seated": int(loaded.get(table.number, 0)), "after_edits": seated_after,
+            "free": table.capacity - seated_after,
+        })
+    return pd.DataFrame(rows, columns=["table", "label", "vip", "capacity", "seated", "after_edits", "free"])
+
+
+# ----------------------------------------------------------------------------------------- saving
+
+def save_changes(session: Session, event_id: UUID, change_set: ChangeSet, grid: SeatingGrid,
+                 assigned_by: str = "manager") -> SaveResult:
+    """Validate, then write every change in the session's transaction, or none of them.
+
+    On any refusal (invalid rows, conflicts, a database rule) the session is rolled back and the
+    result says why; on success the caller's ``tenant_session`` commits. Deferred constraints are
+    checked here (``SET CONSTRAINTS ALL IMMEDIATE``) so that their errors become messages too.
+    """
+    problems = validate_changes(change_set, grid)
+    if problems:
+        return SaveResult(problems=problems)
+    if not change_set.changes:
+        return SaveResult()
+    unseat = [c for c in change_set.changes if c.kind == "unseat" and c.assignment_id]
+    move = [c for c in change_set.changes if c.kind != "unseat" and c.assignment_id]
+    seat = [c for c in change_set.changes if c.kind != "unseat" and not c.assignment_id]
+    written: set[str] = set()
+    change_set_id = begin_change_set(session, "auto-seat" if assigned_by == "auto" else
+                                     "walk-in" if assigned_by == "ai" else "save")
+    try:
+        if unseat:
+            written |= set(session.execute(
+                text(
+                    """
+                    DELETE FROM table_assignments AS a
+                     USING jsonb_to_recordset(CAST(:changes AS jsonb)) AS c(id uuid, version integer)
+                     WHERE a.id = c.id AND a.version = c.version AND a.event_id = :event_id
+                    RETURNING a.participant_id::text
+                    """
+                ),
+                {"event_id": event_id,
+                 "changes": json.dumps([{"id": c.assignment_id, "version": c.version} for c in unseat])},
+            ).scalars())
+        if move:
+            written |= set(session.execute(
+                text(
+                    """
+                    UPDATE table_assignments AS a
+                       SET table_number = c.table_number, seat_number = c.seat_number,
+                           assigned_by = :assigned_by, assigned_at = now()
+                      FROM jsonb_to_recordset(CAST(:changes AS jsonb))
+                           AS c(id uuid, version integer, table_number integer, seat_number integer)
+                     WHERE a.id = c.id AND a.version = c.version AND a.event_id = :event_id
+                    RETURNING a.participant_id::text
+                    """
+                ),
+                {"event_id": event_id, "assigned_by": assigned_by,
+                 "changes": json.dumps([{"id": c.assignment_id, "version": c.version, "table_number": c.new[0],
+                                         "seat_number": c.new[1]} for c in move])},
+            ).scalars())
+        if seat:
+            written |= set(session.execute(
+                text(
+                    """
+                    INSERT INTO table_assignments (event_id, participant_id, table_number, seat_number, assigned_by)
+                    SELECT :event_id, c.participant_id, c.table_number, c.seat_number, :assigned_by
+                      FROM jsonb_to_recordset(CAST(:changes AS jsonb))
+                           AS c(participant_id uuid, table_number integer, seat_number integer)
+                        ON CONFLICT ON CONSTRAINT table_assignments_one_per_participant DO NOTHING
+                    RETURNING participant_id::text
+                    """
+                ),
+                {"event_id": event_id, "assigned_by": assigned_by,
+                 "changes": json.dumps([{"participant_id": c.participant_id, "table_number": c.new[0],
+                                         "seat_number": c.new[1]} for c in seat])},
+            ).scalars())
+        missing = [c for c in change_set.changes if c.participant_id not in written]
+        if missing:
+            conflicts = _read_conflicts(session, event_id, missing)
+            if any(not c.stale for c in conflicts):
+                # A row exactly as loaded that still was not written: row-level security kept it read-only.
+                session.rollback()
+                return SaveResult(error="Nothing was saved: you can only view this event.")
+            # A row that already holds what this save wants (a double-submitted save, or a colleague
+            # who did the same) is no conflict; anything else is, and then nothing is written.
+            real = tuple(c for c in conflicts if c.theirs != c.yours)
+            if real:
+                session.rollback()
+                return SaveResult(conflicts=real)
+        session.execute(text("SET CONSTRAINTS ALL IMMEDIATE"))
+    except DBAPIError as error:
+        if is_transient(error):
+            raise  # a deadlock or serialization failure: Database.run_transaction runs the save again
+        session.rollback()
+        return SaveResult(error=describe_database_error(error))
+    # Rows that already held what this save wanted (a double submit) were not written again.
+    return SaveResult(saved=len(written), change_set_id=change_set_id if written else None)
+
+
+def _read_conflicts(session: Session, event_id: UUID, missing: list[SeatChange]) -> list[Conflict]:
+    rows = session.execute(
+        text(
+            """
+            SELECT p.id::text AS participant_id, a.table_number, a.seat_number, a.assigned_by, a.assigned_at,
+                   a.version, a.id::text AS assignment_id
+              FROM participants AS p
+              LEFT JOIN table_assignments AS a ON a.organization_id = p.organization_id AND a.participant_id = p.id
+             WHERE p.event_id = :event_id AND p.id = ANY (CAST(:ids AS uuid[]))
+            """
+        ),
+        {"event_id": event_id, "ids": [c.participant_id for c in missing]},
+    ).mappings().all()
+    current = {row["participant_id"]: row for row in rows}
+    conflicts = []
+    for change in missing:
+        row = current.get(change.participant_id)
+        conflicts.append(Conflict(
+            participant_id=change.participant_id, full_name=change.full_name, yours=change.new, loaded=change.old,
+            theirs=None if row is None else (row["table_number"], row["seat_number"]),
+            theirs_by=None if row is None else row["assigned_by"],
+            theirs_at=None if row is None else row["assigned_at"],
+            # Not stale only if it is the very row loaded, unchanged: an insert that was not written
+            # always lost a race (someone seated the person meanwhile, even if they left again).
+            stale=(row is None or change.assignment_id is None or row["assignment_id"] != change.assignment_id
+                   or row["version"] != change.version),
+        ))
+    return conflicts
+
+
+_CONSTRAINT_MESSAGES = {
+    "table_assignments_capacity": "A table would have more people than seats — someone may have just filled it. "
+                                  "Reload to see the latest seating.",
+    "table_assignments_seat_within_capacity": "A seat number is higher than the table's number of seats.",
+    "table_assignments_one_per_seat": "Two people would share one seat — someone may have just taken it. "
+                                      "Reload to see the latest seating.",
+    "table_assignments_seating_table_fkey": "A table you chose no longer exists. Reload to see the current tables.",
+    "table_assignments_participant_fkey": "A participant you seated was removed meanwhile. Reload and try again.",
+    "table_assignments_one_per_participant": "Someone seated one of these people meanwhile. Reload and try again.",
+    "seating_tables_capacity_covers_seated": "A table cannot have fewer seats than the people seated at it.",
+}
+
+
+def describe_database_error(error: DBAPIError) -> str:
+    """A refusal by the database as a sentence for organisers — never a trace, never another tenant's data."""
+    original = error.orig
+    diag = getattr(original, "diag", None)
+    constraint = getattr(diag, "constraint_name", None)
+    code = getattr(original, "sqlstate", None)
+    if constraint in ("table_assignments_capacity", "table_assignments_seat_within_capacity",
+                      "seating_tables_capacity_covers_seated"):
+        # These triggers only ever look at the organiser's own table, so their wording is safe to show.
+        detail = getattr(diag, "message_primary", None)
+        base = _CONSTRAINT_MESSAGES[constraint]
+        return f"Nothing was saved: {detail}. {base}" if detail else f"Nothing was saved: {base}"
+    if constraint in _CONSTRAINT_MESSAGES:
+        return f"Nothing was saved: {_CONSTRAINT_MESSAGES[constraint]}"
+    if code == "42501":
+        return "Nothing was saved: you can only view this event."
+    if code in ("40001", "40P01"):
+        return "Nothing was saved: another save happened at the same moment. Please save again."
+    return f"Nothing was saved: the database refused the change (code {code or 'unknown'})."

@@ -1,0 +1,160 @@
+"""How participants are spread over tracks and tables — for the post-event review.
+
+Figures come from the ``track_statistics`` view (active tracks only; percentages are of the
+participants in at least one active track, so they may add up to more than 100). Each reader
+returns a tidy ``pd.DataFrame`` (what the CSV download contains); the ``*_figure`` functions turn
+one into a plotly figure sized for a projector as well as a laptop.
+"""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+import pandas as pd
+import plotly.express as px
+import plotly.graph_objects as go
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+# Okabe–Ito: tells tracks apart for colour-blind viewers and on washed-out projectors.
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
+
+
+def track_distribution(session: Session, event_id: UUID) -> pd.DataFrame:
+    """Participants and percentage per active track: columns ``track``, ``participants``, ``percentage``."""
+    rows = session.execute(
+        text(
+            """
+            SELECT track_name AS track, participant_count AS participants, percentage
+              FROM track_statistics
+             WHERE event_id = :event_id
+             ORDER BY participant_count DESC, track_name
+            """
+        ),
+        {"event_id": event_id},
+    ).all()
+    frame = pd.DataFrame(rows, columns=["track", "participants", "percentage"])
+    return frame.astype({"track": "string", "participants": "int64", "percentage": "float64"})
+
+
+def seating_by_track(session: Session, event_id: UUID) -> pd.DataFrame:
+    """Seated and unseated participants per active track: ``track``, ``seated``, ``unseated``."""
+    rows = session.execute(
+        text(
+            """
+            SELECT s.track_name AS track,
+                   count(a.id) AS seated,
+                   count(pt.participant_id) - count(a.id) AS unseated
+              FROM track_statistics AS s
+              LEFT JOIN participant_tracks AS pt
+                     ON pt.organization_id = s.organization_id AND pt.track_id = s.track_id
+              LEFT JOIN table_assignments AS a
+                     ON a.organization_id = pt.organization_id AND a.participant_id = pt.participant_id
+             WHERE s.event_id = :event_id
+             GROUP BY s.track_id, s.track_name, s.participant_count
+             ORDER BY s.participant_count DESC, s.track_name
+            """
+        ),
+        {"event_id": event_id},
+    ).all()
+    frame = pd.DataFrame(rows, columns=["track", "seated", "unseated"])
+    return frame.astype({"track": "string", "seated": "int64", "unseated": "int64"})
+
+
+def table_track_mix(session: Session, event_id: UUID) -> pd.DataFrame:
+    """Seated participants per table and active track (long form): ``table``, ``track``, ``participants``.
+
+    Every table and every active track appear, with zeros, so the heat map has no holes.
+    """
+    rows = session.execute(
+        text(
+            """
+            SELECT t.table_number AS "table", s.track_name AS track,
+                   count(a.id) AS participants
+              FROM seating_tables AS t
+              CROSS JOIN track_statistics AS s
+              LEFT JOIN participant_tracks AS pt
+                     ON pt.organization_id = s.organization_id AND pt.track_id = s.track_id
+              LEFT JOIN table_assignments AS a
+                     ON a.organization_id = pt.organization_id AND a.participant_id = pt.participant_id
+                    AND a.table_number = t.table_number
+             WHERE t.event_id = :event_id AND s.event_id = :event_id
+             GROUP BY t.table_number, s.track_name
+             ORDER BY t.table_number, s.track_name
+            """
+        ),
+        {"event_id": event_id},
+    ).all()
+    frame = pd.DataFrame(rows, columns=["table", "track", "participants"])
+    return frame.astype({"table": "int64", "track": "string", "participants": "int64"})
+
+
+def organisation_comparison(session: Session, organization_id: UUID) -> pd.DataFrame:
+    """The organisation's events side by side: ``event``, ``starts_on``, ``track``, ``participants``, ``percentage``."""
+    rows = session.execute(
+        text(
+            """
+            SELECT e.name AS event, e.starts_on, s.track_name AS track,
+                   s.participant_count AS participants, s.percentage
+              FROM track_statistics AS s
+              JOIN events AS e ON e.organization_id = s.organization_id AND e.id = s.event_id
+             WHERE s.organization_id = :organization_id
+             ORDER BY e.starts_on NULLS LAST, e.name, s.participant_count DESC, s.track_name
+            """
+        ),
+        {"organization_id": organization_id},
+    ).all()
+    frame = pd.DataFrame(rows, columns=["event", "starts_on", "track", "participants", "percentage"])
+    return frame.astype({"event": "string", "track": "string", "participants": "int64", "percentage": "float64"})
+
+
+def _style(figure: go.Figure, font_size: int) -> go.Figure:
+    figure.update_layout(
+        font={"size": font_size},
+        title={"font": {"size": font_size + 4}},
+        legend={"font": {"size": font_size}, "title": {"text": ""}},
+        margin={"l": 10, "r": 10, "t": 60, "b": 10},
+        template="plotly_white",
+    )
+    return figure
+
+
+def distribution_figure(frame: pd.DataFrame, font_size: int = 16) -> go.Figure:
+    figure = px.bar(
+        frame, x="track", y="participants", text=frame["percentage"].map(lambda p: f"{p:.1f} %"),
+        color="track", color_discrete_sequence=PALETTE, title="Participants per track",
+        labels={"track": "Track", "participants": "Participants"},
+    )
+    figure.update_traces(textposition="outside", cliponaxis=False)
+    figure.update_layout(showlegend=False)
+    return _style(figure, font_size)
+
+
+def seating_figure(frame: pd.DataFrame, font_size: int = 16) -> go.Figure:
+    long = frame.melt(id_vars="track", value_vars=["seated", "unseated"], var_name="status", value_name="participants")
+    figure = px.bar(
+        long, x="track", y="participants", color="status", barmode="stack", text="participants",
+        color_discrete_map={"seated": PALETTE[2], "unseated": PALETTE[3]}, title="Seated and unseated per track",
+        labels={"track": "Track", "participants": "Participants", "status": ""},
+    )
+    return _style(figure, font_size)
+
+
+def table_mix_figure(frame: pd.DataFrame, font_size: int = 16) -> go.Figure:
+    grid = frame.pivot_table(index="track", columns="table", values="participants", fill_value=0, aggfunc="sum")
+    figure = px.imshow(
+        grid, aspect="auto", color_continuous_scale="Blues", text_auto=True,
+        labels={"x": "Table", "y": "Track", "color": "People"}, title="Track mix of every table",
+    )
+    figure.update_xaxes(type="category", tickangle=0)
+    return _style(figure, font_size)
+
+
+def comparison_figure(frame: pd.DataFrame, font_size: int = 16) -> go.Figure:
+    figure = px.bar(
+        frame, x="track", y="percentage", color="event", barmode="group",
+        color_discrete_sequence=PALETTE, title="Track share across the organisation's events",
+        labels={"track": "Track", "percentage": "% of participants", "event": "Event"},
+        hover_data=["participants"],
+    )
+    return _style(figure, font_size)

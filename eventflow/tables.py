@@ -1,0 +1,309 @@
+"""The event's tables: defining them, seeing them at a glance, and printing who sits where."""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID
+
+import pandas as pd
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
+
+from eventflow.seating import describe_database_error
+
+MAX_CAPACITY = 1000
+MAX_TABLES_AT_ONCE = 500
+EDITABLE_TABLE_COLUMNS = ("capacity", "is_vip_table", "label", "accessible")
+
+
+class TableInputError(ValueError):
+    """Input an organiser can correct; the message says what to change."""
+
+
+@dataclass(frozen=True)
+class TableChange:
+    table_number: int
+    version: int
+    values: Mapping[str, Any]  # only the columns that changed
+
+
+@dataclass(frozen=True)
+class TableSaveResult:
+    saved: int = 0
+    problems: Mapping[int, tuple[str, ...]] = field(default_factory=dict)
+    conflicts: tuple[int, ...] = ()
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not (self.problems or self.conflicts or self.error)
+
+
+def tables_overview(session: Session, event_id: UUID) -> pd.DataFrame:
+    """Every table with its fill, track mix and the people at it (one query)."""
+    rows = session.execute(
+        text(
+            """
+            WITH seated AS (
+                SELECT a.table_number, a.seat_number, p.full_name, p.is_vip,
+                       (SELECT string_agg(t.name, '/' ORDER BY t.name)
+                          FROM participant_tracks AS pt
+                          JOIN tracks AS t ON t.organization_id = pt.organization_id AND t.id = pt.track_id
+                         WHERE pt.organization_id = p.organization_id AND pt.participant_id = p.id AND t.is_active)
+                           AS tracks
+                  FROM table_assignments AS a
+                  JOIN participants AS p ON p.organization_id = a.organization_id AND p.id = a.participant_id
+                 WHERE a.event_id = :event_id
+            ), mix AS (
+                SELECT s.table_number, string_agg(m.track || ' ' || m.people, ', ' ORDER BY m.people DESC, m.track)
+                           AS track_mix
+                  FROM (SELECT DISTINCT table_number FROM seated) AS s
+                  JOIN LATERAL (
+                      SELECT track, count(*) AS people
+                        FROM seated AS x, unnest(string_to_array(x.tracks, '/')) AS track
+                       WHERE x.table_number = s.table_number
+                       GROUP BY track
+                  ) AS m ON true
+                 GROUP BY s.table_number
+            )
+            SELECT t.table_number, t.label, t.capacity, t.is_vip_table, t.accessible, t.version,
+                   count(s.full_name) AS seated,
+                   coalesce(mix.track_mix, '') AS track_mix,
+                   coalesce(string_agg(coalesce(s.seat_number::text || '. ', '') || s.full_name
+                                       || CASE WHEN s.is_vip THEN ' (VIP)' ELSE '' END,
+                                       ', ' ORDER BY s.seat_number NULLS LAST, s.full_name), '') AS people
+              FROM seating_tables AS t
+              LEFT JOIN seated AS s ON s.table_number = t.table_number
+              LEFT JOIN mix ON mix.table_number = t.table_number
+             WHERE t.event_id = :event_id
+             GROUP BY t.table_number, t.label, t.capacity, t.is_vip_table, t.accessible, t.version, mix.track_mix
+             ORDER BY t.table_number
+            """
+        ),
+        {"event_id": event_id},
+    ).mappings().all()
+    columns = ["table_number", "label", "capacity", "is_vip_table", "accessible", "version", "seated",
+               "track_mix", "people"]
+    frame = pd.DataFrame([dict(row) for row in rows], columns=columns)
+    frame = frame.astype({"table_number": "int64", "capacity": "int64", "seated": "int64", "version": "int64",
+                          "is_vip_table": "bool", "accessible": "bool"})
+    frame["free"] = frame["capacity"] - frame["seated"]
+    frame["fill"] = (frame["seated"] / frame["capacity"]).where(frame["capacity"] > 0, 0.0)
+    return frame
+
+
+def add_tables(session: Session, event_id: UUID, *, first_number: int, count: int, capacity: int,
+               is_vip: bool = False, label: str | None = None, accessible: bool = False) -> list[int]:
+    """Create ``count`` tables numbered from ``first_number``; refuses if any number is taken."""
+    if not 1 <= count <= MAX_TABLES_AT_ONCE:
+        raise TableInputError(f"Add between 1 and {MAX_TABLES_AT_ONCE} tables at once.")
+    if first_number < 1:
+        raise TableInputError("Table numbers start at 1.")
+    _check_capacity(capacity)
+    label = (label or "").strip() or None
+    if label and len(label) > 200:
+        raise TableInputError("A label may be at most 200 characters.")
+    numbers = list(range(first_number, first_number + count))
+    taken = session.execute(
+        text("SELECT table_number FROM seating_tables WHERE event_id = :event_id "
+             "AND table_number = ANY (CAST(:numbers AS integer[])) ORDER BY table_number"),
+        {"event_id": event_id, "numbers": numbers},
+    ).scalars().all()
+    if taken:
+        raise TableInputError("These table numbers already exist: " + _numbers(taken)
+                              + ". Start from a free number.")
+    try:
+        inserted = session.execute(
+            text(
+                """
+                INSERT INTO seating_tables (event_id, table_number, capacity, is_vip_table, label, accessible)
+                SELECT :event_id, n, :capacity, :is_vip, :label, :accessible
+                  FROM unnest(CAST(:numbers AS integer[])) AS n
+                """
+            ),
+            {"event_id": event_id, "numbers": numbers, "capacity": capacity, "is_vip": bool(is_vip),
+             "label": label, "accessible": bool(accessible)},
+        ).rowcount
+    except DBAPIError as error:
+        session.rollback()
+        raise TableInputError(describe_database_error(error)) from None
+    if inserted != len(numbers):
+        raise TableInputError("Nothing was added: you can only view this event.")
+    return numbers
+
+
+def _check_capacity(capacity: Any) -> int:
+    if isinstance(capacity, bool) or capacity is None:
+        raise TableInputError("Capacity must be a whole number.")
+    try:
+        number = float(capacity)
+    except (TypeError, ValueError):
+        raise TableInputError(f"Capacity “{capacity}” is not a number.") from None
+    if math.isnan(number) or not number.is_integer():
+        raise TableInputError("Capacity must be a whole number.")
+    if not 1 <= number <= MAX_CAPACITY:
+        raise TableInputError(f"Capacity must be between 1 and {MAX_CAPACITY}.")
+    return int(number)
+
+
+def _numbers(numbers: list[int]) -> str:
+    shown = ", ".join(str(n) for n in numbers[:10])
+    return shown + (f" and {len(numbers) - 10} more" if len(numbers) > 10 else "")
+
+
+def table_changes_from_editor(snapshot: pd.DataFrame, editor_state: Mapping[str, Any] | None
+                              ) -> tuple[list[TableChange], dict[int, tuple[str, ...]]]:
+    """Edits of the tables grid (by row position in ``snapshot``) as changes per table. Pure."""
+    changes: list[TableChange] = []
+    problems: dict[int, tuple[str, ...]] = {}
+    for position, values in ((editor_state or {}).get("edited_rows") or {}).items():
+        row = snapshot.iloc[int(position)]
+        number = int(row["table_number"])
+        changed: dict[str, Any] = {}
+        errors: list[str] = []
+        for column, value in values.items():
+            if column not in EDITABLE_TABLE_COLUMNS:
+                continue
+            if column == "capacity":
+                try:
+                    value = _check_capacity(value)
+                except TableInputError as error:
+                    errors.append(str(error))
+                    continue
+                if value < int(row["seated"]):
+                    errors.append(f"{row['seated']} people sit at table {number}; "
+                                  f"capacity cannot go below that (move people first)")
+                    continue
+            elif column == "label":
+                value = (value or "").strip() or None
+                if value and len(value) > 200:
+                    errors.append("Label may be at most 200 characters")
+                    continue
+            else:
+                value = bool(value)
+            current = row[column]
+            current = None if current is None or (not isinstance(current, str) and pd.isna(current)) else current
+            if column == "label":
+                current = current or None
+            if value != current:
+                changed[column] = value
+        if errors:
+            problems[number] = tuple(errors)
+        elif changed:
+            changes.append(TableChange(number, int(row["version"]), changed))
+    return changes, problems
+
+
+def save_table_changes(session: Session, event_id: UUID, changes: list[TableChange]) -> TableSaveResult:
+    """Write all table edits or none; a table changed by someone else since loading is a conflict."""
+    if not changes:
+        return TableSaveResult()
+    payload = [{"table_number": c.table_number, "version": c.version, **{k: c.values.get(k) for k in
+               EDITABLE_TABLE_COLUMNS}, "fields": sorted(c.values)} for c in changes]
+    try:
+        written = set(session.execute(
+            text(
+                """
+                UPDATE seating_tables AS t
+                   SET capacity = CASE WHEN c.fields ? 'capacity' THEN c.capacity ELSE t.capacity END,
+                       is_vip_table = CASE WHEN c.fields ? 'is_vip_table' THEN c.is_vip_table ELSE t.is_vip_table END,
+                       label = CASE WHEN c.fields ? 'label' THEN c.label ELSE t.label END,
+                       accessible = CASE WHEN c.fields ? 'accessible' THEN c.accessible ELSE t.accessible END
+                  FROM jsonb_to_recordset(CAST(:changes AS jsonb))
+                       AS c(table_number integer, version integer, capacity integer, is_vip_table boolean,
+                            label text, accessible boolean, fields jsonb)
+                 WHERE t.event_id = :event_id AND t.table_number = c.table_number AND t.version = c.version
+                RETURNING t.table_number
+                """
+            ),
+            {"event_id": event_id, "changes": json.dumps(payload)},
+        ).scalars())
+    except DBAPIError as error:
+        session.rollback()
+        return TableSaveResult(error=describe_database_error(error))
+    missing = tuple(c.table_number for c in changes if c.table_number not in written)
+    if missing:
+        session.rollback()
+        return TableSaveResult(conflicts=missing)
+    return TableSaveResult(saved=len(changes))
+
+
+def remove_tables(session: Session, event_id: UUID, numbers: list[int]) -> int:
+    """Delete empty tables; refuses (and deletes nothing) when someone sits at one of them."""
+    if not numbers:
+        return 0
+    occupied = session.execute(
+        text("SELECT DISTINCT table_number FROM table_assignments WHERE event_id = :event_id "
+             "AND table_number = ANY (CAST(:numbers AS integer[])) ORDER BY table_number"),
+        {"event_id": event_id, "numbers": numbers},
+    ).scalars().all()
+    if occupied:
+        raise TableInputError("People sit at table " + _numbers(occupied) + "; move them before removing it.")
+    try:
+        removed = session.execute(
+            text("DELETE FROM seating_tables WHERE event_id = :event_id "
+                 "AND table_number = ANY (CAST(:numbers AS integer[]))"),
+            {"event_id": event_id, "numbers": numbers},
+        ).rowcount
+    except DBAPIError as error:
+        session.rollback()
+        raise TableInputError(describe_database_error(error)) from None
+    if removed != len(set(numbers)):
+        session.rollback()
+        raise TableInputError("Nothing was removed: you can only view this event, or a table was already gone.")
+    return removed
+
+
+def place_cards(session: Session, event_id: UUID) -> pd.DataFrame:
+    """Who sits where, in place-card order: by table, then seat (unnumbered seats last), then name."""
+    rows = session.execute(
+        text(
+            """
+            SELECT a.table_number AS "table", t.label AS table_label, a.seat_number AS seat,
+                   p.full_name AS name, p.company, p.is_vip AS vip
+              FROM table_assignments AS a
+              JOIN participants AS p ON p.organization_id = a.organization_id AND p.id = a.participant_id
+              JOIN seating_tables AS t ON t.organization_id = a.organization_id AND t.event_id = a.event_id
+                                      AND t.table_number = a.table_number
+             WHERE a.event_id = :event_id
+             ORDER BY a.table_number, a.seat_number NULLS LAST, lower(p.full_name)
+            """
+        ),
+        {"event_id": event_id},
+    ).mappings().all()
+    columns = ["table", "table_label", "seat", "name", "company", "vip"]
+    frame = pd.DataFrame([dict(row) for row in rows], columns=columns)
+    return frame.astype({"table": "int64", "seat": "Int64", "vip": "bool"})
+
+
+def place_cards_html(cards: pd.DataFrame, event_name: str) -> str:
+    """A self-contained page with one printed page per table (place-card order)."""
+    sections = []
+    for table_number, people in cards.groupby("table", sort=True):
+        label = people["table_label"].iloc[0]
+        title = f"Table {table_number}" + (f" — {html.escape(str(label))}" if isinstance(label, str) and label else "")
+        lines = "".join(
+            "<tr><td>{}</td><td>{}{}</td><td>{}</td></tr>".format(
+                "" if pd.isna(row.seat) else int(row.seat), html.escape(str(row.name)),
+                " <strong>VIP</strong>" if row.vip else "",
+                "" if row.company is None or pd.isna(row.company) else html.escape(str(row.company)))
+            for row in people.itertuples(index=False)
+        )
+        sections.append(f"<section><h2>{title}</h2><table><thead><tr><th>Seat</th><th>Name</th><th>Company</th>"
+                        f"</tr></thead><tbody>{lines}</tbody></table></section>")
+    body = "".join(sections) or "<p>Nobody is seated yet.</p>"
+    return (
+        "<!doctype html><html><head><meta charset='utf-8'><title>Place cards — " + html.escape(event_name)
+        + "</title><style>body{font-family:system-ui,sans-serif;margin:2rem;color:#000}"
+        "h1{font-size:1.6rem}h2{font-size:1.4rem;border-bottom:2px solid #000}"
+        "table{border-collapse:collapse;width:100%;font-size:1.1rem}td,th{text-align:left;padding:.3rem .5rem;"
+        "border-bottom:1px solid #999}section{page-break-after:always;break-after:page;margin-bottom:2rem}"
+        "@media print{body{margin:0}}</style></head><body><h1>" + html.escape(event_name) + "</h1>" + body
+        + "</body></html>"
+    )

@@ -1,0 +1,209 @@
+"""Streamlit glue shared by ``app.py`` and the pages: the database, cached reads, who is signed in,
+the sidebar pickers, and messages that survive a rerun.
+
+The only ``eventflow`` module that imports Streamlit; everything it calls is plain and tested
+without it.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+from uuid import UUID
+
+import streamlit as st
+from sqlalchemy.orm import Session
+
+from eventflow import auth, db, events, setup
+from eventflow.config import Settings
+
+READ_TTL_SECONDS = 10  # short: other organisers' saves show up on the next rerun after this at most
+_CONTEXT_KEY = "eventflow_context"
+_FLASH_KEY = "eventflow_flash"
+RESUME_PAGE_KEY = "eventflow_resume_page"
+APP_SCRIPT = str(Path(__file__).resolve().parent.parent / "app.py")
+
+T = TypeVar("T")
+
+
+@st.cache_resource(show_spinner="Preparing the database…")
+def _prepared() -> bool:
+    setup.prepare()
+    return True
+
+
+def database() -> db.Database:
+    _prepared()
+    return db.default_database()
+
+
+@contextmanager
+def tenant_session(organiser_id: UUID | None) -> Iterator[Session]:
+    """The only way pages reach the database: as the signed-in organiser, through row-level security."""
+    with database().tenant_session(organiser_id) as session:
+        yield session
+
+
+@st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False, max_entries=500)
+def _cached_read(reader: str, organiser_id: UUID | None, args: tuple) -> Any:
+    module_name, _, name = reader.rpartition(".")
+    if not module_name.startswith("eventflow."):
+        raise ValueError(f"not an eventflow reader: {reader}")
+    function = getattr(importlib.import_module(module_name), name)
+    with tenant_session(organiser_id) as session:
+        return function(session, *args)
+
+
+def read(function: Callable[..., T], organiser_id: UUID | None, *args: Any) -> T:
+    """``function(session, *args)`` as ``organiser_id``, cached for a few seconds per organiser and arguments."""
+    return _cached_read(f"{function.__module__}.{function.__qualname__}", organiser_id, tuple(args))
+
+
+def write(function: Callable[..., T], organiser_id: UUID | None, *args: Any, **kwargs: Any) -> T:
+    """``function(session, ...)`` in one transaction as ``organiser_id``, run again after a deadlock
+    or serialization failure; every cached read is dropped after."""
+    try:
+        return database().run_transaction(organiser_id, lambda session: function(session, *args, **kwargs))
+    finally:
+        clear_reads()
+
+
+def clear_reads() -> None:
+    _cached_read.clear()
+
+
+# ------------------------------------------------------------------------------------ messages
+
+def flash(message: str, kind: str = "success") -> None:
+    """Show ``message`` on the next run (it would be lost in the rerun that follows a save)."""
+    st.session_state.setdefault(_FLASH_KEY, []).append((kind, message))
+
+
+def show_flash() -> None:
+    for kind, message in st.session_state.pop(_FLASH_KEY, []):
+        {"success": st.success, "warning": st.warning, "error": st.error}.get(kind, st.info)(message)
+
+
+# ------------------------------------------------------------------------------------- identity
+
+def _sign_in_configured() -> bool:
+    try:
+        return "auth" in st.secrets
+    except Exception:  # no secrets.toml at all, or one that does not parse: no sign-in
+        return False
+
+
+@st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
+def _resolve(mode: str, email: str | None, reason: str) -> auth.Identity:
+    # Plain arguments: the cache key must tell every e-mail apart.
+    return auth.resolve_identity(tenant_session, auth.IdentityClaim(mode, email, reason=reason))
+
+
+def current_identity() -> auth.Identity:
+    configured = _sign_in_configured()
+    email = None
+    if configured and st.user.is_logged_in:
+        email = st.user.get("email")
+    claim = auth.claim_identity(Settings.from_environment(), sign_in_configured=configured, signed_in_email=email)
+    if claim.needs_sign_in:
+        return auth.Identity("sign-in", None, None, None, (), claim.reason)
+    return _resolve(claim.mode, claim.email, claim.reason)
+
+
+@dataclass(frozen=True)
+class PageContext:
+    """What every page works on: who, in which organisation, with which role, on which event."""
+
+    identity: auth.Identity
+    membership: auth.Membership | None
+    event: events.EventSummary | None
+
+    @property
+    def organiser_id(self) -> UUID | None:
+        return self.identity.organiser_id
+
+    @property
+    def event_id(self) -> UUID | None:
+        return self.event.id if self.event else None
+
+    @property
+    def role(self) -> str | None:
+        return self.membership.role if self.membership else None
+
+    @property
+    def can_edit(self) -> bool:
+        # Decides only what the interface offers; row-level security refuses viewers' writes anyway.
+        return bool(self.membership and self.membership.can_edit)
+
+    @property
+    def ready(self) -> bool:
+        return self.event is not None
+
+
+def sidebar() -> PageContext:
+    """Who is signed in, and the organisation and event pickers (only what the organiser can see)."""
+    identity = current_identity()
+    bar = st.sidebar
+    bar.markdown("### :material/event_seat: EventFlow Seating")
+    if identity.mode == "local" and identity.known:
+        bar.warning(f"**Local mode** — acting as {identity.display_name} ({identity.email}) without sign-in.",
+                    icon=":material/lock_open:")
+    elif identity.known:
+        bar.caption(f"Signed in as **{identity.display_name}** ({identity.email})")
+    if identity.mode == "sign-in" and _sign_in_configured():
+        if st.user.is_logged_in:
+            bar.button("Sign out", on_click=st.logout, key="sign_out")
+        else:
+            bar.button("Sign in", on_click=st.login, key="sign_in", type="primary")
+
+    membership = event = None
+    if identity.memberships:
+        by_id = {str(m.organization_id): m for m in identity.memberships}
+        chosen = bar.selectbox(
+            "Organisation", list(by_id), key="organisation_pick",
+            format_func=lambda key: f"{by_id[key].organization_name} · {by_id[key].role}",
+        )
+        membership = by_id[chosen]
+        visible = [e for e in read(events.visible_events, identity.organiser_id)
+                   if e.organization_id == membership.organization_id]
+        if visible:
+            events_by_id = {str(e.id): e for e in visible}
+            picked = bar.selectbox("Event", list(events_by_id), key="event_pick",
+                                   format_func=lambda key: events_by_id[key].label)
+            event = events_by_id[picked]
+        else:
+            bar.info("This organisation has no events yet.")
+        if not membership.can_edit:
+            bar.info("You can view this organisation's events; changes need a manager or owner.",
+                     icon=":material/visibility:")
+    context = PageContext(identity, membership, event)
+    st.session_state[_CONTEXT_KEY] = context
+    return context
+
+
+def context() -> PageContext:
+    """The context ``app.py`` set up for this run."""
+    found = st.session_state.get(_CONTEXT_KEY)
+    if found is None:
+        # Streamlit runs the very first session of a fresh server in its old "pages folder" mode,
+        # which opens a page without app.py. Go through app.py and come back here.
+        page = next((Path(frame.filename) for frame in inspect.stack()
+                     if Path(frame.filename).parent.name == "pages"), None)
+        if page is not None:
+            st.session_state[RESUME_PAGE_KEY] = f"pages/{page.name}"
+        st.switch_page(APP_SCRIPT)
+    return found
+
+
+def require_event() -> PageContext:
+    """The context, stopping the page with a clear message when there is no event to show."""
+    found = context()
+    if not found.ready:
+        st.info(found.identity.message or "Pick an event in the sidebar.")
+        st.stop()
+    return found

@@ -1,0 +1,18 @@
+"""Shown when there is nothing to open: not signed in, unknown e-mail, no organisation or no event."""
+
+import streamlit as st
+
+from eventflow import ui
+
+context = ui.context()
+identity = context.identity
+st.title("EventFlow Seating")
+if not identity.known:
+    st.warning(identity.message or "You are not signed in.", icon=":material/person_off:")
+    if identity.email:
+        st.caption("Signed-in e-mail: " + identity.email)
+elif not identity.memberships:
+    st.info(identity.message or "You are not a member of any organisation yet.")
+else:
+    st.info("This organisation has no events yet. Events are created by an administrator "
+            "(`python -m eventflow`).")

@@ -1,0 +1,89 @@
+"""Participants: import, export, and flags for one or many people (VIP, opt-in, checked in)."""
+
+import streamlit as st
+
+from eventflow import participants, ui
+from eventflow.config import Settings
+
+context = ui.require_event()
+organiser, event_id = context.organiser_id, context.event_id
+state = st.session_state
+limit_mb = Settings.from_environment().upload_limit_mb
+
+st.title("Participants")
+people = ui.read(participants.list_participants, organiser, event_id)
+
+search = st.text_input("Search", key="people_search", placeholder="Name, company or e-mail")
+shown = people
+if search.strip():
+    needle = search.strip().lower()
+    haystack = (people["name"].fillna("") + " " + people["company"].fillna("") + " "
+                + people["email"].fillna("")).str.lower()
+    shown = people[haystack.str.contains(needle, regex=False)]
+
+selection = st.dataframe(
+    shown.drop(columns=["participant_id", "checked_in_at"]), hide_index=True, width="stretch", height=420,
+    key=f"people_table:{event_id}", on_select="rerun" if context.can_edit else "ignore",
+    selection_mode="multi-row",
+    column_config={"vip": st.column_config.CheckboxColumn("VIP"),
+                   "networking_opt_in": st.column_config.CheckboxColumn("Opt-in"),
+                   "checked_in": st.column_config.CheckboxColumn("Checked in"),
+                   "table_number": st.column_config.NumberColumn("Table", format="%d"),
+                   "seat_number": st.column_config.NumberColumn("Seat", format="%d")},
+)
+st.caption(f"{len(shown)} of {len(people)} participants · {int(people['checked_in'].sum())} checked in")
+
+if context.can_edit:
+    rows = selection.selection.rows if selection else []
+    chosen = shown.iloc[rows] if rows else shown.iloc[0:0]
+    st.subheader(f"Change {len(chosen)} selected")
+    if chosen.empty:
+        st.caption("Select people in the table (click the row checkboxes) to change their flags.")
+    else:
+        st.caption(", ".join(chosen["name"].head(8)) + (" …" if len(chosen) > 8 else ""))
+        actions = [("Check in", "checked_in", True), ("Undo check-in", "checked_in", False),
+                   ("Make VIP", "is_vip", True), ("Remove VIP", "is_vip", False),
+                   ("Opt in to networking", "networking_opt_in", True),
+                   ("Opt out of networking", "networking_opt_in", False)]
+        for column, (label, flag, value) in zip(st.columns(len(actions)), actions, strict=True):
+            if column.button(label, key=f"flag_{flag}_{value}"):
+                changed = ui.write(participants.set_flag, organiser, event_id,
+                                   chosen["participant_id"].tolist(), flag, value)
+                ui.flash(f"{label}: {changed} of {len(chosen)} changed"
+                         + (" (the others already were)." if changed < len(chosen) else "."))
+                st.rerun()
+
+st.download_button("Export CSV", ui.read(participants.export_participants_csv, organiser, event_id),
+                   "participants.csv", "text/csv", key="export_participants")
+
+if context.can_edit:
+    st.subheader("Import from CSV")
+    st.caption("Columns: name (required), email, company, tracks (separated by ;), vip (yes/no), "
+               f"networking_opt_in (yes/no; blank = event default), interests (separated by ;). Up to {limit_mb} MB. "
+               "Nothing is imported while any row has a problem.")
+    upload = st.file_uploader("CSV file", type=["csv"], key=f"upload:{state.get('import_revision', 0)}")
+    if upload is not None:
+        try:
+            participants.check_upload_size(upload.size, limit_mb)
+            context_for_import = ui.read(participants.import_context, organiser, event_id)
+            preview = participants.parse_participants_csv(upload.getvalue(), context_for_import, limit_mb)
+        except participants.UploadTooLarge as error:
+            st.error(str(error))
+        else:
+            if preview.file_error:
+                st.error(preview.file_error)
+            else:
+                shown_preview = preview.with_errors().drop(columns=["track_ids"])
+                st.dataframe(shown_preview, hide_index=True, width="stretch")
+                if preview.errors:
+                    st.error(f"{len(preview.errors)} of {len(preview.rows)} rows have problems; nothing will be "
+                             "imported until the file is fixed.")
+                elif st.button(f"Import {len(preview.rows)} participants", type="primary", key="do_import"):
+                    try:
+                        count = ui.write(participants.import_participants, organiser, event_id, preview)
+                    except (participants.ImportRefused, ValueError) as error:
+                        st.error(str(error))
+                    else:
+                        ui.flash(f"Imported {count} participants.")
+                        state["import_revision"] = state.get("import_revision", 0) + 1
+                        st.rerun()

@@ -1,0 +1,175 @@
+"""Seating editor: the grid of participants and their seats, used live on site.
+
+The grid is fed a snapshot that stays unchanged until a save, a reload or a filter change, so
+``st.data_editor``'s row positions keep pointing at the same people. Edits made under one filter
+are kept (as drafts) when the filter changes.
+"""
+
+import pandas as pd
+import streamlit as st
+
+from eventflow import seating, ui
+from eventflow.events import list_tracks
+
+context = ui.require_event()
+state = st.session_state
+store_key = f"seating:{context.organiser_id}:{context.event_id}"
+revision = state.setdefault("seating_revision", 0)
+
+
+def signature(grid: seating.SeatingGrid) -> int:
+    columns = grid.frame[["participant_id", "version", "base_table", "base_seat"]]
+    return int(pd.util.hash_pandas_object(columns, index=False).sum()) ^ hash(grid.tables)
+
+
+fresh = ui.read(seating.load_seating_grid, context.organiser_id, context.event_id)
+store = state.get(store_key)
+if store is None or store["revision"] != revision:
+    store = state[store_key] = {"grid": fresh, "revision": revision, "generation": 0,
+                                "drafts": seating.ChangeSet(), "view": None, "conflicts": ()}
+grid: seating.SeatingGrid = store["grid"]
+
+
+def pending_in_view() -> seating.ChangeSet:
+    view = store["view"]
+    return seating.changes_from_editor(view["frame"], state.get(view["key"])) if view else seating.ChangeSet()
+
+
+has_edits = bool(store["drafts"]) or bool(pending_in_view())
+if signature(fresh) != signature(grid):
+    if not has_edits and not store["conflicts"]:
+        # Nobody is typing here: follow what colleagues saved (a new key, so no edit can move rows).
+        state["seating_revision"] = revision = revision + 1
+        store = state[store_key] = {"grid": fresh, "revision": revision, "generation": 0,
+                                    "drafts": seating.ChangeSet(), "view": None, "conflicts": ()}
+        grid = fresh
+    else:
+        st.info("Colleagues changed the seating since you loaded it. Your save checks every row you "
+                "edited and will not overwrite their work.", icon=":material/group:")
+
+st.title("Seating editor")
+
+tracks = [t.name for t in ui.read(list_tracks, context.organiser_id, context.event_id) if t.is_active]
+search_col, track_col, table_col, unseated_col, vip_col = st.columns([3, 2, 1.2, 1.2, 1])
+search = search_col.text_input("Search", key="seat_search", placeholder="Name, company or e-mail")
+track = track_col.selectbox("Track", [None, *tracks], key="seat_track", format_func=lambda t: t or "All tracks")
+table_filter = table_col.selectbox("Table", [None, *grid.table_numbers], key="seat_table",
+                                   format_func=lambda t: "All tables" if t is None else f"Table {t}")
+unseated_col.markdown("&nbsp;")
+unseated_only = unseated_col.toggle("Unseated only", key="seat_unseated")
+vip_col.markdown("&nbsp;")
+vip_only = vip_col.toggle("VIP only", key="seat_vip")
+view_signature = (search.strip().lower(), track, table_filter, unseated_only, vip_only)
+
+view = store["view"]
+if view is not None and view["signature"] != view_signature:
+    # The rows shown are about to change: keep what was typed under the old filter as drafts.
+    store["drafts"] = seating.merge_changes(store["drafts"], pending_in_view())
+    store["generation"] += 1
+shown = seating.filter_grid(seating.apply_changes(grid.frame, store["drafts"]), search=search, track=track,
+                            table=table_filter, unseated_only=unseated_only, vip_only=vip_only)
+editor_key = f"seating_grid:{context.event_id}:{revision}:{store['generation']}"
+store["view"] = {"signature": view_signature, "frame": shown, "key": editor_key}
+
+largest_table = max(grid.table_numbers, default=1)
+largest_capacity = max((t.capacity for t in grid.tables), default=1)
+column_config = {
+    "full_name": st.column_config.TextColumn("Name", width="medium"),
+    "company": st.column_config.TextColumn("Company"),
+    "email": st.column_config.TextColumn("E-mail"),
+    "tracks": st.column_config.TextColumn("Tracks"),
+    "is_vip": st.column_config.CheckboxColumn("VIP", width="small"),
+    "networking_opt_in": st.column_config.CheckboxColumn("Opt-in", width="small"),
+    "checked_in": st.column_config.CheckboxColumn("Checked in", width="small"),
+    "table_number": st.column_config.NumberColumn(
+        "Table", min_value=1, max_value=largest_table, step=1, format="%d", width="small",
+        help="Type a table number; clear it to unseat the person."),
+    "seat_number": st.column_config.NumberColumn(
+        "Seat", min_value=1, max_value=largest_capacity, step=1, format="%d", width="small",
+        help="Optional; must be free and within the table's capacity."),
+    "assigned_by": st.column_config.TextColumn("Assigned by", width="small"),
+    "assigned_at": st.column_config.DatetimeColumn("Assigned at", format="D MMM, HH:mm"),
+}
+
+grid_col, fill_col = st.columns([4, 1.3])
+with grid_col:
+    st.caption(f"{len(shown)} of {len(grid.frame)} participants shown"
+               + ("" if context.can_edit else " · read-only"))
+    st.data_editor(
+        shown, key=editor_key, column_config=column_config, column_order=list(seating.DISPLAY_COLUMNS),
+        disabled=True if not context.can_edit else
+        [c for c in seating.GRID_COLUMNS if c not in seating.EDITABLE_COLUMNS],
+        hide_index=True, num_rows="fixed", width="stretch", height=560,
+    )
+
+change_set = seating.merge_changes(store["drafts"], pending_in_view())
+problems = seating.validate_changes(change_set, grid)
+
+with fill_col:
+    st.caption("Tables (with your unsaved edits)")
+    fill = seating.table_fill(grid, change_set)
+    st.dataframe(
+        fill[["table", "vip", "after_edits", "capacity", "free"]], hide_index=True, height=560,
+        column_config={
+            "table": st.column_config.NumberColumn("Table", format="%d"),
+            "vip": st.column_config.CheckboxColumn("VIP"),
+            "after_edits": st.column_config.ProgressColumn("Seated", min_value=0, max_value=largest_capacity,
+                                                           format="%d"),
+            "capacity": st.column_config.NumberColumn("Seats"),
+            "free": st.column_config.NumberColumn("Free"),
+        },
+    )
+
+
+def seat_text(seat: seating.Seat | None) -> str:
+    if seat is None:
+        return "no longer in the event"
+    table, number = seat
+    if table is None:
+        return "unseated"
+    return f"table {table}" + (f", seat {number}" if number is not None else "")
+
+
+if change_set:
+    rows = [{"Name": c.full_name, "From": seat_text(c.old), "To": seat_text(c.new),
+             "Problem": " · ".join(problems.get(c.participant_id, ()))} for c in change_set.changes]
+    names = dict(zip(grid.frame["participant_id"], grid.frame["full_name"], strict=True))
+    rows += [{"Name": names.get(pid, "?"), "From": "", "To": "", "Problem": " · ".join(msgs)}
+             for pid, msgs in change_set.problems.items()]
+    st.subheader(f"Unsaved changes: {len(change_set.changes)}")
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    if problems:
+        st.error(f"{len(problems)} row(s) need attention before anything can be saved.",
+                 icon=":material/error:")
+
+if store["conflicts"]:
+    st.error("Nothing was saved: someone else changed these people after you loaded the grid. "
+             "Your edits are still in the grid; reload to see the latest seating, then edit again.",
+             icon=":material/sync_problem:")
+    st.dataframe(pd.DataFrame([{
+        "Name": c.full_name, "Your value": seat_text(c.yours), "When you loaded": seat_text(c.loaded),
+        "Now (their value)": seat_text(c.theirs), "Changed by": c.theirs_by or "",
+        "Changed at": c.theirs_at,
+    } for c in store["conflicts"]]), hide_index=True, width="stretch")
+
+save_col, discard_col, _ = st.columns([1, 1, 4])
+if context.can_edit and save_col.button("Save changes", type="primary", key="save_seating",
+                                        disabled=not change_set.changes or bool(problems)):
+    result = ui.write(seating.save_changes, context.organiser_id, context.event_id, change_set, grid)
+    if result.ok:
+        ui.flash(f"Saved {result.saved} seating change(s)." if result.saved
+                 else "Nothing needed saving: these people already sit where you put them.")
+        state["seating_revision"] = revision + 1
+        st.rerun()
+    elif result.conflicts:
+        store["conflicts"] = result.conflicts
+        st.rerun()
+    elif result.error:
+        st.error(result.error)
+    else:
+        st.error("Nothing was saved: " + "; ".join(f"{m}" for msgs in result.problems.values() for m in msgs))
+if discard_col.button("Reload latest" if store["conflicts"] or change_set else "Reload", key="reload_seating",
+                      help="Load the seating as saved now; unsaved edits are dropped."):
+    state["seating_revision"] = revision + 1
+    ui.clear_reads()
+    st.rerun()

@@ -1,0 +1,130 @@
+"""Tables: define the event's tables, see them at a glance, print who sits where."""
+
+import streamlit as st
+import streamlit.components.v1 as components
+
+from eventflow import tables, ui
+from eventflow.overview import event_overview
+from eventflow.participants import to_safe_csv
+
+context = ui.require_event()
+organiser, event_id = context.organiser_id, context.event_id
+state = st.session_state
+revision = state.setdefault("tables_revision", 0)
+
+st.title("Tables")
+frame = ui.read(tables.tables_overview, organiser, event_id)
+
+glance, edit, printing = st.tabs(["At a glance", "Define tables", "Place cards"])
+
+with glance:
+    if frame.empty:
+        st.info("No tables yet — add them under “Define tables”.")
+    else:
+        st.dataframe(
+            frame[["table_number", "label", "is_vip_table", "accessible", "seated", "capacity", "fill",
+                   "track_mix", "people"]],
+            hide_index=True, width="stretch", height=600,
+            column_config={
+                "table_number": st.column_config.NumberColumn("Table", format="%d", width="small"),
+                "label": st.column_config.TextColumn("Label"),
+                "is_vip_table": st.column_config.CheckboxColumn("VIP", width="small"),
+                "accessible": st.column_config.CheckboxColumn("Accessible", width="small"),
+                "seated": st.column_config.NumberColumn("Seated", width="small"),
+                "capacity": st.column_config.NumberColumn("Seats", width="small"),
+                "fill": st.column_config.ProgressColumn("Fill", min_value=0.0, max_value=1.0, format="percent"),
+                "track_mix": st.column_config.TextColumn("Track mix", width="medium"),
+                "people": st.column_config.TextColumn("Who sits where (seat. name)", width="large"),
+            },
+        )
+
+with edit:
+    if not context.can_edit:
+        st.info("You can view the tables; changing them needs a manager or owner.")
+    snapshot = frame[["table_number", "label", "capacity", "is_vip_table", "accessible", "seated", "version"]]
+    editor_key = f"tables_grid:{event_id}:{revision}"
+    st.data_editor(
+        snapshot, key=editor_key, hide_index=True, num_rows="fixed", width="stretch",
+        column_order=["table_number", "label", "capacity", "is_vip_table", "accessible", "seated"],
+        disabled=True if not context.can_edit else ["table_number", "seated", "version"],
+        column_config={
+            "table_number": st.column_config.NumberColumn("Table", format="%d"),
+            "label": st.column_config.TextColumn("Label", max_chars=200),
+            "capacity": st.column_config.NumberColumn("Seats", min_value=1, max_value=tables.MAX_CAPACITY, step=1),
+            "is_vip_table": st.column_config.CheckboxColumn("VIP"),
+            "accessible": st.column_config.CheckboxColumn("Accessible"),
+            "seated": st.column_config.NumberColumn("Seated now"),
+        },
+    )
+    changes, problems = tables.table_changes_from_editor(snapshot, state.get(editor_key))
+    for number, messages in problems.items():
+        st.error(f"Table {number}: " + "; ".join(messages))
+    if context.can_edit:
+        if st.button(f"Save table changes ({len(changes)})", type="primary", key="save_tables",
+                     disabled=not changes or bool(problems)):
+            result = ui.write(tables.save_table_changes, organiser, event_id, changes)
+            if result.ok:
+                ui.flash(f"Saved changes to {result.saved} table(s).")
+                state["tables_revision"] = revision + 1
+                st.rerun()
+            elif result.conflicts:
+                st.error("Nothing was saved: someone else changed table(s) "
+                         + ", ".join(map(str, result.conflicts)) + " meanwhile. Reload and edit again.")
+                if st.button("Reload tables", key="reload_tables"):
+                    state["tables_revision"] = revision + 1
+                    st.rerun()
+            else:
+                st.error(result.error)
+
+        st.subheader("Add tables")
+        with st.form("add_tables"):
+            first_free = int(frame["table_number"].max()) + 1 if not frame.empty else 1
+            number_col, count_col, capacity_col = st.columns(3)
+            first = number_col.number_input("First table number", min_value=1, value=first_free, step=1)
+            count = count_col.number_input("How many", min_value=1, max_value=tables.MAX_TABLES_AT_ONCE, value=1,
+                                           step=1)
+            capacity = capacity_col.number_input("Seats per table", min_value=1, max_value=tables.MAX_CAPACITY,
+                                                 value=10, step=1)
+            label = st.text_input("Label (optional)", placeholder="e.g. Hall A")
+            vip_col, access_col = st.columns(2)
+            is_vip = vip_col.checkbox("VIP tables")
+            accessible = access_col.checkbox("Wheelchair accessible")
+            if st.form_submit_button("Add tables", type="primary"):
+                try:
+                    added = ui.write(tables.add_tables, organiser, event_id, first_number=int(first),
+                                     count=int(count), capacity=int(capacity), is_vip=is_vip, label=label,
+                                     accessible=accessible)
+                except tables.TableInputError as error:
+                    st.error(str(error))
+                else:
+                    ui.flash(f"Added {len(added)} table(s): {added[0]}–{added[-1]}.")
+                    state["tables_revision"] = revision + 1
+                    st.rerun()
+
+        empty_tables = frame.loc[frame["seated"] == 0, "table_number"].tolist()
+        if empty_tables:
+            st.subheader("Remove empty tables")
+            doomed = st.multiselect("Tables to remove", empty_tables, key="remove_tables")
+            if st.button("Remove", key="do_remove_tables", disabled=not doomed):
+                try:
+                    removed = ui.write(tables.remove_tables, organiser, event_id, doomed)
+                except tables.TableInputError as error:
+                    st.error(str(error))
+                else:
+                    ui.flash(f"Removed {removed} table(s).")
+                    state["tables_revision"] = revision + 1
+                    st.rerun()
+
+with printing:
+    cards = ui.read(tables.place_cards, organiser, event_id)
+    event_info = ui.read(event_overview, organiser, event_id)
+    event_name = event_info.event_name if event_info else context.event.name
+    st.caption(f"{len(cards)} seated people at {cards['table'].nunique() if not cards.empty else 0} tables, "
+               "in place-card order (table, seat, name).")
+    page = tables.place_cards_html(cards, event_name)
+    csv_col, html_col = st.columns(2)
+    csv_col.download_button("Download CSV", to_safe_csv(cards), "place-cards.csv", "text/csv", key="cards_csv")
+    html_col.download_button("Download print view (HTML)", page, "place-cards.html", "text/html",
+                             key="cards_html", help="Open it and print: one page per table.")
+    if st.toggle("Show print view here", key="cards_preview"):
+        components.html(page, height=700, scrolling=True)

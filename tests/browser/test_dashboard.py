@@ -1,0 +1,105 @@
+"""The dashboard in a real browser: every page opens, and the seating grid saves and detects conflicts."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+
+from eventflow.demo import DEMO_EVENT_ID, DEMO_OWNER_EMAIL
+from eventflow.seating import changes_from_editor, load_seating_grid, save_changes
+from tests.browser.helpers import edit_grid_cell, no_exception, open_page, wait_idle
+
+pytestmark = pytest.mark.browser
+
+PAGES = {"": "EventFlow Summit 2026", "seating_editor": "Seating editor", "tables": "Tables",
+         "participants": "Participants", "track_distribution": "Track distribution",
+         "event_settings": "Event settings"}
+TABLE_COLUMN = 1  # position of "Table" in the grid's visible columns (see seating.DISPLAY_COLUMNS)
+
+
+def _someone_unseated(database) -> tuple[str, str, str]:
+    with database.owner_connection() as conn:
+        row = conn.execute(text(
+            """
+            SELECT p.id::text, p.email, p.full_name FROM participants AS p
+             WHERE p.event_id = :event AND NOT p.is_vip
+               AND NOT EXISTS (SELECT FROM table_assignments AS a WHERE a.participant_id = p.id)
+             ORDER BY p.email LIMIT 1
+            """), {"event": DEMO_EVENT_ID}).one()
+    return row[0], row[1], row[2]
+
+
+def _free_table(database) -> int:
+    with database.owner_connection() as conn:
+        return conn.execute(text(
+            """
+            SELECT t.table_number FROM seating_tables AS t
+             WHERE t.event_id = :event AND NOT t.is_vip_table
+               AND (SELECT count(*) FROM table_assignments AS a
+                     WHERE a.event_id = t.event_id AND a.table_number = t.table_number) < t.capacity - 1
+             ORDER BY t.table_number LIMIT 1
+            """), {"event": DEMO_EVENT_ID}).scalar_one()
+
+
+def _assignment(database, participant_id: str):
+    with database.owner_connection() as conn:
+        return conn.execute(text("SELECT table_number, assigned_by FROM table_assignments "
+                                 "WHERE participant_id = :p"), {"p": participant_id}).first()
+
+
+def _show_only(page, email: str) -> None:
+    search = page.locator("input[aria-label='Search']")
+    search.fill(email)
+    search.press("Enter")
+    wait_idle(page)
+    page.get_by_text("1 of 400 participants shown").wait_for()
+
+
+@pytest.mark.parametrize("path", list(PAGES))
+def test_every_page_opens(app_server, page, path):
+    open_page(page, f"{app_server.url}/{path}")
+    assert page.locator("h1").first.inner_text().startswith(PAGES[path])
+    assert no_exception(page)
+    assert page.get_by_text("Local mode").count() == 1
+
+
+def test_edit_a_seat_in_the_grid_and_save(app_server, page):
+    participant, email, _ = _someone_unseated(app_server.database)
+    table = _free_table(app_server.database)
+    open_page(page, f"{app_server.url}/seating_editor")
+    _show_only(page, email)
+    edit_grid_cell(page, 0, 0, TABLE_COLUMN, str(table))
+    page.get_by_text("Unsaved changes: 1").wait_for()
+    page.get_by_role("button", name="Save changes").click()
+    page.get_by_text("Saved 1 seating change(s).").wait_for()
+    wait_idle(page)
+    assert tuple(_assignment(app_server.database, participant)) == (table, "manager")
+    assert no_exception(page)
+
+
+def test_a_colleagues_conflicting_edit_is_reported_and_nothing_is_lost(app_server, page):
+    database = app_server.database
+    participant, email, _ = _someone_unseated(database)
+    table = _free_table(database)
+    open_page(page, f"{app_server.url}/seating_editor")
+    _show_only(page, email)   # the manager has the grid open ...
+
+    # ... when the owner, another organiser, seats the same person (through the same save path).
+    owner = database.owner_connection
+    with owner() as conn:
+        owner_id = conn.execute(text("SELECT id FROM organisers WHERE email = :e"), {"e": DEMO_OWNER_EMAIL}).scalar()
+    with database.tenant_session(owner_id) as session:
+        grid = load_seating_grid(session, DEMO_EVENT_ID)
+        position = int(grid.frame.index[grid.frame["participant_id"] == participant][0])
+        colleague = changes_from_editor(grid.frame, {"edited_rows": {position: {"table_number": table}}})
+        assert save_changes(session, DEMO_EVENT_ID, colleague, grid).ok
+
+    edit_grid_cell(page, 0, 0, TABLE_COLUMN, str(table + 1))
+    page.get_by_role("button", name="Save changes").click()
+    page.get_by_text("someone else changed these people").wait_for()
+    wait_idle(page)
+    conflict = page.locator("[data-testid='stDataFrame']").last
+    assert conflict.is_visible()
+    assert tuple(_assignment(database, participant)) == (table, "manager")  # the colleague's seat is kept
+    assert page.get_by_text("Unsaved changes: 1").count() == 1              # and the manager's edit too
+    assert no_exception(page)
