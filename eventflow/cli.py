@@ -73,10 +73,17 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--organization", help="name of a new organisation to make them a member of")
     add.add_argument("--role", choices=("owner", "manager", "viewer"), default="owner")
     add.set_defaults(func=_organiser_add)
+    # Listed for --help; its own options are parsed by eventflow.bench (see main below).
+    commands.add_parser("bench", help="benchmarks at conference scale: python -m eventflow bench --help")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["bench"]:
+        from eventflow import bench
+
+        return bench.main(argv[1:])
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)

@@ -42,17 +42,18 @@ def seating_by_track(session: Session, event_id: UUID) -> pd.DataFrame:
     rows = session.execute(
         text(
             """
-            SELECT s.track_name AS track,
+            SELECT t.name AS track,
                    count(a.id) AS seated,
                    count(pt.participant_id) - count(a.id) AS unseated
-              FROM track_statistics AS s
+              FROM tracks AS t
               LEFT JOIN participant_tracks AS pt
-                     ON pt.organization_id = s.organization_id AND pt.track_id = s.track_id
+                     ON pt.organization_id = t.organization_id AND pt.event_id = t.event_id AND pt.track_id = t.id
               LEFT JOIN table_assignments AS a
-                     ON a.organization_id = pt.organization_id AND a.participant_id = pt.participant_id
-             WHERE s.event_id = :event_id
-             GROUP BY s.track_id, s.track_name, s.participant_count
-             ORDER BY s.participant_count DESC, s.track_name
+                     ON a.organization_id = pt.organization_id AND a.event_id = pt.event_id
+                    AND a.participant_id = pt.participant_id
+             WHERE t.event_id = :event_id AND t.is_active
+             GROUP BY t.id, t.name
+             ORDER BY count(pt.participant_id) DESC, t.name
             """
         ),
         {"event_id": event_id},
@@ -64,28 +65,37 @@ def seating_by_track(session: Session, event_id: UUID) -> pd.DataFrame:
 def table_track_mix(session: Session, event_id: UUID) -> pd.DataFrame:
     """Seated participants per table and active track (long form): ``table``, ``track``, ``participants``.
 
-    Every table and every active track appear, with zeros, so the heat map has no holes.
+    Every table and every active track appear, with zeros, so the heat map has no holes. The
+    database counts only the pairs that occur; the zeros are filled in here, which keeps the query
+    proportional to the people seated rather than to tables × tracks.
     """
-    rows = session.execute(
+    params = {"event_id": event_id}
+    counts = session.execute(
         text(
             """
-            SELECT t.table_number AS "table", s.track_name AS track,
-                   count(a.id) AS participants
-              FROM seating_tables AS t
-              CROSS JOIN track_statistics AS s
-              LEFT JOIN participant_tracks AS pt
-                     ON pt.organization_id = s.organization_id AND pt.track_id = s.track_id
-              LEFT JOIN table_assignments AS a
-                     ON a.organization_id = pt.organization_id AND a.participant_id = pt.participant_id
-                    AND a.table_number = t.table_number
-             WHERE t.event_id = :event_id AND s.event_id = :event_id
-             GROUP BY t.table_number, s.track_name
-             ORDER BY t.table_number, s.track_name
+            SELECT a.table_number AS "table", t.name AS track, count(*) AS participants
+              FROM table_assignments AS a
+              JOIN participant_tracks AS pt
+                ON pt.organization_id = a.organization_id AND pt.event_id = a.event_id
+               AND pt.participant_id = a.participant_id
+              JOIN tracks AS t
+                ON t.organization_id = pt.organization_id AND t.event_id = pt.event_id AND t.id = pt.track_id
+             WHERE a.event_id = :event_id AND t.is_active
+             GROUP BY a.table_number, t.name
             """
         ),
-        {"event_id": event_id},
+        params,
     ).all()
-    frame = pd.DataFrame(rows, columns=["table", "track", "participants"])
+    tables = session.execute(text("SELECT table_number FROM seating_tables WHERE event_id = :event_id"),
+                             params).scalars().all()
+    tracks = session.execute(text("SELECT name FROM tracks WHERE event_id = :event_id AND is_active"),
+                             params).scalars().all()
+    columns = ["table", "track", "participants"]
+    if not tables or not tracks:
+        return pd.DataFrame(columns=columns).astype({"table": "int64", "track": "string", "participants": "int64"})
+    every_pair = pd.MultiIndex.from_product([sorted(tables), sorted(tracks)], names=["table", "track"])
+    found = pd.DataFrame(counts, columns=columns).set_index(["table", "track"])["participants"]
+    frame = found.reindex(every_pair, fill_value=0).reset_index()
     return frame.astype({"table": "int64", "track": "string", "participants": "int64"})
 
 
@@ -143,7 +153,8 @@ def seating_figure(frame: pd.DataFrame, font_size: int = 16) -> go.Figure:
 def table_mix_figure(frame: pd.DataFrame, font_size: int = 16) -> go.Figure:
     grid = frame.pivot_table(index="track", columns="table", values="participants", fill_value=0, aggfunc="sum")
     figure = px.imshow(
-        grid, aspect="auto", color_continuous_scale="Blues", text_auto=True,
+        # Numbers in the cells help up to a few hundred cells; beyond that they are noise and weight.
+        grid, aspect="auto", color_continuous_scale="Blues", text_auto=grid.size <= 600,
         labels={"x": "Table", "y": "Track", "color": "People"}, title="Track mix of every table",
     )
     figure.update_xaxes(type="category", tickangle=0)

@@ -109,34 +109,43 @@ def load(owner_url: str, spec: SyntheticSpec) -> SyntheticSet:
               ((org, ev, n, 10, n <= max(1, tables // 10), n % 7 == 0)
                for org, ev, tables in zip(event_org, event_ids, table_counts) for n in range(1, tables + 1)))
 
-        people: list[tuple] = []
-        links: list[tuple] = []
-        seats: list[tuple] = []
-        for index, (org, ev, size) in enumerate(zip(event_org, event_ids, sizes)):
+        # Three passes over the same per-event random streams (participants, their tracks, their
+        # seats), so that a million people are streamed to COPY instead of held in memory.
+        def event_people(index: int) -> Iterable[tuple]:
+            org, ev, size = event_org[index], event_ids[index], sizes[index]
+            event_rng = random.Random(spec.seed * 1_000_003 + index)
             vip_tables = max(1, table_counts[index] // 10)
-            next_seat = {"vip": (1, 1), "regular": (vip_tables + 1, 1)}
+            next_seat = {True: [1, 1], False: [vip_tables + 1, 1]}
             for n in range(size):
-                pid = _uuid(rng)
-                is_vip = rng.random() < 0.05
-                people.append((org, pid, ev, f"Person {index}-{n}", f"p{index}.{n}@bench.example",
-                               rng.choice(_COMPANIES), is_vip, rng.random() < 0.6,
-                               rng.sample(_INTERESTS, rng.randint(1, 4))))
-                for track in rng.sample(track_ids[index], rng.choice((1, 1, 2, 2, 3))):
-                    links.append((org, ev, pid, track))
-                if rng.random() < spec.seated_share:
-                    kind = "vip" if is_vip else "regular"
-                    table, seat = next_seat[kind]
-                    limit = vip_tables if is_vip else table_counts[index]
-                    if table <= limit:
-                        seats.append((org, ev, pid, table, seat, is_vip, "auto"))
-                        next_seat[kind] = (table, seat + 1) if seat < 10 else (table + 1, 1)
-        _copy(conn, "participants", ("organization_id", "id", "event_id", "full_name", "email", "company", "is_vip",
-                                     "networking_opt_in", "interests"), people)
-        _copy(conn, "participant_tracks", ("organization_id", "event_id", "participant_id", "track_id"), links)
+                pid = _uuid(event_rng)
+                is_vip = event_rng.random() < 0.05
+                person = (org, pid, ev, f"Person {index}-{n}", f"p{index}.{n}@bench.example",
+                          event_rng.choice(_COMPANIES), is_vip, event_rng.random() < 0.6,
+                          event_rng.sample(_INTERESTS, event_rng.randint(1, 4)))
+                tracks = event_rng.sample(track_ids[index], min(len(track_ids[index]), event_rng.choice((1, 1, 2, 2, 3))))
+                seat = None
+                if event_rng.random() < spec.seated_share:
+                    table, number = next_seat[is_vip]
+                    if table <= (vip_tables if is_vip else table_counts[index]):
+                        seat = (org, ev, pid, table, number, is_vip, "auto")
+                        next_seat[is_vip] = [table, number + 1] if number < 10 else [table + 1, 1]
+                yield person, [(org, ev, pid, track) for track in tracks], seat
+
+        def every(part: int) -> Iterable[tuple]:
+            for index in range(spec.events):
+                for generated in event_people(index):
+                    if part == 1:
+                        yield from generated[1]
+                    elif generated[part] is not None:
+                        yield generated[part]
+
+        people = _copy(conn, "participants", ("organization_id", "id", "event_id", "full_name", "email", "company",
+                                              "is_vip", "networking_opt_in", "interests"), every(0))
+        _copy(conn, "participant_tracks", ("organization_id", "event_id", "participant_id", "track_id"), every(1))
         _copy(conn, "table_assignments", ("organization_id", "event_id", "participant_id", "table_number",
-                                          "seat_number", "is_vip_table", "assigned_by"), seats)
+                                          "seat_number", "is_vip_table", "assigned_by"), every(2))
         conn.execute("SET session_replication_role = origin")
         conn.commit()
         conn.autocommit = True
         conn.execute("ANALYZE")
-    return SyntheticSet(event_ids[0], event_org[0], owners[0], len(people))
+    return SyntheticSet(event_ids[0], event_org[0], owners[0], people)

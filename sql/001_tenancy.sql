@@ -65,8 +65,9 @@ CREATE INDEX memberships_organiser_idx ON memberships (organiser_id, organizatio
 -- The organisations the current organiser belongs to, optionally only those where the role is
 -- one of `roles`. SECURITY DEFINER so that the memberships policies can call it without
 -- recursing into themselves; it re-checks the organiser itself and touches nothing else.
--- Policies call it as `= ANY ((SELECT ...)::uuid[])`: a scalar subquery, so it runs once per
--- statement rather than once per row (the cast keeps ANY from reading it as a row subquery).
+-- Policies call it as `organization_id IN (SELECT unnest(...))`: an uncorrelated subquery, run once
+-- per statement and probed as a hash per row (measured: cheaper per row than `= ANY (array)`,
+-- which takes the array apart again for every row).
 CREATE FUNCTION eventflow.organization_ids(roles text[] DEFAULT ARRAY['owner', 'manager', 'viewer'])
     RETURNS uuid[]
     LANGUAGE sql STABLE SECURITY DEFINER PARALLEL SAFE
@@ -102,8 +103,8 @@ AS $$
 DECLARE
     tbl text := target::text;
     base text := (SELECT c.relname FROM pg_catalog.pg_class AS c WHERE c.oid = target);
-    readers text := format('%I = ANY ((SELECT eventflow.organization_ids())::uuid[])', tenant_column);
-    writers text := format('%I = ANY ((SELECT eventflow.organization_ids(ARRAY[''owner'', ''manager'']))::uuid[])', tenant_column);
+    readers text := format('%I IN (SELECT unnest(eventflow.organization_ids()))', tenant_column);
+    writers text := format('%I IN (SELECT unnest(eventflow.organization_ids(ARRAY[''owner'', ''manager''])))', tenant_column);
 BEGIN
     EXECUTE format('ALTER TABLE %s ENABLE ROW LEVEL SECURITY', tbl);
     EXECUTE format('ALTER TABLE %s FORCE ROW LEVEL SECURITY', tbl);
@@ -123,10 +124,10 @@ ALTER TABLE organizations ENABLE ROW LEVEL SECURITY;
 ALTER TABLE organizations FORCE ROW LEVEL SECURITY;
 CREATE POLICY organizations_admin ON organizations FOR ALL TO eventflow_admin USING (true) WITH CHECK (true);
 CREATE POLICY organizations_read ON organizations FOR SELECT TO eventflow_app
-    USING (id = ANY ((SELECT eventflow.organization_ids())::uuid[]));
+    USING (id IN (SELECT unnest(eventflow.organization_ids())));
 CREATE POLICY organizations_update ON organizations FOR UPDATE TO eventflow_app
-    USING (id = ANY ((SELECT eventflow.organization_ids(ARRAY['owner']))::uuid[]))
-    WITH CHECK (id = ANY ((SELECT eventflow.organization_ids(ARRAY['owner']))::uuid[]));
+    USING (id IN (SELECT unnest(eventflow.organization_ids(ARRAY['owner']))))
+    WITH CHECK (id IN (SELECT unnest(eventflow.organization_ids(ARRAY['owner']))));
 GRANT SELECT, UPDATE (name) ON organizations TO eventflow_app;
 
 -- Memberships: members see who else is in their organisations; only owners change them.
@@ -138,14 +139,14 @@ CREATE POLICY memberships_admin ON memberships FOR ALL TO eventflow_admin USING 
 CREATE POLICY memberships_self_lookup ON memberships FOR SELECT
     USING (organiser_id = eventflow.current_organiser_id());
 CREATE POLICY memberships_read ON memberships FOR SELECT TO eventflow_app
-    USING (organization_id = ANY ((SELECT eventflow.organization_ids())::uuid[]));
+    USING (organization_id IN (SELECT unnest(eventflow.organization_ids())));
 CREATE POLICY memberships_insert ON memberships FOR INSERT TO eventflow_app
-    WITH CHECK (organization_id = ANY ((SELECT eventflow.organization_ids(ARRAY['owner']))::uuid[]));
+    WITH CHECK (organization_id IN (SELECT unnest(eventflow.organization_ids(ARRAY['owner']))));
 CREATE POLICY memberships_update ON memberships FOR UPDATE TO eventflow_app
-    USING (organization_id = ANY ((SELECT eventflow.organization_ids(ARRAY['owner']))::uuid[]))
-    WITH CHECK (organization_id = ANY ((SELECT eventflow.organization_ids(ARRAY['owner']))::uuid[]));
+    USING (organization_id IN (SELECT unnest(eventflow.organization_ids(ARRAY['owner']))))
+    WITH CHECK (organization_id IN (SELECT unnest(eventflow.organization_ids(ARRAY['owner']))));
 CREATE POLICY memberships_delete ON memberships FOR DELETE TO eventflow_app
-    USING (organization_id = ANY ((SELECT eventflow.organization_ids(ARRAY['owner']))::uuid[]));
+    USING (organization_id IN (SELECT unnest(eventflow.organization_ids(ARRAY['owner']))));
 GRANT SELECT, INSERT, UPDATE, DELETE ON memberships TO eventflow_app;
 
 -- Organisers: you see yourself and the people you share an organisation with, and may edit

@@ -101,5 +101,5 @@ ALTER TABLE assignment_history ENABLE ROW LEVEL SECURITY;
 ALTER TABLE assignment_history FORCE ROW LEVEL SECURITY;
 CREATE POLICY assignment_history_admin ON assignment_history FOR ALL TO eventflow_admin USING (true) WITH CHECK (true);
 CREATE POLICY assignment_history_read ON assignment_history FOR SELECT TO eventflow_app
-    USING (organization_id = ANY ((SELECT eventflow.organization_ids())::uuid[]));
+    USING (organization_id IN (SELECT unnest(eventflow.organization_ids())));
 GRANT SELECT ON assignment_history TO eventflow_app;
