@@ -32,6 +32,7 @@ PAGES = (
     PageSpec("pages/seating_editor.py", "Seating editor", ":material/event_seat:"),
     PageSpec("pages/tables.py", "Tables", ":material/table_restaurant:"),
     PageSpec("pages/participants.py", "Participants", ":material/groups:"),
+    PageSpec("pages/history.py", "History", ":material/history:", group="Review"),
     PageSpec("pages/track_distribution.py", "Track distribution", ":material/bar_chart:", group="Review"),
     PageSpec("pages/event_settings.py", "Event settings", ":material/settings:", group="Setup"),
 )

@@ -237,7 +237,7 @@ def measure_replica_load(database: Database, data: synthetic.SyntheticSet, secon
         lock = threading.Lock()
         stop_at = time.perf_counter() + seconds
 
-        def organiser() -> None:
+        def organiser(stop_at: float = stop_at, waits: list[float] = waits, lock: threading.Lock = lock) -> None:
             at = AppTest.from_file(app, default_timeout=120)
             at.session_state["event_pick"] = str(data.flagship_event_id)
             at.run()

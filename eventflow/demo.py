@@ -37,12 +37,16 @@ DEMO_MANAGER_EMAIL = "manager@demo.eventflow.test"
 DEMO_VIEWER_EMAIL = "viewer@demo.eventflow.test"
 OTHER_OWNER_EMAIL = "owner@northwind.eventflow.test"
 
-_FIRST = ("Amara Ben Chen Dana Elif Farah Goran Hana Ivan Jonas Kemi Lars Mei Nadia Omar Pia Quinn Rosa "
-          "Sven Tariq Uma Vera Wen Ximena Yusuf Zoe Aiko Bruno Chiara Diego Esther Felix Greta Hugo Ines "
-          "Jana Kofi Lina Malik Noor Oskar Paula Rafael Sara Tomas Ugo Valentina Wiebke Yara").split()
-_LAST = ("Okafor Lindqvist Nakamura Rossi Haddad Novak Schmidt Dubois Silva Kowalski Andersen Moreau "
-         "Petrov Costa Fischer Jensen Garcia Ivanova Kim Larsen Mensah Nguyen Oliveira Patel Quispe "
-         "Rahman Santos Tanaka Urban Vogel Weber Yilmaz Zhang Abebe Bianchi Castillo").split()
+_FIRST = (
+    "Amara Ben Chen Dana Elif Farah Goran Hana Ivan Jonas Kemi Lars Mei Nadia Omar Pia Quinn Rosa "
+    "Sven Tariq Uma Vera Wen Ximena Yusuf Zoe Aiko Bruno Chiara Diego Esther Felix Greta Hugo Ines "
+    "Jana Kofi Lina Malik Noor Oskar Paula Rafael Sara Tomas Ugo Valentina Wiebke Yara"
+).split()
+_LAST = (
+    "Okafor Lindqvist Nakamura Rossi Haddad Novak Schmidt Dubois Silva Kowalski Andersen Moreau "
+    "Petrov Costa Fischer Jensen Garcia Ivanova Kim Larsen Mensah Nguyen Oliveira Patel Quispe Rahman "
+    "Santos Tanaka Urban Vogel Weber Yilmaz Zhang Abebe Bianchi Castillo"
+).split()
 _COMPANIES = ("Acme Analytics", "Blue Harbor Bank", "Cobalt Labs", "Delta Logistics", "Evergreen Health",
               "Fjord Energy", "Granite Insurance", "Helix Biotech", "Ion Mobility", "Juniper Retail",
               "Kestrel Security", "Lumen Media", "Meridian Foods", "Nimbus Cloud", "Orbit Telecom",
@@ -151,11 +155,11 @@ def _create_event(session: Session, organization_id: uuid.UUID, spec: DemoEventS
         text("INSERT INTO tracks (organization_id, id, event_id, name, is_active) "
              "VALUES (:organization_id, :id, :event_id, :name, :is_active)"),
         [{"organization_id": organization_id, "id": tid, "event_id": spec.event_id, "name": name,
-          "is_active": active} for tid, (name, active) in zip(track_ids, spec.tracks)],
+          "is_active": active} for tid, (name, active) in zip(track_ids, spec.tracks, strict=True)],
     )
     session.execute(
-        text("INSERT INTO seating_tables (organization_id, event_id, table_number, capacity, is_vip_table, label, accessible) "
-             "VALUES (:organization_id, :event_id, :table_number, 10, :is_vip_table, :label, :accessible)"),
+        text("INSERT INTO seating_tables (organization_id, event_id, table_number, capacity, is_vip_table, label, "
+             "accessible) VALUES (:organization_id, :event_id, :table_number, 10, :is_vip_table, :label, :accessible)"),
         [{"organization_id": organization_id, "event_id": spec.event_id, "table_number": n,
           "is_vip_table": n <= spec.vip_tables,
           "label": "VIP lounge" if n <= spec.vip_tables else f"Hall {chr(64 + (n - 1) // 10 + 1)}",
@@ -227,7 +231,8 @@ def _seat_some(session: Session, organization_id: uuid.UUID, spec: DemoEventSpec
     session.execute(
         text(
             """
-            INSERT INTO table_assignments (organization_id, event_id, participant_id, table_number, seat_number, assigned_by)
+            INSERT INTO table_assignments
+                   (organization_id, event_id, participant_id, table_number, seat_number, assigned_by)
             VALUES (:organization_id, :event_id, :participant_id, :table_number, :seat_number, :assigned_by)
             """
         ),

@@ -8,6 +8,7 @@ holding it), and stopped when the last of them exits. Data survive restarts.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 import warnings
@@ -92,7 +93,6 @@ def _ensure_database(admin_url: str, name: str) -> None:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
         if exists:
             return
-        try:
+        # Another process may create it a moment before us (the catalog's unique index reports that race).
+        with contextlib.suppress(psycopg.errors.DuplicateDatabase, psycopg.errors.UniqueViolation):
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-        except (psycopg.errors.DuplicateDatabase, psycopg.errors.UniqueViolation):
-            pass  # another process created it a moment ago (the catalog's index reports the race)

@@ -26,7 +26,8 @@ def begin_change_set(session: Session, kind: ChangeKind) -> UUID:
     """
     change_set_id = uuid.uuid4()
     session.execute(
-        text("SELECT set_config('eventflow.change_set_id', :id, true), set_config('eventflow.change_kind', :kind, true)"),
+        text("SELECT set_config('eventflow.change_set_id', :id, true), "
+             "set_config('eventflow.change_kind', :kind, true)"),
         {"id": str(change_set_id), "kind": kind},
     )
     return change_set_id
@@ -63,7 +64,8 @@ def recent_change_sets(session: Session, event_id: UUID, *, participant_id: UUID
     rows = session.execute(text(_RECENT_CHANGE_SETS), {
         "event_id": event_id, "participant_id": participant_id, "table_number": table_number, "limit": limit,
     }).mappings().all()
-    return pd.DataFrame(rows, columns=["change_set_id", "changed_at", "kind", "organiser", "rows_changed", "people", "who"])
+    columns = ["change_set_id", "changed_at", "kind", "organiser", "rows_changed", "people", "who"]
+    return pd.DataFrame(rows, columns=columns)
 
 
 def change_set_details(session: Session, event_id: UUID, change_set_id: UUID) -> pd.DataFrame:
@@ -118,8 +120,9 @@ def undo_change_set(session: Session, event_id: UUID, change_set_id: UUID) -> Un
     after: dict[UUID, Seat | None] = {}
     names: dict[UUID, str] = {}
     for row in rows:
-        old = None if row.operation == "insert" else Seat(row.old_table_number, row.old_seat_number, row.old_assigned_by)
-        new = None if row.operation == "delete" else Seat(row.new_table_number, row.new_seat_number, row.new_assigned_by)
+        old = Seat(row.old_table_number, row.old_seat_number, row.old_assigned_by)
+        new = Seat(row.new_table_number, row.new_seat_number, row.new_assigned_by)
+        old, new = (None if row.operation == "insert" else old), (None if row.operation == "delete" else new)
         before.setdefault(row.participant_id, old)  # the first row of a person holds their state before
         after[row.participant_id] = new             # the last one their state after
         names[row.participant_id] = row.participant

@@ -7,10 +7,12 @@ cells a spreadsheet would run as a formula (:func:`to_safe_csv`).
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
 import re
+import unicodedata
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -21,6 +23,8 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from eventflow.history import begin_change_set
+
 IMPORT_COLUMNS = ("name", "email", "company", "tracks", "vip", "networking_opt_in", "interests")
 _HEADER_ALIASES = {
     "full_name": "name", "participant": "name", "e_mail": "email", "mail": "email", "organisation": "company",
@@ -29,6 +33,7 @@ _HEADER_ALIASES = {
 }
 _TRUE = {"yes", "y", "true", "1", "x", "ja", "oui"}
 _FALSE = {"no", "n", "false", "0", "nein", "non"}
+_DELIMITERS = (",", ";", "\t")  # comma, semicolon (Excel where "," is the decimal mark), tab
 _LIST_SEPARATORS = re.compile(r"\s*[;|,]\s*")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 # Leading characters that make Excel, LibreOffice or Sheets evaluate a cell (OWASP "CSV injection").
@@ -125,14 +130,18 @@ def parse_participants_csv(data: bytes, context: ImportContext, limit_mb: int) -
     """
     check_upload_size(len(data), limit_mb)
     empty = pd.DataFrame(columns=["line", *IMPORT_COLUMNS])
+    # Excel's "Unicode text" is UTF-16 with a byte-order mark (and tabs); it cannot be mistaken for
+    # anything else. Without a mark only UTF-8 is accepted: guessing a legacy encoding would turn
+    # accents into wrong letters without anyone noticing.
+    encoding = "utf-16" if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) else "utf-8-sig"
     try:
-        content = data.decode("utf-8-sig")
+        content = data.decode(encoding)
     except UnicodeDecodeError:
         return ImportPreview(empty, file_error="The file is not UTF-8 text. Save it as “CSV UTF-8” and try again.")
     if not content.strip():
         return ImportPreview(empty, file_error="The file is empty.")
     first_line = content.splitlines()[0]
-    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+    delimiter = max(_DELIMITERS, key=first_line.count)  # the first on a tie: ","
     reader = csv.reader(io.StringIO(content, newline=""), delimiter=delimiter)
     try:
         header = [_header(cell) for cell in next(reader)]
@@ -145,18 +154,30 @@ def parse_participants_csv(data: bytes, context: ImportContext, limit_mb: int) -
     if unknown:
         return ImportPreview(empty, file_error="Unknown columns: " + ", ".join(unknown)
                              + ". Allowed: " + ", ".join(IMPORT_COLUMNS) + ".")
+    twice = sorted({h for h in header if h and header.count(h) > 1})
+    if twice:
+        # e.g. "Email" and "E-mail": which one holds the address is anyone's guess.
+        return ImportPreview(empty, file_error="Columns given more than once (counting synonyms): "
+                             + ", ".join(twice) + ".")
 
     rows: list[dict] = []
     errors: dict[int, tuple[str, ...]] = {}
     seen_emails: dict[str, int] = {}
     try:
+        record_end = reader.line_num
         for cells in reader:
-            line = reader.line_num
+            # A quoted cell may span lines: name the line the row starts on, as a spreadsheet shows it.
+            line, record_end = record_end + 1, reader.line_num
             if not any(cell.strip() for cell in cells):
                 continue
             problems: list[str] = []
             if len(cells) > len(header):
                 problems.append(f"{len(cells)} cells but the header has {len(header)} columns")
+            controls = sorted({f"U+{ord(ch):04X}" for cell in cells for ch in cell
+                               if ch not in "\t\n\r" and unicodedata.category(ch) == "Cc"})
+            if controls:
+                # The database cannot store NUL, and the rest are invisible in every list: refuse them.
+                problems.append("contains control characters (" + ", ".join(controls[:5]) + ")")
             record = {column: (cells[i].strip() if i < len(cells) else "") for i, column in enumerate(header) if column}
             name = " ".join(record.get("name", "").split())
             if not name:
@@ -203,6 +224,9 @@ def parse_participants_csv(data: bytes, context: ImportContext, limit_mb: int) -
             if problems:
                 errors[line] = tuple(problems)
     except csv.Error as error:
+        if "field larger than field limit" in str(error):
+            return ImportPreview(empty, file_error=f"Line {record_end + 1} has a cell of more than "
+                                 f"{csv.field_size_limit():,} characters: this is not a participant list.")
         return ImportPreview(empty, file_error=f"The file is not valid CSV near line {reader.line_num}: {error}.")
     if not rows:
         return ImportPreview(empty, file_error="The file has a header but no participants.")
@@ -214,6 +238,8 @@ def import_participants(session: Session, event_id: UUID, preview: ImportPreview
     """Write every row of a clean preview in the caller's transaction; refuse a preview with problems."""
     if not preview.ok:
         raise ValueError("The file has problems; fix them and upload it again. Nothing was imported.")
+    # Any seats the import writes (now or by a trigger) are one change set, labelled in the history.
+    begin_change_set(session, "import")
     people = []
     choices = []
     for row in preview.rows.itertuples(index=False):

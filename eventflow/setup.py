@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from psycopg import sql
-
 import psycopg
+from psycopg import sql
 from sqlalchemy import text
 
 from eventflow import migrations

@@ -93,13 +93,13 @@ def load(owner_url: str, spec: SyntheticSpec) -> SyntheticSet:
         _copy(conn, "organisers", ("id", "email", "display_name"),
               ((o, f"owner{i}@bench.example", f"Owner {i}") for i, o in enumerate(owners)))
         _copy(conn, "memberships", ("organization_id", "organiser_id", "role"),
-              ((org, owner, "owner") for org, owner in zip(organizations, owners)))
+              ((org, owner, "owner") for org, owner in zip(organizations, owners, strict=True)))
         _copy(conn, "events", ("organization_id", "id", "name", "settings"),
-              ((org, ev, f"Event {i}", "{}") for i, (org, ev) in enumerate(zip(event_org, event_ids))))
+              ((org, ev, f"Event {i}", "{}") for i, (org, ev) in enumerate(zip(event_org, event_ids, strict=True))))
 
         track_ids: list[list[uuid.UUID]] = []
         track_rows = []
-        for org, ev, count in zip(event_org, event_ids, track_counts):
+        for org, ev, count in zip(event_org, event_ids, track_counts, strict=True):
             ids = [_uuid(rng) for _ in range(count)]
             track_ids.append(ids)
             track_rows += [(org, tid, ev, f"Track {n + 1}", n != count - 1 or count < 5) for n, tid in enumerate(ids)]
@@ -107,7 +107,8 @@ def load(owner_url: str, spec: SyntheticSpec) -> SyntheticSet:
         _copy(conn, "seating_tables", ("organization_id", "event_id", "table_number", "capacity", "is_vip_table",
                                        "accessible"),
               ((org, ev, n, 10, n <= max(1, tables // 10), n % 7 == 0)
-               for org, ev, tables in zip(event_org, event_ids, table_counts) for n in range(1, tables + 1)))
+               for org, ev, tables in zip(event_org, event_ids, table_counts, strict=True)
+               for n in range(1, tables + 1)))
 
         # Three passes over the same per-event random streams (participants, their tracks, their
         # seats), so that a million people are streamed to COPY instead of held in memory.
@@ -122,7 +123,8 @@ def load(owner_url: str, spec: SyntheticSpec) -> SyntheticSet:
                 person = (org, pid, ev, f"Person {index}-{n}", f"p{index}.{n}@bench.example",
                           event_rng.choice(_COMPANIES), is_vip, event_rng.random() < 0.6,
                           event_rng.sample(_INTERESTS, event_rng.randint(1, 4)))
-                tracks = event_rng.sample(track_ids[index], min(len(track_ids[index]), event_rng.choice((1, 1, 2, 2, 3))))
+                how_many = min(len(track_ids[index]), event_rng.choice((1, 1, 2, 2, 3)))
+                tracks = event_rng.sample(track_ids[index], how_many)
                 seat = None
                 if event_rng.random() < spec.seated_share:
                     table, number = next_seat[is_vip]

@@ -16,7 +16,9 @@ from pathlib import Path
 from typing import Any, TypeVar
 from uuid import UUID
 
+import psycopg
 import streamlit as st
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 
 from eventflow import auth, db, events, setup
@@ -50,27 +52,54 @@ def tenant_session(organiser_id: UUID | None) -> Iterator[Session]:
 
 
 @st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False, max_entries=500)
-def _cached_read(reader: str, organiser_id: UUID | None, args: tuple) -> Any:
+def _cached_read(reader: str, organiser_id: UUID | None, args: tuple, kwargs: tuple = ()) -> Any:
     module_name, _, name = reader.rpartition(".")
     if not module_name.startswith("eventflow."):
         raise ValueError(f"not an eventflow reader: {reader}")
     function = getattr(importlib.import_module(module_name), name)
     with tenant_session(organiser_id) as session:
-        return function(session, *args)
+        return function(session, *args, **dict(kwargs))
 
 
-def read(function: Callable[..., T], organiser_id: UUID | None, *args: Any) -> T:
-    """``function(session, *args)`` as ``organiser_id``, cached for a few seconds per organiser and arguments."""
-    return _cached_read(f"{function.__module__}.{function.__qualname__}", organiser_id, tuple(args))
+def read(function: Callable[..., T], organiser_id: UUID | None, *args: Any, **kwargs: Any) -> T:
+    """``function(session, *args, **kwargs)`` as ``organiser_id``, cached for a few seconds per
+    organiser and arguments."""
+    with _database_reachable(wrote=False):
+        return _cached_read(f"{function.__module__}.{function.__qualname__}", organiser_id, tuple(args),
+                            tuple(sorted(kwargs.items())))
 
 
 def write(function: Callable[..., T], organiser_id: UUID | None, *args: Any, **kwargs: Any) -> T:
     """``function(session, ...)`` in one transaction as ``organiser_id``, run again after a deadlock
     or serialization failure; every cached read is dropped after."""
     try:
-        return database().run_transaction(organiser_id, lambda session: function(session, *args, **kwargs))
+        with _database_reachable(wrote=True):
+            return database().run_transaction(organiser_id, lambda session: function(session, *args, **kwargs))
     finally:
         clear_reads()
+
+
+UNREACHABLE_MESSAGE = ("The database cannot be reached right now (it may be restarting). "
+                       "Please try again in a moment.")
+
+
+@contextmanager
+def _database_reachable(*, wrote: bool) -> Iterator[None]:
+    """A lost or refused connection becomes a message for the organiser and ends this run of the
+    page; the next run (a click, a reload) tries again. Never a stack trace."""
+    try:
+        yield
+    except (OperationalError, InterfaceError, psycopg.OperationalError, psycopg.InterfaceError) as error:
+        # psycopg's own classes too: the migrations on first start connect without SQLAlchemy.
+        # psycopg counts deadlocks and serialization failures as operational errors too; they
+        # reach here only after run_transaction's retries, and the server is reachable then.
+        if db.is_transient(error):
+            st.error("The database is very busy: this was not saved. Please try again." if wrote
+                     else "The database is very busy right now. Please try again in a moment.")
+        else:
+            st.error(UNREACHABLE_MESSAGE + (" Your last change may not have been saved: reload to check."
+                                            if wrote else ""), icon=":material/cloud_off:")
+        st.stop()
 
 
 def clear_reads() -> None:
@@ -112,7 +141,8 @@ def current_identity() -> auth.Identity:
     claim = auth.claim_identity(Settings.from_environment(), sign_in_configured=configured, signed_in_email=email)
     if claim.needs_sign_in:
         return auth.Identity("sign-in", None, None, None, (), claim.reason)
-    return _resolve(claim.mode, claim.email, claim.reason)
+    with _database_reachable(wrote=False):
+        return _resolve(claim.mode, claim.email, claim.reason)
 
 
 @dataclass(frozen=True)

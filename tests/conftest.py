@@ -13,6 +13,7 @@ import os
 import secrets
 import shutil
 import subprocess
+import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -57,10 +58,13 @@ class ScratchServer:
 POSTGRES_15_BIN = Path("/usr/lib/postgresql/15/bin")
 
 
-def _start_embedded(tmp_path_factory: pytest.TempPathFactory) -> ScratchServer:
+def _start_embedded() -> ScratchServer:
     from eventflow.embedded import start_embedded_server
 
-    owner_url = start_embedded_server(tmp_path_factory.mktemp("pg"), cleanup_mode="delete")
+    # Not under pytest's own temporary root: pytest makes that folder private (0700) again at
+    # the start of every run, which would lock the server's system user out of a concurrent run.
+    data_dir = Path(tempfile.mkdtemp(prefix="eventflow-test-pg-"))
+    owner_url = start_embedded_server(data_dir, cleanup_mode="delete")
     return ScratchServer(libpq_url(sqlalchemy_url(owner_url).set(database="postgres")), None)
 
 
@@ -70,8 +74,8 @@ def _as_postgres_user(command: list[str]) -> list[str]:
 
 
 @contextmanager
-def _postgres_15_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ScratchServer]:
-    data_dir = tmp_path_factory.mktemp("pg15")
+def _postgres_15_cluster() -> Iterator[ScratchServer]:
+    data_dir = Path(tempfile.mkdtemp(prefix="eventflow-test-pg15-"))  # outside pytest's private root
     if os.geteuid() == 0:
         shutil.chown(data_dir, "postgres", "postgres")
     run = {"check": True, "capture_output": True, "timeout": 120}
@@ -84,17 +88,18 @@ def _postgres_15_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S
     finally:
         subprocess.run(_as_postgres_user([str(POSTGRES_15_BIN / "pg_ctl"), "-D", str(data_dir), "-m", "immediate",
                                           "stop"]), capture_output=True, timeout=60)
+        shutil.rmtree(data_dir, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
-def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ScratchServer]:
+def pg_server() -> Iterator[ScratchServer]:
     """The main server: ``DATABASE_URL``'s, or an embedded one."""
     external = os.environ.get("DATABASE_URL")
     if external:
         password = os.environ.get("EVENTFLOW_APP_PASSWORD") or secrets.token_urlsafe(16)
         yield ScratchServer(libpq_url(sqlalchemy_url(external)), password)
     else:
-        yield _start_embedded(tmp_path_factory)
+        yield _start_embedded()
 
 
 def _server_kinds() -> list[str]:
@@ -104,13 +109,12 @@ def _server_kinds() -> list[str]:
 
 
 @pytest.fixture(scope="session", params=_server_kinds())
-def any_server(request: pytest.FixtureRequest, pg_server: ScratchServer,
-               tmp_path_factory: pytest.TempPathFactory) -> Iterator[ScratchServer]:
+def any_server(request: pytest.FixtureRequest, pg_server: ScratchServer) -> Iterator[ScratchServer]:
     """Each server the database-level tests must pass on."""
     if request.param == "main":
         yield pg_server
     else:
-        with _postgres_15_cluster(tmp_path_factory) as server:
+        with _postgres_15_cluster() as server:
             yield server
 
 

