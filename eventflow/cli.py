@@ -55,6 +55,103 @@ def _organiser_add(args: argparse.Namespace) -> int:
     return 0
 
 
+def _seat(args: argparse.Namespace) -> int:
+    if (args.instance is None) == (args.event is None):
+        print("error: give either --instance FILE (the engine alone) or --event ID (an event in the database)",
+              file=sys.stderr)
+        return 2
+    if args.time_limit is not None and not 0 < args.time_limit <= 600:
+        print("error: --time-limit must be between 0 and 600 seconds", file=sys.stderr)
+        return 2
+    return _seat_instance(args) if args.instance is not None else _seat_event(args)
+
+
+def _seat_instance(args: argparse.Namespace) -> int:
+    import json
+
+    from eventflow import engine
+
+    if args.out is None:
+        print("error: --instance needs --out FILE for the solution", file=sys.stderr)
+        return 2
+    try:
+        instance = engine.load_instance(args.instance)
+    except engine.InstanceError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except OSError as error:
+        print(f"error: cannot read {args.instance}: {error.strerror}", file=sys.stderr)
+        return 2
+    solution = engine.solve(instance, time_limit=args.time_limit, mode=args.mode, seed=args.seed)
+    with open(args.out, "w", encoding="utf-8") as out:
+        json.dump(engine.solution_to_json(solution), out, indent=2)
+        out.write("\n")
+    objective = "none" if solution.objective is None else f"{solution.objective:g}"
+    print(f"{solution.status}: objective {objective}, {len(solution.assignments)} seated, written to {args.out}")
+    for line in solution.explanation:
+        print(f"  {line}")
+    return 0 if solution.status != "infeasible" else 1
+
+
+def _seat_event(args: argparse.Namespace) -> int:
+    from uuid import UUID
+
+    from eventflow import admin, autoseat
+    from eventflow.db import default_database
+
+    if not args.organiser:
+        print("error: --event needs --organiser EMAIL (the plan is made and written as that organiser)",
+              file=sys.stderr)
+        return 2
+    try:
+        event_id = UUID(args.event)
+    except ValueError:
+        print(f"error: {args.event!r} is not an event id", file=sys.stderr)
+        return 2
+    database = default_database()
+    with database.owner_connection() as conn:
+        organiser = admin.find_organiser(conn, args.organiser)
+    if organiser is None:
+        print(f"error: no organiser with the e-mail {args.organiser}", file=sys.stderr)
+        return 2
+    options = autoseat.AutoSeatOptions(
+        time_limit=autoseat.DEFAULT_TIME_LIMIT if args.time_limit is None else args.time_limit, mode=args.mode,
+        replan=args.replan, move_penalty=args.move_penalty, seed=args.seed)
+    try:
+        with database.tenant_session(organiser) as session:
+            preview = autoseat.preview_plan(session, event_id, options)
+    except autoseat.AutoSeatError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    _print_preview(preview)
+    if not preview.feasible:
+        return 1
+    if not args.apply:
+        print("preview only: add --apply to write this plan")
+        return 0
+    result = database.run_transaction(organiser, lambda session: autoseat.apply_plan(session, event_id, preview))
+    print(result.summary)
+    return 0 if result.applied else 1
+
+
+def _print_preview(preview) -> None:  # an autoseat.PlanPreview
+    print(f"{preview.kind} of {preview.participants} participants ({preview.seated_before} seated now): "
+          f"{preview.status}")
+    if not preview.feasible:
+        print("no plan: " + (" ".join(preview.problems) or "unknown reason"))
+        return
+    print(f"score {preview.score_before:g} -> {preview.score_after:g}; "
+          f"{preview.newly_seated} newly seated, {preview.moved} change table, "
+          f"{len(preview.changes) - preview.newly_seated - preview.moved} get another seat number")
+    for check in preview.checks:
+        print(f"  [{'ok' if check.ok else 'FAILED'}] {check.rule}" + "".join(f"\n      {p}" for p in check.problems))
+    for line in preview.explanation:
+        print(f"  {line}")
+    for change in preview.changes:
+        before = "unseated" if change.old_table is None else f"table {change.old_table}"
+        print(f"  {change.full_name}: {before} -> table {change.new_table}, seat {change.new_seat}")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m eventflow", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -73,6 +170,20 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--organization", help="name of a new organisation to make them a member of")
     add.add_argument("--role", choices=("owner", "manager", "viewer"), default="owner")
     add.set_defaults(func=_organiser_add)
+    seat = commands.add_parser(
+        "seat", help="auto-seat: an instance file (engine only) or an event in the database",
+        description="python -m eventflow seat --instance FILE --out FILE | --event ID --organiser EMAIL [--apply]")
+    seat.add_argument("--instance", help="seating instance JSON to solve with the engine alone")
+    seat.add_argument("--out", help="where to write the solution JSON (with --instance)")
+    seat.add_argument("--event", help="id of an event to plan, as --organiser")
+    seat.add_argument("--organiser", help="e-mail of the organiser to act as (with --event)")
+    seat.add_argument("--apply", action="store_true", help="write the plan (with --event)")
+    seat.add_argument("--replan", action="store_true", help="re-plan on the day: moving seated people costs")
+    seat.add_argument("--move-penalty", type=float, default=1.0, help="score per moved person (with --replan)")
+    seat.add_argument("--time-limit", type=float, help="seconds of search")
+    seat.add_argument("--mode", choices=("auto", "exact", "heuristic"), default="auto")
+    seat.add_argument("--seed", type=int, default=0)
+    seat.set_defaults(func=_seat)
     # Listed for --help; its own options are parsed by eventflow.bench (see main below).
     commands.add_parser("bench", help="benchmarks at conference scale: python -m eventflow bench --help")
     return parser

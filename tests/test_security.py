@@ -131,9 +131,16 @@ def test_policy_columns_are_indexed(database: Database) -> None:
 
 @pytest.fixture
 def populated_world(world: World) -> World:
-    """The world, with a track membership and a seat in each organisation: a row in every table."""
+    """The world, with a track membership, a seat and a seating rule in each organisation: a row in
+    every table."""
     for org in (world.a, world.b):
         with world.database.tenant_session(org.owner) as session:
+            rule = session.execute(text("INSERT INTO seating_rules (event_id, kind) VALUES (:e, 'apart') RETURNING id"),
+                                   {"e": org.event_id}).scalar_one()
+            session.execute(text("INSERT INTO seating_rule_members (organization_id, event_id, rule_id, participant_id) "
+                                 "VALUES (:o, :e, :r, :p), (:o, :e, :r, :q)"),
+                            {"o": org.id, "e": org.event_id, "r": rule, "p": org.participant_ids[0],
+                             "q": org.participant_ids[1]})
             session.execute(text("INSERT INTO participant_tracks (participant_id, track_id) VALUES (:p, :t)"),
                             {"p": org.participant_ids[-1], "t": org.track_ids[0]})
             session.execute(text("INSERT INTO table_assignments (event_id, participant_id, table_number, seat_number) "

@@ -77,6 +77,8 @@ def find_problems(
 
     # Which tables each unit may use.
     allowed: dict[int, list[TableNumber]] = {}
+    # Tables open to a unit depend only on (has a VIP, needs access, barred from VIP tables).
+    tables_for: dict[tuple[bool, bool, bool], list[TableNumber]] = {}
     for k, unit in enumerate(units):
         vips = [pid for pid in unit if person(pid).is_vip]
         needs = [pid for pid in unit if person(pid).needs_accessible]
@@ -95,27 +97,40 @@ def find_problems(
             allowed[k] = [table.table_number]
             continue
         reserved = instance.vip_tables_reserved and not vips
-        ok = [
-            t.table_number for t in instance.tables
-            if (t.is_vip_table or not vips) and not (reserved and t.is_vip_table)
-            and (t.accessible or not needs)
-        ]
+        signature = (bool(vips), bool(needs), reserved)
+        if signature not in tables_for:
+            tables_for[signature] = [
+                t.table_number for t in instance.tables
+                if (t.is_vip_table or not vips) and not (reserved and t.is_vip_table)
+                and (t.accessible or not needs)
+            ]
+        ok = tables_for[signature]
         if not ok:
-            who = tuple(dict.fromkeys(vips + needs))
-            rules = " and ".join(
-                r for r, present in (("a VIP table", vips), ("an accessible table", needs)) if present
-            )
-            problems.append(Problem("vip+accessible" if vips and needs else "vip" if vips else "accessible",
-                                    who, f"no table qualifies: {_names(who)} (with their keep-together "
-                                         f"group, if any) need {rules}, and no table is both"))
+            if not instance.tables:
+                continue  # reported once below as a seat shortage
+            needs_text = [text for text, present in (
+                ("a VIP table", vips), ("an accessible table", needs),
+                ("a table not reserved for VIPs", reserved)) if present]
+            who = tuple(dict.fromkeys(vips + needs)) or tuple(unit)
+            rule = "+".join(r for r, present in (("vip", vips or reserved), ("accessible", needs)) if present)
+            problems.append(Problem(rule, who, (
+                f"{rule.replace('vip', 'VIP').replace('+', ' and ')}: no table qualifies for "
+                f"{_names(who)} (with their keep-together group, if any), who need "
+                f"{' that is also '.join(needs_text)}"
+            )))
             continue
         allowed[k] = ok
-        biggest = max(tables[t].capacity for t in ok)
-        if len(unit) > biggest:
+        if len(unit) > 1 and len(unit) > (biggest := max(tables[t].capacity for t in ok)):
             problems.append(Problem("together", tuple(unit), (
                 f"keep-together: group {_names(unit)} has {len(unit)} people but the largest table "
                 f"it may use seats {biggest}"
             )))
+
+    if instance.participants and not instance.tables:
+        everyone = [p.id for p in instance.participants]
+        problems.append(Problem("capacity", tuple(everyone), (
+            f"capacity: {len(everyone)} participants but there are no tables: {_names(everyone)}"
+        )))
 
     # Pins that overfill a table.
     pinned_people: dict[TableNumber, list[ParticipantId]] = {}
@@ -135,7 +150,11 @@ def find_problems(
 
     present = sorted({category(t.table_number) for t in instance.tables})
     seats = {c: sum(t.capacity for t in instance.tables if category(t.table_number) == c) for c in present}
-    unit_categories = {k: {category(t) for t in ok} for k, ok in allowed.items()}
+    categories_of: dict[int, set[tuple[bool, bool]]] = {}
+    for ok in allowed.values():
+        if id(ok) not in categories_of:
+            categories_of[id(ok)] = {category(t) for t in ok}
+    unit_categories = {k: categories_of[id(ok)] for k, ok in allowed.items()}
     violated: list[frozenset[tuple[bool, bool]]] = []
     for size in range(1, len(present) + 1):
         for subset in map(frozenset, combinations(present, size)):
@@ -152,15 +171,17 @@ def find_problems(
                     f"{_names(people)}"
                 )))
                 continue
+            # Name the rules that shut these people out of the other tables.
+            excluded = set(present) - subset
             rules = []
-            if len({vip for vip, _ in subset}) == 1:
+            if len({vip for vip, _ in subset}) == 1 and any(vip != next(iter(subset))[0] for vip, _ in excluded):
                 rules.append("vip")
-            if len({acc for _, acc in subset}) == 1:
+            if all(acc for _, acc in subset) and any(not acc for _, acc in excluded):
                 rules.append("accessible")
-            rule = "+".join(rules) or "capacity"
+            rule = "+".join(rules) or "pinned"
             where = " or ".join(_category_name(*c) for c in sorted(subset))
             problems.append(Problem(rule, tuple(people), (
-                f"{rule.replace('vip', 'VIP')} seats: {len(people)} participants can only sit at "
+                f"{rule.replace('vip', 'VIP').replace('+', ' and ')} seats: {len(people)} participants can only sit at "
                 f"{where} (VIP rules, accessibility needs and pins), which seat {available}: {_names(people)}"
             )))
 

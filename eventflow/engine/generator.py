@@ -71,7 +71,7 @@ def generate_instance(
             "company": company_pool[min(int(rng.paretovariate(1.2)) - 1, len(company_pool) - 1)]
             if rng.random() < 0.9 else None,
             "tracks": sorted(set(rng.sample(TRACKS, rng.choice((1, 1, 2))))),
-            "interests": sorted(set(rng.choices(INTERESTS, interest_popularity, k=rng.randint(2, 5)))),
+            "interests": sorted(set(rng.choices(INTERESTS, interest_popularity, k=rng.randint(3, 6)))),
             "needs_accessible": hidden[k] in accessible and rng.random() < 0.1,
         })
 

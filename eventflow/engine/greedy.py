@@ -21,7 +21,7 @@ def _seating_order(model: IndexedInstance, units: np.ndarray, rng: np.random.Gen
 def _choose_table(state: SeatingState, u: int, mask: np.ndarray) -> int:
     """Best-gain allowed table; ties go to tables still below min_fill, then to the emptiest."""
     m = state.model
-    gain = state.gain[:, u] + m.home_bonus(u)
+    gain = m.gain_with_bonus(state.gain[:, u], u)
     gain = np.where(mask, gain, -np.inf)
     best = gain.max()
     ties = gain >= best - 1e-9

@@ -15,6 +15,9 @@ import numpy as np
 from .instance import Instance, ParticipantId, TableNumber
 from .score import merged_groups
 
+# Below this many people a full weight vector is cheaper than indexing into a few candidates.
+_SMALL_EVENT = 5000
+
 
 class IndexedInstance:
     """Units, tables, allowed-table masks and attribute indexes of one instance.
@@ -53,9 +56,11 @@ class IndexedInstance:
         self.n_people = len(self.person_ids)
         self.n_units = len(unit_people)
         self.unit_size = np.array([len(u) for u in unit_people], dtype=np.int64)
-        self.unit_start = np.concatenate(([0], np.cumsum(self.unit_size)[:-1])).astype(np.int64)
+        self.unit_start = (np.cumsum(self.unit_size) - self.unit_size).astype(np.int64)
         self.unit_of_person = np.repeat(np.arange(self.n_units), self.unit_size)
-        self.has_groups = bool(grouped)
+        # Grouped people come first, so everyone from here on is their own unit.
+        self.n_groups = len(grouped)
+        self.first_single_person = sum(len(g) for g in grouped)
         self.unit_members: list[list[int]] = [[person_index[pid] for pid in u] for u in unit_people]
 
         people = [instance.participant(pid) for pid in self.person_ids]
@@ -119,6 +124,14 @@ class IndexedInstance:
                 self.person_attrs[i].append(k)
         self.attr_coef = np.array(coef, dtype=np.float64)
         self.attr_members = [np.array(m, dtype=np.int64) for m in members]
+        # The same index by person (CSR), for weights between one unit and a few others.
+        lengths = np.array([len(a) for a in self.person_attrs], dtype=np.int64)
+        self.attr_indptr = np.concatenate(([0], np.cumsum(lengths))).astype(np.int64)
+        self.attr_indices = np.array(
+            [k for attrs in self.person_attrs for k in attrs], dtype=np.int64
+        )
+        self.attr_count = lengths
+        self._attr_scratch = np.zeros(len(coef))
 
         self.pair_neighbours: list[tuple[np.ndarray, np.ndarray]] = [
             (np.empty(0, dtype=np.int64), np.empty(0)) for _ in range(self.n_people)
@@ -137,17 +150,16 @@ class IndexedInstance:
         person_weighted = np.array(
             [bool(self.person_attrs[i]) or i in extra for i in range(self.n_people)], dtype=bool
         )
-        self.weighted = np.add.reduceat(person_weighted, self.unit_start) > 0
+        self.weighted = np.array([person_weighted[m].any() for m in self.unit_members], dtype=bool)
         self.internal = np.array([self._internal_weight(u) for u in range(self.n_units)])
 
         # Re-planning: home[u] lists (table, people of u currently there); each one who stays
         # earns move_penalty, which is the same as charging it for each one who moves.
         self.move_penalty = float(move_penalty)
         self.homes: list[list[tuple[int, int]]] = [[] for _ in range(self.n_units)]
-        self.n_seated_before = 0
-        if homes:
+        self.n_seated_before = len(homes) if homes else 0
+        if homes and self.move_penalty > 0:
             for pid, table in homes.items():
-                self.n_seated_before += 1
                 u = int(self.unit_of_person[person_index[pid]])
                 t = table_index[table]
                 for k, (tt, c) in enumerate(self.homes[u]):
@@ -156,9 +168,11 @@ class IndexedInstance:
                         break
                 else:
                     self.homes[u].append((t, 1))
+        self.has_home = np.array([bool(h) for h in self.homes], dtype=bool)
+        self.has_apart = np.array([bool(a) for a in self.apart_units], dtype=bool)
         # Units whose own move can change the objective; others only move by being swapped.
         self.movers = np.flatnonzero(
-            self.movable & (self.weighted | np.array([bool(h) for h in self.homes], dtype=bool))
+            self.movable & (self.weighted | self.has_home)
         )
 
     # -- weights -----------------------------------------------------------------------------
@@ -181,9 +195,44 @@ class IndexedInstance:
         out = self.person_weights(members[0])
         for i in members[1:]:
             out += self.person_weights(i)
-        if self.has_groups:
-            out = np.add.reduceat(out, self.unit_start)
+        if self.first_single_person:
+            out = np.concatenate((
+                np.add.reduceat(out[: self.first_single_person], self.unit_start[: self.n_groups]),
+                out[self.first_single_person:],
+            ))
         out[u] = 0.0
+        return out
+
+    def unit_weights_to(self, u: int, units: np.ndarray) -> np.ndarray:
+        """W(u, v) for the given units v (u itself must not be among them).
+
+        Costs O(attributes of those units), not O(people): used to price swaps, where only a
+        few dozen candidates are looked at.
+        """
+        if not self.weighted[u] or len(units) == 0:
+            return np.zeros(len(units))
+        if self.n_people <= _SMALL_EVENT:
+            return self.unit_weights(u)[units]
+        members = self.unit_members[u]
+        if len(members) == 1:
+            own = self.attr_indices[self.attr_indptr[members[0]]:self.attr_indptr[members[0] + 1]]
+            self._attr_scratch[own] = self.attr_coef[own]
+        else:
+            own = self.attr_indices[_ranges(self.attr_indptr[members], self.attr_count[members])]
+            np.add.at(self._attr_scratch, own, self.attr_coef[own])
+        if units.min() >= self.n_groups:
+            persons, owner = self.unit_start[units], np.arange(len(units))
+        else:
+            persons = _ranges(self.unit_start[units], self.unit_size[units])
+            owner = np.repeat(np.arange(len(units)), self.unit_size[units])
+        n_attrs = self.attr_count[persons]
+        values = self._attr_scratch[self.attr_indices[_ranges(self.attr_indptr[persons], n_attrs)]]
+        out = np.bincount(np.repeat(owner, n_attrs), weights=values, minlength=len(units))
+        self._attr_scratch[own] = 0.0
+        for i in self.unit_members[u]:
+            nbrs, weights = self.pair_neighbours[i]
+            for j, w in zip(self.unit_of_person[nbrs], weights, strict=True):
+                out[units == j] += w
         return out
 
     def _internal_weight(self, u: int) -> float:
@@ -196,12 +245,23 @@ class IndexedInstance:
             total += float(wi[members[k + 1:]].sum())
         return total
 
-    def home_bonus(self, u: int) -> np.ndarray:
-        """move_penalty × (people of u who stay) for each table u could sit at."""
-        out = np.zeros(self.n_tables)
+    def gain_with_bonus(self, gain_column: np.ndarray, u: int) -> np.ndarray:
+        """u's gains per table plus move_penalty × (people of u who would stay there)."""
+        if not self.homes[u]:
+            return gain_column
+        out = gain_column.copy()
         for t, c in self.homes[u]:
             out[t] += self.move_penalty * c
         return out
 
     def allowed(self, u: int) -> np.ndarray:
         return self.class_allowed[self.unit_class[u]]
+
+
+def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """Concatenation of arange(start, start + length) for each pair, without a Python loop."""
+    total = int(lengths.sum())
+    if total == 0:
+        return np.empty(0, dtype=np.int64)
+    ends = np.cumsum(lengths)
+    return np.arange(total) - np.repeat(ends - lengths, lengths) + np.repeat(starts, lengths)

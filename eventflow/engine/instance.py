@@ -307,10 +307,12 @@ def instance_from_json(data: Mapping[str, Any]) -> Instance:
             raise InstanceError(f"pinned: participant {pid!r} is pinned to two tables")
         pinned[pid] = table
     together = tuple(
-        tuple(_require_list(g, f"together[{k}]")) for k, g in enumerate(_require_list(data.get("together", []), "together"))
+        tuple(_require_list(group, f"together[{k}]"))
+        for k, group in enumerate(_require_list(data.get("together", []), "together"))
     )
     apart = tuple(
-        tuple(_require_list(p, f"apart[{k}]")) for k, p in enumerate(_require_list(data.get("apart", []), "apart"))
+        tuple(_require_list(pair, f"apart[{k}]"))
+        for k, pair in enumerate(_require_list(data.get("apart", []), "apart"))
     )
     raw_weights = _require_mapping(data.get("weights", {}), "weights")
     _check_keys(raw_weights, ("shared_interest", "same_company", "same_track"), "weights")

@@ -1,14 +1,21 @@
 """Fast heuristic: greedy start, then move/swap local search with iterated perturbation.
 
-This is iterated maxima search (Lai & Hao 2016) adapted to seating rules: local search applies
-the best improving move (one unit to another table) or swap (two units exchange tables) for each
-unit in turn, reading values off the gain matrix; at a local optimum a few random moves/swaps
-perturb the plan and the search restarts from there, reverting to the best plan if it got worse.
+This is iterated maxima search (Lai & Hao 2016) adapted to seating rules:
+
+* local search applies, for each unit in turn, the best improving move (to another table), swap
+  (two units exchange tables) or, for keep-together groups, exchange with as many single people
+  as seats require; values are read off the gain matrix, and swap partners are drawn from the few
+  tables the unit would most like to join;
+* at a local optimum a few random moves/swaps perturb the plan (more the longer the search is
+  stuck); the search resumes from there and the moves are undone if the plan got worse;
+* after many rounds without progress the search restarts from a fresh greedy plan, keeping the
+  best plan seen.
 """
 
 from __future__ import annotations
 
 import time
+from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,6 +29,9 @@ _EPS = 1e-9
 # events, where every table is a candidate anyway.
 _SWAP_TABLES = 8
 _GREEDY_ATTEMPTS = 5
+_IDLE_PER_STRENGTH = 25
+# Above this many movable units, a perturbation is followed by a local, not a full, search.
+_FULL_SWEEP_MAX_MOVERS = 300
 
 
 @dataclass
@@ -36,16 +46,22 @@ def _stay_difference(model: IndexedInstance, v: int, to: int, frm: int) -> float
     return sum(model.move_penalty * c * ((t == to) - (t == frm)) for t, c in model.homes[v])
 
 
-def _swap_partners(state: SeatingState, u: int, delta: np.ndarray, allowed: np.ndarray):
-    """Units v at u's preferred tables with whom u could exchange places, and the swap values."""
-    m = state.model
-    a = int(state.table_of[u])
+def _preferred_tables(delta: np.ndarray, allowed: np.ndarray) -> np.ndarray:
+    """The allowed tables u would most like to join (all of them on small events)."""
     tables = np.flatnonzero(allowed)
     if len(tables) > _SWAP_TABLES:
         tables = tables[np.argpartition(-delta[tables], _SWAP_TABLES)[:_SWAP_TABLES]]
-    chosen = np.zeros(m.n_tables, dtype=bool)
-    chosen[tables] = True
-    v = np.flatnonzero(chosen[state.table_of] & m.movable)
+    return tables
+
+
+def _swap_partners(
+    state: SeatingState, u: int, delta: np.ndarray, allowed: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Units v at u's preferred tables with whom u could exchange places, and the swap values."""
+    m = state.model
+    a = int(state.table_of[u])
+    v = state.units_at(_preferred_tables(delta, allowed))
+    v = v[m.movable[v]]
     if len(v) == 0:
         return v, np.empty(0)
     b = state.table_of[v]
@@ -58,38 +74,98 @@ def _swap_partners(state: SeatingState, u: int, delta: np.ndarray, allowed: np.n
         & (size_b <= m.capacity[b]) & (size_b >= m.min_fill[b])
     )
     v, b = v[ok], b[ok]
-    weights_u = m.unit_weights(u) if m.weighted[u] else None
-    value = delta[b] + state.gain[a, v] - state.gain[b, v]
-    if weights_u is not None:
-        value -= 2.0 * weights_u[v]
-    for k, vk in enumerate(v):
-        if m.homes[vk]:
-            value[k] += _stay_difference(m, int(vk), a, int(b[k]))
-        if m.apart_units[vk] and any(
-            state.table_of[x] == a and x != u for x in m.apart_units[vk]
-        ):
-            value[k] = -np.inf
+    partners_of_u = m.apart_units[u]
+    if partners_of_u:
+        # u may join b only if everyone it must avoid there is the very person leaving.
+        avoid_at = np.bincount(state.table_of[partners_of_u], minlength=m.n_tables)
+        clash = avoid_at[b] - np.isin(v, partners_of_u) > 0
+        v, b = v[~clash], b[~clash]
+    value = delta[b] + state.gain[a, v] - state.gain[b, v] - 2.0 * m.unit_weights_to(u, v)
+    _adjust_for_homes_and_conflicts(state, u, a, v, b, value)
     return v, value
+
+
+def _adjust_for_homes_and_conflicts(
+    state: SeatingState, u: int, a: int, v: np.ndarray, b: np.ndarray | int, value: np.ndarray,
+) -> None:
+    """Add stay bonuses and rule out conflicts for units v moving from table(s) b to a (u leaves a)."""
+    m = state.model
+    b = np.broadcast_to(b, v.shape)
+    for k in np.flatnonzero(m.has_home[v] | m.has_apart[v]):
+        vk = int(v[k])
+        value[k] += _stay_difference(m, vk, a, int(b[k]))
+        if any(state.table_of[x] == a and x != u for x in m.apart_units[vk]):
+            value[k] = -np.inf
+
+
+def _group_exchange(
+    state: SeatingState, u: int, delta: np.ndarray, allowed: np.ndarray,
+) -> tuple[float, int, np.ndarray]:
+    """Best exchange of keep-together group u with up to |u| single people from another table.
+
+    Plain moves and swaps cannot take a group from or to a full table, or off a table that would
+    drop below its minimum fill; this exchange frees or fills exactly the seats needed, choosing
+    the people who gain most from taking the group's old table.
+    Returns (value, table, people leaving that table), table -1 if no exchange helps.
+    """
+    m = state.model
+    a, s_u = int(state.table_of[u]), int(m.unit_size[u])
+    best: tuple[float, int, np.ndarray] = (_EPS, -1, np.empty(0, dtype=np.int64))
+    for b in _preferred_tables(delta, allowed):
+        fewest = max(1, int(state.size[b] + s_u - m.capacity[b]),
+                     int(m.min_fill[a] - state.size[a] + s_u))
+        most = min(s_u, int(m.capacity[a] - state.size[a] + s_u),
+                   int(state.size[b] + s_u - m.min_fill[b]))
+        if fewest > most:
+            continue
+        singles = state.units_at(np.array([b]))
+        singles = singles[m.movable[singles] & (m.unit_size[singles] == 1)
+                          & m.class_allowed[m.unit_class[singles], a]]
+        value = (state.gain[a, singles] - state.gain[b, singles]
+                 - 2.0 * m.unit_weights_to(u, singles))
+        _adjust_for_homes_and_conflicts(state, u, a, singles, int(b), value)
+        ranked = np.argsort(-value, kind="stable")[:most]
+        ranked = ranked[np.isfinite(value[ranked])]
+        leaving = singles[ranked]
+        # People who leave b together stay together at a, so their mutual weights are kept.
+        mutual = np.zeros((len(leaving), len(leaving)))
+        for k, v in enumerate(leaving):
+            others = np.delete(np.arange(len(leaving)), k)
+            mutual[k, others] = m.unit_weights_to(int(v), leaving[others])
+        for k in range(fewest, len(leaving) + 1):
+            kept = float(np.triu(mutual[:k, :k], 1).sum())
+            total = float(delta[b] + value[ranked[:k]].sum() + 2.0 * kept)
+            if total > best[0]:
+                best = (total, int(b), leaving[:k])
+    return best
 
 
 def improve_unit(state: SeatingState, u: int) -> bool:
     """Apply the best improving move or swap for unit u; True if the plan improved."""
     m = state.model
     a = int(state.table_of[u])
-    row = state.gain[:, u] + m.home_bonus(u)
+    row = m.gain_with_bonus(state.gain[:, u], u)
     delta = row - row[a]
     allowed = m.allowed(u).copy()
     allowed[a] = False
-    allowed[state.blocked_tables(u)] = False
     if not allowed.any():
         return False
+    free_of_conflict = allowed.copy()
+    free_of_conflict[state.blocked_tables(u)] = False
     best_move, best_move_value = -1, _EPS
     if state.size[a] - m.unit_size[u] >= m.min_fill[a]:
-        fits = allowed & (state.size + m.unit_size[u] <= m.capacity)
+        fits = free_of_conflict & (state.size + m.unit_size[u] <= m.capacity)
         if fits.any():
             candidate = int(np.argmax(np.where(fits, delta, -np.inf)))
             if delta[candidate] > best_move_value:
                 best_move, best_move_value = candidate, float(delta[candidate])
+    if m.unit_size[u] > 1:
+        value, b, leaving = _group_exchange(state, u, delta, free_of_conflict)
+        if value > best_move_value:
+            for v in leaving:
+                state.move(int(v), a)
+            state.move(u, b)
+            return True
     partners, values = _swap_partners(state, u, delta, allowed)
     if len(values) and values.max() > best_move_value:
         k = int(np.argmax(values))
@@ -103,35 +179,69 @@ def improve_unit(state: SeatingState, u: int) -> bool:
     return False
 
 
-def local_search(state: SeatingState, rng: np.random.Generator, deadline: float) -> bool:
-    """Improve until no move or swap helps (True) or the deadline passes (False)."""
-    movers = state.model.movers
+def local_search(
+    state: SeatingState, rng: np.random.Generator, deadline: float, focus: set[int] | None = None,
+) -> bool:
+    """Improve until no move or swap helps (True) or the deadline passes (False).
+
+    Only units at tables that just changed are re-examined after a change (their gains changed
+    most), and a final full sweep confirms the local optimum.  With ``focus`` (the tables a
+    perturbation touched) the search starts from the units there and stops when that
+    neighbourhood settles: on large events a confirming sweep over everyone costs more than it
+    finds.
+    """
+    m = state.model
+    is_mover = np.zeros(m.n_units, dtype=bool)
+    is_mover[m.movers] = True
+    checked = 0
     while True:
+        if focus is None:
+            queue = deque(rng.permutation(m.movers))
+            waiting = is_mover.copy()
+        else:
+            queue = deque(rng.permutation([x for t in focus for x in state.seated_at[t] if is_mover[x]]))
+            waiting = np.zeros(m.n_units, dtype=bool)
+            waiting[list(queue)] = True
         improved = False
-        for k, u in enumerate(rng.permutation(movers)):
-            if k % 32 == 0 and time.monotonic() > deadline:
+        while queue:
+            u = queue.popleft()
+            if not waiting[u]:
+                continue
+            waiting[u] = False
+            checked += 1
+            if checked % 32 == 0 and time.monotonic() > deadline:
                 return False
-            improved |= improve_unit(state, int(u))
-        if not improved:
+            a = int(state.table_of[u])
+            if improve_unit(state, u):
+                improved = True
+                for t in (a, int(state.table_of[u])):
+                    for x in state.seated_at[t]:
+                        if is_mover[x] and not waiting[x]:
+                            waiting[x] = True
+                            queue.append(x)
+        if focus is not None or not improved:
             return True
 
 
-def perturb(state: SeatingState, rng: np.random.Generator, strength: int) -> None:
-    """Random feasible moves or swaps of ``strength`` units, to leave a local optimum."""
+def perturb(state: SeatingState, rng: np.random.Generator, strength: int) -> set[int]:
+    """Random feasible moves or swaps of ``strength`` units, to leave a local optimum.
+    Returns the tables touched."""
     m = state.model
+    touched: set[int] = set()
     for _ in range(strength):
         u = int(rng.choice(m.movers))
         a = int(state.table_of[u])
         allowed = m.allowed(u).copy()
         allowed[a] = False
-        allowed[state.blocked_tables(u)] = False
         tables = np.flatnonzero(allowed)
         if len(tables) == 0:
             continue
         b = int(rng.choice(tables))
-        if (state.size[b] + m.unit_size[u] <= m.capacity[b]
+        if (b not in state.blocked_tables(u)
+                and state.size[b] + m.unit_size[u] <= m.capacity[b]
                 and state.size[a] - m.unit_size[u] >= m.min_fill[a]):
             state.move(u, b)
+            touched.update((a, b))
             continue
         delta = np.zeros(m.n_tables)
         delta[b] = 1.0  # steer _swap_partners to table b
@@ -142,6 +252,8 @@ def perturb(state: SeatingState, rng: np.random.Generator, strength: int) -> Non
         if len(partners):
             state.move(u, b)
             state.move(int(rng.choice(partners)), a)
+            touched.update((a, b))
+    return touched
 
 
 def heuristic_seating(
@@ -150,10 +262,9 @@ def heuristic_seating(
     deadline: float,
     seed: int = 0,
     start: np.ndarray | None = None,
-    max_idle_rounds: int | None = None,
 ) -> HeuristicResult:
     """Greedy start plus iterated local search until ``deadline`` (time.monotonic()) or until
-    ``max_idle_rounds`` perturbation rounds in a row bring no improvement."""
+    five restarts' worth of perturbation rounds in a row beat no earlier plan."""
     rng = np.random.default_rng(seed)
     state = None
     for _ in range(_GREEDY_ATTEMPTS):
@@ -165,21 +276,39 @@ def heuristic_seating(
     greedy_objective = state.objective
     if len(model.movers) == 0:
         return HeuristicResult(state, greedy_objective, 0)
-    if max_idle_rounds is None:
-        max_idle_rounds = max(200, 20 * len(model.movers))
+    restart_after = max(100, 10 * len(model.movers))
+    max_idle_rounds = 5 * restart_after
     local_search(state, rng, deadline)
     best, best_objective = state.copy_assignment(), state.objective
-    rounds = idle = 0
+    run_best = state.objective
+    rounds = idle = idle_in_run = 0
+    strongest = max(3, len(model.movers) // 4)
     while time.monotonic() < deadline and idle < max_idle_rounds:
         rounds += 1
-        perturb(state, rng, int(rng.integers(2, 3 + len(model.movers) // 20)))
-        local_search(state, rng, deadline)
+        state.journal = []
+        # Stronger kicks the longer the search has been stuck (iterated maxima search).
+        strength = 2 + min(strongest, idle_in_run // _IDLE_PER_STRENGTH)
+        touched = perturb(state, rng, int(rng.integers(2, strength + 1)))
+        local_search(state, rng, deadline,
+                     focus=touched if len(model.movers) > _FULL_SWEEP_MAX_MOVERS else None)
+        idle += 1
+        idle_in_run += 1
+        if state.objective > run_best + _EPS:
+            run_best, idle_in_run = state.objective, 0
+        elif state.objective < run_best - _EPS:
+            state.undo_journal()
         if state.objective > best_objective + _EPS:
             best, best_objective, idle = state.copy_assignment(), state.objective, 0
-        else:
-            idle += 1
-            if state.objective < best_objective - _EPS:
-                state = SeatingState.from_assignment(model, best)
+        if idle_in_run >= restart_after:
+            # Stuck in one basin: start over from a fresh greedy plan, keeping the best so far.
+            fresh = greedy_seating(model, rng, start)
+            if fresh is not None:
+                state = fresh
+                local_search(state, rng, deadline)
+                run_best, idle_in_run = state.objective, 0
+                if state.objective > best_objective + _EPS:
+                    best, best_objective, idle = state.copy_assignment(), state.objective, 0
+    state.journal = None
     if state.objective < best_objective - _EPS:
         state = SeatingState.from_assignment(model, best)
     return HeuristicResult(state, greedy_objective, rounds)

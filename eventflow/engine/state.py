@@ -20,6 +20,9 @@ class SeatingState:
         self.table_of = np.full(model.n_units, -1, dtype=np.int64)
         self.size = np.zeros(model.n_tables, dtype=np.int64)
         self.gain = np.zeros((model.n_tables, model.n_units))
+        self.seated_at: list[set[int]] = [set() for _ in range(model.n_tables)]
+        # While a list, every move is recorded as (unit, table it left) so it can be undone.
+        self.journal: list[tuple[int, int]] | None = None
         # Objective of the seated units: networking score plus the stay bonus of re-planning.
         self.objective = 0.0
 
@@ -34,11 +37,14 @@ class SeatingState:
             self.gain[t] += m.unit_weights(u) if weights is None else weights
         self.size[t] += m.unit_size[u]
         self.table_of[u] = t
+        self.seated_at[t].add(u)
 
     def move(self, u: int, b: int, weights: np.ndarray | None = None) -> None:
         """Move a seated unit to table b."""
         m = self.model
         a = int(self.table_of[u])
+        if self.journal is not None:
+            self.journal.append((u, a))
         self.objective += self.gain[b, u] - self.gain[a, u] + self._bonus(u, b) - self._bonus(u, a)
         if m.weighted[u]:
             if weights is None:
@@ -48,6 +54,21 @@ class SeatingState:
         self.size[a] -= m.unit_size[u]
         self.size[b] += m.unit_size[u]
         self.table_of[u] = b
+        self.seated_at[a].remove(u)
+        self.seated_at[b].add(u)
+
+    def units_at(self, tables: np.ndarray) -> np.ndarray:
+        """Units seated at any of the given tables."""
+        return np.fromiter(
+            (u for t in tables for u in self.seated_at[t]), dtype=np.int64
+        )
+
+    def undo_journal(self) -> None:
+        """Take back every move recorded since the journal was started."""
+        journal, self.journal = self.journal or [], None
+        for u, a in reversed(journal):
+            self.move(u, a)
+        self.journal = []
 
     def _bonus(self, u: int, t: int) -> float:
         return sum(self.model.move_penalty * c for tt, c in self.model.homes[u] if tt == t)

@@ -1,0 +1,256 @@
+"""``solve``: the one entry point the CLI and the dashboard call."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Mapping, Set
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+
+from .exact import exact_seating
+from .explain import Problem, find_problems
+from .indexed import IndexedInstance
+from .instance import Assignment, Instance, InstanceError, ParticipantId, TableNumber
+from .score import check, score
+from .search import heuristic_seating
+from .state import SeatingState
+
+Mode = Literal["auto", "exact", "heuristic"]
+
+#: "auto" proves optimality up to this many participants and uses the heuristic beyond.
+EXACT_MODE_MAX_PARTICIPANTS = 60
+_EXACT_DEFAULT_SECONDS = 30.0
+_EXACT_HINT_MAX_SECONDS = 2.0
+# A CP-SAT feasibility model is still cheap up to about this many unit × table booleans.
+_FEASIBILITY_FALLBACK_MAX_VARS = 200_000
+
+
+@dataclass
+class Solution:
+    """Outcome of :func:`solve`.  ``objective`` is the networking score minus the re-planning
+    penalty (``move_penalty`` × ``moves``); ``bound`` is a proven upper bound on it (exact mode)."""
+
+    status: Literal["optimal", "feasible", "infeasible"]
+    objective: float | None
+    bound: float | None
+    assignments: list[Assignment]
+    explanation: list[str]
+    problems: list[Problem] = field(default_factory=list)
+    method: str = ""
+    networking_score: float | None = None
+    greedy_score: float | None = None
+    moves: int | None = None
+    seconds: float = 0.0
+
+    def table_of(self) -> dict[ParticipantId, TableNumber]:
+        return {a.participant_id: a.table_number for a in self.assignments}
+
+
+def solution_to_json(solution: Solution) -> dict[str, Any]:
+    """The public JSON form: status, objective, bound, assignments, explanation (list of str)."""
+    return {
+        "status": solution.status,
+        "objective": solution.objective,
+        "bound": solution.bound,
+        "assignments": [
+            {"participant_id": a.participant_id, "table_number": a.table_number,
+             "seat_number": a.seat_number}
+            for a in solution.assignments
+        ],
+        "explanation": list(solution.explanation),
+    }
+
+
+def default_time_limit(n_participants: int, exact: bool) -> float:
+    """Seconds of search when the caller gives none: 30 s in exact mode; for the heuristic
+    2 s up to 1,750 people, 2.5 s for 2,000, 38.5 s for 20,000, never more than 40 s.
+    (Small events usually stop earlier, when restarts stop finding anything better.)"""
+    if exact:
+        return _EXACT_DEFAULT_SECONDS
+    return max(2.0, min(40.0, n_participants / 500 - 1.5))
+
+
+def _infeasible(problems: list[Problem], started: float, method: str = "checks") -> Solution:
+    return Solution("infeasible", None, None, [], [p.message for p in problems], problems,
+                    method, seconds=time.monotonic() - started)
+
+
+def _validate_replan(
+    instance: Instance, current: Mapping[ParticipantId, TableNumber], frozen: Set[ParticipantId],
+    move_penalty: float,
+) -> None:
+    known = {p.id for p in instance.participants}
+    tables = {t.table_number for t in instance.tables}
+    for pid, table in current.items():
+        if pid not in known:
+            raise InstanceError(f"current: unknown participant id {pid!r}")
+        if table not in tables:
+            raise InstanceError(f"current: participant {pid!r} sits at unknown table {table!r}")
+    for pid in frozen:
+        if pid not in current:
+            raise InstanceError(f"frozen: participant {pid!r} is not seated in the current plan")
+    if not (isinstance(move_penalty, (int, float)) and math.isfinite(move_penalty) and move_penalty >= 0):
+        raise InstanceError(f"move_penalty must be a non-negative number, got {move_penalty!r}")
+
+
+def _seat_numbers(model: IndexedInstance, table_of: np.ndarray) -> list[Assignment]:
+    """Seats 1, 2, ... per table; units are seated whole, so a group gets consecutive seats."""
+    next_seat = np.ones(model.n_tables, dtype=np.int64)
+    out = []
+    for u, members in enumerate(model.unit_members):
+        t = int(table_of[u])
+        for i in members:
+            out.append(Assignment(model.person_ids[i], model.table_numbers[t], int(next_seat[t])))
+            next_seat[t] += 1
+    return out
+
+
+def solve(
+    instance: Instance,
+    *,
+    time_limit: float | None = None,
+    mode: Mode = "auto",
+    seed: int = 0,
+    current: Mapping[ParticipantId, TableNumber] | None = None,
+    move_penalty: float = 0.0,
+    frozen: Set[ParticipantId] = frozenset(),
+) -> Solution:
+    """Seat everyone, maximising the networking score under the hard rules.
+
+    ``mode``: "exact" runs CP-SAT and reports its proven bound, "heuristic" runs greedy plus
+    iterated local search, "auto" picks exact up to
+    :data:`EXACT_MODE_MAX_PARTICIPANTS` participants.  ``time_limit`` (seconds) caps the search;
+    by default it grows with the event size.
+
+    Re-planning on the day: ``current`` is today's seating (participant -> table; people not in it
+    are unseated), ``move_penalty`` is subtracted from the objective for each seated person who
+    changes table, and ``frozen`` people (e.g. checked in) never move.  The result's ``moves``
+    counts the seated people who changed table.
+    """
+    started = time.monotonic()
+    if mode not in ("auto", "exact", "heuristic"):
+        raise ValueError(f"mode must be 'auto', 'exact' or 'heuristic', not {mode!r}")
+    current = dict(current or {})
+    _validate_replan(instance, current, frozen, move_penalty)
+    pins: dict[ParticipantId, TableNumber] = dict(instance.pinned)
+    clashes = [
+        Problem("pinned", (pid,), f"pinned: participant {pid!r} is frozen at table {current[pid]!r} "
+                                  f"but pinned to table {pins[pid]!r}")
+        for pid in frozen if pid in pins and pins[pid] != current[pid]
+    ]
+    pins.update({pid: current[pid] for pid in frozen})
+    problems = clashes + find_problems(instance, pins)
+    if problems:
+        return _infeasible(problems, started)
+
+    model = IndexedInstance(instance, pins, current, move_penalty)
+    exact = mode == "exact" or (mode == "auto" and model.n_people <= EXACT_MODE_MAX_PARTICIPANTS)
+    limit = default_time_limit(model.n_people, exact) if time_limit is None else float(time_limit)
+    deadline = started + limit
+    start = _current_units(model, current)
+
+    # In exact mode the heuristic only provides CP-SAT's starting hint (and a fallback plan).
+    hint_seconds = min(_EXACT_HINT_MAX_SECONDS, max(0.2, 0.1 * limit))
+    heuristic_deadline = min(deadline, time.monotonic() + hint_seconds) if exact else deadline
+    found = heuristic_seating(model, deadline=heuristic_deadline, seed=seed, start=start)
+    state = found.state
+    notes: list[str] = []
+    if state is None and model.n_units * model.n_tables <= _FEASIBILITY_FALLBACK_MAX_VARS:
+        rescue = exact_seating(model, time_limit=max(1.0, deadline - time.monotonic()), seed=seed,
+                               optimise=False)
+        if rescue.status == "infeasible":
+            return _infeasible([Problem("combined", (), (
+                "no seating satisfies all rules together (proved by the exact solver); each rule "
+                "is satisfiable on its own, so check keep-together group sizes against table "
+                "capacities, minimum fills and pins"
+            ))], started, "exact")
+        if rescue.table_of is not None:
+            notes.append("the greedy start got stuck; CP-SAT found a first valid plan")
+            found = heuristic_seating(model, deadline=max(deadline, time.monotonic() + 1.0),
+                                      seed=seed, start=rescue.table_of)
+            state = found.state
+    if state is None:
+        return _infeasible([Problem("search", (), (
+            "the search found no seating that satisfies every rule within the time limit; the "
+            "up-front checks found no single cause (keep-together groups may not pack into the "
+            "tables) — try a longer time limit or exact mode"
+        ))], started, "heuristic")
+
+    table_of, status, bound, method = state.copy_assignment(), "feasible", None, "heuristic"
+    if exact:
+        result = exact_seating(model, time_limit=deadline - time.monotonic(), seed=seed, hint=table_of)
+        if result.status == "infeasible":
+            return _infeasible([Problem("combined", (), (
+                "no seating satisfies all rules together (proved by the exact solver)"
+            ))], started, "exact")
+        if result.table_of is not None:
+            method = "exact"
+            assert result.bound is not None
+            bound = result.bound - move_penalty * model.n_seated_before
+            if _model_objective(model, result.table_of) >= state.objective - 1e-9:
+                table_of = result.table_of
+            if result.status == "optimal":
+                status = "optimal"
+
+    assignments = _seat_numbers(model, table_of)
+    violations = check(instance, assignments)
+    if violations:
+        raise RuntimeError(f"internal error: the engine produced an invalid plan: {violations[:5]}")
+    networking = score(instance, assignments)
+    seated = {a.participant_id: a.table_number for a in assignments}
+    moves = sum(1 for pid, table in current.items() if seated[pid] != table)
+    objective = networking - move_penalty * moves
+    if status == "optimal" and bound is not None:
+        bound = max(bound, objective)  # CP-SAT's bound is rounded when weights are not fractions
+    greedy = None if found.greedy_objective is None else (
+        found.greedy_objective - move_penalty * model.n_seated_before)
+    explanation = _success_explanation(model, status, method, networking, objective, bound, greedy,
+                                       found.rounds, moves, current, frozen) + notes
+    return Solution(status, objective, bound, assignments, explanation, [], method, networking,
+                    greedy, moves if current else None, time.monotonic() - started)
+
+
+def _current_units(model: IndexedInstance, current: Mapping[ParticipantId, TableNumber]) -> np.ndarray | None:
+    """Today's table of each unit (-1 if unseated or its members sit at different tables)."""
+    if not current:
+        return None
+    table_index = {t: k for k, t in enumerate(model.table_numbers)}
+    start = np.full(model.n_units, -1, dtype=np.int64)
+    for u, members in enumerate(model.unit_members):
+        tables = {current.get(model.person_ids[i]) for i in members}
+        if len(tables) == 1 and None not in tables:
+            start[u] = table_index[tables.pop()]
+    return start
+
+
+def _model_objective(model: IndexedInstance, table_of: np.ndarray) -> float:
+    return SeatingState.from_assignment(model, table_of).objective
+
+
+def _success_explanation(
+    model: IndexedInstance, status: str, method: str, networking: float, objective: float,
+    bound: float | None, greedy: float | None, rounds: int, moves: int,
+    current: Mapping[ParticipantId, TableNumber], frozen: Set[ParticipantId],
+) -> list[str]:
+    lines = [f"Seated {model.n_people} participants at {model.n_tables} tables; networking score "
+             f"{networking:g}."]
+    if method == "exact":
+        if status == "optimal":
+            lines.append("Exact mode (CP-SAT): proved optimal.")
+        else:
+            lines.append(f"Exact mode (CP-SAT): best plan found within the time limit; no plan can "
+                         f"score more than {bound:g}.")
+    else:
+        lines.append(f"Heuristic mode: greedy start scored {greedy:g}, improved by local search "
+                     f"with {rounds} perturbation rounds to {objective:g}; optimality not proved.")
+    if current:
+        unseated = model.n_people - len(current)
+        lines.append(f"Re-plan: {moves} already-seated people change table (penalty "
+                     f"{model.move_penalty:g} each, objective {objective:g}); {unseated} newly "
+                     f"seated; {len(frozen)} frozen people kept in place.")
+    lines.append("All hard rules hold: capacities and minimum fills, pins, keep-together groups "
+                 "on adjacent seats, keep-apart pairs, VIP tables and accessible places.")
+    return lines

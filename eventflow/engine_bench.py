@@ -1,0 +1,148 @@
+"""Seating-engine benchmark: heuristic quality against proven optima, and speed at scale.
+
+Run ``python -c "from eventflow.engine_bench import main; main()"`` (add ``--quick`` via
+``main(["--quick"])`` for a smoke run).  Other benchmarks import :func:`run`, whose result keys
+are stable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import sys
+import time
+from typing import Any
+
+import numpy as np
+
+from eventflow.engine import generate_instance, instance_from_json, score, solve
+from eventflow.engine.greedy import greedy_seating
+from eventflow.engine.indexed import IndexedInstance
+
+QUALITY_INSTANCES = 20
+SPEED_CASES = ((2000, 200), (20000, 2000))
+# Floors this engine promises (see the project brief).
+FLOORS = {"within_1pct_share": 0.9, "max_gap_pct": 3.0, "engine_2000_s": 5.0,
+          "engine_20000_s": 60.0, "engine_20000_peak_mib": 2048.0}
+
+
+def quality_instance(k: int) -> tuple[int, int, int]:
+    """(participants, tables, seed) of quality instance k: 20 to 39 people, ~8 per table."""
+    n = 20 + k
+    return n, max(2, round(n / 8)), k
+
+
+def _gap_pct(best: float, found: float) -> float:
+    return 0.0 if found >= best else 100.0 * (best - found) / max(abs(best), 1e-9)
+
+
+def _greedy_baseline(instance, seed: int = 0) -> tuple[float, float]:
+    """Score and seconds of the greedy start alone (the engine's own baseline)."""
+    started = time.perf_counter()
+    model = IndexedInstance(instance, instance.pinned)
+    state = greedy_seating(model, np.random.default_rng(seed))
+    seconds = time.perf_counter() - started
+    if state is None:
+        return float("nan"), seconds
+    plan = {model.person_ids[i]: model.table_numbers[state.table_of[u]]
+            for u, members in enumerate(model.unit_members) for i in members}
+    return score(instance, plan), seconds
+
+
+def _peak_mib() -> float:
+    # ru_maxrss is in KiB on Linux: the process high-water mark, Python and libraries included.
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def run(quick: bool = False, out=sys.stdout) -> dict[str, Any]:
+    """Run the benchmark, print its tables to ``out`` and return the figures.
+
+    ``quick`` proves 5 instances with a 10 s limit instead of 20 with 60 s, and caps the
+    20,000-person search at 10 s.
+    """
+    def say(text: str) -> None:
+        print(text, file=out, flush=True)
+
+    results: dict[str, Any] = {}
+    count, exact_limit = (5, 10.0) if quick else (QUALITY_INSTANCES, 60.0)
+    say(f"Quality: heuristic vs CP-SAT on {count} generated instances (exact limit {exact_limit:g} s)")
+    say(f"{'instance':>8} {'n':>3} {'tables':>6} {'optimum':>9} {'proven':>6} {'heuristic':>9} "
+        f"{'gap %':>6} {'greedy':>8} {'exact s':>7} {'heur s':>6}")
+    rows = []
+    for k in range(count):
+        n, n_tables, seed = quality_instance(k)
+        instance = instance_from_json(generate_instance(n, n_tables, seed))
+        t0 = time.perf_counter()
+        exact = solve(instance, mode="exact", time_limit=exact_limit)
+        t1 = time.perf_counter()
+        heuristic = solve(instance, mode="heuristic", seed=seed)
+        t2 = time.perf_counter()
+        best = max(exact.objective, heuristic.objective)
+        row = {"instance": k, "n": n, "tables": n_tables, "optimum": best,
+               "proven": exact.status == "optimal", "bound": exact.bound,
+               "heuristic": heuristic.objective, "gap_pct": _gap_pct(best, heuristic.objective),
+               "greedy": heuristic.greedy_score, "exact_s": t1 - t0, "heuristic_s": t2 - t1}
+        rows.append(row)
+        say(f"{k:>8} {n:>3} {n_tables:>6} {best:>9g} {'yes' if row['proven'] else 'no':>6} "
+            f"{row['heuristic']:>9g} {row['gap_pct']:>6.2f} {row['greedy']:>8g} "
+            f"{row['exact_s']:>7.1f} {row['heuristic_s']:>6.2f}")
+    within = sum(r["gap_pct"] <= 1.0 for r in rows)
+    max_gap = max(r["gap_pct"] for r in rows)
+    proven = sum(r["proven"] for r in rows)
+    say(f"Summary: {within}/{count} within 1% of the optimum, max gap {max_gap:.2f}%, "
+        f"{proven}/{count} optima proven; greedy alone averages "
+        f"{np.mean([_gap_pct(r['optimum'], r['greedy']) for r in rows]):.1f}% below")
+    results.update(quality_instances=rows, quality_within_1pct=within, quality_count=count,
+                   quality_max_gap_pct=max_gap, quality_proven=proven)
+
+    say("\nSpeed (default time limits; peak = process high-water RSS so far)")
+    say(f"{'people':>7} {'tables':>6} {'score':>10} {'seconds':>8} {'peak MiB':>9} "
+        f"{'greedy':>10} {'greedy s':>8} {'vs greedy':>9}")
+    for n, n_tables in SPEED_CASES:
+        instance = instance_from_json(generate_instance(n, n_tables, seed=0))
+        limit = 10.0 if quick and n > 2000 else None
+        t0 = time.perf_counter()
+        solution = solve(instance, mode="heuristic", time_limit=limit)
+        seconds = time.perf_counter() - t0
+        peak = _peak_mib()
+        greedy, greedy_s = _greedy_baseline(instance)
+        ratio = solution.objective / greedy if greedy > 0 else float("nan")
+        say(f"{n:>7} {n_tables:>6} {solution.objective:>10g} {seconds:>8.2f} {peak:>9.0f} "
+            f"{greedy:>10g} {greedy_s:>8.2f} {ratio:>9.2f}")
+        results.update({
+            f"engine_{n}_s": seconds, f"engine_{n}_score": solution.objective,
+            f"engine_{n}_peak_mib": peak, f"engine_{n}_greedy_score": greedy,
+            f"engine_{n}_greedy_s": greedy_s, f"engine_vs_greedy_{n}": ratio,
+            f"engine_{n}_status": solution.status,
+        })
+    return results
+
+
+def floors_met(results: dict[str, Any]) -> list[str]:
+    """The promised floors this run missed (empty if all met)."""
+    missed = []
+    if results["quality_within_1pct"] < FLOORS["within_1pct_share"] * results["quality_count"]:
+        missed.append("fewer than 90% of instances within 1% of the optimum")
+    if results["quality_max_gap_pct"] > FLOORS["max_gap_pct"]:
+        missed.append("an instance more than 3% below the optimum")
+    for key in ("engine_2000_s", "engine_20000_s", "engine_20000_peak_mib"):
+        if results[key] > FLOORS[key]:
+            missed.append(f"{key} = {results[key]:.1f} > {FLOORS[key]:g}")
+    return missed
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Print the benchmark; exit status 1 if a promised floor was missed."""
+    parser = argparse.ArgumentParser(prog="engine_bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="smaller, faster smoke run")
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+    results = run(quick=args.quick)
+    missed = floors_met(results)
+    print(f"\nTotal {time.perf_counter() - started:.0f} s; "
+          + ("all floors met" if not missed else "MISSED: " + "; ".join(missed)))
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,175 @@
+"""Auto-seat: plan the seating with the engine (before the event, or again on the day), keep people
+together or apart, seat walk-ins, and see who should meet whom. Owners and managers only.
+
+The preview lives in ``st.session_state`` between reruns (solving takes seconds); applying checks
+that nothing changed since and then forgets it.
+"""
+
+import pandas as pd
+import streamlit as st
+
+from eventflow import autoseat, ui
+
+context = ui.require_event()
+organiser, event_id = context.organiser_id, context.event_id
+state = st.session_state
+preview_key = f"autoseat_preview:{organiser}:{event_id}"
+
+st.title("Auto-seat")
+if not context.can_edit:
+    st.info("Auto-seat changes the seating: it needs a manager or owner.", icon=":material/visibility:")
+    st.stop()
+
+settings = ui.read(autoseat.seating_settings, organiser, event_id)
+people = dict(ui.read(autoseat.participant_names, organiser, event_id))
+
+# ------------------------------------------------------------------------------------------ options
+st.subheader("Options")
+limit_col, mode_col, vip_col, pin_col = st.columns([1, 1, 1.3, 1.3])
+time_limit = limit_col.number_input("Time limit (seconds)", min_value=1, max_value=int(autoseat.MAX_TIME_LIMIT),
+                                    value=int(autoseat.DEFAULT_TIME_LIMIT), step=1, key="autoseat_time_limit")
+mode = mode_col.selectbox("Search", ["auto", "heuristic", "exact"], key="autoseat_mode",
+                          format_func={"auto": "Automatic", "heuristic": "Fast (heuristic)",
+                                       "exact": "Prove the best (exact)"}.get)
+vip_reserved = vip_col.toggle("Reserve VIP tables for VIPs", value=settings.vip_tables_reserved,
+                              key="autoseat_vip_reserved")
+pin_manager = pin_col.toggle("Keep seats set by managers", value=settings.pin_manager_seats,
+                             key="autoseat_pin_manager",
+                             help="People a manager seated by hand stay at their table.")
+replan_col, penalty_col, checked_in_col, remember_col = st.columns([1, 1, 1.3, 1.3])
+replan = replan_col.toggle("Re-plan on the day", key="autoseat_replan",
+                           help="Keep today's seating where possible and seat the people still without a seat.")
+move_penalty = penalty_col.number_input("Cost of moving someone", min_value=0.0, max_value=100.0, value=1.0,
+                                        step=0.5, key="autoseat_move_penalty", disabled=not replan,
+                                        help="Score given up for each seated person who changes table.")
+move_checked_in = checked_in_col.toggle("Allow moving people who checked in", key="autoseat_move_checked_in")
+if (vip_reserved, pin_manager) != (settings.vip_tables_reserved, settings.pin_manager_seats) and \
+        remember_col.button("Remember these for this event", key="autoseat_remember"):
+    ui.write(autoseat.save_seating_settings, organiser, event_id,
+             autoseat.SeatingSettings(pin_manager_seats=pin_manager, vip_tables_reserved=vip_reserved))
+    ui.flash("Saved as this event's auto-seat settings.")
+    st.rerun()
+options = autoseat.AutoSeatOptions(time_limit=float(time_limit), mode=mode, vip_tables_reserved=vip_reserved,
+                                   pin_manager_seats=pin_manager, replan=replan, move_penalty=float(move_penalty),
+                                   move_checked_in=move_checked_in)
+
+# -------------------------------------------------------------------------------------------- rules
+with st.expander("Keep together / keep apart", expanded=False):
+    rules = ui.read(autoseat.list_rules, organiser, event_id)
+    if not rules:
+        st.caption("No rules yet.")
+    for rule in rules:
+        text_col, remove_col = st.columns([6, 1])
+        text_col.markdown(rule.description + (f" — *{rule.note}*" if rule.note else ""))
+        if remove_col.button("Remove", key=f"autoseat_remove_{rule.id}"):
+            try:
+                ui.write(autoseat.remove_rule, organiser, event_id, rule.id)
+            except (autoseat.AutoSeatError, PermissionError) as error:
+                st.error(str(error))
+            else:
+                ui.flash("Rule removed.")
+                st.rerun()
+    with st.form("autoseat_add_rule", clear_on_submit=True):
+        kind = st.radio("Rule", ["together", "apart"], horizontal=True, key="autoseat_rule_kind",
+                        format_func={"together": "Keep together (same table, side by side)",
+                                     "apart": "Keep apart (two people, different tables)"}.get)
+        chosen = st.multiselect("People", list(people), key="autoseat_rule_people", format_func=people.get,
+                                placeholder="Type a name")
+        note = st.text_input("Note (optional)", key="autoseat_rule_note", max_chars=500)
+        if st.form_submit_button("Add rule"):
+            try:
+                ui.write(autoseat.add_rule, organiser, event_id, kind, chosen, note)
+            except (autoseat.AutoSeatError, PermissionError) as error:
+                st.error(str(error))
+            else:
+                ui.flash("Rule added. Preview again to plan with it.")
+                st.rerun()
+
+# ------------------------------------------------------------------------------------ preview, apply
+st.subheader("Plan")
+if st.button("Preview", type="primary", key="autoseat_preview"):
+    with st.spinner("Planning the seating…"):
+        try:
+            # A write transaction although nothing is written: a preview must read the latest seating,
+            # never a cached one, since applying it compares against what it read.
+            state[preview_key] = ui.write(autoseat.preview_plan, organiser, event_id, options)
+        except autoseat.AutoSeatError as error:
+            st.error(str(error))
+
+preview: autoseat.PlanPreview | None = state.get(preview_key)
+if preview is not None:
+    if preview.options != options:
+        st.info("The options changed since this preview: preview again to plan with them.",
+                icon=":material/info:")
+    if not preview.feasible:
+        st.error("No seating satisfies every rule:\n\n" + "\n\n".join(f"- {line}" for line in preview.problems),
+                 icon=":material/block:")
+    else:
+        before_col, after_col, seated_col, moved_col = st.columns(4)
+        before_col.metric("Networking score now", f"{preview.score_before:g}")
+        after_col.metric("After this plan", f"{preview.score_after:g}",
+                         delta=f"{preview.score_after - preview.score_before:+g}")
+        seated_col.metric("Newly seated", preview.newly_seated)
+        moved_col.metric("Change table", preview.moved)
+        st.markdown("**Rules checked on the plan**")
+        st.markdown("\n".join(
+            f"- {':white_check_mark:' if check.ok else ':x:'} {check.rule}"
+            + "".join(f"\n    - {problem}" for problem in check.problems)
+            for check in preview.checks))
+        with st.expander("How the plan was found"):
+            st.markdown("\n".join(f"- {line}" for line in preview.explanation))
+        frame = preview.changes_frame()
+        st.caption(f"{len(frame)} people get a new seat ({preview.participants} participants in all).")
+        st.dataframe(frame, hide_index=True, width="stretch", height=min(420, 38 + 35 * max(len(frame), 1)))
+        all_rules_hold = all(check.ok for check in preview.checks)
+        if st.button("Apply plan", type="primary", key="autoseat_apply", disabled=not all_rules_hold):
+            result = ui.write(autoseat.apply_plan, organiser, event_id, preview)
+            if result.applied:
+                state.pop(preview_key, None)
+                ui.flash(result.summary if result.change_set_id else result.message)
+                st.rerun()
+            else:
+                st.error(result.message)
+
+# ----------------------------------------------------------------------------------------- walk-ins
+st.subheader("Walk-ins")
+unseated = dict(ui.read(autoseat.unseated_participants, organiser, event_id))
+if not unseated:
+    st.caption("Everyone has a seat.")
+else:
+    walk_in = st.selectbox("Person without a seat", list(unseated), key="autoseat_walk_in", index=None,
+                           format_func=unseated.get, placeholder="Type a name")
+    if walk_in is not None:
+        suggestions = ui.read(autoseat.walk_in_suggestions, organiser, event_id, walk_in, 3, options)
+        if not suggestions:
+            st.warning("No table has a free seat that suits this person (VIP, accessibility and keep-apart rules).")
+        for suggestion in suggestions:
+            reason_col, accept_col = st.columns([6, 1])
+            reason_col.markdown(f"**Table {suggestion.table_number}** · {suggestion.free_seats} free · "
+                                f"{suggestion.reason}")
+            if accept_col.button("Accept", key=f"autoseat_accept_{walk_in}_{suggestion.table_number}"):
+                result = ui.write(autoseat.accept_walk_in, organiser, event_id, walk_in, suggestion.table_number)
+                if result.applied:
+                    state.pop(preview_key, None)  # the seating changed: an older preview would be refused
+                    ui.flash(f"{unseated[walk_in]}: {result.message}")
+                    st.rerun()
+                else:
+                    st.error(result.message)
+
+# -------------------------------------------------------------------------------------- who to meet
+st.subheader("Who to meet")
+st.caption("For each participant who opted in to networking: the five opted-in people they have most in common "
+           "with. People who did not opt in are never listed.")
+meet = ui.read(autoseat.who_to_meet_table, organiser, event_id)
+if meet.empty:
+    st.caption("Nobody to suggest yet: it needs people who opted in and share interests.")
+else:
+    st.dataframe(pd.DataFrame(meet), hide_index=True, width="stretch", height=360, column_config={
+        "participant": st.column_config.TextColumn("Participant"),
+        "rank": st.column_config.NumberColumn("#", width="small"),
+        "meet": st.column_config.TextColumn("Should meet"),
+        "weight": st.column_config.NumberColumn("Match", format="%.1f", width="small"),
+        "shared_interests": st.column_config.TextColumn("Shared interests"),
+    })
+    st.download_button("Download CSV", autoseat.who_to_meet_csv(meet), "who-to-meet.csv", "text/csv",
+                       key="autoseat_meet_csv")

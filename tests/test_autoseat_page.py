@@ -1,0 +1,136 @@
+"""The Auto-seat page through AppTest, on a demo database of its own (applying a plan changes it)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from sqlalchemy import text
+from streamlit.testing.v1 import AppTest
+
+from eventflow.db import Database
+from eventflow.demo import DEMO_EVENT_ID, DEMO_MANAGER_EMAIL, DEMO_OWNER_EMAIL, DEMO_VIEWER_EMAIL, load_demo
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+PAGE = "pages/auto_seat.py"
+
+
+@pytest.fixture(scope="module")
+def fresh_demo(pg_server) -> Database:
+    database = pg_server.create_database()
+    load_demo(database)
+    yield database
+    pg_server.drop_database(database)
+
+
+@pytest.fixture
+def open_page(fresh_demo, as_default_database, monkeypatch):
+    as_default_database(fresh_demo)
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    st.cache_data.clear()  # the demo's ids are the same in every demo database
+
+    def open_as(email: str, page: str | None = PAGE) -> AppTest:
+        monkeypatch.setenv("EVENTFLOW_LOCAL_ORGANISER", email)
+        at = AppTest.from_file(APP, default_timeout=120)
+        at.run()
+        if page and not at.exception:
+            at.switch_page(page).run()
+        return at
+
+    yield open_as
+    st.cache_data.clear()
+
+
+def _count(database: Database, sql: str) -> int:
+    with database.owner_connection() as conn:
+        return conn.execute(text(sql), {"e": DEMO_EVENT_ID}).scalar_one()
+
+
+@pytest.mark.parametrize("email", [DEMO_OWNER_EMAIL, DEMO_MANAGER_EMAIL])
+def test_the_page_renders_for_owners_and_managers(open_page, email):
+    at = open_page(email)
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.title[0].value == "Auto-seat"
+    assert "Preview" in [b.label for b in at.button]
+    assert any(s.value == "Who to meet" for s in at.subheader)
+    assert at.dataframe, "the who-to-meet table"
+
+
+def test_viewers_have_no_auto_seat_page(open_page):
+    at = open_page(DEMO_VIEWER_EMAIL, page=None)
+    assert not at.exception
+    # The viewer's navigation has no such page, so switching to it is refused by Streamlit.
+    with pytest.raises(Exception, match="auto_seat"):
+        at.switch_page(PAGE).run()
+    owner = open_page(DEMO_OWNER_EMAIL, page=None)
+    owner.switch_page(PAGE).run()
+    assert not owner.exception and owner.title[0].value == "Auto-seat"
+
+
+def test_preview_then_apply_through_the_page_changes_the_database(open_page, fresh_demo):
+    at = open_page(DEMO_MANAGER_EMAIL)
+    at.number_input(key="autoseat_time_limit").set_value(3)
+    at.toggle(key="autoseat_vip_reserved").set_value(True).run()
+    at.button(key="autoseat_preview").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    # 400 people for 400 chairs, 40 of them at VIP tables kept for 25 VIPs: no plan, and the page says why.
+    assert at.error and "VIP" in at.error[0].value, [e.value for e in at.error]
+    assert "autoseat_apply" not in [b.key for b in at.button]
+
+    at.toggle(key="autoseat_vip_reserved").set_value(False).run()
+    at.button(key="autoseat_preview").click().run()
+    # The demo's managers seated someone who needs an accessible place at a table without one: named.
+    assert at.error and "accessible" in at.error[0].value, [e.value for e in at.error]
+    at.toggle(key="autoseat_pin_manager").set_value(False).run()
+    assert any("options changed" in i.value for i in at.info)
+    seated_before = _count(fresh_demo, "SELECT count(*) FROM table_assignments WHERE event_id = :e")
+    at.button(key="autoseat_preview").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+    metrics = {m.label: m.value for m in at.metric}
+    assert int(metrics["Newly seated"]) == 400 - seated_before
+    assert _count(fresh_demo, "SELECT count(*) FROM table_assignments WHERE event_id = :e") == seated_before
+
+    at.button(key="autoseat_apply").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+    assert _count(fresh_demo, "SELECT count(*) FROM table_assignments WHERE event_id = :e") == 400
+    assert _count(fresh_demo, "SELECT count(*) FROM assignment_history WHERE event_id = :e "
+                              "AND change_kind = 'auto-seat'") >= 400 - seated_before
+    assert "autoseat_apply" not in [b.key for b in at.button], "the preview is cleared after applying"
+    # The confirmation is shown by app.py on the next run (AppTest's switch_page runs a page without
+    # app.py, so go through app.py as the browser does after st.rerun()), and only once.
+    at.switch_page("app.py").run()
+    assert any(s.value.startswith("Plan applied:") and "newly seated" in s.value for s in at.success), \
+        [s.value for s in at.success]
+    at.run()
+    assert not at.exception and not any(s.value.startswith("Plan applied:") for s in at.success)
+
+
+def _people(database: Database, n: int) -> list[str]:
+    with database.owner_connection() as conn:
+        return [str(pid) for pid in conn.execute(text(
+            "SELECT id FROM participants WHERE event_id = :e ORDER BY lower(full_name), id LIMIT :n"),
+            {"e": DEMO_EVENT_ID, "n": n}).scalars()]
+
+
+def test_rules_are_added_and_removed_through_the_page(open_page, fresh_demo):
+    at = open_page(DEMO_OWNER_EMAIL)
+    at.radio(key="autoseat_rule_kind").set_value("apart")
+    at.multiselect(key="autoseat_rule_people").set_value(_people(fresh_demo, 2))
+    at.get("form_submit_button")[0].click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert _count(fresh_demo, "SELECT count(*) FROM seating_rules WHERE event_id = :e AND kind = 'apart'") == 1
+    remove = [b for b in at.button if b.key.startswith("autoseat_remove_")]
+    assert len(remove) == 1
+    remove[0].click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert _count(fresh_demo, "SELECT count(*) FROM seating_rules WHERE event_id = :e") == 0
+
+    # Three people cannot be kept "apart": the page says so and nothing is written.
+    at.radio(key="autoseat_rule_kind").set_value("apart")
+    at.multiselect(key="autoseat_rule_people").set_value(_people(fresh_demo, 3))
+    at.get("form_submit_button")[0].click().run()
+    assert any("exactly two" in e.value for e in at.error), [e.value for e in at.error]
+    assert _count(fresh_demo, "SELECT count(*) FROM seating_rules WHERE event_id = :e") == 0
