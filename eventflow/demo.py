@@ -1,9 +1,10 @@
 """A realistic demo data set, created idempotently by ``python -m eventflow demo``.
 
 "Demo Events" (an owner, a manager and a viewer) runs a 400-person conference with six tracks
-(one retired), forty tables of ten (four of them VIP), about 25 VIPs and 60 % networking opt-in,
-part of them seated. A second organisation, "Northwind Summits", has its own event, so isolation
-can be seen in the dashboard. Accounts and organisations are created on the owner's connection;
+(one retired), forty-four tables of ten (four of them VIP), about 25 VIPs and 60 % networking
+opt-in, part of them seated: seats enough for everyone, so Auto-seat can plan it as it comes. A
+second organisation, "Northwind Summits", has its own event, so isolation can be seen in the
+dashboard. Accounts and organisations are created on the owner's connection;
 everything inside the events is written through the tenant-scoped session, as the dashboard would.
 """
 
@@ -83,7 +84,7 @@ SUMMIT = DemoEventSpec(
     tracks=(("AI & Data", True), ("Cloud & DevOps", True), ("Security & Privacy", True),
             ("Product & Design", True), ("Leadership", True), ("Blockchain (retired)", False)),
     participants=400,
-    tables=40,
+    tables=44,
     vip_tables=4,
     vips=25,
     seated_share=0.55,
@@ -163,7 +164,7 @@ def _create_event(session: Session, organization_id: uuid.UUID, spec: DemoEventS
         [{"organization_id": organization_id, "event_id": spec.event_id, "table_number": n,
           "is_vip_table": n <= spec.vip_tables,
           "label": "VIP lounge" if n <= spec.vip_tables else f"Hall {chr(64 + (n - 1) // 10 + 1)}",
-          "accessible": n % 5 == 0}
+          "accessible": _accessible(n)}
          for n in range(1, spec.tables + 1)],
     )
 
@@ -208,6 +209,10 @@ def _create_event(session: Session, organization_id: uuid.UUID, spec: DemoEventS
     return True
 
 
+def _accessible(table_number: int) -> bool:
+    return table_number % 5 == 0 or table_number == 1  # the first VIP lounge too
+
+
 def _seat_some(session: Session, organization_id: uuid.UUID, spec: DemoEventSpec,
                participants: list[dict], rng: random.Random) -> None:
     """Seat VIPs at VIP tables, then a share of everyone else at the other tables."""
@@ -217,6 +222,8 @@ def _seat_some(session: Session, organization_id: uuid.UUID, spec: DemoEventSpec
     rows = []
     for person in participants:
         tables = vip_tables if person["is_vip"] else other_tables
+        if person["needs_accessible"]:
+            tables = [n for n in tables if _accessible(n)]
         if not person["is_vip"] and rng.random() > spec.seated_share:
             continue
         open_tables = [n for n in tables if free_seats[n]]

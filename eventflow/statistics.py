@@ -70,18 +70,22 @@ def table_track_mix(session: Session, event_id: UUID) -> pd.DataFrame:
     proportional to the people seated rather than to tables × tracks.
     """
     params = {"event_id": event_id}
+    # Seats and track memberships are counted first and only then named: joined in one step, the
+    # planner under-estimates the event's seats (organisation and event are correlated) and once
+    # paired every seat with every track before matching people, 45 s on a 20,000-person event.
     counts = session.execute(
         text(
             """
-            SELECT a.table_number AS "table", t.name AS track, count(*) AS participants
-              FROM table_assignments AS a
-              JOIN participant_tracks AS pt
-                ON pt.organization_id = a.organization_id AND pt.event_id = a.event_id
-               AND pt.participant_id = a.participant_id
-              JOIN tracks AS t
-                ON t.organization_id = pt.organization_id AND t.event_id = pt.event_id AND t.id = pt.track_id
-             WHERE a.event_id = :event_id AND t.is_active
-             GROUP BY a.table_number, t.name
+            SELECT c.table_number AS "table", t.name AS track, c.participants
+              FROM (SELECT a.table_number, pt.track_id, count(*) AS participants
+                      FROM table_assignments AS a
+                      JOIN participant_tracks AS pt
+                        ON pt.organization_id = a.organization_id AND pt.event_id = a.event_id
+                       AND pt.participant_id = a.participant_id
+                     WHERE a.event_id = :event_id AND pt.event_id = :event_id
+                     GROUP BY a.table_number, pt.track_id) AS c
+              JOIN tracks AS t ON t.event_id = :event_id AND t.id = c.track_id
+             WHERE t.is_active
             """
         ),
         params,

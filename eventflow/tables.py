@@ -52,7 +52,7 @@ def tables_overview(session: Session, event_id: UUID) -> pd.DataFrame:
             """
             WITH seated AS (
                 SELECT a.table_number, a.seat_number, p.full_name, p.is_vip,
-                       (SELECT string_agg(t.name, '/' ORDER BY t.name)
+                       (SELECT array_agg(t.name ORDER BY t.name)
                           FROM participant_tracks AS pt
                           JOIN tracks AS t ON t.organization_id = pt.organization_id AND t.id = pt.track_id
                          WHERE pt.organization_id = p.organization_id AND pt.participant_id = p.id AND t.is_active)
@@ -61,16 +61,13 @@ def tables_overview(session: Session, event_id: UUID) -> pd.DataFrame:
                   JOIN participants AS p ON p.organization_id = a.organization_id AND p.id = a.participant_id
                  WHERE a.event_id = :event_id
             ), mix AS (
-                SELECT s.table_number, string_agg(m.track || ' ' || m.people, ', ' ORDER BY m.people DESC, m.track)
+                -- One pass over the seated people (a lateral per table would read them once per table).
+                SELECT m.table_number, string_agg(m.track || ' ' || m.people, ', ' ORDER BY m.people DESC, m.track)
                            AS track_mix
-                  FROM (SELECT DISTINCT table_number FROM seated) AS s
-                  JOIN LATERAL (
-                      SELECT track, count(*) AS people
-                        FROM seated AS x, unnest(string_to_array(x.tracks, '/')) AS track
-                       WHERE x.table_number = s.table_number
-                       GROUP BY track
-                  ) AS m ON true
-                 GROUP BY s.table_number
+                  FROM (SELECT x.table_number, track, count(*) AS people
+                          FROM seated AS x, unnest(x.tracks) AS track
+                         GROUP BY x.table_number, track) AS m
+                 GROUP BY m.table_number
             )
             SELECT t.table_number, t.label, t.capacity, t.is_vip_table, t.accessible, t.version,
                    count(s.full_name) AS seated,

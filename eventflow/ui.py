@@ -194,13 +194,14 @@ def sidebar() -> PageContext:
     membership = event = None
     if identity.memberships:
         by_id = {str(m.organization_id): m for m in identity.memberships}
+        every_event = read(events.visible_events, identity.organiser_id)
+        _open_linked_event(every_event, by_id)
         chosen = bar.selectbox(
             "Organisation", list(by_id), key="organisation_pick",
             format_func=lambda key: f"{by_id[key].organization_name} · {by_id[key].role}",
         )
         membership = by_id[chosen]
-        visible = [e for e in read(events.visible_events, identity.organiser_id)
-                   if e.organization_id == membership.organization_id]
+        visible = [e for e in every_event if e.organization_id == membership.organization_id]
         if visible:
             events_by_id = {str(e.id): e for e in visible}
             picked = bar.selectbox("Event", list(events_by_id), key="event_pick",
@@ -214,6 +215,18 @@ def sidebar() -> PageContext:
     context = PageContext(identity, membership, event)
     st.session_state[_CONTEXT_KEY] = context
     return context
+
+
+def _open_linked_event(every_event: list, organisations: dict) -> None:
+    """A link with ``?event=<id>`` opens that event (when this organiser may see it), so organisers
+    can bookmark or share an event; the pickers stay as chosen for the rest of the session."""
+    wanted = st.query_params.get("event")
+    if not wanted or "event_pick" in st.session_state:
+        return
+    linked = next((e for e in every_event if str(e.id) == wanted), None)
+    if linked is not None and str(linked.organization_id) in organisations:
+        st.session_state["organisation_pick"] = str(linked.organization_id)
+        st.session_state["event_pick"] = wanted
 
 
 def context() -> PageContext:

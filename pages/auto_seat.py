@@ -160,6 +160,9 @@ else:
 st.subheader("Who to meet")
 st.caption("For each participant who opted in to networking: the five opted-in people they have most in common "
            "with. People who did not opt in are never listed.")
+# On request: at a 20,000-person event the matching takes seconds, too long for every click.
+if not st.toggle("Show who should meet whom", key="autoseat_show_meet"):
+    st.stop()
 meet = ui.read(autoseat.who_to_meet_table, organiser, event_id)
 if meet.empty:
     st.caption("Nobody to suggest yet: it needs people who opted in and share interests.")

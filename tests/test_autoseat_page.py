@@ -54,7 +54,11 @@ def test_the_page_renders_for_owners_and_managers(open_page, email):
     assert at.title[0].value == "Auto-seat"
     assert "Preview" in [b.label for b in at.button]
     assert any(s.value == "Who to meet" for s in at.subheader)
+    assert not at.dataframe, "who-to-meet is computed only on request"
+    at.toggle(key="autoseat_show_meet").set_value(True).run()
+    assert not at.exception, [e.value for e in at.exception]
     assert at.dataframe, "the who-to-meet table"
+    assert at.dataframe[0].value.shape[0] > 0
 
 
 def test_viewers_have_no_auto_seat_page(open_page):
@@ -69,22 +73,12 @@ def test_viewers_have_no_auto_seat_page(open_page):
 
 
 def test_preview_then_apply_through_the_page_changes_the_database(open_page, fresh_demo):
-    at = open_page(DEMO_MANAGER_EMAIL)
-    at.number_input(key="autoseat_time_limit").set_value(3)
-    at.toggle(key="autoseat_vip_reserved").set_value(True).run()
-    at.button(key="autoseat_preview").click().run()
-    assert not at.exception, [e.value for e in at.exception]
-    # 400 people for 400 chairs, 40 of them at VIP tables kept for 25 VIPs: no plan, and the page says why.
-    assert at.error and "VIP" in at.error[0].value, [e.value for e in at.error]
-    assert "autoseat_apply" not in [b.key for b in at.button]
-
-    at.toggle(key="autoseat_vip_reserved").set_value(False).run()
-    at.button(key="autoseat_preview").click().run()
-    # The demo's managers seated someone who needs an accessible place at a table without one: named.
-    assert at.error and "accessible" in at.error[0].value, [e.value for e in at.error]
-    at.toggle(key="autoseat_pin_manager").set_value(False).run()
-    assert any("options changed" in i.value for i in at.info)
+    """The demo as it comes: a plan for everyone, previewed, then applied."""
+    manager_seats = "SELECT count(*) FROM table_assignments WHERE event_id = :e AND assigned_by = 'manager'"
+    pinned_before = _count(fresh_demo, manager_seats)
     seated_before = _count(fresh_demo, "SELECT count(*) FROM table_assignments WHERE event_id = :e")
+    at = open_page(DEMO_MANAGER_EMAIL)
+    at.number_input(key="autoseat_time_limit").set_value(3).run()
     at.button(key="autoseat_preview").click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert not at.error, [e.value for e in at.error]
@@ -96,6 +90,7 @@ def test_preview_then_apply_through_the_page_changes_the_database(open_page, fre
     assert not at.exception, [e.value for e in at.exception]
     assert not at.error, [e.value for e in at.error]
     assert _count(fresh_demo, "SELECT count(*) FROM table_assignments WHERE event_id = :e") == 400
+    assert _count(fresh_demo, manager_seats) == pinned_before  # seats set by hand stay theirs
     assert _count(fresh_demo, "SELECT count(*) FROM assignment_history WHERE event_id = :e "
                               "AND change_kind = 'auto-seat'") >= 400 - seated_before
     assert "autoseat_apply" not in [b.key for b in at.button], "the preview is cleared after applying"
@@ -106,6 +101,28 @@ def test_preview_then_apply_through_the_page_changes_the_database(open_page, fre
         [s.value for s in at.success]
     at.run()
     assert not at.exception and not any(s.value.startswith("Plan applied:") for s in at.success)
+
+
+def test_an_impossible_plan_is_explained_on_the_page_and_writes_nothing(open_page, fresh_demo):
+    # 30 late registrations: 405 people who may not sit at a VIP table, 400 seats outside them.
+    with fresh_demo.owner_connection() as conn:
+        conn.execute(text("INSERT INTO participants (event_id, full_name) "
+                          "SELECT :e, 'Late guest ' || n FROM generate_series(1, 30) AS n"), {"e": DEMO_EVENT_ID})
+    seated_before = _count(fresh_demo, "SELECT count(*) FROM table_assignments WHERE event_id = :e")
+    at = open_page(DEMO_MANAGER_EMAIL)
+    at.number_input(key="autoseat_time_limit").set_value(3).run()
+    at.button(key="autoseat_preview").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.error and "VIP" in at.error[0].value, [e.value for e in at.error]
+    assert "405 participants" in at.error[0].value and "385 more" in at.error[0].value  # who, by name
+    assert "autoseat_apply" not in [b.key for b in at.button]
+    assert _count(fresh_demo, "SELECT count(*) FROM table_assignments WHERE event_id = :e") == seated_before
+
+    at.toggle(key="autoseat_vip_reserved").set_value(False).run()
+    assert any("options changed" in i.value for i in at.info)
+    at.button(key="autoseat_preview").click().run()
+    assert not at.error, [e.value for e in at.error]
+    assert int({m.label: m.value for m in at.metric}["Newly seated"]) == 430 - seated_before
 
 
 def _people(database: Database, n: int) -> list[str]:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import text
 
 from eventflow import demo
@@ -46,10 +47,23 @@ def test_demo_conference_has_the_promised_shape(demo_database: Database) -> None
     assert facts.companies >= 10
     assert facts.with_interests == 400
     assert (facts.tracks, facts.inactive_tracks) == (6, 1)
-    assert (facts.tables_of_ten, facts.vip_tables) == (40, 4)
+    assert (facts.tables_of_ten, facts.vip_tables) == (44, 4)
     assert 0 < facts.seated < 400  # part of them seated
     assert facts.vips_elsewhere == 0
     assert facts.events_visible == 1  # Northwind's event is not Demo Events'
+
+
+@pytest.mark.parametrize("event_id", [demo.DEMO_EVENT_ID, demo.OTHER_EVENT_ID])
+def test_auto_seat_can_plan_each_demo_event_as_it_comes(demo_database: Database, event_id) -> None:
+    """A first-time organiser pressing Preview gets a plan, not an explanation of why there is none."""
+    from eventflow import autoseat
+
+    owner = _organiser(demo_database, demo.DEMO_OWNER_EMAIL if event_id == demo.DEMO_EVENT_ID
+                       else demo.OTHER_OWNER_EMAIL)
+    with demo_database.tenant_session(owner) as s:
+        preview = autoseat.preview_plan(s, event_id, autoseat.AutoSeatOptions(time_limit=2, mode="heuristic"))
+    assert preview.feasible, preview.problems
+    assert all(check.ok for check in preview.checks)
 
 
 def test_demo_roles_and_second_organisation(demo_database: Database) -> None:

@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 from eventflow.demo import DEMO_OWNER_EMAIL, OTHER_OWNER_EMAIL
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
-PAGES = ["pages/overview.py", "pages/seating_editor.py", "pages/tables.py", "pages/participants.py",
+PAGES = ["pages/overview.py", "pages/seating_editor.py", "pages/auto_seat.py", "pages/tables.py", "pages/participants.py",
          "pages/track_distribution.py", "pages/event_settings.py", "pages/history.py"]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -64,3 +65,75 @@ def test_per_event_queries_use_indexes(large, name: str) -> None:
     scans = _plan(database, loaded.flagship_owner_id, QUERIES[name], {"event_id": loaded.flagship_event_id})
     assert [s for s in scans if s[0] == "Seq Scan" and s[1] in BIG_TABLES] == [], scans
     assert any(s[0].startswith(("Index", "Bitmap")) for s in scans)
+
+
+# ------------------------------------------------------------------ work per statement of a page run
+
+PAGES = ["pages/overview.py", "pages/seating_editor.py", "pages/auto_seat.py", "pages/tables.py",
+         "pages/participants.py", "pages/track_distribution.py", "pages/event_settings.py", "pages/history.py"]
+# Rows any one plan node may produce or discard, per participant of the event: generous for joins
+# with several tracks per person, far below the seats × tracks blow-up a mis-estimated join makes.
+ROWS_PER_PARTICIPANT = 25
+
+
+def _rows_handled(plan: dict) -> list[tuple[str, float]]:
+    """(node, rows produced over all loops plus rows its filters discarded) for every plan node."""
+    loops = plan.get("Actual Loops", 1)
+    handled = (plan.get("Actual Rows", 0) + plan.get("Rows Removed by Join Filter", 0)
+               + plan.get("Rows Removed by Filter", 0)) * loops
+    found = [(f"{plan['Node Type']} {plan.get('Relation Name', '')}".strip(), handled)]
+    for child in plan.get("Plans", []):
+        found += _rows_handled(child)
+    return found
+
+
+def _page_statements(database: Database, loaded: synthetic.SyntheticSet, page: str, monkeypatch) -> list:
+    import streamlit as st
+    from sqlalchemy import event
+    from streamlit.testing.v1 import AppTest
+
+    with database.owner_connection() as conn:
+        email = conn.execute(text("SELECT email FROM organisers WHERE id = :id"),
+                             {"id": loaded.flagship_owner_id}).scalar_one()
+    monkeypatch.setenv("EVENTFLOW_LOCAL_ORGANISER", email)
+    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "app.py"), default_timeout=120)
+    at.session_state["event_pick"] = str(loaded.flagship_event_id)
+    at.run()
+    sent: list[tuple[str, object]] = []
+
+    def keep(conn, cursor, statement, parameters, context, executemany) -> None:
+        sent.append((statement, parameters))
+
+    event.listen(database.app_engine, "before_cursor_execute", keep)
+    try:
+        st.cache_data.clear()
+        at.switch_page(page).run()
+    finally:
+        event.remove(database.app_engine, "before_cursor_execute", keep)
+    assert not at.exception, [e.value for e in at.exception]
+    return [(s, p) for s, p in sent if s.lstrip().upper().startswith(("SELECT", "WITH")) and "set_config" not in s]
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_no_statement_of_a_page_does_work_out_of_proportion_to_the_event(
+        large, as_default_database, monkeypatch, page: str) -> None:
+    """Every read a page run sends on the flagship event, run again with EXPLAIN ANALYZE as the same
+    organiser: no plan node handles more than a small multiple of the event's participants. Row
+    counts, not times: a plan that pairs every seat with every track fails here on any machine."""
+    database, loaded = large
+    as_default_database(database)
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    statements = _page_statements(database, loaded, page, monkeypatch)
+    assert statements
+    limit = ROWS_PER_PARTICIPANT * SPEC.flagship_participants
+    heavy = []
+    with database.tenant_session(loaded.flagship_owner_id) as session:
+        connection = session.connection()
+        for statement, parameters in statements:
+            raw = connection.exec_driver_sql("EXPLAIN (ANALYZE, FORMAT JSON) " + statement, parameters).scalar()
+            plan = raw if isinstance(raw, list) else json.loads(raw)
+            worst = max(_rows_handled(plan[0]["Plan"]), key=lambda node: node[1])
+            if worst[1] > limit:
+                heavy.append((worst, " ".join(statement.split())[:300]))
+        session.rollback()
+    assert heavy == [], heavy

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.browser
 
 PAGES = {"": "EventFlow Summit 2026", "seating_editor": "Seating editor", "tables": "Tables",
          "participants": "Participants", "track_distribution": "Track distribution",
-         "event_settings": "Event settings"}
+         "event_settings": "Event settings", "auto_seat": "Auto-seat", "history": "History"}
 TABLE_COLUMN = 1  # position of "Table" in the grid's visible columns (see seating.DISPLAY_COLUMNS)
 
 
@@ -22,7 +22,7 @@ def _someone_unseated(database) -> tuple[str, str, str]:
         row = conn.execute(text(
             """
             SELECT p.id::text, p.email, p.full_name FROM participants AS p
-             WHERE p.event_id = :event AND NOT p.is_vip
+             WHERE p.event_id = :event AND NOT p.is_vip AND NOT p.needs_accessible
                AND NOT EXISTS (SELECT FROM table_assignments AS a WHERE a.participant_id = p.id)
              ORDER BY p.email LIMIT 1
             """), {"event": DEMO_EVENT_ID}).one()
@@ -102,4 +102,37 @@ def test_a_colleagues_conflicting_edit_is_reported_and_nothing_is_lost(app_serve
     assert conflict.is_visible()
     assert tuple(_assignment(database, participant)) == (table, "manager")  # the colleague's seat is kept
     assert page.get_by_text("Unsaved changes: 1").count() == 1              # and the manager's edit too
+    assert no_exception(page)
+
+
+def _seating_by(database, assigned_by: str) -> int:
+    with database.owner_connection() as conn:
+        return conn.execute(text("SELECT count(*) FROM table_assignments WHERE event_id = :e AND assigned_by = :by"),
+                            {"e": DEMO_EVENT_ID, "by": assigned_by}).scalar_one()
+
+
+def _unseated_count(database) -> int:
+    with database.owner_connection() as conn:
+        return conn.execute(text(
+            "SELECT count(*) FROM participants AS p WHERE p.event_id = :e "
+            "AND NOT EXISTS (SELECT FROM table_assignments AS a WHERE a.participant_id = p.id)"),
+            {"e": DEMO_EVENT_ID}).scalar_one()
+
+
+def test_auto_seat_preview_then_apply_seats_everyone(app_server, page):
+    """Runs last in this module: it seats the whole demo event."""
+    database = app_server.database
+    assert _unseated_count(database) > 0
+    manager_seats_before = _seating_by(database, "manager")
+    open_page(page, f"{app_server.url}/auto_seat")
+    page.get_by_role("button", name="Preview", exact=True).click()
+    page.get_by_role("button", name="Apply plan").wait_for(timeout=60_000)
+    wait_idle(page)
+    assert page.get_by_text("Rules checked on the plan").count() == 1
+    page.get_by_role("button", name="Apply plan").click()
+    page.get_by_text("Plan applied:").wait_for(timeout=60_000)
+    wait_idle(page)
+    assert _unseated_count(database) == 0
+    assert _seating_by(database, "auto") > 0
+    assert _seating_by(database, "manager") == manager_seats_before  # seats set by hand are pinned
     assert no_exception(page)
