@@ -45,7 +45,8 @@ def prepare_dataset(spec: synthetic.SyntheticSpec, data_dir: Path) -> tuple[Data
 
     owner_url = start_embedded_server(data_dir)
     # A data set built on another schema is rebuilt: the migrations are part of what it was made from.
-    wanted = json.dumps(asdict(spec) | {"schema": [m.checksum for m in migrations.discover()]}, sort_keys=True)
+    wanted = json.dumps(asdict(spec) | {"schema": [m.checksum for m in migrations.discover()],
+                                        "generator": synthetic.GENERATOR_VERSION}, sort_keys=True)
     with psycopg.connect(owner_url, autocommit=True) as conn:
         marker = conn.execute("SELECT to_regclass('eventflow.bench_dataset') IS NOT NULL").fetchone()[0]
         row = conn.execute("SELECT spec, loaded FROM eventflow.bench_dataset").fetchone() if marker else None

@@ -38,6 +38,9 @@ class SyntheticSet:
     participants: int
 
 
+#: Part of a benchmark data set's identity: change it when the generator changes, so old sets are rebuilt.
+GENERATOR_VERSION = 2
+
 FULL = SyntheticSpec(organizations=200, events=2_000, participants=1_000_000,
                      flagship_participants=20_000, flagship_tracks=40, flagship_tables=2_000)
 QUICK = SyntheticSpec(organizations=20, events=200, participants=100_000,
@@ -82,8 +85,9 @@ def load(owner_url: str, spec: SyntheticSpec) -> SyntheticSet:
     event_org = [organizations[i % spec.organizations] for i in range(spec.events)]
     event_ids = [_uuid(rng) for _ in range(spec.events)]
     others = spec.events - 1
-    per_other = (spec.participants - spec.flagship_participants) // max(others, 1)
-    sizes = [spec.flagship_participants] + [per_other] * others
+    # The other events share the rest evenly, the remainder one each, so the total is exact.
+    per_other, remainder = divmod(spec.participants - spec.flagship_participants, max(others, 1))
+    sizes = [spec.flagship_participants] + [per_other + (k < remainder) for k in range(others)]
     track_counts = [spec.flagship_tracks] + [5] * others
     table_counts = [spec.flagship_tables] + [max(1, -(-size // 10) + 2) for size in sizes[1:]]
 
