@@ -143,6 +143,16 @@ def demo_database(pg_server: ScratchServer) -> Iterator[Database]:
     pg_server.drop_database(database)
 
 
+@pytest.fixture(scope="module")
+def own_demo_database(pg_server: ScratchServer) -> Iterator[Database]:
+    """The demo on a database of the test module's own, for modules that change it (the shared
+    ``demo_database`` must stay as loaded)."""
+    database = pg_server.create_database()
+    load_demo(database)
+    yield database
+    pg_server.drop_database(database)
+
+
 @pytest.fixture
 def as_default_database() -> Iterator[callable]:
     """Make a test database the one ``eventflow.db.default_database()`` returns (for pages)."""

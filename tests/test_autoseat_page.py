@@ -10,23 +10,15 @@ from sqlalchemy import text
 from streamlit.testing.v1 import AppTest
 
 from eventflow.db import Database
-from eventflow.demo import DEMO_EVENT_ID, DEMO_MANAGER_EMAIL, DEMO_OWNER_EMAIL, DEMO_VIEWER_EMAIL, load_demo
+from eventflow.demo import DEMO_EVENT_ID, DEMO_MANAGER_EMAIL, DEMO_OWNER_EMAIL, DEMO_VIEWER_EMAIL
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PAGE = "pages/auto_seat.py"
 
 
-@pytest.fixture(scope="module")
-def fresh_demo(pg_server) -> Database:
-    database = pg_server.create_database()
-    load_demo(database)
-    yield database
-    pg_server.drop_database(database)
-
-
 @pytest.fixture
-def open_page(fresh_demo, as_default_database, monkeypatch):
-    as_default_database(fresh_demo)
+def open_page(own_demo_database, as_default_database, monkeypatch):
+    as_default_database(own_demo_database)
     monkeypatch.delenv("DATABASE_URL", raising=False)
     st.cache_data.clear()  # the demo's ids are the same in every demo database
 
@@ -72,11 +64,11 @@ def test_viewers_have_no_auto_seat_page(open_page):
     assert not owner.exception and owner.title[0].value == "Auto-seat"
 
 
-def test_preview_then_apply_through_the_page_changes_the_database(open_page, fresh_demo):
+def test_preview_then_apply_through_the_page_changes_the_database(open_page, own_demo_database):
     """The demo as it comes: a plan for everyone, previewed, then applied."""
     manager_seats = "SELECT count(*) FROM table_assignments WHERE event_id = :e AND assigned_by = 'manager'"
-    pinned_before = _count(fresh_demo, manager_seats)
-    seated_before = _count(fresh_demo, "SELECT count(*) FROM table_assignments WHERE event_id = :e")
+    pinned_before = _count(own_demo_database, manager_seats)
+    seated_before = _count(own_demo_database, "SELECT count(*) FROM table_assignments WHERE event_id = :e")
     at = open_page(DEMO_MANAGER_EMAIL)
     at.number_input(key="autoseat_time_limit").set_value(3).run()
     at.button(key="autoseat_preview").click().run()
@@ -84,14 +76,14 @@ def test_preview_then_apply_through_the_page_changes_the_database(open_page, fre
     assert not at.error, [e.value for e in at.error]
     metrics = {m.label: m.value for m in at.metric}
     assert int(metrics["Newly seated"]) == 400 - seated_before
-    assert _count(fresh_demo, "SELECT count(*) FROM table_assignments WHERE event_id = :e") == seated_before
+    assert _count(own_demo_database, "SELECT count(*) FROM table_assignments WHERE event_id = :e") == seated_before
 
     at.button(key="autoseat_apply").click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert not at.error, [e.value for e in at.error]
-    assert _count(fresh_demo, "SELECT count(*) FROM table_assignments WHERE event_id = :e") == 400
-    assert _count(fresh_demo, manager_seats) == pinned_before  # seats set by hand stay theirs
-    assert _count(fresh_demo, "SELECT count(*) FROM assignment_history WHERE event_id = :e "
+    assert _count(own_demo_database, "SELECT count(*) FROM table_assignments WHERE event_id = :e") == 400
+    assert _count(own_demo_database, manager_seats) == pinned_before  # seats set by hand stay theirs
+    assert _count(own_demo_database, "SELECT count(*) FROM assignment_history WHERE event_id = :e "
                               "AND change_kind = 'auto-seat'") >= 400 - seated_before
     assert "autoseat_apply" not in [b.key for b in at.button], "the preview is cleared after applying"
     # The confirmation is shown by app.py on the next run (AppTest's switch_page runs a page without
@@ -103,12 +95,12 @@ def test_preview_then_apply_through_the_page_changes_the_database(open_page, fre
     assert not at.exception and not any(s.value.startswith("Plan applied:") for s in at.success)
 
 
-def test_an_impossible_plan_is_explained_on_the_page_and_writes_nothing(open_page, fresh_demo):
+def test_an_impossible_plan_is_explained_on_the_page_and_writes_nothing(open_page, own_demo_database):
     # 30 late registrations: 405 people who may not sit at a VIP table, 400 seats outside them.
-    with fresh_demo.owner_connection() as conn:
+    with own_demo_database.owner_connection() as conn:
         conn.execute(text("INSERT INTO participants (event_id, full_name) "
                           "SELECT :e, 'Late guest ' || n FROM generate_series(1, 30) AS n"), {"e": DEMO_EVENT_ID})
-    seated_before = _count(fresh_demo, "SELECT count(*) FROM table_assignments WHERE event_id = :e")
+    seated_before = _count(own_demo_database, "SELECT count(*) FROM table_assignments WHERE event_id = :e")
     at = open_page(DEMO_MANAGER_EMAIL)
     at.number_input(key="autoseat_time_limit").set_value(3).run()
     at.button(key="autoseat_preview").click().run()
@@ -116,7 +108,7 @@ def test_an_impossible_plan_is_explained_on_the_page_and_writes_nothing(open_pag
     assert at.error and "VIP" in at.error[0].value, [e.value for e in at.error]
     assert "405 participants" in at.error[0].value and "385 more" in at.error[0].value  # who, by name
     assert "autoseat_apply" not in [b.key for b in at.button]
-    assert _count(fresh_demo, "SELECT count(*) FROM table_assignments WHERE event_id = :e") == seated_before
+    assert _count(own_demo_database, "SELECT count(*) FROM table_assignments WHERE event_id = :e") == seated_before
 
     at.toggle(key="autoseat_vip_reserved").set_value(False).run()
     assert any("options changed" in i.value for i in at.info)
@@ -132,22 +124,22 @@ def _people(database: Database, n: int) -> list[str]:
             {"e": DEMO_EVENT_ID, "n": n}).scalars()]
 
 
-def test_rules_are_added_and_removed_through_the_page(open_page, fresh_demo):
+def test_rules_are_added_and_removed_through_the_page(open_page, own_demo_database):
     at = open_page(DEMO_OWNER_EMAIL)
     at.radio(key="autoseat_rule_kind").set_value("apart")
-    at.multiselect(key="autoseat_rule_people").set_value(_people(fresh_demo, 2))
+    at.multiselect(key="autoseat_rule_people").set_value(_people(own_demo_database, 2))
     at.get("form_submit_button")[0].click().run()
     assert not at.exception, [e.value for e in at.exception]
-    assert _count(fresh_demo, "SELECT count(*) FROM seating_rules WHERE event_id = :e AND kind = 'apart'") == 1
+    assert _count(own_demo_database, "SELECT count(*) FROM seating_rules WHERE event_id = :e AND kind = 'apart'") == 1
     remove = [b for b in at.button if b.key.startswith("autoseat_remove_")]
     assert len(remove) == 1
     remove[0].click().run()
     assert not at.exception, [e.value for e in at.exception]
-    assert _count(fresh_demo, "SELECT count(*) FROM seating_rules WHERE event_id = :e") == 0
+    assert _count(own_demo_database, "SELECT count(*) FROM seating_rules WHERE event_id = :e") == 0
 
     # Three people cannot be kept "apart": the page says so and nothing is written.
     at.radio(key="autoseat_rule_kind").set_value("apart")
-    at.multiselect(key="autoseat_rule_people").set_value(_people(fresh_demo, 3))
+    at.multiselect(key="autoseat_rule_people").set_value(_people(own_demo_database, 3))
     at.get("form_submit_button")[0].click().run()
     assert any("exactly two" in e.value for e in at.error), [e.value for e in at.error]
-    assert _count(fresh_demo, "SELECT count(*) FROM seating_rules WHERE event_id = :e") == 0
+    assert _count(own_demo_database, "SELECT count(*) FROM seating_rules WHERE event_id = :e") == 0

@@ -14,22 +14,13 @@ from streamlit.testing.v1 import AppTest
 
 from eventflow import seating
 from eventflow.db import Database
-from eventflow.demo import DEMO_EVENT_ID, DEMO_OWNER_EMAIL, DEMO_VIEWER_EMAIL, demo_id, load_demo
+from eventflow.demo import DEMO_EVENT_ID, DEMO_OWNER_EMAIL, DEMO_VIEWER_EMAIL, demo_id
 from eventflow.history import begin_change_set, recent_change_sets
 from eventflow.ui import UNREACHABLE_MESSAGE
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PAGE = "pages/history.py"
 OWNER = demo_id(f"organiser:{DEMO_OWNER_EMAIL}")
-
-
-@pytest.fixture(scope="module")
-def history_database(pg_server) -> Database:
-    """The demo on a database of this module's own: the shared demo database must stay unchanged."""
-    database = pg_server.create_database()
-    load_demo(database)
-    yield database
-    pg_server.drop_database(database)
 
 
 @pytest.fixture
@@ -99,9 +90,9 @@ def _undo_through_page(open_page, database: Database, change_set: UUID) -> AppTe
     return at
 
 
-def test_history_renders_for_the_owner_with_the_latest_save(open_page, history_database):
-    change_set = _move_two_people(history_database)
-    at = open_page(history_database, DEMO_OWNER_EMAIL)
+def test_history_renders_for_the_owner_with_the_latest_save(open_page, own_demo_database):
+    change_set = _move_two_people(own_demo_database)
+    at = open_page(own_demo_database, DEMO_OWNER_EMAIL)
     assert not at.exception, [e.value for e in at.exception]
     assert at.title[0].value == "History"
     picker = at.selectbox(key="history_change_set")
@@ -113,9 +104,9 @@ def test_history_renders_for_the_owner_with_the_latest_save(open_page, history_d
     assert [b.label for b in at.button if b.key == "undo_change_set"] == ["Undo this change set"]
 
 
-def test_viewer_sees_the_history_without_an_undo_button(open_page, history_database):
-    _move_two_people(history_database)
-    at = open_page(history_database, DEMO_VIEWER_EMAIL)
+def test_viewer_sees_the_history_without_an_undo_button(open_page, own_demo_database):
+    _move_two_people(own_demo_database)
+    at = open_page(own_demo_database, DEMO_VIEWER_EMAIL)
     assert not at.exception, [e.value for e in at.exception]
     assert at.selectbox(key="history_change_set").options, "the viewer sees change sets"
     assert not [b for b in at.button if b.key == "undo_change_set"]
@@ -128,35 +119,35 @@ def _touching(database: Database, where: str, params: dict) -> int:
                                  f"WHERE event_id = :e AND {where}"), {"e": DEMO_EVENT_ID, **params}).scalar_one()
 
 
-def test_filter_by_participant_and_table(open_page, history_database):
-    change_set = _move_two_people(history_database)
-    with history_database.owner_connection() as conn:
+def test_filter_by_participant_and_table(open_page, own_demo_database):
+    change_set = _move_two_people(own_demo_database)
+    with own_demo_database.owner_connection() as conn:
         moved = conn.execute(text("SELECT h.participant_id::text, p.full_name, h.new_table_number "
                                   "FROM assignment_history h JOIN participants p ON p.id = h.participant_id "
                                   "WHERE h.change_set_id = :c ORDER BY h.id"), {"c": change_set}).first()
-    at = open_page(history_database, DEMO_OWNER_EMAIL)
+    at = open_page(own_demo_database, DEMO_OWNER_EMAIL)
     everyone = len(at.dataframe[0].value)
     at.selectbox(key="history_person").set_value(moved.participant_id).run()
     assert not at.exception, [e.value for e in at.exception]
     listed = at.dataframe[0].value
-    assert len(listed) == _touching(history_database, "participant_id = :p", {"p": moved.participant_id})
+    assert len(listed) == _touching(own_demo_database, "participant_id = :p", {"p": moved.participant_id})
     assert len(listed) < everyone
     assert all(moved.full_name in who for who in listed["who"])
 
     at.selectbox(key="history_person").set_value(None).run()
     at.selectbox(key="history_table").set_value(moved.new_table_number).run()
     listed = at.dataframe[0].value
-    assert len(listed) == _touching(history_database, ":t IN (old_table_number, new_table_number)",
+    assert len(listed) == _touching(own_demo_database, ":t IN (old_table_number, new_table_number)",
                                     {"t": moved.new_table_number})
     assert listed.iloc[0]["kind"] == "save"
 
 
-def test_undo_through_the_page_restores_the_seats_and_confirms_after_the_rerun(open_page, history_database):
-    before = _seats(history_database)
-    change_set = _move_two_people(history_database)
-    assert _seats(history_database) != before
-    at = _undo_through_page(open_page, history_database, change_set)
-    assert _seats(history_database) == before
+def test_undo_through_the_page_restores_the_seats_and_confirms_after_the_rerun(open_page, own_demo_database):
+    before = _seats(own_demo_database)
+    change_set = _move_two_people(own_demo_database)
+    assert _seats(own_demo_database) != before
+    at = _undo_through_page(open_page, own_demo_database, change_set)
+    assert _seats(own_demo_database) == before
     assert not at.error, [e.value for e in at.error]
     # The undo is itself the newest change set, and of kind "undo".
     assert at.dataframe[0].value.iloc[0]["kind"] == "undo"
@@ -166,42 +157,42 @@ def test_undo_through_the_page_restores_the_seats_and_confirms_after_the_rerun(o
     assert any("Undone: 2 people are back" in s.value for s in at.success), [s.value for s in at.success]
 
 
-def test_undo_refused_when_someone_moved_since_writes_nothing(open_page, history_database):
-    change_set = _move_two_people(history_database)
-    with history_database.owner_connection() as conn:
+def test_undo_refused_when_someone_moved_since_writes_nothing(open_page, own_demo_database):
+    change_set = _move_two_people(own_demo_database)
+    with own_demo_database.owner_connection() as conn:
         person = conn.execute(text("SELECT participant_id FROM assignment_history WHERE change_set_id = :c "
                                    "ORDER BY id LIMIT 1"), {"c": change_set}).scalar_one()
-    _sql_change_set(history_database, "DELETE FROM table_assignments WHERE event_id = :e AND participant_id = :p",
+    _sql_change_set(own_demo_database, "DELETE FROM table_assignments WHERE event_id = :e AND participant_id = :p",
                     {"p": person})
-    seats, history_rows = _seats(history_database), _history_rows(history_database)
-    at = _undo_through_page(open_page, history_database, change_set)
+    seats, history_rows = _seats(own_demo_database), _history_rows(own_demo_database)
+    at = _undo_through_page(open_page, own_demo_database, change_set)
     assert any("Nothing was undone" in e.value and "has been moved since" in e.value for e in at.error), \
         [e.value for e in at.error]
     assert not at.success
-    assert (_seats(history_database), _history_rows(history_database)) == (seats, history_rows)
+    assert (_seats(own_demo_database), _history_rows(own_demo_database)) == (seats, history_rows)
 
 
-def test_undo_hitting_a_full_table_at_commit_is_a_message_not_a_trace(open_page, history_database):
+def test_undo_hitting_a_full_table_at_commit_is_a_message_not_a_trace(open_page, own_demo_database):
     # A one-chair table: someone sits there, is unseated (the change set to undo), and then the
     # chair is taken by someone else. Undoing would put two people on one chair.
-    with history_database.owner_connection() as conn:
+    with own_demo_database.owner_connection() as conn:
         first, second = conn.execute(text(
             "SELECT p.id FROM participants p LEFT JOIN table_assignments a ON a.participant_id = p.id "
             "WHERE p.event_id = :e AND a.id IS NULL AND NOT p.is_vip ORDER BY p.id LIMIT 2"),
             {"e": DEMO_EVENT_ID}).scalars().all()
-    _sql_change_set(history_database, "INSERT INTO seating_tables (event_id, table_number, capacity) "
+    _sql_change_set(own_demo_database, "INSERT INTO seating_tables (event_id, table_number, capacity) "
                     "VALUES (:e, 901, 1)", {})
-    _sql_change_set(history_database, "INSERT INTO table_assignments (event_id, participant_id, table_number, "
+    _sql_change_set(own_demo_database, "INSERT INTO table_assignments (event_id, participant_id, table_number, "
                     "assigned_by) VALUES (:e, :p, 901, 'manager')", {"p": first})
-    unseat = _sql_change_set(history_database, "DELETE FROM table_assignments WHERE event_id = :e AND "
+    unseat = _sql_change_set(own_demo_database, "DELETE FROM table_assignments WHERE event_id = :e AND "
                              "participant_id = :p", {"p": first})
-    _sql_change_set(history_database, "INSERT INTO table_assignments (event_id, participant_id, table_number, "
+    _sql_change_set(own_demo_database, "INSERT INTO table_assignments (event_id, participant_id, table_number, "
                     "assigned_by) VALUES (:e, :p, 901, 'manager')", {"p": second})
-    seats, history_rows = _seats(history_database), _history_rows(history_database)
-    at = _undo_through_page(open_page, history_database, unseat)
+    seats, history_rows = _seats(own_demo_database), _history_rows(own_demo_database)
+    at = _undo_through_page(open_page, own_demo_database, unseat)
     assert any(e.value.startswith("Nothing was undone") and "901" in e.value and "capacity" in e.value
                for e in at.error), [e.value for e in at.error]
-    assert (_seats(history_database), _history_rows(history_database)) == (seats, history_rows)
+    assert (_seats(own_demo_database), _history_rows(own_demo_database)) == (seats, history_rows)
 
 
 # ------------------------------------------------------------------------- the database unreachable
@@ -213,15 +204,15 @@ def _unreachable_copy(database: Database) -> Database:
     return Database(database.owner_url, app_url)
 
 
-def test_an_unreachable_database_is_a_clear_message(open_page, history_database, as_default_database):
-    unreachable = _unreachable_copy(history_database)
+def test_an_unreachable_database_is_a_clear_message(open_page, own_demo_database, as_default_database):
+    unreachable = _unreachable_copy(own_demo_database)
     try:
         at = open_page(unreachable, DEMO_OWNER_EMAIL, page=None)  # on opening the dashboard
         assert not at.exception, [e.value for e in at.exception]
         assert [e.value for e in at.error] == [UNREACHABLE_MESSAGE]
         assert not at.title
 
-        at = open_page(history_database, DEMO_OWNER_EMAIL)  # and while a page is open
+        at = open_page(own_demo_database, DEMO_OWNER_EMAIL)  # and while a page is open
         assert at.title[0].value == "History"
         as_default_database(unreachable)
         st.cache_data.clear()
@@ -232,10 +223,10 @@ def test_an_unreachable_database_is_a_clear_message(open_page, history_database,
         unreachable.dispose()
 
 
-def test_pages_work_again_after_the_database_dropped_every_connection(open_page, history_database):
-    at = open_page(history_database, DEMO_OWNER_EMAIL)
+def test_pages_work_again_after_the_database_dropped_every_connection(open_page, own_demo_database):
+    at = open_page(own_demo_database, DEMO_OWNER_EMAIL)
     assert not at.exception
-    with history_database.owner_connection() as conn:  # what a server restart does to the pool
+    with own_demo_database.owner_connection() as conn:  # what a server restart does to the pool
         dropped = conn.execute(text("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
                                     "WHERE usename = 'eventflow_app' AND datname = current_database()")).scalar()
     assert dropped >= 1
