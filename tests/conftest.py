@@ -227,3 +227,24 @@ def world(database: Database) -> World:
     with database.owner_connection() as conn:
         outsider = admin.ensure_organiser(conn, f"outsider.{uuid.uuid4().hex[:8]}@example.test", "Outsider")
     return World(database, make_organisation(database, "Alpha"), make_organisation(database, "Beta"), outsider)
+
+
+def statements_of_page_run(database: Database, at, page: str) -> list[tuple[str, object]]:
+    """Switch the AppTest ``at`` to ``page`` with the read cache cleared, and return every statement
+    (with its parameters) the run sent through the app's engine."""
+    import streamlit as st
+    from sqlalchemy import event
+
+    sent: list[tuple[str, object]] = []
+
+    def keep(conn, cursor, statement, parameters, context, executemany) -> None:
+        sent.append((statement, parameters))
+
+    event.listen(database.app_engine, "before_cursor_execute", keep)
+    try:
+        st.cache_data.clear()
+        at.switch_page(page).run()
+    finally:
+        event.remove(database.app_engine, "before_cursor_execute", keep)
+    assert not at.exception, [e.value for e in at.exception]
+    return sent

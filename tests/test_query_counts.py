@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 import streamlit as st
-from sqlalchemy import event
 from streamlit.testing.v1 import AppTest
 
 from eventflow.demo import DEMO_OWNER_EMAIL, OTHER_OWNER_EMAIL
+from tests.conftest import statements_of_page_run
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PAGES = ["pages/overview.py", "pages/seating_editor.py", "pages/auto_seat.py", "pages/tables.py", "pages/participants.py",
@@ -22,19 +22,7 @@ def _statements_for(database, monkeypatch, email: str, page: str) -> int:
     st.cache_data.clear()  # every read goes to the database
     at = AppTest.from_file(APP, default_timeout=60)
     at.run()
-    counted: list[str] = []
-
-    def count(conn, cursor, statement, parameters, context, executemany) -> None:
-        counted.append(statement)
-
-    event.listen(database.app_engine, "before_cursor_execute", count)
-    try:
-        st.cache_data.clear()
-        at.switch_page(page).run()
-    finally:
-        event.remove(database.app_engine, "before_cursor_execute", count)
-    assert not at.exception, [e.value for e in at.exception]
-    return len(counted)
+    return len(statements_of_page_run(database, at, page))
 
 
 @pytest.mark.parametrize("page", PAGES)

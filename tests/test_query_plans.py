@@ -11,7 +11,7 @@ from sqlalchemy import text
 
 from eventflow import synthetic
 from eventflow.db import Database, libpq_url
-from tests.conftest import ScratchServer
+from tests.conftest import ScratchServer, statements_of_page_run
 
 BIG_TABLES = {"participants", "table_assignments", "participant_tracks", "assignment_history"}
 SPEC = synthetic.SyntheticSpec(organizations=10, events=60, participants=60_000, flagship_participants=5_000,
@@ -88,8 +88,6 @@ def _rows_handled(plan: dict) -> list[tuple[str, float]]:
 
 
 def _page_statements(database: Database, loaded: synthetic.SyntheticSet, page: str, monkeypatch) -> list:
-    import streamlit as st
-    from sqlalchemy import event
     from streamlit.testing.v1 import AppTest
 
     with database.owner_connection() as conn:
@@ -99,18 +97,7 @@ def _page_statements(database: Database, loaded: synthetic.SyntheticSet, page: s
     at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "app.py"), default_timeout=120)
     at.session_state["event_pick"] = str(loaded.flagship_event_id)
     at.run()
-    sent: list[tuple[str, object]] = []
-
-    def keep(conn, cursor, statement, parameters, context, executemany) -> None:
-        sent.append((statement, parameters))
-
-    event.listen(database.app_engine, "before_cursor_execute", keep)
-    try:
-        st.cache_data.clear()
-        at.switch_page(page).run()
-    finally:
-        event.remove(database.app_engine, "before_cursor_execute", keep)
-    assert not at.exception, [e.value for e in at.exception]
+    sent = statements_of_page_run(database, at, page)
     return [(s, p) for s, p in sent if s.lstrip().upper().startswith(("SELECT", "WITH")) and "set_config" not in s]
 
 
