@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -106,16 +107,45 @@ def clear_reads() -> None:
     _cached_read.clear()
 
 
+# ---------------------------------------------------------------------------- organisers' text
+
+# Every ASCII punctuation mark: CommonMark lets each be backslash-escaped, and together they start
+# every construct Streamlit's Markdown knows (links, images, emphasis, HTML, GFM autolinks of
+# ``www.``/``https://``/e-mail addresses, ``:color[...]`` directives, ``$`` maths, tables).
+_MARKDOWN_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+# GFM's autolinks are found in the text after parsing, where escapes are already gone: a word
+# joiner (U+2060, invisible, never a line break) after ``http``/``www`` and before ``@`` breaks them.
+_AUTOLINK_START = re.compile(r"(?i)(https?|www|mailto|xmpp)(?=[:.])")
+WORD_JOINER = "\u2060"
+
+
+def plain(value: object) -> str:
+    """Text an organiser or guest typed, made safe to place inside a Markdown string (titles,
+    captions, messages, widget labels): it shows exactly as typed, never as a link, an image,
+    emphasis or HTML. Line breaks become spaces (they could start a list or a heading), and an
+    invisible word joiner keeps ``https://…``, ``www.…`` and e-mail addresses from becoming links.
+
+    Every piece of organiser-supplied text that reaches ``st.markdown``, ``st.caption``,
+    ``st.title``, ``st.info``/``success``/``warning``/``error``, ``st.metric``, a label or a
+    tooltip goes through here; fixed wording around it may still use Markdown.
+    """
+    text = " ".join(str(value).splitlines())
+    text = _AUTOLINK_START.sub(lambda m: m.group(1) + WORD_JOINER, text).replace("@", WORD_JOINER + "@")
+    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", text)
+
+
 # ------------------------------------------------------------------------------------ messages
 
 def flash(message: str, kind: str = "success") -> None:
-    """Show ``message`` on the next run (it would be lost in the rerun that follows a save)."""
+    """Show ``message`` on the next run (it would be lost in the rerun that follows a save).
+
+    The message is shown as plain text (see :func:`plain`): flashes often name people or tracks."""
     st.session_state.setdefault(_FLASH_KEY, []).append((kind, message))
 
 
 def show_flash() -> None:
     for kind, message in st.session_state.pop(_FLASH_KEY, []):
-        {"success": st.success, "warning": st.warning, "error": st.error}.get(kind, st.info)(message)
+        {"success": st.success, "warning": st.warning, "error": st.error}.get(kind, st.info)(plain(message))
 
 
 # ------------------------------------------------------------------------------------- identity
@@ -181,10 +211,11 @@ def sidebar() -> PageContext:
     bar = st.sidebar
     bar.markdown("### :material/event_seat: EventFlow Seating")
     if identity.mode == "local" and identity.known:
-        bar.warning(f"**Local mode** — acting as {identity.display_name} ({identity.email}) without sign-in.",
+        bar.warning(f"**Local mode** — acting as {plain(identity.display_name)} ({plain(identity.email)}) "
+                    "without sign-in.",
                     icon=":material/lock_open:")
     elif identity.known:
-        bar.caption(f"Signed in as **{identity.display_name}** ({identity.email})")
+        bar.caption(f"Signed in as **{plain(identity.display_name)}** ({plain(identity.email)})")
     if identity.mode == "sign-in" and _sign_in_configured():
         if st.user.is_logged_in:
             bar.button("Sign out", on_click=st.logout, key="sign_out")
@@ -247,6 +278,6 @@ def require_event() -> PageContext:
     """The context, stopping the page with a clear message when there is no event to show."""
     found = context()
     if not found.ready:
-        st.info(found.identity.message or "Pick an event in the sidebar.")
+        st.info(plain(found.identity.message) if found.identity.message else "Pick an event in the sidebar.")
         st.stop()
     return found
