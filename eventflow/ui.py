@@ -20,6 +20,7 @@ from uuid import UUID
 import psycopg
 import streamlit as st
 from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session
 
 from eventflow import auth, db, events, setup
@@ -80,16 +81,22 @@ def write(function: Callable[..., T], organiser_id: UUID | None, *args: Any, **k
         clear_reads()
 
 
+BUSY_MESSAGE = "The server is very busy right now. Please try again in a minute."
 UNREACHABLE_MESSAGE = ("The database cannot be reached right now (it may be restarting). "
                        "Please try again in a moment.")
 
 
 @contextmanager
 def _database_reachable(*, wrote: bool) -> Iterator[None]:
-    """A lost or refused connection becomes a message for the organiser and ends this run of the
-    page; the next run (a click, a reload) tries again. Never a stack trace."""
+    """A lost or refused connection, or no free connection in the pool, becomes a message for the
+    organiser and ends this run of the page; the next run (a click, a reload) tries again. Never a
+    stack trace."""
     try:
         yield
+    except PoolTimeout:
+        # Every pooled connection stayed in use for the pool's whole timeout (QueuePool limit reached).
+        st.error(BUSY_MESSAGE + (" This was not saved." if wrote else ""), icon=":material/hourglass_top:")
+        st.stop()
     except (OperationalError, InterfaceError, psycopg.OperationalError, psycopg.InterfaceError) as error:
         # psycopg's own classes too: the migrations on first start connect without SQLAlchemy.
         # psycopg counts deadlocks and serialization failures as operational errors too; they

@@ -8,7 +8,7 @@ that nothing changed since and then forgets it.
 import pandas as pd
 import streamlit as st
 
-from eventflow import autoseat, ui
+from eventflow import autoseat, solve_slots, ui
 
 context = ui.require_event()
 organiser, event_id = context.organiser_id, context.event_id
@@ -90,9 +90,12 @@ st.subheader("Plan")
 if st.button("Preview", type="primary", key="autoseat_preview"):
     with st.spinner("Planning the seating…"):
         try:
-            # A write transaction although nothing is written: a preview must read the latest seating,
-            # never a cached one, since applying it compares against what it read.
-            state[preview_key] = ui.write(autoseat.preview_plan, organiser, event_id, options)
+            # Read in a transaction of its own (never a cached read: applying compares against what the
+            # preview read), let the connection go, then solve in one of the server's solve slots.
+            state[preview_key] = autoseat.preview_detached(
+                lambda read: ui.write(read, organiser), event_id, options)
+        except solve_slots.ServerBusy as error:
+            st.warning(str(error), icon=":material/hourglass_top:")
         except autoseat.AutoSeatError as error:
             st.error(ui.plain(error))
 
