@@ -116,10 +116,13 @@ def clear_reads() -> None:
 
 # ---------------------------------------------------------------------------- organisers' text
 
-# Every ASCII punctuation mark: CommonMark lets each be backslash-escaped, and together they start
-# every construct Streamlit's Markdown knows (links, images, emphasis, HTML, GFM autolinks of
-# ``www.``/``https://``/e-mail addresses, ``:color[...]`` directives, ``$`` maths, tables).
-_MARKDOWN_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+# The characters that start a Markdown construct anywhere in a line: code, emphasis, links and
+# images (and Streamlit's ``:color[...]`` directives), HTML and autolinks, tables, maths, strike-
+# through, entities, escapes. CommonMark lets each be backslash-escaped. Ordinary punctuation
+# (. , : ; ' " ( ) ? -) is left alone so a plain sentence is passed through unchanged.
+_MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_\[\]<>#|$~&{}])")
+# ... and those that start one only at the start of a line: a list item, a heading underline.
+_LINE_START = re.compile(r"^(\s*)(?:([-+=])|(\d+)([.)]))")
 # GFM's autolinks are found in the text after parsing, where escapes are already gone: a word
 # joiner (U+2060, invisible, never a line break) after ``http``/``www`` and before ``@`` breaks them.
 _AUTOLINK_START = re.compile(r"(?i)(https?|www|mailto|xmpp)(?=[:.])")
@@ -138,7 +141,13 @@ def plain(value: object) -> str:
     """
     text = " ".join(str(value).splitlines())
     text = _AUTOLINK_START.sub(lambda m: m.group(1) + WORD_JOINER, text).replace("@", WORD_JOINER + "@")
-    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", text)
+    text = _MARKDOWN_PUNCTUATION.sub(r"\\\1", text)
+    return _LINE_START.sub(_escape_line_start, text, count=1)
+
+
+def _escape_line_start(match: re.Match) -> str:
+    indent, mark, number, after_number = match.groups()
+    return indent + ("\\" + mark if mark else number + "\\" + after_number)
 
 
 # ------------------------------------------------------------------------------------ messages
