@@ -35,7 +35,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from eventflow import engine, solve_slots
+from eventflow import engine, solve_slots, text_rules
 from eventflow.db import is_transient
 from eventflow.engine.score import merged_groups
 from eventflow.history import begin_change_set
@@ -172,6 +172,7 @@ def add_rule(session: Session, event_id: UUID, kind: str, participant_ids: list[
     note = (note or "").strip() or None
     if note and len(note) > 500:
         raise AutoSeatError("The note is longer than 500 characters.")
+    text_rules.check(note, "the note", error=AutoSeatError)
     found = session.execute(text("SELECT count(*) FROM participants WHERE event_id = :event_id "
                                  "AND id = ANY (CAST(:people AS uuid[]))"),
                             {"event_id": event_id, "people": people}).scalar_one()

@@ -15,6 +15,8 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from eventflow import text_rules
+
 TRACK_NAME_MAX = 200
 
 
@@ -109,11 +111,13 @@ def update_event_details(session: Session, event_id: UUID, name: str, starts_on:
         raise EventInputError("The event needs a name.")
     if len(name) > 200:
         raise EventInputError("The event name is longer than 200 characters.")
+    text_rules.check(name, "the event name", error=EventInputError)
     if starts_on and ends_on and ends_on < starts_on:
         raise EventInputError("The event cannot end before it starts.")
     venue = (venue or "").strip() or None
     if venue and len(venue) > 500:
         raise EventInputError("The venue is longer than 500 characters.")
+    text_rules.check(venue, "the venue", error=EventInputError)
     updated = session.execute(
         text("UPDATE events SET name = :name, starts_on = :starts_on, ends_on = :ends_on, venue = :venue "
              "WHERE id = :event_id"),
@@ -179,7 +183,7 @@ def _track_name(name: str) -> str:
         raise EventInputError("A track needs a name.")
     if len(name) > TRACK_NAME_MAX:
         raise EventInputError(f"A track name may be at most {TRACK_NAME_MAX} characters.")
-    return name
+    return text_rules.check(name, "the track name", error=EventInputError)
 
 
 def _refuse_duplicate_name(session: Session, event_id: UUID, name: str, except_id: UUID | None) -> None:

@@ -15,6 +15,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from eventflow import text_rules
 from eventflow.seating import describe_database_error
 
 MAX_CAPACITY = 1000
@@ -108,6 +109,7 @@ def add_tables(session: Session, event_id: UUID, *, first_number: int, count: in
     label = (label or "").strip() or None
     if label and len(label) > 200:
         raise TableInputError("A label may be at most 200 characters.")
+    text_rules.check(label, "the label", error=TableInputError)
     numbers = list(range(first_number, first_number + count))
     taken = session.execute(
         text("SELECT table_number FROM seating_tables WHERE event_id = :event_id "
@@ -183,6 +185,10 @@ def table_changes_from_editor(snapshot: pd.DataFrame, editor_state: Mapping[str,
                 value = (value or "").strip() or None
                 if value and len(value) > 200:
                     errors.append("Label may be at most 200 characters")
+                    continue
+                hidden = text_rules.problem(value, "label")
+                if hidden:
+                    errors.append(hidden[0].upper() + hidden[1:])
                     continue
             else:
                 value = bool(value)
