@@ -128,7 +128,7 @@ def _sign_in_configured() -> bool:
 
 
 @st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
-def _resolve(mode: str, email: str | None, reason: str) -> auth.Identity:
+def _resolve(mode: auth.Mode, email: str | None, reason: str) -> auth.Identity:
     # Plain arguments: the cache key must tell every e-mail apart.
     return auth.resolve_identity(tenant_session, auth.IdentityClaim(mode, email, reason=reason))
 
@@ -137,7 +137,8 @@ def current_identity() -> auth.Identity:
     configured = _sign_in_configured()
     email = None
     if configured and st.user.is_logged_in:
-        email = st.user.get("email")
+        signed_in = st.user.get("email")
+        email = signed_in if isinstance(signed_in, str) else None
     claim = auth.claim_identity(Settings.from_environment(), sign_in_configured=configured, signed_in_email=email)
     if claim.needs_sign_in:
         return auth.Identity("sign-in", None, None, None, (), claim.reason)
