@@ -20,7 +20,6 @@ import time
 from dataclasses import dataclass
 from fractions import Fraction
 from itertools import combinations
-
 from typing import TYPE_CHECKING
 
 import numpy as np

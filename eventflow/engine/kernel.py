@@ -84,7 +84,7 @@ def _move(
 
 @_jit
 def _is_apart(apart_ptr: np.ndarray, apart_idx: np.ndarray, u: int, v: int) -> bool:
-    for k in range(apart_ptr[u], apart_ptr[u + 1]):
+    for k in range(apart_ptr[u], apart_ptr[u + 1]):  # noqa: SIM110 (a plain loop compiles tighter than any())
         if apart_idx[k] == v:
             return True
     return False
