@@ -347,9 +347,19 @@ def set_flag(session: Session, event_id: UUID, participant_ids: Iterable[str | U
     return changed_rows(session, _FLAG_UPDATES[flag], {"event_id": event_id, "ids": ids, "value": bool(value)})
 
 
+def _invisible_or_space(character: str) -> bool:
+    return character.isspace() or unicodedata.category(character) in ("Cc", "Cf", "Zs", "Zl", "Zp")
+
+
 def neutralise(value: object) -> object:
-    """A text cell that a spreadsheet would run as a formula, made inert with a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
+    """A text cell that a spreadsheet would run as a formula, made inert with a leading apostrophe.
+
+    Spaces, a byte-order mark or invisible characters (U+200B …) in front of the ``=`` do not
+    make it safe: spreadsheets trim some of them on import, so those cells are neutralised too."""
+    if not isinstance(value, str):
+        return value
+    first_visible = next((ch for ch in value if not _invisible_or_space(ch)), "")
+    if value.startswith(_FORMULA_START) or first_visible in _FORMULA_START:
         return "'" + value
     return value
 
