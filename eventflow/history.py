@@ -15,7 +15,7 @@ import pandas as pd
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-ChangeKind = Literal["save", "auto-seat", "re-plan", "walk-in", "import", "undo", "tables"]
+ChangeKind = Literal["save", "auto-seat", "re-plan", "walk-in", "import", "undo", "tables", "layout"]
 
 
 def begin_change_set(session: Session, kind: ChangeKind) -> UUID:
