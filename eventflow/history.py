@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from eventflow.statements import changed_rows
 
-ChangeKind = Literal["save", "auto-seat", "re-plan", "walk-in", "import", "undo", "tables"]
+ChangeKind = Literal["save", "auto-seat", "re-plan", "walk-in", "import", "undo", "tables", "layout"]
 
 
 def begin_change_set(session: Session, kind: ChangeKind) -> UUID:
