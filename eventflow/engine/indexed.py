@@ -13,6 +13,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from .instance import Instance, ParticipantId, TableNumber
+from .rules import tables_open_to
 from .score import merged_groups
 
 # Below this many people a full weight vector is cheaper than indexing into a few candidates.
@@ -69,28 +70,21 @@ class IndexedInstance:
             self.pinned_table[self.unit_of_person[person_index[pid]]] = table_index[table]
 
         # Allowed tables: units sharing the same rule set share one mask row ("class").
-        classes: dict[tuple[bool, bool, bool, int], int] = {}
+        classes: dict[tuple[bool, bool, int], int] = {}
         self.unit_class = np.empty(self.n_units, dtype=np.int64)
+        rows: list[list[bool]] = []
         for u, members in enumerate(self.unit_members):
-            has_vip = any(people[i].is_vip for i in members)
-            needs_access = any(people[i].needs_accessible for i in members)
-            key = (has_vip, needs_access, instance.vip_tables_reserved, int(self.pinned_table[u]))
-            self.unit_class[u] = classes.setdefault(key, len(classes))
-        self.class_allowed = np.zeros((len(classes), self.n_tables), dtype=bool)
-        for (has_vip, needs_access, reserved, pinned), k in classes.items():
-            row = np.ones(self.n_tables, dtype=bool)
-            if has_vip:
-                row &= self.vip_table
-            elif reserved and pinned < 0:
-                row &= ~self.vip_table
-            if needs_access:
-                row &= self.accessible_table
-            if pinned >= 0:
-                # A pin overrides the VIP reservation for the whole group (see Instance docs).
-                keep = row[pinned]
-                row[:] = False
-                row[pinned] = keep
-            self.class_allowed[k] = row
+            group = [people[i] for i in members]
+            key = (any(p.is_vip for p in group), any(p.needs_accessible for p in group),
+                   int(self.pinned_table[u]))
+            if key not in classes:
+                classes[key] = len(rows)
+                pinned = key[2]
+                rows.append(tables_open_to(
+                    instance.tables, group, vip_tables_reserved=instance.vip_tables_reserved,
+                    pinned_to=self.table_numbers[pinned] if pinned >= 0 else None))
+            self.unit_class[u] = classes[key]
+        self.class_allowed = np.array(rows, dtype=bool).reshape(len(rows), self.n_tables)
         self.movable = self.pinned_table < 0
 
         self.apart_units: list[list[int]] = [[] for _ in range(self.n_units)]
