@@ -151,8 +151,8 @@ def _exact_seating(
                    for t in np.flatnonzero(m.class_allowed[k])}
         cp.add(sum(fill[k].values()) == len(units))
     for t in range(m.n_tables):
-        load = sum(int(m.unit_size[u]) * x[u][t] for u in key_units if t in x[u])
-        load += sum(f[t] for f in fill.values() if t in f)
+        load = (sum(int(m.unit_size[u]) * x[u][t] for u in key_units if t in x[u])
+                + sum(f[t] for f in fill.values() if t in f))
         cp.add_linear_constraint(load, int(m.min_fill[t]), int(m.capacity[t]))
     for u in key_units:
         for v in m.apart_units[u]:
@@ -272,9 +272,9 @@ def _pair_variables(
     for u in weighted:
         if time.monotonic() > deadline:
             raise _OutOfTime
-        for v, w in combinations(sorted(neighbours[u]), 2):
-            if u < v and (v, w) in same:
-                yuv, yuw, yvw = same[u, v][0], same[u, w][0], same[v, w][0]
+        for v, z in combinations(sorted(neighbours[u]), 2):
+            if u < v and (v, z) in same:
+                yuv, yuw, yvw = same[u, v][0], same[u, z][0], same[v, z][0]
                 cp.add(yuv + yvw - yuw <= 1)
                 cp.add(yuv + yuw - yvw <= 1)
                 cp.add(yuw + yvw - yuv <= 1)

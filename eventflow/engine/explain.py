@@ -133,13 +133,13 @@ def find_problems(
 
     # Pins that overfill a table.
     pinned_people: dict[TableNumber, list[ParticipantId]] = {}
-    for k, table in unit_table.items():
-        pinned_people.setdefault(table, []).extend(units[k])
-    for table, people in pinned_people.items():
-        if len(people) > tables[table].capacity:
+    for k, pinned_table in unit_table.items():
+        pinned_people.setdefault(pinned_table, []).extend(units[k])
+    for pinned_table, people in pinned_people.items():
+        if len(people) > tables[pinned_table].capacity:
             problems.append(Problem("pinned", tuple(people), (
-                f"pinned: {len(people)} people are pinned to table {table!r} (with their keep-together "
-                f"groups) but it seats {tables[table].capacity}: {_names(people)}"
+                f"pinned: {len(people)} people are pinned to table {pinned_table!r} (with their keep-together "
+                f"groups) but it seats {tables[pinned_table].capacity}: {_names(people)}"
             )))
 
     # Seat counting over table categories (VIP?, accessible?): everyone who can only use tables

@@ -98,7 +98,7 @@ class IndexedInstance:
         w = instance.weights
         attr_ids: dict[tuple[str, str], int] = {}
         coef: list[float] = []
-        members: list[list[int]] = []
+        attr_people: list[list[int]] = []
         self.person_attrs: list[list[int]] = [[] for _ in range(self.n_people)]
         for i, p in enumerate(people):
             if not p.networking_opt_in:
@@ -113,11 +113,11 @@ class IndexedInstance:
                 k = attr_ids.setdefault((kind, value), len(coef))
                 if k == len(coef):
                     coef.append(float(c))
-                    members.append([])
-                members[k].append(i)
+                    attr_people.append([])
+                attr_people[k].append(i)
                 self.person_attrs[i].append(k)
         self.attr_coef = np.array(coef, dtype=np.float64)
-        self.attr_members = [np.array(m, dtype=np.int64) for m in members]
+        self.attr_members = [np.array(m, dtype=np.int64) for m in attr_people]
         # The same index by person (CSR), for weights between one unit and a few others.
         lengths = np.array([len(a) for a in self.person_attrs], dtype=np.int64)
         self.attr_indptr = np.concatenate(([0], np.cumsum(lengths))).astype(np.int64)
@@ -131,11 +131,11 @@ class IndexedInstance:
             (np.empty(0, dtype=np.int64), np.empty(0)) for _ in range(self.n_people)
         ]
         extra: dict[int, list[tuple[int, float]]] = {}
-        for pair, value in instance.pair_weights.items():
+        for pair, weight in instance.pair_weights.items():
             a, b = (person_index[x] for x in pair)
-            if value and people[a].networking_opt_in and people[b].networking_opt_in:
-                extra.setdefault(a, []).append((b, float(value)))
-                extra.setdefault(b, []).append((a, float(value)))
+            if weight and people[a].networking_opt_in and people[b].networking_opt_in:
+                extra.setdefault(a, []).append((b, float(weight)))
+                extra.setdefault(b, []).append((a, float(weight)))
         for i, nbrs in extra.items():
             self.pair_neighbours[i] = (
                 np.array([j for j, _ in nbrs], dtype=np.int64), np.array([v for _, v in nbrs]),
@@ -206,7 +206,8 @@ class IndexedInstance:
         if not self.weighted[u] or len(units) == 0:
             return np.zeros(len(units))
         if self.n_people <= _SMALL_EVENT:
-            return self.unit_weights(u)[units]
+            picked: np.ndarray = self.unit_weights(u)[units]
+            return picked
         members = self.unit_members[u]
         if len(members) == 1:
             own = self.attr_indices[self.attr_indptr[members[0]]:self.attr_indptr[members[0] + 1]]
@@ -251,7 +252,8 @@ class IndexedInstance:
         return out
 
     def allowed(self, u: int) -> np.ndarray:
-        return self.class_allowed[self.unit_class[u]]
+        row: np.ndarray = self.class_allowed[self.unit_class[u]]
+        return row
 
 
 def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
@@ -260,4 +262,5 @@ def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     if total == 0:
         return np.empty(0, dtype=np.int64)
     ends = np.cumsum(lengths)
-    return np.arange(total) - np.repeat(ends - lengths, lengths) + np.repeat(starts, lengths)
+    out: np.ndarray = np.arange(total) - np.repeat(ends - lengths, lengths) + np.repeat(starts, lengths)
+    return out

@@ -221,7 +221,8 @@ def solve(
             "tables) — try a longer time limit or exact mode"
         ))], started, "heuristic", warnings)
 
-    table_of, status, bound, method = state.copy_assignment(), "feasible", None, "heuristic"
+    table_of, bound, method = state.copy_assignment(), None, "heuristic"
+    status: Literal["optimal", "feasible", "infeasible"] = "feasible"
     if exact:
         result = exact_seating(model, deadline=deadline, seed=seed, hint=table_of)
         if result.status == "infeasible":
@@ -265,8 +266,8 @@ def _current_units(model: IndexedInstance, current: Mapping[ParticipantId, Table
     table_index = {t: k for k, t in enumerate(model.table_numbers)}
     start = np.full(model.n_units, -1, dtype=np.int64)
     for u, members in enumerate(model.unit_members):
-        tables = {current.get(model.person_ids[i]) for i in members}
-        if len(tables) == 1 and None not in tables:
+        tables = {current[model.person_ids[i]] for i in members if model.person_ids[i] in current}
+        if len(tables) == 1 and all(model.person_ids[i] in current for i in members):
             start[u] = table_index[tables.pop()]
     return start
 

@@ -112,12 +112,12 @@ def violations(instance: Instance, assignment: SeatingInput) -> list[Violation]:
     if isinstance(assignment, Mapping):
         table_of = dict(assignment)
     else:
-        for a in assignment:
-            if a.participant_id in table_of:
-                add(RuleKind.SEATED_TWICE, [a.participant_id], [a.table_number],
-                    f"participant {a.participant_id!r} is seated twice")
-            table_of[a.participant_id] = a.table_number
-            seats[a.participant_id] = a.seat_number
+        for seat in assignment:
+            if seat.participant_id in table_of:
+                add(RuleKind.SEATED_TWICE, [seat.participant_id], [seat.table_number],
+                    f"participant {seat.participant_id!r} is seated twice")
+            table_of[seat.participant_id] = seat.table_number
+            seats[seat.participant_id] = seat.seat_number
 
     for pid in table_of:
         if pid not in known:
@@ -179,19 +179,20 @@ def violations(instance: Instance, assignment: SeatingInput) -> list[Violation]:
                 f"apart: participants {a!r} and {b!r} share table {table_of[a]!r}")
 
     for p in instance.participants:
-        table = tables.get(table_of.get(p.id))  # type: ignore[arg-type]
-        if table is None:
+        at = table_of.get(p.id)
+        place = tables.get(at) if at is not None else None
+        if place is None:
             continue
-        if p.is_vip and not table.is_vip_table:
-            add(RuleKind.VIP, [p.id], [table.table_number],
-                f"vip: VIP participant {p.id!r} sits at non-VIP table {table.table_number!r}")
-        if (not p.is_vip and table.is_vip_table and instance.vip_tables_reserved
-                and instance.pinned.get(p.id) != table.table_number and p.id not in vip_companions):
-            add(RuleKind.VIP, [p.id], [table.table_number],
+        if p.is_vip and not place.is_vip_table:
+            add(RuleKind.VIP, [p.id], [place.table_number],
+                f"vip: VIP participant {p.id!r} sits at non-VIP table {place.table_number!r}")
+        if (not p.is_vip and place.is_vip_table and instance.vip_tables_reserved
+                and instance.pinned.get(p.id) != place.table_number and p.id not in vip_companions):
+            add(RuleKind.VIP, [p.id], [place.table_number],
                 f"vip: participant {p.id!r} is not a VIP but sits at reserved VIP "
-                f"table {table.table_number!r}")
-        if p.needs_accessible and not table.accessible:
-            add(RuleKind.ACCESSIBLE, [p.id], [table.table_number],
+                f"table {place.table_number!r}")
+        if p.needs_accessible and not place.accessible:
+            add(RuleKind.ACCESSIBLE, [p.id], [place.table_number],
                 f"accessible: participant {p.id!r} needs an accessible place but "
-                f"sits at table {table.table_number!r}")
+                f"sits at table {place.table_number!r}")
     return problems
