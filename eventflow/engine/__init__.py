@@ -1,6 +1,7 @@
 """Seating optimisation engine: seat every participant under the organisers' rules while
 maximising the networking score.  See :func:`solve` for the entry point."""
 
+from . import clock
 from .explain import Problem, find_problems
 from .generator import generate_instance
 from .instance import (
@@ -21,7 +22,7 @@ from .score import RuleKind, Violation, check, score, violations
 from .suggest import TableSuggestion, suggest_tables, who_to_meet
 
 __all__ = [
-    "EXACT_MODE_MAX_PARTICIPANTS", "Assignment", "Instance", "InstanceError", "Participant",
+    "EXACT_MODE_MAX_PARTICIPANTS", "clock", "Assignment", "Instance", "InstanceError", "Participant",
     "Problem", "Solution", "Table", "Weights", "check", "find_problems", "generate_instance",
     "instance_from_json", "instance_to_json", "load_instance", "networking_weight", "score",
     "TableSuggestion", "solution_to_json", "solve", "suggest_tables", "who_to_meet",

@@ -16,7 +16,6 @@ Model (what proved 20-40-person event instances optimal in our experiments):
 from __future__ import annotations
 
 import math
-import time
 from dataclasses import dataclass
 from fractions import Fraction
 from itertools import combinations
@@ -24,6 +23,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from . import clock
 from .indexed import IndexedInstance
 
 if TYPE_CHECKING:
@@ -111,7 +111,7 @@ def exact_seating(
     hint: np.ndarray | None = None,
     optimise: bool = True,
 ) -> ExactResult:
-    """Solve with CP-SAT on 2 workers by ``deadline`` (``time.monotonic()``; building the model
+    """Solve with CP-SAT on 2 workers by ``deadline`` (``clock.now()``; building the model
     counts).  With ``optimise=False`` only a feasible plan is sought (used when the greedy cannot
     find one).  Status "unknown" when no plan was found in time."""
     try:
@@ -190,7 +190,7 @@ def _exact_seating(
 
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 2
-    remaining = deadline - time.monotonic()
+    remaining = deadline - clock.now()
     if remaining <= 0:
         raise _OutOfTime
     solver.parameters.max_time_in_seconds = remaining
@@ -246,7 +246,7 @@ def _pair_variables(
     weighted = [u for u in key_units if m.weighted[u]]
     same: dict[tuple[int, int], tuple[cp_model.IntVar, float]] = {}
     for u in weighted:
-        if time.monotonic() > deadline:
+        if clock.now() > deadline:
             raise _OutOfTime
         w = m.unit_weights(u)
         for v in weighted:
@@ -270,7 +270,7 @@ def _pair_variables(
         neighbours[u].add(v)
         neighbours[v].add(u)
     for u in weighted:
-        if time.monotonic() > deadline:
+        if clock.now() > deadline:
             raise _OutOfTime
         for v, z in combinations(sorted(neighbours[u]), 2):
             if u < v and (v, z) in same:
