@@ -396,12 +396,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mdgp", action="store_true",
                         help="only the engine against published results on MDGPLIB (with --quick: 8 instances)")
     parser.add_argument("--seeds", type=int, default=1, help="runs per MDGPLIB instance (with --mdgp)")
+    parser.add_argument("--cpu-clock", action="store_true",
+                        help="with --mdgp: count the limit in CPU seconds of the run (a loaded machine)")
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
     if args.mdgp:
         from eventflow import engine_bench
 
-        return engine_bench.mdgp_main(args.quick, args.seeds, args.out)
+        return engine_bench.mdgp_main(args.quick, args.seeds, args.out, args.cpu_clock)
     if args.engine:
         from eventflow import engine_bench
 

@@ -82,7 +82,7 @@ def _seat_instance(args: argparse.Namespace) -> int:
         return 2
     # The time limit runs from the command's start: interpreter start-up, imports and loading count.
     solution = engine.solve(instance, time_limit=args.time_limit, mode=args.mode, seed=args.seed,
-                            started=_process_started())
+                            started=engine.clock.process_started())
     for warning in solution.warnings:
         print(warning, file=sys.stderr)
     with open(args.out, "w", encoding="utf-8") as out:
@@ -93,15 +93,6 @@ def _seat_instance(args: argparse.Namespace) -> int:
     for line in solution.explanation:
         print(f"  {line}")
     return 0 if solution.status != "infeasible" else 1
-
-
-def _process_started() -> float:
-    """When this process started, on the ``time.monotonic()`` clock."""
-    import time
-
-    import psutil
-
-    return time.monotonic() - max(0.0, time.time() - psutil.Process().create_time())
 
 
 def _seat_event(args: argparse.Namespace) -> int:

@@ -14,13 +14,12 @@ This is iterated maxima search (Lai & Hao 2016) adapted to seating rules:
 
 from __future__ import annotations
 
-import time
 from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
 
-from . import kernel
+from . import clock, kernel
 from .greedy import greedy_seating
 from .indexed import IndexedInstance
 from .state import SeatingState
@@ -216,7 +215,7 @@ def local_search(
                 continue
             waiting[u] = False
             checked += 1
-            if checked % 32 == 0 and time.monotonic() > deadline:
+            if checked % 32 == 0 and clock.now() > deadline:
                 return False
             a = int(state.table_of[u])
             if improve_unit(state, u):
@@ -270,7 +269,7 @@ def heuristic_seating(
     seed: int = 0,
     start: np.ndarray | None = None,
 ) -> HeuristicResult:
-    """Greedy start plus iterated local search until ``deadline`` (time.monotonic()) or until
+    """Greedy start plus iterated local search until ``deadline`` (clock.now()) or until
     five restarts' worth of perturbation rounds in a row beat no earlier plan."""
     rng = np.random.default_rng(seed)
     state = None
@@ -297,7 +296,7 @@ def heuristic_seating(
     run_best = state.objective
     rounds = idle = idle_in_run = 0
     strongest = max(3, len(model.movers) // 4)
-    while time.monotonic() < deadline and idle < max_idle_rounds:
+    while clock.now() < deadline and idle < max_idle_rounds:
         rounds += 1
         state.journal = []
         # Stronger kicks the longer the search has been stuck (iterated maxima search).
@@ -376,18 +375,18 @@ def _compiled_search(
     max_idle_rounds = max(200, 20 * m)
     iterations = 1
     while counters[kernel.IDLE_ROUNDS] < max_idle_rounds:
-        now = time.monotonic()
+        now = clock.now()
         if now >= deadline:
             break
         kernel.run_chunk(W, B, model.unit_size, model.capacity, model.min_fill, allowed,
                          movable_units, is_mover, apart_ptr, apart_idx, table_of, G, size, avoid,
                          tabu, best_table_of, run_best_table_of, counters, values, iterations)
-        spent = time.monotonic() - now
+        spent = clock.now() - now
         if spent < _CHUNK_SECONDS / 2:
             iterations *= 2
         elif spent > 2 * _CHUNK_SECONDS and iterations > 1:
             iterations //= 2
-        iterations = max(1, min(iterations, int(iterations * (deadline - time.monotonic()) / max(spent, 1e-6))))
+        iterations = max(1, min(iterations, int(iterations * (deadline - clock.now()) / max(spent, 1e-6))))
     best = SeatingState.from_assignment(model, best_table_of)
     if best.objective < state.objective - _EPS:  # never worse than the start
         best = state
