@@ -688,7 +688,8 @@ def find_people(grid: seating.SeatingGrid, query: str, limit: int = 10) -> list[
 
 def plan_payload(plan: FloorPlan, *, can_edit: bool, focus: int | None = None,
                  suggestions: Sequence[tuple[int, str]] = (), walk_in: str | None = None,
-                 colour_by: str = "fill", message: str | None = None, token: int = 0) -> dict[str, Any]:
+                 colour_by: str = "fill", token: int = 0, hit: str | None = None,
+                 offer: dict[str, Any] | None = None) -> dict[str, Any]:
     """What the component draws: columnar lists (one entry per table, one per person), so the size grows
     linearly with the event and carries no key names per row. Text (names, labels) is data, drawn by
     the component with ``textContent`` only."""
@@ -707,7 +708,7 @@ def plan_payload(plan: FloorPlan, *, can_edit: bool, focus: int | None = None,
         flags = [f + n for f, n in zip(flags, needs.tolist(), strict=True)]
     return {
         "v": 1, "token": token, "edit": bool(can_edit), "room": [room_width, room_depth], "step": GRID_STEP,
-        "colour": colour_by, "focus": focus, "message": message, "walkin": walk_in,
+        "colour": colour_by, "focus": focus, "hit": hit, "offer": offer, "walkin": walk_in,
         "suggest": [[int(n), reason] for n, reason in suggestions],
         "tracks": tracks,
         "t": {
@@ -724,3 +725,26 @@ def plan_payload(plan: FloorPlan, *, can_edit: bool, focus: int | None = None,
         "e": [{"id": e.id, "k": e.kind, "l": e.label, "x": e.x, "y": e.y, "w": e.width, "h": e.height,
                "r": e.rotation, "v": e.version} for e in plan.elements],
     }
+
+
+def unseated_people(plan: FloorPlan) -> dict[str, str]:
+    """Participant id -> name of everyone without a seat, by name: the walk-in candidates."""
+    frame = plan.grid.frame
+    loose = frame[frame["base_table"].isna()]
+    return dict(zip(loose["participant_id"].astype(str), loose["full_name"].astype(str), strict=True))
+
+
+def table_summary(plan: FloorPlan) -> pd.DataFrame:
+    """The plan as text, one row per table: the text alternative to the drawing."""
+    frame = plan.grid.frame.dropna(subset=["base_table"])
+    names: dict[int, list[str]] = {}
+    for table, name in zip(frame["base_table"].astype(int), frame["full_name"], strict=True):
+        names.setdefault(table, []).append(str(name))
+    rows = [{"table": t.number, "label": t.label or "", "shape": t.shape, "x_m": t.x, "y_m": t.y,
+             "vip": t.is_vip, "accessible": t.accessible, "seated": len(names.get(t.number, [])),
+             "seats": t.capacity, "people": ", ".join(sorted(names.get(t.number, [])))} for t in plan.tables]
+    rows += [{"table": None, "label": f"{ELEMENT_KINDS.get(e.kind, e.kind)}: {e.label}", "shape": "", "x_m": e.x,
+              "y_m": e.y, "vip": e.kind == "vip_zone", "accessible": False, "seated": None, "seats": None,
+              "people": ""} for e in plan.elements]
+    return pd.DataFrame(rows, columns=["table", "label", "shape", "x_m", "y_m", "vip", "accessible", "seated",
+                                       "seats", "people"])
