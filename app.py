@@ -30,6 +30,7 @@ class PageSpec:
 PAGES = (
     PageSpec("pages/overview.py", "Overview", ":material/dashboard:"),
     PageSpec("pages/seating_editor.py", "Seating editor", ":material/event_seat:"),
+    PageSpec("pages/floor_plan.py", "Floor plan", ":material/floor:"),
     PageSpec("pages/auto_seat.py", "Auto-seat", ":material/auto_awesome:", roles=EDITORS),
     PageSpec("pages/tables.py", "Tables", ":material/table_restaurant:"),
     PageSpec("pages/participants.py", "Participants", ":material/groups:"),

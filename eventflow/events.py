@@ -16,6 +16,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from eventflow import text_rules
+from eventflow.statements import changed_rows
 
 TRACK_NAME_MAX = 200
 
@@ -91,8 +92,7 @@ def event_settings(session: Session, event_id: UUID) -> EventSettings | None:
 
 def set_default_networking_opt_in(session: Session, event_id: UUID, value: bool) -> None:
     """New participants imported without an opt-in answer get this value (a database trigger applies it)."""
-    updated = session.execute(
-        text(
+    updated = changed_rows(session, text(
             """
             UPDATE events
                SET settings = settings || jsonb_build_object('default_networking_opt_in', CAST(:value AS boolean))
@@ -100,7 +100,7 @@ def set_default_networking_opt_in(session: Session, event_id: UUID, value: bool)
             """
         ),
         {"event_id": event_id, "value": bool(value)},
-    ).rowcount
+    )
     _require_one(updated)
 
 
@@ -118,11 +118,11 @@ def update_event_details(session: Session, event_id: UUID, name: str, starts_on:
     if venue and len(venue) > 500:
         raise EventInputError("The venue is longer than 500 characters.")
     text_rules.check(venue, "the venue", error=EventInputError)
-    updated = session.execute(
-        text("UPDATE events SET name = :name, starts_on = :starts_on, ends_on = :ends_on, venue = :venue "
-             "WHERE id = :event_id"),
+    updated = changed_rows(
+        session, text("UPDATE events SET name = :name, starts_on = :starts_on, ends_on = :ends_on, venue = :venue "
+                      "WHERE id = :event_id"),
         {"event_id": event_id, "name": name, "starts_on": starts_on, "ends_on": ends_on, "venue": venue},
-    ).rowcount
+    )
     _require_one(updated)
 
 
@@ -161,19 +161,19 @@ def add_track(session: Session, event_id: UUID, name: str) -> UUID:
 def rename_track(session: Session, event_id: UUID, track_id: UUID, name: str) -> None:
     name = _track_name(name)
     _refuse_duplicate_name(session, event_id, name, except_id=track_id)
-    updated = session.execute(
-        text("UPDATE tracks SET name = :name WHERE id = :track_id AND event_id = :event_id"),
+    updated = changed_rows(
+        session, text("UPDATE tracks SET name = :name WHERE id = :track_id AND event_id = :event_id"),
         {"track_id": track_id, "event_id": event_id, "name": name},
-    ).rowcount
+    )
     _require_one(updated)
 
 
 def set_track_active(session: Session, event_id: UUID, track_id: UUID, active: bool) -> None:
     """Deactivating keeps the participants' choices but leaves the track out of every statistic."""
-    updated = session.execute(
-        text("UPDATE tracks SET is_active = :active WHERE id = :track_id AND event_id = :event_id"),
+    updated = changed_rows(
+        session, text("UPDATE tracks SET is_active = :active WHERE id = :track_id AND event_id = :event_id"),
         {"track_id": track_id, "event_id": event_id, "active": bool(active)},
-    ).rowcount
+    )
     _require_one(updated)
 
 

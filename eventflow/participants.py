@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 
 from eventflow import text_rules
 from eventflow.history import begin_change_set
+from eventflow.statements import changed_rows
 
 IMPORT_COLUMNS = ("name", "email", "company", "tracks", "vip", "networking_opt_in", "interests")
 _HEADER_ALIASES = {
@@ -283,8 +284,8 @@ def import_participants(session: Session, event_id: UUID, preview: ImportPreview
         raise ValueError("The file has problems; fix them and upload it again. Nothing was imported.")
     # Any seats the import writes (now or by a trigger) are one change set, labelled in the history.
     begin_change_set(session, "import")
-    people = []
-    choices = []
+    people: list[dict[str, object]] = []
+    choices: list[dict[str, str]] = []
     for row in preview.rows.itertuples(index=False):
         person = str(uuid.uuid4())
         people.append({"id": person, "full_name": row.name, "email": _plain(row.email), "company": _plain(row.company),
@@ -386,7 +387,7 @@ def set_flag(session: Session, event_id: UUID, participant_ids: Iterable[str | U
     ids = [str(UUID(str(pid))) for pid in participant_ids]
     if not ids:
         return 0
-    return session.execute(_FLAG_UPDATES[flag], {"event_id": event_id, "ids": ids, "value": bool(value)}).rowcount
+    return changed_rows(session, _FLAG_UPDATES[flag], {"event_id": event_id, "ids": ids, "value": bool(value)})
 
 
 def _invisible_or_space(character: str) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import re
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -174,7 +175,7 @@ def _sign_in_configured() -> bool:
 
 
 @st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
-def _resolve(mode: str, email: str | None, reason: str) -> auth.Identity:
+def _resolve(mode: auth.Mode, email: str | None, reason: str) -> auth.Identity:
     # Plain arguments: the cache key must tell every e-mail apart.
     return auth.resolve_identity(tenant_session, auth.IdentityClaim(mode, email, reason=reason))
 
@@ -183,12 +184,33 @@ def current_identity() -> auth.Identity:
     configured = _sign_in_configured()
     email = None
     if configured and st.user.is_logged_in:
-        email = st.user.get("email")
-    claim = auth.claim_identity(Settings.from_environment(), sign_in_configured=configured, signed_in_email=email)
+        signed_in = st.user.get("email")
+        email = signed_in if isinstance(signed_in, str) else None
+    claim = auth.claim_identity(Settings.from_environment(), sign_in_configured=configured, signed_in_email=email,
+                                served_on=st.get_option("server.address"))
+    _tell_the_terminal(claim)
     if claim.needs_sign_in:
         return auth.Identity("sign-in", None, None, None, (), claim.reason)
     with _database_reachable(wrote=False):
         return _resolve(claim.mode, claim.email, claim.reason)
+
+
+_told_the_terminal: set[str] = set()
+
+
+def _tell_the_terminal(claim: auth.IdentityClaim) -> None:
+    """Say once per server process, where the person who started it looks, what local mode is."""
+    if claim.local_mode_refused:
+        message = "EventFlow Seating: " + claim.reason
+    elif claim.mode == "local":
+        message = (f"EventFlow Seating is in LOCAL MODE: whoever opens http://{st.get_option('server.address')}:"
+                   f"{st.get_option('server.port')} on this computer acts as {claim.email} without signing in. "
+                   "It is served to this computer only. To serve others, configure sign-in (docs/security.md).")
+    else:
+        return
+    if message not in _told_the_terminal:
+        _told_the_terminal.add(message)
+        print(f"\n{'!' * 100}\n{message}\n{'!' * 100}\n", file=sys.stderr, flush=True)
 
 
 @dataclass(frozen=True)
@@ -228,7 +250,7 @@ def sidebar() -> PageContext:
     bar.markdown("### :material/event_seat: EventFlow Seating")
     if identity.mode == "local" and identity.known:
         bar.warning(f"**Local mode** — acting as {plain(identity.display_name)} ({plain(identity.email)}) "
-                    "without sign-in.",
+                    "without sign-in. Served to this computer only; anyone using it acts as this organiser.",
                     icon=":material/lock_open:")
     elif identity.known:
         bar.caption(f"Signed in as **{plain(identity.display_name)}** ({plain(identity.email)})")
