@@ -121,7 +121,7 @@ if context.can_edit:
             try:
                 found_tables = ui.read(floor_plan.walk_in_suggestions, context.organiser_id, context.event_id, walk_in)
             except ValueError as error:
-                st.error(str(error))
+                st.error(ui.plain(error))
                 found_tables = []
             suggestions = [(s.table_number, s.reason) for s in found_tables]
             if not suggestions:
@@ -133,7 +133,7 @@ if context.can_edit:
 
 notice = store.get("notice")
 if notice:
-    {"success": st.success, "warning": st.warning}.get(notice[0], st.error)(notice[1])
+    {"success": st.success, "warning": st.warning}.get(notice[0], st.error)(ui.plain(notice[1]))
     store["notice"] = None
 
 payload = floor_plan.plan_payload(plan, can_edit=context.can_edit, focus=focus, hit=hit, suggestions=suggestions,
