@@ -6,6 +6,8 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from eventflow.db import UnsafeRoleError
+from eventflow.embedded import EmbeddedServerError
 from eventflow.migrations import MigrationError
 
 
@@ -198,6 +200,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except MigrationError as error:
+    except (MigrationError, EmbeddedServerError, UnsafeRoleError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
