@@ -22,6 +22,7 @@ geometry (:func:`table_size`, :func:`seat_positions`).
 
 from __future__ import annotations
 
+import json
 import math
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -329,11 +330,14 @@ def ensure_layout(session: Session, event_id: UUID) -> LayoutResult:
     begin_change_set(session, "layout")
     try:
         placed = 0
-        for table in new_places:
-            placed += session.execute(text(
-                "INSERT INTO table_layouts (event_id, table_number, x, y, shape) VALUES (:e, :n, :x, :y, :shape) "
-                "ON CONFLICT DO NOTHING"),
-                {"e": event_id, "n": table.number, "x": table.x, "y": table.y, "shape": table.shape}).rowcount
+        if new_places:
+            placed = session.execute(text("""
+                INSERT INTO table_layouts (event_id, table_number, x, y, shape)
+                SELECT :e, p.n, p.x, p.y, p.shape
+                  FROM jsonb_to_recordset(CAST(:places AS jsonb)) AS p (n integer, x float8, y float8, shape text)
+                ON CONFLICT DO NOTHING
+            """), {"e": event_id, "places": json.dumps([{"n": t.number, "x": t.x, "y": t.y, "shape": t.shape}
+                                                        for t in new_places])}).rowcount
         if new_elements:
             # Only into an empty room: a colleague who laid it out meanwhile wins.
             session.execute(text("SELECT id FROM events WHERE id = :e FOR NO KEY UPDATE"), {"e": event_id})
