@@ -56,7 +56,13 @@ page_context = ui.sidebar()
 pages = navigation_for(page_context)
 navigation = st.navigation(pages)
 resume = st.session_state.pop(ui.RESUME_PAGE_KEY, None)
-if resume and any(page_path == resume for page_path in (spec.path for spec in PAGES)) and page_context.ready:
-    st.switch_page(resume)
+if resume and page_context.ready:
+    # Only to a page of this organiser's navigation: switching to another one is an exception.
+    wanted = next((spec for spec in PAGES if spec.path == resume), None)
+    if wanted is not None and page_context.role in wanted.roles:
+        st.switch_page(resume)
+    elif wanted is not None:
+        ui.flash(f"{wanted.title} needs a manager or owner of this organisation; you are a "
+                 f"{page_context.role}. Here is what you can see.", "info")
 ui.show_flash()
 navigation.run()

@@ -15,6 +15,8 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from eventflow.statements import changed_rows
+
 TRACK_NAME_MAX = 200
 
 
@@ -89,8 +91,7 @@ def event_settings(session: Session, event_id: UUID) -> EventSettings | None:
 
 def set_default_networking_opt_in(session: Session, event_id: UUID, value: bool) -> None:
     """New participants imported without an opt-in answer get this value (a database trigger applies it)."""
-    updated = session.execute(
-        text(
+    updated = changed_rows(session, text(
             """
             UPDATE events
                SET settings = settings || jsonb_build_object('default_networking_opt_in', CAST(:value AS boolean))
@@ -98,7 +99,7 @@ def set_default_networking_opt_in(session: Session, event_id: UUID, value: bool)
             """
         ),
         {"event_id": event_id, "value": bool(value)},
-    ).rowcount
+    )
     _require_one(updated)
 
 
@@ -114,11 +115,11 @@ def update_event_details(session: Session, event_id: UUID, name: str, starts_on:
     venue = (venue or "").strip() or None
     if venue and len(venue) > 500:
         raise EventInputError("The venue is longer than 500 characters.")
-    updated = session.execute(
-        text("UPDATE events SET name = :name, starts_on = :starts_on, ends_on = :ends_on, venue = :venue "
-             "WHERE id = :event_id"),
+    updated = changed_rows(
+        session, text("UPDATE events SET name = :name, starts_on = :starts_on, ends_on = :ends_on, venue = :venue "
+                      "WHERE id = :event_id"),
         {"event_id": event_id, "name": name, "starts_on": starts_on, "ends_on": ends_on, "venue": venue},
-    ).rowcount
+    )
     _require_one(updated)
 
 
@@ -157,19 +158,19 @@ def add_track(session: Session, event_id: UUID, name: str) -> UUID:
 def rename_track(session: Session, event_id: UUID, track_id: UUID, name: str) -> None:
     name = _track_name(name)
     _refuse_duplicate_name(session, event_id, name, except_id=track_id)
-    updated = session.execute(
-        text("UPDATE tracks SET name = :name WHERE id = :track_id AND event_id = :event_id"),
+    updated = changed_rows(
+        session, text("UPDATE tracks SET name = :name WHERE id = :track_id AND event_id = :event_id"),
         {"track_id": track_id, "event_id": event_id, "name": name},
-    ).rowcount
+    )
     _require_one(updated)
 
 
 def set_track_active(session: Session, event_id: UUID, track_id: UUID, active: bool) -> None:
     """Deactivating keeps the participants' choices but leaves the track out of every statistic."""
-    updated = session.execute(
-        text("UPDATE tracks SET is_active = :active WHERE id = :track_id AND event_id = :event_id"),
+    updated = changed_rows(
+        session, text("UPDATE tracks SET is_active = :active WHERE id = :track_id AND event_id = :event_id"),
         {"track_id": track_id, "event_id": event_id, "active": bool(active)},
-    ).rowcount
+    )
     _require_one(updated)
 
 

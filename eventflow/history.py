@@ -15,6 +15,8 @@ import pandas as pd
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from eventflow.statements import changed_rows
+
 ChangeKind = Literal["save", "auto-seat", "re-plan", "walk-in", "import", "undo", "tables", "layout"]
 
 
@@ -120,9 +122,10 @@ def undo_change_set(session: Session, event_id: UUID, change_set_id: UUID) -> Un
     after: dict[UUID, Seat | None] = {}
     names: dict[UUID, str] = {}
     for row in rows:
-        old = Seat(row.old_table_number, row.old_seat_number, row.old_assigned_by)
-        new = Seat(row.new_table_number, row.new_seat_number, row.new_assigned_by)
-        old, new = (None if row.operation == "insert" else old), (None if row.operation == "delete" else new)
+        old = None if row.operation == "insert" else Seat(row.old_table_number, row.old_seat_number,
+                                                          row.old_assigned_by)
+        new = None if row.operation == "delete" else Seat(row.new_table_number, row.new_seat_number,
+                                                          row.new_assigned_by)
         before.setdefault(row.participant_id, old)  # the first row of a person holds their state before
         after[row.participant_id] = new             # the last one their state after
         names[row.participant_id] = row.participant
@@ -157,18 +160,18 @@ def undo_change_set(session: Session, event_id: UUID, change_set_id: UUID) -> Un
             continue
         restored += 1
         if seat is None:
-            written = session.execute(
-                text("DELETE FROM table_assignments WHERE event_id = :event_id AND participant_id = :person"),
-                {"event_id": event_id, "person": person}).rowcount
+            written = changed_rows(
+                session, text("DELETE FROM table_assignments WHERE event_id = :event_id AND participant_id = :person"),
+                {"event_id": event_id, "person": person})
         else:
-            written = session.execute(text("""
+            written = changed_rows(session, text("""
                 INSERT INTO table_assignments (event_id, participant_id, table_number, seat_number, assigned_by)
                 VALUES (:event_id, :person, :table_number, :seat_number, :assigned_by)
                 ON CONFLICT (organization_id, event_id, participant_id) DO UPDATE
                    SET table_number = EXCLUDED.table_number, seat_number = EXCLUDED.seat_number,
                        assigned_by = EXCLUDED.assigned_by
             """), {"event_id": event_id, "person": person, "table_number": seat.table_number,
-                   "seat_number": seat.seat_number, "assigned_by": seat.assigned_by}).rowcount
+                   "seat_number": seat.seat_number, "assigned_by": seat.assigned_by})
         if written != 1:
             # Row-level security filtered the write out: a viewer. Raise so the caller rolls back.
             raise PermissionError("You can see this event's seating but not change it.")

@@ -24,6 +24,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from eventflow.history import begin_change_set
+from eventflow.statements import changed_rows
 
 IMPORT_COLUMNS = ("name", "email", "company", "tracks", "vip", "networking_opt_in", "interests")
 _HEADER_ALIASES = {
@@ -240,8 +241,8 @@ def import_participants(session: Session, event_id: UUID, preview: ImportPreview
         raise ValueError("The file has problems; fix them and upload it again. Nothing was imported.")
     # Any seats the import writes (now or by a trigger) are one change set, labelled in the history.
     begin_change_set(session, "import")
-    people = []
-    choices = []
+    people: list[dict[str, object]] = []
+    choices: list[dict[str, str]] = []
     for row in preview.rows.itertuples(index=False):
         person = str(uuid.uuid4())
         people.append({"id": person, "full_name": row.name, "email": _plain(row.email), "company": _plain(row.company),
@@ -343,12 +344,22 @@ def set_flag(session: Session, event_id: UUID, participant_ids: Iterable[str | U
     ids = [str(UUID(str(pid))) for pid in participant_ids]
     if not ids:
         return 0
-    return session.execute(_FLAG_UPDATES[flag], {"event_id": event_id, "ids": ids, "value": bool(value)}).rowcount
+    return changed_rows(session, _FLAG_UPDATES[flag], {"event_id": event_id, "ids": ids, "value": bool(value)})
+
+
+def _invisible_or_space(character: str) -> bool:
+    return character.isspace() or unicodedata.category(character) in ("Cc", "Cf", "Zs", "Zl", "Zp")
 
 
 def neutralise(value: object) -> object:
-    """A text cell that a spreadsheet would run as a formula, made inert with a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
+    """A text cell that a spreadsheet would run as a formula, made inert with a leading apostrophe.
+
+    Spaces, a byte-order mark or invisible characters (U+200B …) in front of the ``=`` do not
+    make it safe: spreadsheets trim some of them on import, so those cells are neutralised too."""
+    if not isinstance(value, str):
+        return value
+    first_visible = next((ch for ch in value if not _invisible_or_space(ch)), "")
+    if value.startswith(_FORMULA_START) or first_visible in _FORMULA_START:
         return "'" + value
     return value
 

@@ -394,7 +394,9 @@ def validate_changes(change_set: ChangeSet, grid: SeatingGrid) -> dict[str, tupl
     fill = _fill_after(grid, change_set)
     for change in change_set.changes:
         table_number = change.new[0]
-        table = tables.get(table_number) if table_number is not None else None
+        if table_number is None:
+            continue
+        table = tables.get(table_number)
         # Only those who join a table are told it is over full; people already there stay put.
         if table is not None and fill[table_number] > table.capacity and change.old[0] != table_number:
             problems[change.participant_id].append(
