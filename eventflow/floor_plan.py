@@ -22,6 +22,7 @@ geometry (:func:`table_size`, :func:`seat_positions`).
 
 from __future__ import annotations
 
+import json
 import math
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -266,9 +267,50 @@ _TRACK_MIX = text("""
 """)
 
 
+# The seating grid's snapshot with only what the plan draws and a save compares (participant, name,
+# VIP, seat, assignment id and version): the grid's tracks, companies and e-mails are not read.
+_PEOPLE = text("""
+    SELECT p.id::text AS participant_id, p.full_name, p.is_vip, p.checked_in_at IS NOT NULL AS checked_in,
+           a.table_number, a.seat_number, a.id::text AS assignment_id, a.version
+      FROM participants AS p
+      LEFT JOIN table_assignments AS a ON a.organization_id = p.organization_id AND a.participant_id = p.id
+     WHERE p.event_id = :event_id
+""")
+_TABLES = text("SELECT table_number AS number, capacity, is_vip_table AS is_vip, label, accessible "
+               "FROM seating_tables WHERE event_id = :event_id ORDER BY table_number")
+
+
+def load_plan_grid(session: Session, event_id: UUID) -> seating.SeatingGrid:
+    """A ``seating.SeatingGrid`` for the plan: the same snapshot the grid's validation and save work on
+    (versions, seats as loaded, tables, placement rules), without the columns only the grid shows."""
+    result = session.execute(_PEOPLE, {"event_id": event_id})
+    keys, rows = list(result.keys()), result.all()
+    columns = dict(zip(keys, zip(*rows, strict=True), strict=True)) if rows else {key: () for key in keys}
+    frame = pd.DataFrame({
+        "participant_id": pd.array(columns["participant_id"], dtype=object),
+        "full_name": pd.array(columns["full_name"], dtype=object),
+        "table_number": pd.array(columns["table_number"], dtype="Int64"),
+        "seat_number": pd.array(columns["seat_number"], dtype="Int64"),
+        "is_vip": pd.array(columns["is_vip"], dtype=bool),
+        "checked_in": pd.array(columns["checked_in"], dtype=bool),
+        "assignment_id": pd.array(columns["assignment_id"], dtype=object),
+        "version": pd.array(columns["version"], dtype="Int64"),
+    })
+    frame["base_table"] = frame["table_number"]
+    frame["base_seat"] = frame["seat_number"]
+    for column in ("company", "email", "assigned_by"):
+        frame[column] = None
+    frame["tracks"] = ""
+    frame["networking_opt_in"] = False
+    frame["assigned_at"] = pd.NaT
+    tables = tuple(seating.TableInfo(*row) for row in session.execute(_TABLES, {"event_id": event_id}).all())
+    return seating.SeatingGrid(event_id, frame[list(seating.GRID_COLUMNS)], tables,
+                               seating.load_placement_rules(session, event_id))
+
+
 def load_floor_plan(session: Session, event_id: UUID, *, with_track_mix: bool = False) -> FloorPlan:
     """The event as the plan shows it (a constant number of queries, whatever its size)."""
-    grid = seating.load_seating_grid(session, event_id)
+    grid = load_plan_grid(session, event_id)
     places = {r.table_number: r for r in session.execute(_PLACES, {"event_id": event_id})}
     elements = tuple(RoomElement(r.id, r.kind, r.label, r.x, r.y, r.width, r.height, r.rotation, r.version)
                      for r in session.execute(_ELEMENTS, {"event_id": event_id}))
@@ -329,11 +371,14 @@ def ensure_layout(session: Session, event_id: UUID) -> LayoutResult:
     begin_change_set(session, "layout")
     try:
         placed = 0
-        for table in new_places:
-            placed += session.execute(text(
-                "INSERT INTO table_layouts (event_id, table_number, x, y, shape) VALUES (:e, :n, :x, :y, :shape) "
-                "ON CONFLICT DO NOTHING"),
-                {"e": event_id, "n": table.number, "x": table.x, "y": table.y, "shape": table.shape}).rowcount
+        if new_places:
+            placed = session.execute(text("""
+                INSERT INTO table_layouts (event_id, table_number, x, y, shape)
+                SELECT :e, p.n, p.x, p.y, p.shape
+                  FROM jsonb_to_recordset(CAST(:places AS jsonb)) AS p (n integer, x float8, y float8, shape text)
+                ON CONFLICT DO NOTHING
+            """), {"e": event_id, "places": json.dumps([{"n": t.number, "x": t.x, "y": t.y, "shape": t.shape}
+                                                        for t in new_places])}).rowcount
         if new_elements:
             # Only into an empty room: a colleague who laid it out meanwhile wins.
             session.execute(text("SELECT id FROM events WHERE id = :e FOR NO KEY UPDATE"), {"e": event_id})
@@ -727,11 +772,9 @@ def plan_payload(plan: FloorPlan, *, can_edit: bool, focus: int | None = None,
     }
 
 
-def unseated_people(plan: FloorPlan) -> dict[str, str]:
-    """Participant id -> name of everyone without a seat, by name: the walk-in candidates."""
-    frame = plan.grid.frame
-    loose = frame[frame["base_table"].isna()]
-    return dict(zip(loose["participant_id"].astype(str), loose["full_name"].astype(str), strict=True))
+def find_walk_ins(plan: FloorPlan, query: str, limit: int = 8) -> list[Found]:
+    """People without a seat whose name matches ``query`` (as :func:`find_people`): walk-in candidates."""
+    return [found for found in find_people(plan.grid, query, limit=10_000) if found.table_number is None][:limit]
 
 
 def table_summary(plan: FloorPlan) -> pd.DataFrame:

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from eventflow import auth, db, events, setup
 from eventflow.config import Settings
+from eventflow.embedded import EmbeddedServerError
 
 READ_TTL_SECONDS = 10  # short: other organisers' saves show up on the next rerun after this at most
 _CONTEXT_KEY = "eventflow_context"
@@ -43,7 +44,11 @@ def _prepared() -> bool:
 
 
 def database() -> db.Database:
-    _prepared()
+    try:
+        _prepared()
+    except EmbeddedServerError as error:  # e.g. a data folder the server's account cannot enter
+        st.error(str(error), icon=":material/folder_off:")
+        st.stop()
     return db.default_database()
 
 

@@ -62,7 +62,7 @@ def _handle_intent() -> None:
             accepted = ui.write(floor_plan.accept_walk_in, organiser, event, str(intent["pid"]), int(intent["table"]))
             result = floor_plan.PersonResult(accepted.applied, accepted.message)
             if accepted.applied:
-                state.pop("floor_walk_in", None)
+                state.pop("floor_walk_in_name", None)  # before the widget is drawn again: allowed here
         else:  # "dismiss" or anything unknown: nothing to save
             return
     except (floor_plan.FloorPlanError, KeyError, TypeError, ValueError) as error:
@@ -112,11 +112,15 @@ if query.strip():
 suggestions: list[tuple[int, str]] = []
 walk_in = None
 if context.can_edit:
-    unseated = floor_plan.unseated_people(plan)
-    with st.expander("Walk-in: suggest a table for someone without a seat", expanded="floor_walk_in" in state
-                     and state.get("floor_walk_in") is not None):
-        walk_in = st.selectbox("Who arrived?", [None, *unseated], key="floor_walk_in",
-                               format_func=lambda pid: "Pick a person" if pid is None else unseated.get(pid, "?"))
+    with st.expander("Walk-in: suggest a table for someone without a seat",
+                     expanded=bool(state.get("floor_walk_in_name"))):
+        walk_in_name = st.text_input("Who arrived?", key="floor_walk_in_name", placeholder="Their name")
+        candidates = {f.participant_id: f.name for f in floor_plan.find_walk_ins(plan, walk_in_name)} \
+            if walk_in_name.strip() else {}
+        if walk_in_name.strip() and not candidates:
+            st.warning("Nobody without a seat has a name like that.")
+        walk_in = st.radio("Pick them", list(candidates), key="floor_walk_in", index=None,
+                           format_func=lambda pid: candidates.get(pid, "?")) if candidates else None
         if walk_in:
             try:
                 found_tables = ui.read(floor_plan.walk_in_suggestions, context.organiser_id, context.event_id, walk_in)

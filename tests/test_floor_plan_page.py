@@ -45,13 +45,21 @@ def test_managers_get_the_plan_with_editing_walk_ins_and_print(open_as):
     data = _plan_data(at)
     assert data["edit"] is True and len(data["t"]["n"]) == 44 and len(data["p"]["id"]) == 400
     assert {e["k"] for e in data["e"]} == {"stage", "screen", "entrance", "bar", "vip_zone"}
-    assert any(s.label == "Who arrived?" for s in at.selectbox)
+    # A walk-in: found by name among those without a seat, then the engine's tables, with reasons.
+    data = _plan_data(at)
+    pid, loose = next((pid, name) for pid, name, table, flags in zip(
+        data["p"]["id"], data["p"]["name"], data["p"]["t"], data["p"]["f"], strict=True) if table == 0 and not flags & 2)
+    at.text_input(key="floor_walk_in_name").input(loose.lower()).run()
+    at.radio(key="floor_walk_in").set_value(pid).run()
+    assert not at.exception, [e.value for e in at.exception]
+    suggested = [t.value for t in at.text if t.value.startswith("Table ")]
+    assert suggested and _plan_data(at)["suggest"] and _plan_data(at)["walkin"]
 
 
 def test_viewers_see_it_read_only(open_as):
     at = open_as(DEMO_VIEWER_EMAIL)
     assert _plan_data(at)["edit"] is False
-    assert not any(s.label == "Who arrived?" for s in at.selectbox)
+    assert not any(t.label == "Who arrived?" for t in at.text_input)
     assert any("Read-only" in c.value for c in at.caption)
 
 

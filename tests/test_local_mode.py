@@ -3,7 +3,7 @@
 Local mode acts as an organiser for whoever reaches the port. Streamlit binds every interface
 unless ``server.address`` is set, so the project's ``.streamlit/config.toml`` sets it to loopback,
 and app.py refuses local mode when Streamlit's effective address is anything else. The browser
-test in ``tests/browser/test_local_mode.py`` shows the refusal on a real ``--server.address 0.0.0.0``.
+test in ``tests/browser/test_local_mode_in_browser.py`` shows the refusal on a real ``--server.address 0.0.0.0``.
 """
 
 from __future__ import annotations
