@@ -27,7 +27,7 @@ import re
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Literal, NamedTuple
+from typing import Any, Literal, NamedTuple
 from uuid import UUID
 
 import pandas as pd
@@ -39,9 +39,17 @@ from eventflow import engine
 from eventflow.db import is_transient
 from eventflow.engine.instance import ParticipantId, TableNumber
 from eventflow.engine.seat_numbers import stable_seat_numbers
+from eventflow.errors import (
+    EVENT_GONE,
+    InputError,
+    OrganiserError,
+    describe_database_error,
+    editor_refusal,
+    nothing_was,
+    require_editor,
+)
 from eventflow.history import begin_change_set
 from eventflow.participants import to_safe_csv
-from eventflow.seating import describe_database_error
 from eventflow.statements import changed_rows
 
 PlanKind = Literal["auto-seat", "re-plan"]
@@ -65,8 +73,7 @@ CHECK_FAMILIES = (
 )
 
 
-class AutoSeatError(ValueError):
-    """Bad input from the organiser (options, rules, walk-ins): nothing was written."""
+AutoSeatError = OrganiserError  # the name callers knew; the vocabulary lives in eventflow.errors
 
 
 # ------------------------------------------------------------------------------------------ options
@@ -95,12 +102,12 @@ class AutoSeatOptions:
     def validated(self) -> AutoSeatOptions:
         if not isinstance(self.time_limit, (int, float)) or not math.isfinite(self.time_limit) \
                 or not 0 < self.time_limit <= MAX_TIME_LIMIT:
-            raise AutoSeatError(f"The time limit must be between 0 and {MAX_TIME_LIMIT:g} seconds.")
+            raise InputError(f"The time limit must be between 0 and {MAX_TIME_LIMIT:g} seconds.")
         if self.mode not in ("auto", "exact", "heuristic"):
-            raise AutoSeatError("The mode must be auto, exact or heuristic.")
+            raise InputError("The mode must be auto, exact or heuristic.")
         if not isinstance(self.move_penalty, (int, float)) or not math.isfinite(self.move_penalty) \
                 or self.move_penalty < 0:
-            raise AutoSeatError("The move penalty must be zero or more.")
+            raise InputError("The move penalty must be zero or more.")
         return self
 
 
@@ -111,20 +118,19 @@ def seating_settings(session: Session, event_id: UUID) -> SeatingSettings:
           FROM events WHERE id = :event_id
     """), {"event_id": event_id}).first()
     if row is None:
-        raise AutoSeatError("This event does not exist (or you cannot see it).")
+        raise InputError(EVENT_GONE.capitalize())
     return SeatingSettings(**row._mapping)
 
 
 def save_seating_settings(session: Session, event_id: UUID, settings: SeatingSettings) -> None:
-    updated = changed_rows(session, text("""
+    require_editor(session, event_id, "changed")
+    changed_rows(session, text("""
         UPDATE events
            SET settings = settings || jsonb_build_object('pin_manager_seats', CAST(:pin AS boolean),
                                                          'vip_tables_reserved', CAST(:vip AS boolean))
          WHERE id = :event_id
     """), {"event_id": event_id, "pin": bool(settings.pin_manager_seats),
            "vip": bool(settings.vip_tables_reserved)})
-    if updated != 1:
-        raise PermissionError("You can see this event but not change its settings.")
 
 
 # -------------------------------------------------------------------------------------------- rules
@@ -162,52 +168,45 @@ def add_rule(session: Session, event_id: UUID, kind: str, participant_ids: list[
              note: str | None = None) -> UUID:
     """Add a keep-together group (two or more people) or a keep-apart pair (exactly two)."""
     if kind not in ("together", "apart"):
-        raise AutoSeatError("A rule keeps people together or apart.")
+        raise InputError("A rule keeps people together or apart.")
+    require_editor(session, event_id, "added")
     try:
         people = list(dict.fromkeys(str(UUID(str(pid))) for pid in participant_ids))
     except ValueError:
-        raise AutoSeatError("Pick participants from the list.") from None
+        raise InputError("Pick participants from the list.") from None
     if kind == "apart" and len(people) != 2:
-        raise AutoSeatError("A keep-apart rule names exactly two different people.")
+        raise InputError("A keep-apart rule names exactly two different people.")
     if kind == "together" and len(people) < 2:
-        raise AutoSeatError("A keep-together group needs at least two different people.")
+        raise InputError("A keep-together group needs at least two different people.")
     note = (note or "").strip() or None
     if note and len(note) > 500:
-        raise AutoSeatError("The note is longer than 500 characters.")
+        raise InputError("The note is longer than 500 characters.")
     found = session.execute(text("SELECT count(*) FROM participants WHERE event_id = :event_id "
                                  "AND id = ANY (CAST(:people AS uuid[]))"),
                             {"event_id": event_id, "people": people}).scalar_one()
     if found != len(people):
-        raise AutoSeatError("Some of these people are not participants of this event.")
-    try:
-        rule_id = session.execute(text(
-            "INSERT INTO seating_rules (event_id, kind, note) VALUES (:event_id, :kind, :note) RETURNING id"),
-            {"event_id": event_id, "kind": kind, "note": note}).scalar_one()
-        session.execute(text("""
-            INSERT INTO seating_rule_members (organization_id, event_id, rule_id, participant_id)
-            SELECT r.organization_id, r.event_id, r.id, p.id
-              FROM seating_rules AS r CROSS JOIN unnest(CAST(:people AS uuid[])) AS p (id)
-             WHERE r.id = :rule_id
-        """), {"rule_id": rule_id, "people": people})
-        # Check the rule's size now, then defer again: the caller may add another rule in this transaction.
-        session.execute(text("SET CONSTRAINTS ALL IMMEDIATE"))
-        session.execute(text("SET CONSTRAINTS ALL DEFERRED"))
-    except DBAPIError as error:
-        if getattr(error.orig, "sqlstate", None) == "42501":
-            raise PermissionError("You can see this event's seating rules but not change them.") from None
-        raise
+        raise InputError("Some of these people are not participants of this event.")
+    rule_id: UUID = session.execute(text(
+        "INSERT INTO seating_rules (event_id, kind, note) VALUES (:event_id, :kind, :note) RETURNING id"),
+        {"event_id": event_id, "kind": kind, "note": note}).scalar_one()
+    session.execute(text("""
+        INSERT INTO seating_rule_members (organization_id, event_id, rule_id, participant_id)
+        SELECT r.organization_id, r.event_id, r.id, p.id
+          FROM seating_rules AS r CROSS JOIN unnest(CAST(:people AS uuid[])) AS p (id)
+         WHERE r.id = :rule_id
+    """), {"rule_id": rule_id, "people": people})
+    # Check the rule's size now, then defer again: the caller may add another rule in this transaction.
+    session.execute(text("SET CONSTRAINTS ALL IMMEDIATE"))
+    session.execute(text("SET CONSTRAINTS ALL DEFERRED"))
     return rule_id
 
 
 def remove_rule(session: Session, event_id: UUID, rule_id: UUID) -> None:
+    require_editor(session, event_id, "removed")
     deleted = changed_rows(session, text("DELETE FROM seating_rules WHERE event_id = :event_id AND id = :rule_id"),
                               {"event_id": event_id, "rule_id": rule_id})
     if deleted != 1:
-        exists = session.execute(text("SELECT 1 FROM seating_rules WHERE event_id = :event_id AND id = :rule_id"),
-                                 {"event_id": event_id, "rule_id": rule_id}).first()
-        if exists:
-            raise PermissionError("You can see this event's seating rules but not change them.")
-        raise AutoSeatError("This rule no longer exists: someone may have removed it already.")
+        raise InputError("This rule no longer exists: someone may have removed it already.")
 
 
 # ------------------------------------------------------------------------------------ the instance
@@ -476,11 +475,11 @@ class ApplyResult:
         return "Plan applied: " + ", ".join(parts) + "."
 
 
-STALE_MESSAGE = ("Nothing was written: the seating, the participants or the tables changed since this "
-                 "preview (a colleague may have just saved). Preview again to plan from the latest seating.")
+STALE_MESSAGE = nothing_was("written", "the seating, the participants or the tables changed since this preview "
+                            "(a colleague may have just saved). Preview again to plan from the latest seating.")
 
 
-def _current_snapshot(session: Session, event_id: UUID) -> tuple[tuple, bool]:
+def _current_snapshot(session: Session, event_id: UUID) -> tuple[Any, ...]:
     """The event as the snapshot of a preview sees it, its seats and tables locked; and whether the
     organiser could lock everything they see (row-level security lets only writers lock rows)."""
     locked_seats = session.execute(text(
@@ -489,13 +488,9 @@ def _current_snapshot(session: Session, event_id: UUID) -> tuple[tuple, bool]:
     locked_tables = session.execute(text(
         "SELECT table_number, capacity, version FROM seating_tables WHERE event_id = :event_id "
         "FOR NO KEY UPDATE"), {"event_id": event_id}).all()
-    visible = session.execute(text(
-        "SELECT (SELECT count(*) FROM table_assignments WHERE event_id = :event_id), "
-        "(SELECT count(*) FROM seating_tables WHERE event_id = :event_id)"), {"event_id": event_id}).one()
     people = session.execute(text("SELECT id::text FROM participants WHERE event_id = :event_id"),
                              {"event_id": event_id}).scalars().all()
-    may_write = (len(locked_seats), len(locked_tables)) == tuple(visible)
-    return _snapshot_of([tuple(r) for r in locked_seats], list(people), [tuple(r) for r in locked_tables]), may_write
+    return _snapshot_of([tuple(r) for r in locked_seats], list(people), [tuple(r) for r in locked_tables])
 
 
 def apply_plan(session: Session, event_id: UUID, preview: PlanPreview) -> ApplyResult:
@@ -504,12 +499,13 @@ def apply_plan(session: Session, event_id: UUID, preview: PlanPreview) -> ApplyR
     their table keep theirs, so a manager's pin survives). Nothing is written when the event
     changed since the preview, when the plan is not feasible, or when the organiser may only view."""
     if preview.event_id != event_id:
-        raise AutoSeatError("This preview belongs to another event.")
+        raise InputError("This preview belongs to another event.")
     if not preview.feasible:
-        return ApplyResult(False, message="Nothing was written: this preview has no plan to apply.")
-    snapshot, may_write = _current_snapshot(session, event_id)
-    if not may_write:
-        return ApplyResult(False, message="Nothing was written: you can only view this event.")
+        return ApplyResult(False, message=nothing_was("written", "this preview has no plan to apply."))
+    refusal = editor_refusal(session, event_id, "written")
+    if refusal is not None:
+        return ApplyResult(False, message=str(refusal))
+    snapshot = _current_snapshot(session, event_id)
     if snapshot != preview.snapshot:
         return ApplyResult(False, message=STALE_MESSAGE)
     if not preview.changes:
@@ -544,10 +540,7 @@ def apply_plan(session: Session, event_id: UUID, preview: PlanPreview) -> ApplyR
         if is_transient(error):
             raise  # Database.run_transaction runs it again
         session.rollback()
-        if getattr(error.orig, "sqlstate", None) == "42501":
-            return ApplyResult(False, message="Nothing was written: you can only view this event.")
-        return ApplyResult(False, message=describe_database_error(error).replace("Nothing was saved",
-                                                                                  "Nothing was written"))
+        return ApplyResult(False, message=describe_database_error(error, "written"))
     return ApplyResult(True, seated=len(inserts), moved=sum(1 for c in updates if c.old_table != c.new_table),
                        reseated=sum(1 for c in updates if c.old_table == c.new_table), change_set_id=change_set_id)
 
@@ -576,36 +569,49 @@ def walk_in_suggestions(session: Session, event_id: UUID, participant_id: str | 
     instance, current, _ = data.event
     pid = str(participant_id)
     if pid not in data.names:
-        raise AutoSeatError("This person is not a participant of this event.")
+        raise InputError("This person is not a participant of this event.")
     if pid in current:
-        raise AutoSeatError(f"{data.names[pid]} already sits at table {current[pid]}.")
+        raise InputError(f"{data.names[pid]} already sits at table {current[pid]}.")
     found = engine.suggest_tables(instance, current, pid, top=top)
-    return [WalkInSuggestion(
-        int(s.table_number), s.free_seats, s.gain,
-        tuple((data.names[other], w, tuple(shared)) for other, w, shared in s.meets),
-        name_people(s.reason, data.names).replace(
-            "not opted in to networking", "this person has not opted in to networking"),
-    ) for s in found]
+    opted_in = instance.participant(pid).networking_opt_in
+    suggestions = []
+    for s in found:
+        meets = tuple((data.names[other], w, tuple(shared)) for other, w, shared in s.meets)
+        suggestions.append(WalkInSuggestion(int(s.table_number), s.free_seats, s.gain, meets,
+                                            _walk_in_reason(s.gain, s.free_seats, meets, opted_in)))
+    return suggestions
+
+
+def _walk_in_reason(gain: float, free: int, meets: tuple[tuple[str, float, tuple[str, ...]], ...],
+                    opted_in: bool) -> str:
+    # Written here from the suggestion's figures, in the organisers' words (the engine's own
+    # reason names people by id and is meant for the command line).
+    if not opted_in:
+        return f"{free} free seats; this person has not opted in to networking, so ranked by free seats only"
+    if not meets:
+        return f"gain {gain:g}; no matching people yet, {free} free seats"
+    who = "; ".join(f"{name} ({', '.join(shared) or 'organiser match'})" for name, _, shared in meets[:5])
+    return f"gain {gain:g}; would meet {len(meets)} matching people: {who}"
 
 
 def accept_walk_in(session: Session, event_id: UUID, participant_id: str | UUID, table_number: int) -> ApplyResult:
     """Seat a walk-in at a suggested table, on its first free seat: ``assigned_by = 'ai'``, one
     change set of kind "walk-in". Refused, with nothing written, if the table no longer suits."""
     pid = str(participant_id)
+    refusal = editor_refusal(session, event_id, "written")
+    if refusal is not None:
+        return ApplyResult(False, message=str(refusal))
     # Lock the table first: two organisers seating walk-ins at once then take different seats.
     locked = session.execute(text("SELECT capacity FROM seating_tables WHERE event_id = :event_id "
                                   "AND table_number = :table FOR NO KEY UPDATE"),
                              {"event_id": event_id, "table": table_number}).first()
     if locked is None:
-        exists = session.execute(text("SELECT 1 FROM seating_tables WHERE event_id = :event_id "
-                                      "AND table_number = :table"),
-                                 {"event_id": event_id, "table": table_number}).first()
-        return ApplyResult(False, message="Nothing was written: you can only view this event." if exists
-                           else f"Nothing was written: table {table_number} does not exist in this event.")
+        return ApplyResult(False, message=nothing_was("written", f"table {table_number} does not exist in this event."))
     allowed = walk_in_suggestions(session, event_id, pid, top=10_000)
     if table_number not in {s.table_number for s in allowed}:
-        return ApplyResult(False, message=f"Nothing was written: table {table_number} is full or no longer suits "
-                                          "this person (VIP, accessibility or keep-apart rules). Pick another.")
+        return ApplyResult(False, message=nothing_was("written", f"table {table_number} is full or no longer suits "
+                                                      "this person (VIP, accessibility or keep-apart rules). "
+                                                      "Pick another."))
     taken = set(session.execute(text("SELECT seat_number FROM table_assignments WHERE event_id = :event_id "
                                      "AND table_number = :table AND seat_number IS NOT NULL"),
                                 {"event_id": event_id, "table": table_number}).scalars())
@@ -621,8 +627,7 @@ def accept_walk_in(session: Session, event_id: UUID, participant_id: str | UUID,
         if is_transient(error):
             raise
         session.rollback()
-        return ApplyResult(False, message=describe_database_error(error).replace("Nothing was saved",
-                                                                                  "Nothing was written"))
+        return ApplyResult(False, message=describe_database_error(error, "written"))
     return ApplyResult(True, seated=1, change_set_id=change_set_id,
                        message=f"Seated at table {table_number}, seat {seat}.")
 

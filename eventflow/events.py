@@ -15,13 +15,13 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from eventflow.errors import InputError, OrganiserError, describe_database_error, require_editor
 from eventflow.statements import changed_rows
 
 TRACK_NAME_MAX = 200
 
 
-class EventInputError(ValueError):
-    """Input an organiser can correct; the message says what to change."""
+EventInputError = OrganiserError  # the name callers knew; the vocabulary lives in eventflow.errors
 
 
 @dataclass(frozen=True)
@@ -91,6 +91,7 @@ def event_settings(session: Session, event_id: UUID) -> EventSettings | None:
 
 def set_default_networking_opt_in(session: Session, event_id: UUID, value: bool) -> None:
     """New participants imported without an opt-in answer get this value (a database trigger applies it)."""
+    require_editor(session, event_id, "changed")
     updated = changed_rows(session, text(
             """
             UPDATE events
@@ -105,16 +106,17 @@ def set_default_networking_opt_in(session: Session, event_id: UUID, value: bool)
 
 def update_event_details(session: Session, event_id: UUID, name: str, starts_on: date | None,
                          ends_on: date | None, venue: str | None) -> None:
+    require_editor(session, event_id, "changed")
     name = (name or "").strip()
     if not name:
-        raise EventInputError("The event needs a name.")
+        raise InputError("The event needs a name.")
     if len(name) > 200:
-        raise EventInputError("The event name is longer than 200 characters.")
+        raise InputError("The event name is longer than 200 characters.")
     if starts_on and ends_on and ends_on < starts_on:
-        raise EventInputError("The event cannot end before it starts.")
+        raise InputError("The event cannot end before it starts.")
     venue = (venue or "").strip() or None
     if venue and len(venue) > 500:
-        raise EventInputError("The venue is longer than 500 characters.")
+        raise InputError("The venue is longer than 500 characters.")
     updated = changed_rows(
         session, text("UPDATE events SET name = :name, starts_on = :starts_on, ends_on = :ends_on, venue = :venue "
                       "WHERE id = :event_id"),
@@ -143,6 +145,7 @@ def list_tracks(session: Session, event_id: UUID) -> list[Track]:
 
 
 def add_track(session: Session, event_id: UUID, name: str) -> UUID:
+    require_editor(session, event_id, "added")
     name = _track_name(name)
     _refuse_duplicate_name(session, event_id, name, except_id=None)
     try:
@@ -152,10 +155,11 @@ def add_track(session: Session, event_id: UUID, name: str) -> UUID:
                 {"event_id": event_id, "name": name},
             ).scalar_one()
     except DBAPIError as error:
-        raise EventInputError(_write_refused(error)) from None
+        raise InputError(describe_database_error(error, "added")) from None
 
 
 def rename_track(session: Session, event_id: UUID, track_id: UUID, name: str) -> None:
+    require_editor(session, event_id, "changed")
     name = _track_name(name)
     _refuse_duplicate_name(session, event_id, name, except_id=track_id)
     updated = changed_rows(
@@ -167,6 +171,7 @@ def rename_track(session: Session, event_id: UUID, track_id: UUID, name: str) ->
 
 def set_track_active(session: Session, event_id: UUID, track_id: UUID, active: bool) -> None:
     """Deactivating keeps the participants' choices but leaves the track out of every statistic."""
+    require_editor(session, event_id, "changed")
     updated = changed_rows(
         session, text("UPDATE tracks SET is_active = :active WHERE id = :track_id AND event_id = :event_id"),
         {"track_id": track_id, "event_id": event_id, "active": bool(active)},
@@ -177,9 +182,9 @@ def set_track_active(session: Session, event_id: UUID, track_id: UUID, active: b
 def _track_name(name: str) -> str:
     name = " ".join((name or "").split())
     if not name:
-        raise EventInputError("A track needs a name.")
+        raise InputError("A track needs a name.")
     if len(name) > TRACK_NAME_MAX:
-        raise EventInputError(f"A track name may be at most {TRACK_NAME_MAX} characters.")
+        raise InputError(f"A track name may be at most {TRACK_NAME_MAX} characters.")
     return name
 
 
@@ -190,19 +195,10 @@ def _refuse_duplicate_name(session: Session, event_id: UUID, name: str, except_i
         {"event_id": event_id, "name": name, "except_id": except_id},
     ).first()
     if taken:
-        raise EventInputError(f"This event already has a track called “{taken.name}”.")
+        raise InputError(f"This event already has a track called “{taken.name}”.")
 
 
 def _require_one(rowcount: int) -> None:
-    # Row-level security hides what an organiser may not change: 0 rows means no right to write.
+    # require_editor has vouched for the organiser: no row means it was removed meanwhile.
     if rowcount != 1:
-        raise EventInputError("Nothing was changed: you can only view this event.")
-
-
-def _write_refused(error: DBAPIError) -> str:
-    code = getattr(error.orig, "sqlstate", None)
-    if code == "42501":
-        return "Nothing was changed: you can only view this event."
-    if code == "23505":
-        return "That name is already taken in this event."
-    return "The database refused the change; nothing was saved."
+        raise InputError("Nothing was changed: it was removed meanwhile. Reload the page.")

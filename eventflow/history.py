@@ -15,6 +15,7 @@ import pandas as pd
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from eventflow.errors import ViewOnly, require_editor, view_only
 from eventflow.statements import changed_rows
 
 ChangeKind = Literal["save", "auto-seat", "re-plan", "walk-in", "import", "undo", "tables"]
@@ -117,6 +118,7 @@ def undo_change_set(session: Session, event_id: UUID, change_set_id: UUID) -> Un
     """), {"event_id": event_id, "change_set_id": change_set_id}).all()
     if not rows:
         return UndoResult(False, problems=["This change set does not exist in this event (or you cannot see it)."])
+    require_editor(session, event_id, "undone")
 
     before: dict[UUID, Seat | None] = {}
     after: dict[UUID, Seat | None] = {}
@@ -135,15 +137,12 @@ def undo_change_set(session: Session, event_id: UUID, change_set_id: UUID) -> Un
          WHERE event_id = :event_id AND participant_id = ANY (:people)
     """), {"event_id": event_id, "people": list(before)}).all()
     current = {r.participant_id: Seat(r.table_number, r.seat_number, r.assigned_by) for r in current_rows}
-    # Lock them so nobody moves them between this check and the undo. Row-level security lets
-    # only writers lock rows: fewer locked than seen means the organiser may only read.
-    locked = session.execute(text("""
+    # Lock them so nobody moves them between this check and the undo.
+    session.execute(text("""
         SELECT participant_id FROM table_assignments
          WHERE event_id = :event_id AND participant_id = ANY (:people)
            FOR UPDATE
     """), {"event_id": event_id, "people": list(before)}).all()
-    if len(locked) < len(current_rows):
-        raise PermissionError("You can see this event's seating but not change it.")
     problems = [
         f"{names[person]} has been moved since: now {_describe(current.get(person))}, "
         f"this change left them {_describe(after[person])}."
@@ -173,8 +172,9 @@ def undo_change_set(session: Session, event_id: UUID, change_set_id: UUID) -> Un
             """), {"event_id": event_id, "person": person, "table_number": seat.table_number,
                    "seat_number": seat.seat_number, "assigned_by": seat.assigned_by})
         if written != 1:
-            # Row-level security filtered the write out: a viewer. Raise so the caller rolls back.
-            raise PermissionError("You can see this event's seating but not change it.")
+            # Row-level security filtered the write out (the role changed since require_editor):
+            # raise so the caller rolls back what was written.
+            raise ViewOnly(view_only("undone"))
     return UndoResult(True, change_set_id=undo_id, restored=restored)
 
 

@@ -23,6 +23,14 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from eventflow.errors import (
+    InputError,
+    OrganiserError,
+    describe_database_error,
+    nothing_was,
+    require_editor,
+    sqlstate,
+)
 from eventflow.history import begin_change_set
 from eventflow.statements import changed_rows
 
@@ -43,12 +51,9 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 FLAGS = ("is_vip", "networking_opt_in", "checked_in")
 
 
-class ImportRefused(ValueError):
-    """The database refused the import; nothing was written."""
-
-
-class UploadTooLarge(ValueError):
-    """The file is bigger than ``Settings.upload_limit_mb``; it was not read."""
+# The names callers knew; the vocabulary lives in eventflow.errors.
+ImportRefused = OrganiserError  # the import was refused; nothing was written
+UploadTooLarge = InputError     # the file is bigger than ``Settings.upload_limit_mb``; it was not read
 
 
 @dataclass(frozen=True)
@@ -238,7 +243,8 @@ def parse_participants_csv(data: bytes, context: ImportContext, limit_mb: int) -
 def import_participants(session: Session, event_id: UUID, preview: ImportPreview) -> int:
     """Write every row of a clean preview in the caller's transaction; refuse a preview with problems."""
     if not preview.ok:
-        raise ValueError("The file has problems; fix them and upload it again. Nothing was imported.")
+        raise InputError("The file has problems; fix them and upload it again. Nothing was imported.")
+    require_editor(session, event_id, "imported")
     # Any seats the import writes (now or by a trigger) are one change set, labelled in the history.
     begin_change_set(session, "import")
     people: list[dict[str, object]] = []
@@ -253,13 +259,10 @@ def import_participants(session: Session, event_id: UUID, preview: ImportPreview
         _insert_people(session, event_id, people, choices)
     except DBAPIError as error:
         session.rollback()
-        code = getattr(error.orig, "sqlstate", None)
-        if code == "42501":
-            raise ImportRefused("Nothing was imported: you can only view this event.") from None
-        if code == "23505":
-            raise ImportRefused("Nothing was imported: an e-mail in the file was added to this event meanwhile. "
-                                "Upload the file again to see which.") from None
-        raise ImportRefused(f"Nothing was imported: the database refused the file (code {code}).") from None
+        if sqlstate(error) == "23505":
+            raise InputError(nothing_was("imported", "an e-mail in the file was added to this event meanwhile. "
+                                                     "Upload the file again to see which.")) from None
+        raise InputError(describe_database_error(error, "imported")) from None
     return len(people)
 
 
@@ -344,6 +347,7 @@ def set_flag(session: Session, event_id: UUID, participant_ids: Iterable[str | U
     ids = [str(UUID(str(pid))) for pid in participant_ids]
     if not ids:
         return 0
+    require_editor(session, event_id, "changed")
     return changed_rows(session, _FLAG_UPDATES[flag], {"event_id": event_id, "ids": ids, "value": bool(value)})
 
 

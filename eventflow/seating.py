@@ -31,6 +31,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from eventflow.db import is_transient
+from eventflow.errors import describe_database_error, editor_refusal, view_only
 from eventflow.history import begin_change_set
 
 EDITABLE_COLUMNS = ("table_number", "seat_number")
@@ -405,6 +406,9 @@ def save_changes(session: Session, event_id: UUID, change_set: ChangeSet, grid: 
         return SaveResult(problems=problems)
     if not change_set.changes:
         return SaveResult()
+    refusal = editor_refusal(session, event_id, "saved")
+    if refusal is not None:
+        return SaveResult(error=str(refusal))
     unseat = [c for c in change_set.changes if c.kind == "unseat" and c.assignment_id]
     move = [c for c in change_set.changes if c.kind != "unseat" and c.assignment_id]
     seat = [c for c in change_set.changes if c.kind != "unseat" and not c.assignment_id]
@@ -464,7 +468,7 @@ def save_changes(session: Session, event_id: UUID, change_set: ChangeSet, grid: 
             if any(not c.stale for c in conflicts):
                 # A row exactly as loaded that still was not written: row-level security kept it read-only.
                 session.rollback()
-                return SaveResult(error="Nothing was saved: you can only view this event.")
+                return SaveResult(error=view_only("saved"))
             # A row that already holds what this save wants (a double-submitted save, or a colleague
             # who did the same) is no conflict; anything else is, and then nothing is written.
             real = tuple(c for c in conflicts if c.theirs != c.yours)
@@ -509,37 +513,3 @@ def _read_conflicts(session: Session, event_id: UUID, missing: list[SeatChange])
                    or row["version"] != change.version),
         ))
     return conflicts
-
-
-_CONSTRAINT_MESSAGES = {
-    "table_assignments_capacity": "A table would have more people than seats — someone may have just filled it. "
-                                  "Reload to see the latest seating.",
-    "table_assignments_seat_within_capacity": "A seat number is higher than the table's number of seats.",
-    "table_assignments_one_per_seat": "Two people would share one seat — someone may have just taken it. "
-                                      "Reload to see the latest seating.",
-    "table_assignments_seating_table_fkey": "A table you chose no longer exists. Reload to see the current tables.",
-    "table_assignments_participant_fkey": "A participant you seated was removed meanwhile. Reload and try again.",
-    "table_assignments_one_per_participant": "Someone seated one of these people meanwhile. Reload and try again.",
-    "seating_tables_capacity_covers_seated": "A table cannot have fewer seats than the people seated at it.",
-}
-
-
-def describe_database_error(error: DBAPIError) -> str:
-    """A refusal by the database as a sentence for organisers — never a trace, never another tenant's data."""
-    original = error.orig
-    diag = getattr(original, "diag", None)
-    constraint = getattr(diag, "constraint_name", None)
-    code = getattr(original, "sqlstate", None)
-    if constraint in ("table_assignments_capacity", "table_assignments_seat_within_capacity",
-                      "seating_tables_capacity_covers_seated"):
-        # These triggers only ever look at the organiser's own table, so their wording is safe to show.
-        detail = getattr(diag, "message_primary", None)
-        base = _CONSTRAINT_MESSAGES[constraint]
-        return f"Nothing was saved: {detail}. {base}" if detail else f"Nothing was saved: {base}"
-    if constraint in _CONSTRAINT_MESSAGES:
-        return f"Nothing was saved: {_CONSTRAINT_MESSAGES[constraint]}"
-    if code == "42501":
-        return "Nothing was saved: you can only view this event."
-    if code in ("40001", "40P01"):
-        return "Nothing was saved: another save happened at the same moment. Please save again."
-    return f"Nothing was saved: the database refused the change (code {code or 'unknown'})."

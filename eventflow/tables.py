@@ -15,7 +15,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from eventflow.seating import describe_database_error
+from eventflow.errors import InputError, OrganiserError, describe_database_error, editor_refusal, require_editor
 from eventflow.statements import changed_rows
 
 MAX_CAPACITY = 1000
@@ -23,8 +23,7 @@ MAX_TABLES_AT_ONCE = 500
 EDITABLE_TABLE_COLUMNS = ("capacity", "is_vip_table", "label", "accessible")
 
 
-class TableInputError(ValueError):
-    """Input an organiser can correct; the message says what to change."""
+TableInputError = OrganiserError  # the name callers knew; the vocabulary lives in eventflow.errors
 
 
 @dataclass(frozen=True)
@@ -102,13 +101,14 @@ def add_tables(session: Session, event_id: UUID, *, first_number: int, count: in
                is_vip: bool = False, label: str | None = None, accessible: bool = False) -> list[int]:
     """Create ``count`` tables numbered from ``first_number``; refuses if any number is taken."""
     if not 1 <= count <= MAX_TABLES_AT_ONCE:
-        raise TableInputError(f"Add between 1 and {MAX_TABLES_AT_ONCE} tables at once.")
+        raise InputError(f"Add between 1 and {MAX_TABLES_AT_ONCE} tables at once.")
     if first_number < 1:
-        raise TableInputError("Table numbers start at 1.")
+        raise InputError("Table numbers start at 1.")
     _check_capacity(capacity)
+    require_editor(session, event_id, "added")
     label = (label or "").strip() or None
     if label and len(label) > 200:
-        raise TableInputError("A label may be at most 200 characters.")
+        raise InputError("A label may be at most 200 characters.")
     numbers = list(range(first_number, first_number + count))
     taken = session.execute(
         text("SELECT table_number FROM seating_tables WHERE event_id = :event_id "
@@ -116,10 +116,9 @@ def add_tables(session: Session, event_id: UUID, *, first_number: int, count: in
         {"event_id": event_id, "numbers": numbers},
     ).scalars().all()
     if taken:
-        raise TableInputError("These table numbers already exist: " + _numbers(taken)
-                              + ". Start from a free number.")
+        raise InputError("These table numbers already exist: " + _numbers(taken) + ". Start from a free number.")
     try:
-        inserted = changed_rows(session, text(
+        session.execute(text(
                 """
                 INSERT INTO seating_tables (event_id, table_number, capacity, is_vip_table, label, accessible)
                 SELECT :event_id, n, :capacity, :is_vip, :label, :accessible
@@ -131,23 +130,21 @@ def add_tables(session: Session, event_id: UUID, *, first_number: int, count: in
         )
     except DBAPIError as error:
         session.rollback()
-        raise TableInputError(describe_database_error(error)) from None
-    if inserted != len(numbers):
-        raise TableInputError("Nothing was added: you can only view this event.")
+        raise InputError(describe_database_error(error, "added")) from None
     return numbers
 
 
 def _check_capacity(capacity: Any) -> int:
     if isinstance(capacity, bool) or capacity is None:
-        raise TableInputError("Capacity must be a whole number.")
+        raise InputError("Capacity must be a whole number.")
     try:
         number = float(capacity)
     except (TypeError, ValueError):
-        raise TableInputError(f"Capacity “{capacity}” is not a number.") from None
+        raise InputError(f"Capacity “{capacity}” is not a number.") from None
     if math.isnan(number) or not number.is_integer():
-        raise TableInputError("Capacity must be a whole number.")
+        raise InputError("Capacity must be a whole number.")
     if not 1 <= number <= MAX_CAPACITY:
-        raise TableInputError(f"Capacity must be between 1 and {MAX_CAPACITY}.")
+        raise InputError(f"Capacity must be between 1 and {MAX_CAPACITY}.")
     return int(number)
 
 
@@ -172,7 +169,7 @@ def table_changes_from_editor(snapshot: pd.DataFrame, editor_state: Mapping[str,
             if column == "capacity":
                 try:
                     value = _check_capacity(value)
-                except TableInputError as error:
+                except InputError as error:
                     errors.append(str(error))
                     continue
                 if value < int(row["seated"]):
@@ -203,6 +200,9 @@ def save_table_changes(session: Session, event_id: UUID, changes: list[TableChan
     """Write all table edits or none; a table changed by someone else since loading is a conflict."""
     if not changes:
         return TableSaveResult()
+    refusal = editor_refusal(session, event_id, "saved")
+    if refusal is not None:
+        return TableSaveResult(error=str(refusal))
     payload = [{"table_number": c.table_number, "version": c.version, **{k: c.values.get(k) for k in
                EDITABLE_TABLE_COLUMNS}, "fields": sorted(c.values)} for c in changes]
     try:
@@ -237,13 +237,14 @@ def remove_tables(session: Session, event_id: UUID, numbers: list[int]) -> int:
     """Delete empty tables; refuses (and deletes nothing) when someone sits at one of them."""
     if not numbers:
         return 0
+    require_editor(session, event_id, "removed")
     occupied = session.execute(
         text("SELECT DISTINCT table_number FROM table_assignments WHERE event_id = :event_id "
              "AND table_number = ANY (CAST(:numbers AS integer[])) ORDER BY table_number"),
         {"event_id": event_id, "numbers": numbers},
     ).scalars().all()
     if occupied:
-        raise TableInputError("People sit at table " + _numbers(occupied) + "; move them before removing it.")
+        raise InputError("People sit at table " + _numbers(occupied) + "; move them before removing it.")
     try:
         removed = changed_rows(session, text("DELETE FROM seating_tables WHERE event_id = :event_id "
                  "AND table_number = ANY (CAST(:numbers AS integer[]))"),
@@ -251,10 +252,10 @@ def remove_tables(session: Session, event_id: UUID, numbers: list[int]) -> int:
         )
     except DBAPIError as error:
         session.rollback()
-        raise TableInputError(describe_database_error(error)) from None
+        raise InputError(describe_database_error(error, "removed")) from None
     if removed != len(set(numbers)):
         session.rollback()
-        raise TableInputError("Nothing was removed: you can only view this event, or a table was already gone.")
+        raise InputError("Nothing was removed: a table was already gone. Reload to see the current tables.")
     return removed
 
 

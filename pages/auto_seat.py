@@ -8,7 +8,7 @@ that nothing changed since and then forgets it.
 import pandas as pd
 import streamlit as st
 
-from eventflow import autoseat, ui
+from eventflow import autoseat, errors, ui
 
 context = ui.require_event()
 organiser, event_id = context.organiser_id, context.event_id
@@ -64,7 +64,7 @@ with st.expander("Keep together / keep apart", expanded=False):
         if remove_col.button("Remove", key=f"autoseat_remove_{rule.id}"):
             try:
                 ui.write(autoseat.remove_rule, organiser, event_id, rule.id)
-            except (autoseat.AutoSeatError, PermissionError) as error:
+            except errors.OrganiserError as error:
                 st.error(str(error))
             else:
                 ui.flash("Rule removed.")
@@ -79,7 +79,7 @@ with st.expander("Keep together / keep apart", expanded=False):
         if st.form_submit_button("Add rule"):
             try:
                 ui.write(autoseat.add_rule, organiser, event_id, kind, chosen, note)
-            except (autoseat.AutoSeatError, PermissionError) as error:
+            except errors.OrganiserError as error:
                 st.error(str(error))
             else:
                 ui.flash("Rule added. Preview again to plan with it.")
@@ -93,7 +93,7 @@ if st.button("Preview", type="primary", key="autoseat_preview"):
             # A write transaction although nothing is written: a preview must read the latest seating,
             # never a cached one, since applying it compares against what it read.
             state[preview_key] = ui.write(autoseat.preview_plan, organiser, event_id, options)
-        except autoseat.AutoSeatError as error:
+        except errors.OrganiserError as error:
             st.error(str(error))
 
 preview: autoseat.PlanPreview | None = state.get(preview_key)

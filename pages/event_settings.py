@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from eventflow import events, ui
+from eventflow import errors, events, ui
 
 context = ui.require_event()
 organiser, event_id = context.organiser_id, context.event_id
@@ -20,7 +20,7 @@ if read_only:
 def attempt(action, *args, done: str) -> None:
     try:
         ui.write(action, organiser, event_id, *args)
-    except events.EventInputError as error:
+    except errors.OrganiserError as error:
         st.error(str(error))
     else:
         ui.flash(done)
@@ -42,7 +42,7 @@ with st.form("event_details"):
             ui.write(events.update_event_details, organiser, event_id, name, starts_on, ends_on, venue)
             if opt_in != settings.default_networking_opt_in:
                 ui.write(events.set_default_networking_opt_in, organiser, event_id, opt_in)
-        except events.EventInputError as error:
+        except errors.OrganiserError as error:
             st.error(str(error))
         else:
             ui.flash("Event details saved.")

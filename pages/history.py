@@ -4,7 +4,7 @@ and undoing one of them."""
 import streamlit as st
 from sqlalchemy.exc import DBAPIError
 
-from eventflow import history, participants, seating, tables, ui
+from eventflow import errors, history, participants, tables, ui
 
 context = ui.require_event()
 organiser, event_id = context.organiser_id, context.event_id
@@ -88,9 +88,9 @@ if context.can_edit:
             result = ui.write(history.undo_change_set, organiser, event_id, row.change_set_id)
         except DBAPIError as error:  # (a lost connection never gets here: ui.write shows its own message)
             # A database rule at commit, e.g. the old table filled up meanwhile.
-            st.error(seating.describe_database_error(error).replace("Nothing was saved", "Nothing was undone", 1))
-        except PermissionError as error:
-            st.error(f"Nothing was undone: {error}")
+            st.error(errors.describe_database_error(error, "undone"))
+        except errors.OrganiserError as error:
+            st.error(str(error))
         else:
             if result.undone:
                 ui.flash(f"Undone: {result.restored} people are back where they were before that "

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from eventflow import participants, ui
+from eventflow import errors, participants, ui
 from eventflow.config import Settings
 
 context = ui.require_event()
@@ -67,7 +67,7 @@ if context.can_edit:
             participants.check_upload_size(upload.size, limit_mb)
             context_for_import = ui.read(participants.import_context, organiser, event_id)
             preview = participants.parse_participants_csv(upload.getvalue(), context_for_import, limit_mb)
-        except participants.UploadTooLarge as error:
+        except errors.OrganiserError as error:
             st.error(str(error))
         else:
             if preview.file_error:
@@ -81,7 +81,7 @@ if context.can_edit:
                 elif st.button(f"Import {len(preview.rows)} participants", type="primary", key="do_import"):
                     try:
                         count = ui.write(participants.import_participants, organiser, event_id, preview)
-                    except (participants.ImportRefused, ValueError) as error:
+                    except errors.OrganiserError as error:
                         st.error(str(error))
                     else:
                         ui.flash(f"Imported {count} participants.")

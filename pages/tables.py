@@ -3,7 +3,7 @@
 import streamlit as st
 import streamlit.components.v1 as components
 
-from eventflow import tables, ui
+from eventflow import errors, tables, ui
 from eventflow.overview import event_overview
 from eventflow.participants import to_safe_csv
 
@@ -94,7 +94,7 @@ with edit:
                     added = ui.write(tables.add_tables, organiser, event_id, first_number=int(first),
                                      count=int(count), capacity=int(capacity), is_vip=is_vip, label=label,
                                      accessible=accessible)
-                except tables.TableInputError as error:
+                except errors.OrganiserError as error:
                     st.error(str(error))
                 else:
                     ui.flash(f"Added {len(added)} table(s): {added[0]}–{added[-1]}.")
@@ -108,7 +108,7 @@ with edit:
             if st.button("Remove", key="do_remove_tables", disabled=not doomed):
                 try:
                     removed = ui.write(tables.remove_tables, organiser, event_id, doomed)
-                except tables.TableInputError as error:
+                except errors.OrganiserError as error:
                     st.error(str(error))
                 else:
                     ui.flash(f"Removed {removed} table(s).")
