@@ -40,7 +40,6 @@ from eventflow.db import is_transient
 from eventflow.engine.instance import ParticipantId, TableNumber
 from eventflow.engine.seat_numbers import stable_seat_numbers
 from eventflow.errors import (
-    EVENT_GONE,
     InputError,
     OrganiserError,
     describe_database_error,
@@ -48,8 +47,9 @@ from eventflow.errors import (
     nothing_was,
     require_editor,
 )
+from eventflow.event_settings import BY_KEY, read_settings, save_settings
+from eventflow.formatting import seat_text
 from eventflow.history import begin_change_set
-from eventflow.participants import to_safe_csv
 from eventflow.statements import changed_rows
 
 PlanKind = Literal["auto-seat", "re-plan"]
@@ -80,10 +80,10 @@ AutoSeatError = OrganiserError  # the name callers knew; the vocabulary lives in
 
 @dataclass(frozen=True)
 class SeatingSettings:
-    """The event's auto-seat settings (``events.settings``); both default to true."""
+    """The event's auto-seat settings (declared, with their defaults, in ``eventflow.event_settings``)."""
 
-    pin_manager_seats: bool = True
-    vip_tables_reserved: bool = True
+    pin_manager_seats: bool = BY_KEY["pin_manager_seats"].default
+    vip_tables_reserved: bool = BY_KEY["vip_tables_reserved"].default
 
 
 @dataclass(frozen=True)
@@ -112,25 +112,13 @@ class AutoSeatOptions:
 
 
 def seating_settings(session: Session, event_id: UUID) -> SeatingSettings:
-    row = session.execute(text("""
-        SELECT coalesce((settings ->> 'pin_manager_seats')::boolean, true) AS pin_manager_seats,
-               coalesce((settings ->> 'vip_tables_reserved')::boolean, true) AS vip_tables_reserved
-          FROM events WHERE id = :event_id
-    """), {"event_id": event_id}).first()
-    if row is None:
-        raise InputError(EVENT_GONE.capitalize())
-    return SeatingSettings(**row._mapping)
+    values = read_settings(session, event_id)
+    return SeatingSettings(values["pin_manager_seats"], values["vip_tables_reserved"])
 
 
 def save_seating_settings(session: Session, event_id: UUID, settings: SeatingSettings) -> None:
-    require_editor(session, event_id, "changed")
-    changed_rows(session, text("""
-        UPDATE events
-           SET settings = settings || jsonb_build_object('pin_manager_seats', CAST(:pin AS boolean),
-                                                         'vip_tables_reserved', CAST(:vip AS boolean))
-         WHERE id = :event_id
-    """), {"event_id": event_id, "pin": bool(settings.pin_manager_seats),
-           "vip": bool(settings.vip_tables_reserved)})
+    save_settings(session, event_id, {"pin_manager_seats": bool(settings.pin_manager_seats),
+                                      "vip_tables_reserved": bool(settings.vip_tables_reserved)})
 
 
 # -------------------------------------------------------------------------------------------- rules
@@ -244,17 +232,13 @@ _PARTICIPANTS = text("""
            -- Matching data only for people who said yes: the others' never leave the database.
            CASE WHEN p.networking_opt_in THEN p.company END AS company,
            CASE WHEN p.networking_opt_in THEN p.interests ELSE '{}' END AS interests,
-           CASE WHEN p.networking_opt_in THEN coalesce(
-               (SELECT array_agg(t.name ORDER BY t.name)
-                  FROM participant_tracks AS pt
-                  JOIN tracks AS t ON t.organization_id = pt.organization_id AND t.event_id = pt.event_id
-                                  AND t.id = pt.track_id
-                 WHERE pt.organization_id = p.organization_id AND pt.event_id = p.event_id
-                   AND pt.participant_id = p.id AND t.is_active), '{}') ELSE '{}' END AS tracks,
+           CASE WHEN p.networking_opt_in THEN coalesce(tr.track_names, '{}') ELSE '{}' END AS tracks,
            a.id::text AS assignment_id, a.version, a.table_number, a.seat_number, a.assigned_by
       FROM participants AS p
       LEFT JOIN table_assignments AS a
              ON a.organization_id = p.organization_id AND a.event_id = p.event_id AND a.participant_id = p.id
+      LEFT JOIN participant_track_names AS tr
+             ON tr.organization_id = p.organization_id AND tr.event_id = p.event_id AND tr.participant_id = p.id
      WHERE p.event_id = :event_id
      ORDER BY lower(p.full_name), p.id
 """)
@@ -381,13 +365,9 @@ class PlanPreview:
     def changes_frame(self) -> pd.DataFrame:
         return pd.DataFrame(
             [{"Name": c.full_name,
-              "From": "unseated" if c.old_table is None else _seat_text(c.old_table, c.old_seat),
-              "To": _seat_text(c.new_table, c.new_seat), "Change": c.change} for c in self.changes],
+              "From": seat_text(c.old_table, c.old_seat), "To": seat_text(c.new_table, c.new_seat),
+              "Change": c.change} for c in self.changes],
             columns=["Name", "From", "To", "Change"])
-
-
-def _seat_text(table: int, seat: int | None) -> str:
-    return f"table {table}" + (f", seat {seat}" if seat is not None else "")
 
 
 _QUOTED_ID = re.compile(r"'([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})'")
@@ -648,11 +628,6 @@ def who_to_meet_table(session: Session, event_id: UUID, top: int = 5) -> pd.Data
     frame = pd.DataFrame(rows, columns=WHO_TO_MEET_COLUMNS)
     return frame.sort_values(["participant", "rank"], key=lambda s: s.str.lower() if s.dtype == object else s,
                              kind="stable").reset_index(drop=True)
-
-
-def who_to_meet_csv(frame: pd.DataFrame) -> bytes:
-    """The who-to-meet table as CSV, formula-like cells neutralised (names come from imports)."""
-    return to_safe_csv(frame)
 
 
 def unseated_participants(session: Session, event_id: UUID) -> list[tuple[str, str]]:

@@ -16,6 +16,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from eventflow.errors import InputError, OrganiserError, describe_database_error, require_editor
+from eventflow.event_settings import save_settings, with_defaults
 from eventflow.statements import changed_rows
 
 TRACK_NAME_MAX = 200
@@ -76,32 +77,18 @@ def visible_events(session: Session) -> list[EventSummary]:
 
 def event_settings(session: Session, event_id: UUID) -> EventSettings | None:
     row = session.execute(
-        text(
-            """
-            SELECT id AS event_id, name, starts_on, ends_on, venue,
-                   coalesce((settings ->> 'default_networking_opt_in')::boolean, false)
-                       AS default_networking_opt_in
-              FROM events WHERE id = :event_id
-            """
-        ),
+        text("SELECT id AS event_id, name, starts_on, ends_on, venue, settings FROM events WHERE id = :event_id"),
         {"event_id": event_id},
     ).first()
-    return EventSettings(**row._mapping) if row else None
+    if row is None:
+        return None
+    return EventSettings(row.event_id, row.name, row.starts_on, row.ends_on, row.venue,
+                         with_defaults(row.settings)["default_networking_opt_in"])
 
 
 def set_default_networking_opt_in(session: Session, event_id: UUID, value: bool) -> None:
     """New participants imported without an opt-in answer get this value (a database trigger applies it)."""
-    require_editor(session, event_id, "changed")
-    updated = changed_rows(session, text(
-            """
-            UPDATE events
-               SET settings = settings || jsonb_build_object('default_networking_opt_in', CAST(:value AS boolean))
-             WHERE id = :event_id
-            """
-        ),
-        {"event_id": event_id, "value": bool(value)},
-    )
-    _require_one(updated)
+    save_settings(session, event_id, {"default_networking_opt_in": bool(value)})
 
 
 def update_event_details(session: Session, event_id: UUID, name: str, starts_on: date | None,

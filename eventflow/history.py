@@ -16,6 +16,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from eventflow.errors import ViewOnly, require_editor, view_only
+from eventflow.formatting import seat_text
 from eventflow.statements import changed_rows
 
 ChangeKind = Literal["save", "auto-seat", "re-plan", "walk-in", "import", "undo", "tables"]
@@ -179,6 +180,4 @@ def undo_change_set(session: Session, event_id: UUID, change_set_id: UUID) -> Un
 
 
 def _describe(seat: Seat | None) -> str:
-    if seat is None:
-        return "unseated"
-    return f"table {seat.table_number}" + (f", seat {seat.seat_number}" if seat.seat_number else "")
+    return "unseated" if seat is None else seat_text(seat.table_number, seat.seat_number)

@@ -2,7 +2,7 @@
 
 Import is all or nothing: the file is parsed and checked completely (:func:`parse_participants_csv`)
 and written (:func:`import_participants`) only when no row has a problem. Exports neutralise
-cells a spreadsheet would run as a formula (:func:`to_safe_csv`).
+cells a spreadsheet would run as a formula (:func:`eventflow.formatting.to_safe_csv`).
 """
 
 from __future__ import annotations
@@ -31,6 +31,8 @@ from eventflow.errors import (
     require_editor,
     sqlstate,
 )
+from eventflow.formatting import neutralise as neutralise  # re-exported: callers knew it here
+from eventflow.formatting import to_safe_csv
 from eventflow.history import begin_change_set
 from eventflow.statements import changed_rows
 
@@ -45,8 +47,6 @@ _FALSE = {"no", "n", "false", "0", "nein", "non"}
 _DELIMITERS = (",", ";", "\t")  # comma, semicolon (Excel where "," is the decimal mark), tab
 _LIST_SEPARATORS = re.compile(r"\s*[;|,]\s*")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-# Leading characters that make Excel, LibreOffice or Sheets evaluate a cell (OWASP "CSV injection").
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 FLAGS = ("is_vip", "networking_opt_in", "checked_in")
 
@@ -304,15 +304,13 @@ def list_participants(session: Session, event_id: UUID) -> pd.DataFrame:
         text(
             """
             SELECT p.id::text AS participant_id, p.full_name AS name, p.email, p.company,
-                   coalesce((SELECT string_agg(t.name, '; ' ORDER BY t.name)
-                               FROM participant_tracks AS pt
-                               JOIN tracks AS t ON t.organization_id = pt.organization_id AND t.id = pt.track_id
-                              WHERE pt.organization_id = p.organization_id AND pt.participant_id = p.id), '')
-                       AS tracks,
+                   coalesce(array_to_string(tr.track_names, '; '), '') AS tracks,
                    p.is_vip AS vip, p.networking_opt_in, p.checked_in_at IS NOT NULL AS checked_in, p.checked_in_at,
                    array_to_string(p.interests, '; ') AS interests, a.table_number, a.seat_number
               FROM participants AS p
               LEFT JOIN table_assignments AS a ON a.organization_id = p.organization_id AND a.participant_id = p.id
+              LEFT JOIN participant_track_names AS tr
+                     ON tr.organization_id = p.organization_id AND tr.event_id = p.event_id AND tr.participant_id = p.id
              WHERE p.event_id = :event_id
              ORDER BY lower(p.full_name), p.id
             """
@@ -349,23 +347,6 @@ def set_flag(session: Session, event_id: UUID, participant_ids: Iterable[str | U
         return 0
     require_editor(session, event_id, "changed")
     return changed_rows(session, _FLAG_UPDATES[flag], {"event_id": event_id, "ids": ids, "value": bool(value)})
-
-
-def neutralise(value: object) -> object:
-    """A text cell that a spreadsheet would run as a formula, made inert with a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
-
-
-def to_safe_csv(frame: pd.DataFrame) -> bytes:
-    """CSV (UTF-8 with BOM so Excel reads accents) with formula-like cells neutralised."""
-    safe = frame.copy()
-    for column in safe.columns:
-        if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column]):
-            safe[column] = safe[column].map(neutralise)
-    safe.columns = [str(neutralise(str(c))) for c in safe.columns]
-    return safe.to_csv(index=False).encode("utf-8-sig")
 
 
 def export_participants_csv(session: Session, event_id: UUID) -> bytes:

@@ -131,19 +131,15 @@ class SaveResult:
 _GRID_QUERY = text(
     """
     SELECT p.id::text AS participant_id, p.full_name, p.company, p.email,
-           coalesce(tr.tracks, '') AS tracks,
+           coalesce(array_to_string(tr.track_names, ', '), '') AS tracks,
            p.is_vip, p.networking_opt_in, p.checked_in_at IS NOT NULL AS checked_in,
            a.table_number, a.seat_number, a.assigned_by, a.assigned_at,
            a.id::text AS assignment_id, a.version
       FROM participants AS p
       LEFT JOIN table_assignments AS a ON a.organization_id = p.organization_id AND a.participant_id = p.id
       -- The event's track names grouped once (a subquery per person cost a third more at 20,000).
-      LEFT JOIN (SELECT pt.organization_id, pt.participant_id, string_agg(t.name, ', ' ORDER BY t.name) AS tracks
-                   FROM participant_tracks AS pt
-                   JOIN tracks AS t ON t.organization_id = pt.organization_id AND t.id = pt.track_id
-                  WHERE pt.event_id = :event_id AND t.event_id = :event_id AND t.is_active
-                  GROUP BY pt.organization_id, pt.participant_id) AS tr
-             ON tr.organization_id = p.organization_id AND tr.participant_id = p.id
+      LEFT JOIN participant_track_names AS tr
+             ON tr.organization_id = p.organization_id AND tr.event_id = p.event_id AND tr.participant_id = p.id
      WHERE p.event_id = :event_id
      ORDER BY lower(p.full_name), p.id
     """

@@ -51,16 +51,13 @@ def tables_overview(session: Session, event_id: UUID) -> pd.DataFrame:
         text(
             """
             WITH seated AS (
-                SELECT a.table_number, a.seat_number, p.full_name, p.is_vip, tr.tracks
+                SELECT a.table_number, a.seat_number, p.full_name, p.is_vip, tr.track_names AS tracks
                   FROM table_assignments AS a
                   JOIN participants AS p ON p.organization_id = a.organization_id AND p.id = a.participant_id
                   -- The event's track names grouped once, not looked up person by person.
-                  LEFT JOIN (SELECT pt.organization_id, pt.participant_id, array_agg(t.name ORDER BY t.name) AS tracks
-                               FROM participant_tracks AS pt
-                               JOIN tracks AS t ON t.organization_id = pt.organization_id AND t.id = pt.track_id
-                              WHERE pt.event_id = :event_id AND t.event_id = :event_id AND t.is_active
-                              GROUP BY pt.organization_id, pt.participant_id) AS tr
-                         ON tr.organization_id = p.organization_id AND tr.participant_id = p.id
+                  LEFT JOIN participant_track_names AS tr
+                         ON tr.organization_id = p.organization_id AND tr.event_id = p.event_id
+                        AND tr.participant_id = p.id
                  WHERE a.event_id = :event_id
             ), mix AS (
                 -- One pass over the seated people (a lateral per table would read them once per table).

@@ -8,7 +8,7 @@ that nothing changed since and then forgets it.
 import pandas as pd
 import streamlit as st
 
-from eventflow import autoseat, errors, ui
+from eventflow import autoseat, errors, event_settings, formatting, ui
 
 context = ui.require_event()
 organiser, event_id = context.organiser_id, context.event_id
@@ -31,11 +31,11 @@ time_limit = limit_col.number_input("Time limit (seconds)", min_value=1, max_val
 mode = mode_col.selectbox("Search", ["auto", "heuristic", "exact"], key="autoseat_mode",
                           format_func={"auto": "Automatic", "heuristic": "Fast (heuristic)",
                                        "exact": "Prove the best (exact)"}.get)
-vip_reserved = vip_col.toggle("Reserve VIP tables for VIPs", value=settings.vip_tables_reserved,
-                              key="autoseat_vip_reserved")
-pin_manager = pin_col.toggle("Keep seats set by managers", value=settings.pin_manager_seats,
-                             key="autoseat_pin_manager",
-                             help="People a manager seated by hand stay at their table.")
+vip_setting, pin_setting = event_settings.BY_KEY["vip_tables_reserved"], event_settings.BY_KEY["pin_manager_seats"]
+vip_reserved = vip_col.toggle(vip_setting.label, value=settings.vip_tables_reserved, key="autoseat_vip_reserved",
+                              help=vip_setting.help)
+pin_manager = pin_col.toggle(pin_setting.label, value=settings.pin_manager_seats, key="autoseat_pin_manager",
+                             help=pin_setting.help)
 replan_col, penalty_col, checked_in_col, remember_col = st.columns([1, 1, 1.3, 1.3])
 replan = replan_col.toggle("Re-plan on the day", key="autoseat_replan",
                            help="Keep today's seating where possible and seat the people still without a seat.")
@@ -174,5 +174,5 @@ else:
         "weight": st.column_config.NumberColumn("Match", format="%.1f", width="small"),
         "shared_interests": st.column_config.TextColumn("Shared interests"),
     })
-    st.download_button("Download CSV", autoseat.who_to_meet_csv(meet), "who-to-meet.csv", "text/csv",
+    st.download_button("Download CSV", formatting.to_safe_csv(meet), "who-to-meet.csv", "text/csv",
                        key="autoseat_meet_csv")

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from eventflow import errors, events, ui
+from eventflow import errors, event_settings, events, ui
 
 context = ui.require_event()
 organiser, event_id = context.organiser_id, context.event_id
@@ -34,9 +34,9 @@ with st.form("event_details"):
     starts_on = start_col.date_input("Starts", settings.starts_on, disabled=read_only, format="DD.MM.YYYY")
     ends_on = end_col.date_input("Ends", settings.ends_on, disabled=read_only, format="DD.MM.YYYY")
     venue = st.text_input("Venue", settings.venue or "", disabled=read_only)
-    opt_in = st.toggle("New participants opt in to networking seating by default",
-                       settings.default_networking_opt_in, disabled=read_only,
-                       help="Applies to participants added without an answer; existing people keep theirs.")
+    opt_in_setting = event_settings.BY_KEY["default_networking_opt_in"]
+    opt_in = st.toggle(opt_in_setting.label, settings.default_networking_opt_in, disabled=read_only,
+                       help=opt_in_setting.help)
     if not read_only and st.form_submit_button("Save details", type="primary"):
         try:
             ui.write(events.update_event_details, organiser, event_id, name, starts_on, ends_on, venue)

@@ -5,6 +5,7 @@ import streamlit as st
 from sqlalchemy.exc import DBAPIError
 
 from eventflow import errors, history, participants, tables, ui
+from eventflow.formatting import seat_text
 
 context = ui.require_event()
 organiser, event_id = context.organiser_id, context.event_id
@@ -58,13 +59,6 @@ def change_set_label(key: str) -> str:
 chosen = st.selectbox("Show one change set", list(by_id), key="history_change_set", format_func=change_set_label)
 row = by_id[chosen]
 details = ui.read(history.change_set_details, organiser, event_id, row.change_set_id)
-
-
-def seat_text(table_number: object, seat_number: object) -> str:
-    if table_number is None or table_number != table_number:  # None or NaN: no seat
-        return "unseated"
-    return f"table {int(table_number)}" + (f", seat {int(seat_number)}" if seat_number == seat_number
-                                           and seat_number is not None else "")
 
 
 with st.expander(f"{len(details)} row(s) in this change set", expanded=True):

@@ -8,7 +8,7 @@ are kept (as drafts) when the filter changes.
 import pandas as pd
 import streamlit as st
 
-from eventflow import seating, ui
+from eventflow import formatting, seating, ui
 from eventflow.events import list_tracks
 
 context = ui.require_event()
@@ -122,12 +122,7 @@ with fill_col:
 
 
 def seat_text(seat: seating.Seat | None) -> str:
-    if seat is None:
-        return "no longer in the event"
-    table, number = seat
-    if table is None:
-        return "unseated"
-    return f"table {table}" + (f", seat {number}" if number is not None else "")
+    return "no longer in the event" if seat is None else formatting.seat_text(*seat)
 
 
 if change_set:

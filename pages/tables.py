@@ -4,8 +4,8 @@ import streamlit as st
 import streamlit.components.v1 as components
 
 from eventflow import errors, tables, ui
+from eventflow.formatting import to_safe_csv
 from eventflow.overview import event_overview
-from eventflow.participants import to_safe_csv
 
 context = ui.require_event()
 organiser, event_id = context.organiser_id, context.event_id

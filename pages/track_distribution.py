@@ -3,7 +3,7 @@
 import streamlit as st
 
 from eventflow import statistics, ui
-from eventflow.participants import to_safe_csv
+from eventflow.formatting import to_safe_csv
 
 context = ui.require_event()
 organiser, event_id = context.organiser_id, context.event_id

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from eventflow import autoseat, engine
+from eventflow import autoseat, engine, formatting
 from eventflow.autoseat import AutoSeatError, AutoSeatOptions
 from tests.conftest import World
 
@@ -331,7 +331,7 @@ def test_who_to_meet_lists_only_opted_in_people(world: World) -> None:
     assert first["meet"].tolist() == [_name(world, p[1]), _name(world, p[2])]
     assert first["shared_interests"].tolist() == ["ai, climate", "ai"]
     assert first["weight"].tolist() == [2.0, 1.0]
-    csv = autoseat.who_to_meet_csv(frame).decode("utf-8-sig")
+    csv = formatting.to_safe_csv(frame).decode("utf-8-sig")
     assert _name(world, p[3]) not in csv and _name(world, p[1]) in csv
 
 

@@ -228,6 +228,19 @@ def test_track_statistics_shows_only_your_organisation(populated_world: World) -
     assert counts == dict(expected)
 
 
+def test_participant_track_names_shows_only_your_organisation_and_active_tracks(populated_world: World) -> None:
+    w = populated_world
+    # The populated world gives A's last person the active track "Data"; add the inactive "Retired".
+    person, retired = w.a.participant_ids[-1], w.a.track_ids[2]
+    with w.database.tenant_session(w.a.owner) as s:
+        s.execute(text("INSERT INTO participant_tracks (participant_id, track_id) VALUES (:p, :t)"),
+                  {"p": person, "t": retired})
+    for organiser in (w.a.owner, w.a.viewer):
+        with w.database.tenant_session(organiser) as s:
+            rows = s.execute(text("SELECT organization_id, participant_id, track_names FROM participant_track_names")).all()
+        assert [(r.organization_id, r.participant_id, r.track_names) for r in rows] == [(w.a.id, person, ["Data"])]
+
+
 @pytest.mark.parametrize("who", ["nobody", "empty", "outsider"])
 def test_without_a_member_organiser_every_query_sees_nothing(populated_world: World, who: str) -> None:
     w = populated_world
