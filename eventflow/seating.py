@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 
 from eventflow.db import is_transient
 from eventflow.errors import describe_database_error, editor_refusal, view_only
+from eventflow.event_settings import with_defaults
 from eventflow.history import begin_change_set
 
 EDITABLE_COLUMNS = ("table_number", "seat_number")
@@ -185,7 +186,7 @@ def load_placement_rules(session: Session, event_id: UUID) -> PlacementRules:
     """The rules every manual move is checked against (two queries, whatever the event's size)."""
     settings = session.execute(text(
         """
-        SELECT coalesce((e.settings ->> 'vip_tables_reserved')::boolean, true) AS reserved,
+        SELECT e.settings,
                ARRAY(SELECT p.id::text FROM participants AS p
                       WHERE p.event_id = e.id AND p.organization_id = e.organization_id AND p.needs_accessible)
                    AS needs_accessible
@@ -200,7 +201,7 @@ def load_placement_rules(session: Session, event_id: UUID) -> PlacementRules:
          GROUP BY r.id, r.kind
         """), {"event_id": event_id}).all()
     return PlacementRules(
-        vip_tables_reserved=bool(settings.reserved) if settings else True,
+        vip_tables_reserved=with_defaults(settings.settings if settings else {})["vip_tables_reserved"],
         needs_accessible=frozenset(settings.needs_accessible or ()) if settings else frozenset(),
         together=tuple(tuple(r.members) for r in rules if r.kind == "together" and len(r.members) >= 2),
         apart=tuple((r.members[0], r.members[1]) for r in rules if r.kind == "apart" and len(r.members) == 2),
@@ -399,8 +400,8 @@ def validate_changes(change_set: ChangeSet, grid: SeatingGrid) -> dict[str, tupl
             problems[change.participant_id].append(
                 f"Table {table_number} would have {fill[table_number]} people for {table.capacity} seats")
 
-    for pid, messages in _rule_problems(change_set, grid).items():
-        problems[pid].extend(messages)
+    for pid, broken in _rule_problems(change_set, grid).items():
+        problems[pid].extend(broken)
 
     clashes = {seat: people for seat, people in _holders_after(grid, change_set).items() if len(people) > 1}
     if clashes:
@@ -447,12 +448,12 @@ def _rule_problems(change_set: ChangeSet, grid: SeatingGrid) -> dict[str, list[s
     for first, second in rules.apart:
         if first not in changed and second not in changed:
             continue
-        table = after.get(first)
-        if table is not None and table == after.get(second) and not before.get(first) == before.get(second) == table:
+        shared = after.get(first)
+        if shared is not None and shared == after.get(second) and not before.get(first) == before.get(second) == shared:
             for pid, other in ((first, second), (second, first)):
-                if pid in changed and changed[pid].new[0] == table:
+                if pid in changed and changed[pid].new[0] == shared:
                     problems[pid].append(f"{names.get(pid, 'This person')} and {names.get(other, 'someone')} "
-                                         f"are to be kept apart, so not both at table {table}")
+                                         f"are to be kept apart, so not both at table {shared}")
     for group in rules.together:
         if not set(group) & set(changed):
             continue
