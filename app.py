@@ -50,12 +50,17 @@ def navigation_for(context: ui.PageContext) -> dict[str, list[st.Page]]:
     return groups
 
 
-st.set_page_config(page_title="EventFlow Seating", page_icon="🪑", layout="wide")
-page_context = ui.sidebar()
-pages = navigation_for(page_context)
-navigation = st.navigation(pages)
-resume = st.session_state.pop(ui.RESUME_PAGE_KEY, None)
-if resume and any(page_path == resume for page_path in (spec.path for spec in PAGES)) and page_context.ready:
-    st.switch_page(resume)
-ui.show_flash()
-navigation.run()
+def main() -> None:
+    st.set_page_config(page_title="EventFlow Seating", page_icon="🪑", layout="wide")
+    page_context = ui.sidebar()
+    pages = navigation_for(page_context)
+    navigation = st.navigation(pages)
+    resume = st.session_state.pop(ui.RESUME_PAGE_KEY, None)
+    if resume and any(page_path == resume for page_path in (spec.path for spec in PAGES)) and page_context.ready:
+        st.switch_page(resume)
+    ui.show_flash()
+    navigation.run()
+
+
+if __name__ == "__main__":  # streamlit run and AppTest run it as __main__; tests import it for PAGES
+    main()
