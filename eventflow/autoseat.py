@@ -25,7 +25,7 @@ import json
 import math
 import re
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal, NamedTuple
 from uuid import UUID
@@ -35,7 +35,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from eventflow import engine
+from eventflow import engine, solve_slots
 from eventflow.db import is_transient
 from eventflow.engine.instance import ParticipantId, TableNumber
 from eventflow.engine.seat_numbers import stable_seat_numbers
@@ -393,10 +393,43 @@ def _checks(instance: engine.Instance, plan: list[engine.Assignment], names: Map
     return tuple(ConstraintCheck(label, not found[key], tuple(found[key])) for key, label in CHECK_FAMILIES)
 
 
-def preview_plan(session: Session, event_id: UUID, options: AutoSeatOptions | None = None) -> PlanPreview:
-    """Solve the event and describe the plan; nothing is written."""
+@dataclass(frozen=True)
+class PlanInput:
+    """Everything a preview is solved from, read in one short transaction (:func:`read_plan_input`)."""
+
+    event_id: UUID
+    options: AutoSeatOptions
+    data: _EventData = field(repr=False)
+
+
+def read_plan_input(session: Session, event_id: UUID, options: AutoSeatOptions | None = None) -> PlanInput:
+    """Read what a preview needs. The dashboard commits right after, so no transaction and no pooled
+    connection is held during the solve (which may take minutes): see :func:`preview_detached`."""
     options = (options or AutoSeatOptions()).validated()
-    data = _load(session, event_id, options)
+    return PlanInput(event_id, options, _load(session, event_id, options))
+
+
+def preview_detached(read: Callable[[Callable[[Session], PlanInput]], PlanInput], event_id: UUID,
+                     options: AutoSeatOptions | None = None, *,
+                     wait_seconds: float = solve_slots.DEFAULT_WAIT_SECONDS) -> PlanPreview:
+    """A preview as the dashboard runs it: take one of the server's solve slots (or raise
+    :class:`~eventflow.solve_slots.ServerBusy`), read the event through ``read`` (which runs a
+    function in its own transaction, e.g. ``Database.run_transaction`` for an organiser) and let the
+    connection go, then solve. Applying re-checks the snapshot, so nothing is lost by not holding
+    the transaction."""
+    with solve_slots.solve_slot(wait_seconds):
+        plan_input = read(lambda session: read_plan_input(session, event_id, options))
+        return solve_plan(plan_input)
+
+
+def preview_plan(session: Session, event_id: UUID, options: AutoSeatOptions | None = None) -> PlanPreview:
+    """Read and solve in the caller's transaction (the CLI and tests); nothing is written."""
+    return solve_plan(read_plan_input(session, event_id, options))
+
+
+def solve_plan(plan_input: PlanInput) -> PlanPreview:
+    """Solve the event and describe the plan, without the database."""
+    event_id, options, data = plan_input.event_id, plan_input.options, plan_input.data
     instance, current, frozen = data.event
     kind: PlanKind = "re-plan" if options.replan else "auto-seat"
     names = data.names

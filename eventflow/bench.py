@@ -393,8 +393,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--engine", action="store_true", help="only the seating engine's figures")
     parser.add_argument("--load", action="store_true", help="also a load test of concurrent organisers")
     parser.add_argument("--repeats", type=int, help="runs per figure")
+    parser.add_argument("--mdgp", action="store_true",
+                        help="only the engine against published results on MDGPLIB (with --quick: 8 instances)")
+    parser.add_argument("--seeds", type=int, default=1, help="runs per MDGPLIB instance (with --mdgp)")
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
+    if args.mdgp:
+        from eventflow import engine_bench
+
+        return engine_bench.mdgp_main(args.quick, args.seeds, args.out)
     if args.engine:
         from eventflow import engine_bench
 

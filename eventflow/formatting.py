@@ -3,6 +3,7 @@ open in a spreadsheet."""
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 import pandas as pd
@@ -23,9 +24,19 @@ def seat_text(table_number: Any, seat_number: Any = None) -> str:
     return f"table {int(table_number)}" + ("" if _missing(seat_number) else f", seat {int(seat_number)}")
 
 
+def _invisible_or_space(character: str) -> bool:
+    return character.isspace() or unicodedata.category(character) in ("Cc", "Cf", "Zs", "Zl", "Zp")
+
+
 def neutralise(value: object) -> object:
-    """A text cell that a spreadsheet would run as a formula, made inert with a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
+    """A text cell that a spreadsheet would run as a formula, made inert with a leading apostrophe.
+
+    Spaces, a byte-order mark or invisible characters (U+200B …) in front of the ``=`` do not
+    make it safe: spreadsheets trim some of them on import, so those cells are neutralised too."""
+    if not isinstance(value, str):
+        return value
+    first_visible = next((ch for ch in value if not _invisible_or_space(ch)), "")
+    if value.startswith(_FORMULA_START) or first_visible in _FORMULA_START:
         return "'" + value
     return value
 

@@ -19,7 +19,7 @@ from eventflow.errors import ViewOnly, require_editor, view_only
 from eventflow.formatting import seat_text
 from eventflow.statements import changed_rows
 
-ChangeKind = Literal["save", "auto-seat", "re-plan", "walk-in", "import", "undo", "tables"]
+ChangeKind = Literal["save", "auto-seat", "re-plan", "walk-in", "import", "undo", "tables", "layout"]
 
 
 def begin_change_set(session: Session, kind: ChangeKind) -> UUID:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from uuid import UUID
 import psycopg
 import streamlit as st
 from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session
 
 from eventflow import auth, db, events, setup
@@ -79,16 +81,22 @@ def write(function: Callable[..., T], organiser_id: UUID | None, *args: Any, **k
         clear_reads()
 
 
+BUSY_MESSAGE = "The server is very busy right now. Please try again in a minute."
 UNREACHABLE_MESSAGE = ("The database cannot be reached right now (it may be restarting). "
                        "Please try again in a moment.")
 
 
 @contextmanager
 def _database_reachable(*, wrote: bool) -> Iterator[None]:
-    """A lost or refused connection becomes a message for the organiser and ends this run of the
-    page; the next run (a click, a reload) tries again. Never a stack trace."""
+    """A lost or refused connection, or no free connection in the pool, becomes a message for the
+    organiser and ends this run of the page; the next run (a click, a reload) tries again. Never a
+    stack trace."""
     try:
         yield
+    except PoolTimeout:
+        # Every pooled connection stayed in use for the pool's whole timeout (QueuePool limit reached).
+        st.error(BUSY_MESSAGE + (" This was not saved." if wrote else ""), icon=":material/hourglass_top:")
+        st.stop()
     except (OperationalError, InterfaceError, psycopg.OperationalError, psycopg.InterfaceError) as error:
         # psycopg's own classes too: the migrations on first start connect without SQLAlchemy.
         # psycopg counts deadlocks and serialization failures as operational errors too; they
@@ -106,16 +114,54 @@ def clear_reads() -> None:
     _cached_read.clear()
 
 
+# ---------------------------------------------------------------------------- organisers' text
+
+# The characters that start a Markdown construct anywhere in a line: code, emphasis, links and
+# images (and Streamlit's ``:color[...]`` directives), HTML and autolinks, tables, maths, strike-
+# through, entities, escapes. CommonMark lets each be backslash-escaped. Ordinary punctuation
+# (. , : ; ' " ( ) ? -) is left alone so a plain sentence is passed through unchanged.
+_MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_\[\]<>#|$~&{}])")
+# ... and those that start one only at the start of a line: a list item, a heading underline.
+_LINE_START = re.compile(r"^(\s*)(?:([-+=])|(\d+)([.)]))")
+# GFM's autolinks are found in the text after parsing, where escapes are already gone: a word
+# joiner (U+2060, invisible, never a line break) after ``http``/``www`` and before ``@`` breaks them.
+_AUTOLINK_START = re.compile(r"(?i)(https?|www|mailto|xmpp)(?=[:.])")
+WORD_JOINER = "\u2060"
+
+
+def plain(value: object) -> str:
+    """Text an organiser or guest typed, made safe to place inside a Markdown string (titles,
+    captions, messages, widget labels): it shows exactly as typed, never as a link, an image,
+    emphasis or HTML. Line breaks become spaces (they could start a list or a heading), and an
+    invisible word joiner keeps ``https://…``, ``www.…`` and e-mail addresses from becoming links.
+
+    Every piece of organiser-supplied text that reaches ``st.markdown``, ``st.caption``,
+    ``st.title``, ``st.info``/``success``/``warning``/``error``, ``st.metric``, a label or a
+    tooltip goes through here; fixed wording around it may still use Markdown.
+    """
+    text = " ".join(str(value).splitlines())
+    text = _AUTOLINK_START.sub(lambda m: m.group(1) + WORD_JOINER, text).replace("@", WORD_JOINER + "@")
+    text = _MARKDOWN_PUNCTUATION.sub(r"\\\1", text)
+    return _LINE_START.sub(_escape_line_start, text, count=1)
+
+
+def _escape_line_start(match: re.Match) -> str:
+    indent, mark, number, after_number = match.groups()
+    return indent + ("\\" + mark if mark else number + "\\" + after_number)
+
+
 # ------------------------------------------------------------------------------------ messages
 
 def flash(message: str, kind: str = "success") -> None:
-    """Show ``message`` on the next run (it would be lost in the rerun that follows a save)."""
+    """Show ``message`` on the next run (it would be lost in the rerun that follows a save).
+
+    The message is shown as plain text (see :func:`plain`): flashes often name people or tracks."""
     st.session_state.setdefault(_FLASH_KEY, []).append((kind, message))
 
 
 def show_flash() -> None:
     for kind, message in st.session_state.pop(_FLASH_KEY, []):
-        {"success": st.success, "warning": st.warning, "error": st.error}.get(kind, st.info)(message)
+        {"success": st.success, "warning": st.warning, "error": st.error}.get(kind, st.info)(plain(message))
 
 
 # ------------------------------------------------------------------------------------- identity
@@ -182,10 +228,11 @@ def sidebar() -> PageContext:
     bar = st.sidebar
     bar.markdown("### :material/event_seat: EventFlow Seating")
     if identity.mode == "local" and identity.known:
-        bar.warning(f"**Local mode** — acting as {identity.display_name} ({identity.email}) without sign-in.",
+        bar.warning(f"**Local mode** — acting as {plain(identity.display_name)} ({plain(identity.email)}) "
+                    "without sign-in.",
                     icon=":material/lock_open:")
     elif identity.known:
-        bar.caption(f"Signed in as **{identity.display_name}** ({identity.email})")
+        bar.caption(f"Signed in as **{plain(identity.display_name)}** ({plain(identity.email)})")
     if identity.mode == "sign-in" and _sign_in_configured():
         if st.user.is_logged_in:
             bar.button("Sign out", on_click=st.logout, key="sign_out")
@@ -248,6 +295,6 @@ def require_event() -> PageContext:
     """The context, stopping the page with a clear message when there is no event to show."""
     found = context()
     if not found.ready:
-        st.info(found.identity.message or "Pick an event in the sidebar.")
+        st.info(plain(found.identity.message) if found.identity.message else "Pick an event in the sidebar.")
         st.stop()
     return found

@@ -40,7 +40,7 @@ if context.can_edit:
     if chosen.empty:
         st.caption("Select people in the table (click the row checkboxes) to change their flags.")
     else:
-        st.caption(", ".join(chosen["name"].head(8)) + (" …" if len(chosen) > 8 else ""))
+        st.caption(", ".join(ui.plain(name) for name in chosen["name"].head(8)) + (" …" if len(chosen) > 8 else ""))
         actions = [("Check in", "checked_in", True), ("Undo check-in", "checked_in", False),
                    ("Make VIP", "is_vip", True), ("Remove VIP", "is_vip", False),
                    ("Opt in to networking", "networking_opt_in", True),
@@ -68,10 +68,10 @@ if context.can_edit:
             context_for_import = ui.read(participants.import_context, organiser, event_id)
             preview = participants.parse_participants_csv(upload.getvalue(), context_for_import, limit_mb)
         except errors.OrganiserError as error:
-            st.error(str(error))
+            st.error(ui.plain(error))
         else:
             if preview.file_error:
-                st.error(preview.file_error)
+                st.error(ui.plain(preview.file_error))
             else:
                 shown_preview = preview.with_errors().drop(columns=["track_ids"])
                 st.dataframe(shown_preview, hide_index=True, width="stretch")
@@ -82,7 +82,7 @@ if context.can_edit:
                     try:
                         count = ui.write(participants.import_participants, organiser, event_id, preview)
                     except errors.OrganiserError as error:
-                        st.error(str(error))
+                        st.error(ui.plain(error))
                     else:
                         ui.flash(f"Imported {count} participants.")
                         state["import_revision"] = state.get("import_revision", 0) + 1

@@ -10,6 +10,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import unicodedata
 import uuid
 from collections import Counter
 from collections.abc import Iterator
@@ -34,6 +35,9 @@ HOSTILE_TEXT = (
     "'; DROP TABLE participants; --", "Robert'); DROP TABLE students;--", "%", "_", "%_%", "\\", "\\\\'",
     "\"quoted\" name", "O'Brien", "Ωμέγα Ünïcødé 😀", "‮reversed", "a,b;c\td", "NULL", "null", "NaN",
 )
+# Formulas behind characters a spreadsheet may trim on import (issue 9, item 5).
+HIDDEN_FORMULAS = (" =1+1", "\ufeff=HYPERLINK(\"http://evil.example\")", "\u200b=cmd|' /C calc'!A0",
+                   "\u00a0+1+1", " \t-2+3", "\u2060\u202e@SUM(A1:A9)", "\r\n=1")
 ERROR_WORDS = {  # the kind of defect -> a word its message must contain
     "empty_name": "name is missing", "long_name": "longer than 300", "unknown_track": "unknown track",
     "retired_track": "deactivated", "twin": "also appears on line", "existing": "already a participant",
@@ -253,8 +257,13 @@ def _exported_cells(data: bytes) -> list[str]:
 
 
 def _assert_inert(data: bytes) -> None:
-    dangerous = [cell for cell in _exported_cells(data) if cell.startswith(FORMULA_START)]
+    dangerous = [cell for cell in _exported_cells(data)
+                 if cell.startswith(FORMULA_START) or _first_visible(cell).startswith(FORMULA_START)]
     assert not dangerous, dangerous
+
+
+def _first_visible(cell: str) -> str:
+    return "".join(ch for ch in cell if not (ch.isspace() or unicodedata.category(ch) in ("Cc", "Cf", "Zs")))
 
 
 @PROPERTY
@@ -282,7 +291,8 @@ def test_hostile_names_are_stored_verbatim_and_every_export_is_inert(hostile, na
 
 
 @PROPERTY
-@given(values=st.lists(st.one_of(st.sampled_from(HOSTILE_TEXT), plain_text, st.integers(0, 10**6)),
+@given(values=st.lists(st.one_of(st.sampled_from(HOSTILE_TEXT + HIDDEN_FORMULAS), plain_text,
+                                 st.integers(0, 10**6)),
                        min_size=1, max_size=6))
 def test_to_safe_csv_neutralises_any_text_cell(values):
     frame = pd.DataFrame({"value": pd.Series(values, dtype=object),

@@ -227,7 +227,9 @@ class IndexedInstance:
             owner = np.repeat(np.arange(len(units)), self.unit_size[units])
         n_attrs = self.attr_count[persons]
         values = self._attr_scratch[self.attr_indices[_ranges(self.attr_indptr[persons], n_attrs)]]
-        out = np.bincount(np.repeat(owner, n_attrs), weights=values, minlength=len(units))
+        # astype: with no attributes at all bincount returns int64 whatever the weights, and
+        # adding a fractional pair weight (2.5) to that crashed on large events.
+        out = np.bincount(np.repeat(owner, n_attrs), weights=values, minlength=len(units)).astype(np.float64)
         self._attr_scratch[own] = 0.0
         for i in self.unit_members[u]:
             nbrs, weights = self.pair_neighbours[i]
