@@ -396,3 +396,22 @@ def test_the_database_keeps_rules_well_formed(world: World) -> None:
     with world.database.tenant_session(a.manager) as s:
         rules = autoseat.list_rules(s, a.event_id)
     assert [(r.kind, set(r.names)) for r in rules] == [("together", {_name(world, p[2]), _name(world, p[3])})]
+
+
+def test_an_unknown_rule_kind_is_never_shown_under_another_rules_heading(monkeypatch) -> None:
+    for message in ("near_stage: participant 'p' is not near the stage", "vip_zone: table 1 is not in the zone",
+                    "capacity_soft: table 1 is nearly full", "apartment: anything", "a sentence without a kind"):
+        assert autoseat.check_family(message) == "other", message
+    assert autoseat.check_family("capacity: table 1 seats 5 > capacity 4") == "capacity"
+    assert autoseat.check_family("participant 'p' has no seat") == "seated"
+    assert autoseat.check_family("together: group ('a', 'b') is split across tables") == "together"
+
+    # Shown through the page's checks: the unknown finding gets a heading of its own, and the plan
+    # does not pass (every rule must hold before "Apply plan" is offered).
+    pat = str(uuid.uuid4())
+    instance = engine.Instance(tables=(engine.Table(1, 2),), participants=(engine.Participant(pat),))
+    plan = [engine.Assignment(pat, 1, 1)]
+    monkeypatch.setattr(engine, "check", lambda instance, plan: [f"near_stage: participant '{pat}' is not near the stage"])
+    checks = {c.rule: c for c in autoseat.rule_checks(instance, plan, {pat: "Pat"})}
+    assert all(c.ok for rule, c in checks.items() if rule != autoseat.rules.OTHER[1])
+    assert checks[autoseat.rules.OTHER[1]].problems == ("near_stage: participant Pat is not near the stage",)
