@@ -7,6 +7,8 @@ organiser's role may use. The page list is built here and only here.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
 
 import streamlit as st
 
@@ -50,13 +52,26 @@ def navigation_for(context: ui.PageContext) -> dict[str, list[st.Page]]:
     return groups
 
 
+def page_asked_for(url: str | None, role: str | None) -> str | None:
+    """The page file ``url`` names, when this role may open it.
+
+    Why: Streamlit runs the very first session of a freshly started server in its old "pages
+    folder" mode, which runs the page the browser asked for without this script. That page finds no
+    context, notes the address and switches here (``ui.context``); here it is mapped back to the page,
+    which opens once the sidebar has set the context up. This is the only place that knows of it."""
+    if not url:
+        return None
+    name = urlsplit(url).path.rstrip("/").rpartition("/")[2]
+    return next((spec.path for spec in PAGES if Path(spec.path).stem == name and role in spec.roles), None)
+
+
 def main() -> None:
     st.set_page_config(page_title="EventFlow Seating", page_icon="🪑", layout="wide")
     page_context = ui.sidebar()
     pages = navigation_for(page_context)
     navigation = st.navigation(pages)
-    resume = st.session_state.pop(ui.RESUME_PAGE_KEY, None)
-    if resume and any(page_path == resume for page_path in (spec.path for spec in PAGES)) and page_context.ready:
+    resume = page_asked_for(st.session_state.pop(ui.RESUME_PAGE_KEY, None), page_context.role)
+    if resume and page_context.ready:
         st.switch_page(resume)
     ui.show_flash()
     navigation.run()
