@@ -82,7 +82,7 @@ def _seat_instance(args: argparse.Namespace) -> int:
         return 2
     # The time limit runs from the command's start: interpreter start-up, imports and loading count.
     solution = engine.solve(instance, time_limit=args.time_limit, mode=args.mode, seed=args.seed,
-                            started=_process_started())
+                            started=engine.clock.process_started())
     for warning in solution.warnings:
         print(warning, file=sys.stderr)
     with open(args.out, "w", encoding="utf-8") as out:
@@ -93,15 +93,6 @@ def _seat_instance(args: argparse.Namespace) -> int:
     for line in solution.explanation:
         print(f"  {line}")
     return 0 if solution.status != "infeasible" else 1
-
-
-def _process_started() -> float:
-    """When this process started, on the ``time.monotonic()`` clock."""
-    import time
-
-    import psutil
-
-    return time.monotonic() - max(0.0, time.time() - psutil.Process().create_time())
 
 
 def _seat_event(args: argparse.Namespace) -> int:
@@ -213,8 +204,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         # eventflow.migrations is imported lazily: it brings psycopg (about a second of start-up),
         # which `seat --instance` under a 3-second time limit cannot afford.  An error of its
         # kind can only come from a command that imported it.
-        migrations = sys.modules.get("eventflow.migrations")
-        if migrations is not None and isinstance(error, migrations.MigrationError):
+        # Likewise the embedded server's and the start-up check's refusals (eventflow.embedded,
+        # eventflow.db): messages for whoever typed the command, not tracebacks.
+        expected = [getattr(sys.modules.get(module), name, None) for module, name in (
+            ("eventflow.migrations", "MigrationError"), ("eventflow.embedded", "EmbeddedServerError"),
+            ("eventflow.db", "UnsafeRoleError"))]
+        if any(kind is not None and isinstance(error, kind) for kind in expected):
             print(f"error: {error}", file=sys.stderr)
             return 2
         raise

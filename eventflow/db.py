@@ -170,6 +170,9 @@ def is_transient(error: BaseException) -> bool:
 # Every way the app's connection could step around row-level security, as (reason) rows; the
 # dashboard refuses to start on a connection that yields any. Membership is transitive and counted
 # whether or not the role inherits (policies apply to members either way; SET ROLE is one step).
+# Ownership counts for tables with row-level security and EventFlow's views, policies for tables
+# that force it (all of EventFlow's): other applications' tables in a shared database (Supabase's
+# storage schema, say) do not stop the dashboard.
 _PRIVILEGE_PROBLEMS = """
 WITH me AS (SELECT oid, rolname, rolsuper, rolbypassrls, rolcreaterole FROM pg_catalog.pg_roles
              WHERE rolname = current_user)
@@ -183,8 +186,9 @@ UNION ALL SELECT 'it is a member of ' || quote_ident(r.rolname)
 UNION ALL SELECT 'it owns ' || CASE c.relkind WHEN 'v' THEN 'view ' ELSE 'table ' END || c.oid::regclass::text
                  || ' (an owner may switch row-level security off)'
   FROM pg_catalog.pg_class AS c JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
- WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
-   AND n.nspname NOT LIKE 'pg_toast%' AND pg_catalog.pg_has_role(current_user, c.relowner, 'MEMBER')
+ WHERE (c.relrowsecurity OR (c.relkind = 'v' AND n.nspname IN ('public', 'eventflow')))
+   AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+   AND pg_catalog.pg_has_role(current_user, c.relowner, 'MEMBER')
 UNION ALL SELECT 'it owns schema ' || quote_ident(n.nspname)
   FROM pg_catalog.pg_namespace AS n
  WHERE n.nspname = 'eventflow' AND pg_catalog.pg_has_role(current_user, n.nspowner, 'MEMBER')
@@ -193,8 +197,9 @@ UNION ALL SELECT 'it owns function ' || p.oid::regprocedure::text
  WHERE n.nspname = 'eventflow' AND pg_catalog.pg_has_role(current_user, p.proowner, 'MEMBER')
 UNION ALL SELECT 'policy ' || quote_ident(pol.polname) || ' on ' || pol.polrelid::regclass::text
                  || ' applies to it and does not depend on the signed-in organiser'
-  FROM pg_catalog.pg_policy AS pol
- WHERE EXISTS (SELECT FROM unnest(pol.polroles) AS r(oid)
+  FROM pg_catalog.pg_policy AS pol JOIN pg_catalog.pg_class AS c ON c.oid = pol.polrelid
+ WHERE c.relforcerowsecurity  -- every tenant table; not other applications' tables in a shared database
+   AND EXISTS (SELECT FROM unnest(pol.polroles) AS r(oid)
                 WHERE r.oid = 0 OR pg_catalog.pg_has_role(current_user, r.oid, 'MEMBER'))
    AND NOT (coalesce(pg_catalog.pg_get_expr(pol.polqual, pol.polrelid), 'current_organiser_id(')
               ~ '(current_organiser_id|organization_ids)\\('

@@ -15,6 +15,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from eventflow import text_rules
 from eventflow.errors import InputError, OrganiserError, describe_database_error, require_editor
 from eventflow.event_settings import save_settings, with_defaults
 from eventflow.statements import changed_rows
@@ -99,11 +100,13 @@ def update_event_details(session: Session, event_id: UUID, name: str, starts_on:
         raise InputError("The event needs a name.")
     if len(name) > 200:
         raise InputError("The event name is longer than 200 characters.")
+    text_rules.check(name, "the event name", error=InputError)
     if starts_on and ends_on and ends_on < starts_on:
         raise InputError("The event cannot end before it starts.")
     venue = (venue or "").strip() or None
     if venue and len(venue) > 500:
         raise InputError("The venue is longer than 500 characters.")
+    text_rules.check(venue, "the venue", error=InputError)
     updated = changed_rows(
         session, text("UPDATE events SET name = :name, starts_on = :starts_on, ends_on = :ends_on, venue = :venue "
                       "WHERE id = :event_id"),
@@ -172,6 +175,7 @@ def _track_name(name: str) -> str:
         raise InputError("A track needs a name.")
     if len(name) > TRACK_NAME_MAX:
         raise InputError(f"A track name may be at most {TRACK_NAME_MAX} characters.")
+    text_rules.check(name, "the track name", error=InputError)
     return name
 
 

@@ -22,6 +22,7 @@ geometry (:func:`table_size`, :func:`seat_positions`).
 
 from __future__ import annotations
 
+import json
 import math
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -268,9 +269,50 @@ _TRACK_MIX = text("""
 """)
 
 
+# The seating grid's snapshot with only what the plan draws and a save compares (participant, name,
+# VIP, seat, assignment id and version): the grid's tracks, companies and e-mails are not read.
+_PEOPLE = text("""
+    SELECT p.id::text AS participant_id, p.full_name, p.is_vip, p.checked_in_at IS NOT NULL AS checked_in,
+           a.table_number, a.seat_number, a.id::text AS assignment_id, a.version
+      FROM participants AS p
+      LEFT JOIN table_assignments AS a ON a.organization_id = p.organization_id AND a.participant_id = p.id
+     WHERE p.event_id = :event_id
+""")
+_TABLES = text("SELECT table_number AS number, capacity, is_vip_table AS is_vip, label, accessible "
+               "FROM seating_tables WHERE event_id = :event_id ORDER BY table_number")
+
+
+def load_plan_grid(session: Session, event_id: UUID) -> seating.SeatingGrid:
+    """A ``seating.SeatingGrid`` for the plan: the same snapshot the grid's validation and save work on
+    (versions, seats as loaded, tables, placement rules), without the columns only the grid shows."""
+    result = session.execute(_PEOPLE, {"event_id": event_id})
+    keys, rows = list(result.keys()), result.all()
+    columns = dict(zip(keys, zip(*rows, strict=True), strict=True)) if rows else {key: () for key in keys}
+    frame = pd.DataFrame({
+        "participant_id": pd.array(columns["participant_id"], dtype=object),
+        "full_name": pd.array(columns["full_name"], dtype=object),
+        "table_number": pd.array(columns["table_number"], dtype="Int64"),
+        "seat_number": pd.array(columns["seat_number"], dtype="Int64"),
+        "is_vip": pd.array(columns["is_vip"], dtype=bool),
+        "checked_in": pd.array(columns["checked_in"], dtype=bool),
+        "assignment_id": pd.array(columns["assignment_id"], dtype=object),
+        "version": pd.array(columns["version"], dtype="Int64"),
+    })
+    frame["base_table"] = frame["table_number"]
+    frame["base_seat"] = frame["seat_number"]
+    for column in ("company", "email", "assigned_by"):
+        frame[column] = None
+    frame["tracks"] = ""
+    frame["networking_opt_in"] = False
+    frame["assigned_at"] = pd.NaT
+    tables = tuple(seating.TableInfo(*row) for row in session.execute(_TABLES, {"event_id": event_id}).all())
+    return seating.SeatingGrid(event_id, frame[list(seating.GRID_COLUMNS)], tables,
+                               seating.load_placement_rules(session, event_id))
+
+
 def load_floor_plan(session: Session, event_id: UUID, *, with_track_mix: bool = False) -> FloorPlan:
     """The event as the plan shows it (a constant number of queries, whatever its size)."""
-    grid = seating.load_seating_grid(session, event_id)
+    grid = load_plan_grid(session, event_id)
     places = {r.table_number: r for r in session.execute(_PLACES, {"event_id": event_id})}
     elements = tuple(RoomElement(r.id, r.kind, r.label, r.x, r.y, r.width, r.height, r.rotation, r.version)
                      for r in session.execute(_ELEMENTS, {"event_id": event_id}))
@@ -329,11 +371,14 @@ def ensure_layout(session: Session, event_id: UUID) -> LayoutResult:
     begin_change_set(session, "layout")
     try:
         placed = 0
-        for table in new_places:
-            placed += changed_rows(session, text(
-                "INSERT INTO table_layouts (event_id, table_number, x, y, shape) VALUES (:e, :n, :x, :y, :shape) "
-                "ON CONFLICT DO NOTHING"),
-                {"e": event_id, "n": table.number, "x": table.x, "y": table.y, "shape": table.shape})
+        if new_places:
+            placed = changed_rows(session, text("""
+                INSERT INTO table_layouts (event_id, table_number, x, y, shape)
+                SELECT :e, p.n, p.x, p.y, p.shape
+                  FROM jsonb_to_recordset(CAST(:places AS jsonb)) AS p (n integer, x float8, y float8, shape text)
+                ON CONFLICT DO NOTHING
+            """), {"e": event_id, "places": json.dumps([{"n": t.number, "x": t.x, "y": t.y, "shape": t.shape}
+                                                        for t in new_places])})
         if new_elements:
             # Only into an empty room: a colleague who laid it out meanwhile wins.
             session.execute(text("SELECT id FROM events WHERE id = :e FOR NO KEY UPDATE"), {"e": event_id})
@@ -688,7 +733,8 @@ def find_people(grid: seating.SeatingGrid, query: str, limit: int = 10) -> list[
 
 def plan_payload(plan: FloorPlan, *, can_edit: bool, focus: int | None = None,
                  suggestions: Sequence[tuple[int, str]] = (), walk_in: str | None = None,
-                 colour_by: str = "fill", message: str | None = None, token: int = 0) -> dict[str, Any]:
+                 colour_by: str = "fill", token: int = 0, hit: str | None = None,
+                 offer: dict[str, Any] | None = None) -> dict[str, Any]:
     """What the component draws: columnar lists (one entry per table, one per person), so the size grows
     linearly with the event and carries no key names per row. Text (names, labels) is data, drawn by
     the component with ``textContent`` only."""
@@ -707,7 +753,7 @@ def plan_payload(plan: FloorPlan, *, can_edit: bool, focus: int | None = None,
         flags = [f + n for f, n in zip(flags, needs.tolist(), strict=True)]
     return {
         "v": 1, "token": token, "edit": bool(can_edit), "room": [room_width, room_depth], "step": GRID_STEP,
-        "colour": colour_by, "focus": focus, "message": message, "walkin": walk_in,
+        "colour": colour_by, "focus": focus, "hit": hit, "offer": offer, "walkin": walk_in,
         "suggest": [[int(n), reason] for n, reason in suggestions],
         "tracks": tracks,
         "t": {
@@ -724,3 +770,24 @@ def plan_payload(plan: FloorPlan, *, can_edit: bool, focus: int | None = None,
         "e": [{"id": e.id, "k": e.kind, "l": e.label, "x": e.x, "y": e.y, "w": e.width, "h": e.height,
                "r": e.rotation, "v": e.version} for e in plan.elements],
     }
+
+
+def find_walk_ins(plan: FloorPlan, query: str, limit: int = 8) -> list[Found]:
+    """People without a seat whose name matches ``query`` (as :func:`find_people`): walk-in candidates."""
+    return [found for found in find_people(plan.grid, query, limit=10_000) if found.table_number is None][:limit]
+
+
+def table_summary(plan: FloorPlan) -> pd.DataFrame:
+    """The plan as text, one row per table: the text alternative to the drawing."""
+    frame = plan.grid.frame.dropna(subset=["base_table"])
+    names: dict[int, list[str]] = {}
+    for table, name in zip(frame["base_table"].astype(int), frame["full_name"], strict=True):
+        names.setdefault(table, []).append(str(name))
+    rows = [{"table": t.number, "label": t.label or "", "shape": t.shape, "x_m": t.x, "y_m": t.y,
+             "vip": t.is_vip, "accessible": t.accessible, "seated": len(names.get(t.number, [])),
+             "seats": t.capacity, "people": ", ".join(sorted(names.get(t.number, [])))} for t in plan.tables]
+    rows += [{"table": None, "label": f"{ELEMENT_KINDS.get(e.kind, e.kind)}: {e.label}", "shape": "", "x_m": e.x,
+              "y_m": e.y, "vip": e.kind == "vip_zone", "accessible": False, "seated": None, "seats": None,
+              "people": ""} for e in plan.elements]
+    return pd.DataFrame(rows, columns=["table", "label", "shape", "x_m", "y_m", "vip", "accessible", "seated",
+                                       "seats", "people"])

@@ -163,15 +163,32 @@ def undo_change_set(session: Session, event_id: UUID, change_set_id: UUID) -> Un
             written = changed_rows(
                 session, text("DELETE FROM table_assignments WHERE event_id = :event_id AND participant_id = :person"),
                 {"event_id": event_id, "person": person})
+        elif person in current:
+            # Their row exists and is locked above: nobody changed it since the check.
+            written = changed_rows(session, text("""
+                UPDATE table_assignments
+                   SET table_number = :table_number, seat_number = :seat_number, assigned_by = :assigned_by
+                 WHERE event_id = :event_id AND participant_id = :person
+            """), {"event_id": event_id, "person": person, "table_number": seat.table_number,
+                   "seat_number": seat.seat_number, "assigned_by": seat.assigned_by})
         else:
+            # Unseated at the check, so there was no row to lock: a colleague may seat them meanwhile.
+            # Their seat wins; the insert then waits for their commit and adds nothing.
             written = changed_rows(session, text("""
                 INSERT INTO table_assignments (event_id, participant_id, table_number, seat_number, assigned_by)
                 VALUES (:event_id, :person, :table_number, :seat_number, :assigned_by)
-                ON CONFLICT (organization_id, event_id, participant_id) DO UPDATE
-                   SET table_number = EXCLUDED.table_number, seat_number = EXCLUDED.seat_number,
-                       assigned_by = EXCLUDED.assigned_by
+                ON CONFLICT (organization_id, event_id, participant_id) DO NOTHING
             """), {"event_id": event_id, "person": person, "table_number": seat.table_number,
                    "seat_number": seat.seat_number, "assigned_by": seat.assigned_by})
+            if written == 0:
+                now = session.execute(text("""
+                    SELECT table_number, seat_number, assigned_by FROM table_assignments
+                     WHERE event_id = :event_id AND participant_id = :person
+                """), {"event_id": event_id, "person": person}).first()
+                session.rollback()  # nothing of the undo is kept
+                return UndoResult(False, problems=[
+                    f"{names[person]} has been seated since: now "
+                    f"{_describe(Seat(*now) if now else None)}, this change left them unseated."])
         if written != 1:
             # Row-level security filtered the write out (the role changed since require_editor):
             # raise so the caller rolls back what was written.

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import codecs
 import csv
+import functools
+import hashlib
 import io
 import json
 import re
-import unicodedata
 import uuid
-from collections.abc import Iterable, Mapping
+from collections import Counter
+from collections.abc import Iterable, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from uuid import UUID
 
@@ -23,6 +25,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from eventflow import text_rules
 from eventflow.errors import (
     InputError,
     OrganiserError,
@@ -49,6 +52,13 @@ _LIST_SEPARATORS = re.compile(r"\s*[;|,]\s*")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 FLAGS = ("is_vip", "networking_opt_in", "checked_in")
+# An event's participant list, with room to spare (the demo conference has 400). A bigger file is
+# refused as a whole: its preview alone would hold the server's memory for minutes.
+MAX_IMPORT_ROWS = 20_000
+# Blank lines and quoted line breaks count here; far beyond any real list, far below 5 MB of newlines.
+MAX_IMPORT_LINES = 5 * MAX_IMPORT_ROWS
+_COLUMN_WORDS = {"name": "name", "email": "e-mail", "company": "company", "tracks": "tracks", "vip": "vip",
+                 "networking_opt_in": "networking_opt_in", "interests": "interests"}
 
 
 # The names callers knew; the vocabulary lives in eventflow.errors.
@@ -107,6 +117,7 @@ def import_context(session: Session, event_id: UUID) -> ImportContext:
     return ImportContext(tracks, emails)
 
 
+@functools.lru_cache(maxsize=256)  # a hostile header repeats one name hundreds of thousands of times
 def _header(name: str) -> str:
     key = re.sub(r"[\s\-]+", "_", (name or "").strip().lower())
     return _HEADER_ALIASES.get(key, key)
@@ -146,7 +157,7 @@ def parse_participants_csv(data: bytes, context: ImportContext, limit_mb: int) -
         return ImportPreview(empty, file_error="The file is not UTF-8 text. Save it as “CSV UTF-8” and try again.")
     if not content.strip():
         return ImportPreview(empty, file_error="The file is empty.")
-    first_line = content.splitlines()[0]
+    first_line = re.split(r"\r\n|\r|\n", content, maxsplit=1)[0]
     delimiter = max(_DELIMITERS, key=first_line.count)  # the first on a tie: ","
     reader = csv.reader(io.StringIO(content, newline=""), delimiter=delimiter)
     try:
@@ -156,11 +167,13 @@ def parse_participants_csv(data: bytes, context: ImportContext, limit_mb: int) -
     if "name" not in header:
         return ImportPreview(empty, file_error="The file needs a “name” column (found: "
                              + ", ".join(h for h in header if h) + ").")
-    unknown = [h for h in header if h and h not in IMPORT_COLUMNS]
+    # Linear in the header's length (a header may be megabytes of repeated names), and every
+    # name listed once, at most ten of them.
+    unknown = list(dict.fromkeys(h for h in header if h and h not in IMPORT_COLUMNS))
     if unknown:
-        return ImportPreview(empty, file_error="Unknown columns: " + ", ".join(unknown)
+        return ImportPreview(empty, file_error="Unknown columns: " + _some(unknown)
                              + ". Allowed: " + ", ".join(IMPORT_COLUMNS) + ".")
-    twice = sorted({h for h in header if h and header.count(h) > 1})
+    twice = sorted(h for h, count in Counter(h for h in header if h).items() if count > 1)
     if twice:
         # e.g. "Email" and "E-mail": which one holds the address is anyone's guess.
         return ImportPreview(empty, file_error="Columns given more than once (counting synonyms): "
@@ -174,16 +187,22 @@ def parse_participants_csv(data: bytes, context: ImportContext, limit_mb: int) -
         for cells in reader:
             # A quoted cell may span lines: name the line the row starts on, as a spreadsheet shows it.
             line, record_end = record_end + 1, reader.line_num
+            if record_end > MAX_IMPORT_LINES:
+                return ImportPreview(empty, file_error=_too_long(f"more than {MAX_IMPORT_LINES:,} lines"))
             if not any(cell.strip() for cell in cells):
                 continue
+            if len(rows) == MAX_IMPORT_ROWS:
+                return ImportPreview(empty, file_error=_too_long(f"more than {MAX_IMPORT_ROWS:,} participants"))
             problems: list[str] = []
             if len(cells) > len(header):
                 problems.append(f"{len(cells)} cells but the header has {len(header)} columns")
-            controls = sorted({f"U+{ord(ch):04X}" for cell in cells for ch in cell
-                               if ch not in "\t\n\r" and unicodedata.category(ch) == "Cc"})
-            if controls:
-                # The database cannot store NUL, and the rest are invisible in every list: refuse them.
-                problems.append("contains control characters (" + ", ".join(controls[:5]) + ")")
+            # Invisible, bidirectional and control characters, per column (text_rules says which).
+            # The database cannot store NUL either.
+            for index, cell in enumerate(cells):
+                column = header[index] if index < len(header) else ""
+                reason = text_rules.problem(cell, _COLUMN_WORDS.get(column, "a cell"), email=column == "email")
+                if reason:
+                    problems.append(reason)
             record = {column: (cells[i].strip() if i < len(cells) else "") for i, column in enumerate(header) if column}
             name = " ".join(record.get("name", "").split())
             if not name:
@@ -238,6 +257,29 @@ def parse_participants_csv(data: bytes, context: ImportContext, limit_mb: int) -
         return ImportPreview(empty, file_error="The file has a header but no participants.")
     frame = pd.DataFrame(rows, columns=["line", *IMPORT_COLUMNS, "track_ids"])
     return ImportPreview(frame, errors)
+
+
+def _some(names: list[str], at_most: int = 10) -> str:
+    return ", ".join(names[:at_most]) + (f" and {len(names) - at_most:,} more" if len(names) > at_most else "")
+
+
+def _too_long(what: str) -> str:
+    return (f"The file has {what}; an import takes up to {MAX_IMPORT_ROWS:,} participants. "
+            "Split it into smaller files.")
+
+
+def parse_upload_once(store: MutableMapping, data: bytes, context: ImportContext, limit_mb: int) -> ImportPreview:
+    """:func:`parse_participants_csv`, once per uploaded file: ``store`` (the organiser's session
+    state) keeps the last preview with the file's SHA-256 and the context it was checked against,
+    so the reruns of every click reuse it; a new file or a changed event parses again."""
+    check_upload_size(len(data), limit_mb)
+    digest = hashlib.sha256(data).hexdigest()
+    kept = store.get("preview")
+    if kept is not None and store.get("digest") == digest and store.get("context") == context:
+        return kept
+    preview = parse_participants_csv(data, context, limit_mb)
+    store.update(digest=digest, context=context, preview=preview)
+    return preview
 
 
 def import_participants(session: Session, event_id: UUID, preview: ImportPreview) -> int:

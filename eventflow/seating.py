@@ -508,6 +508,7 @@ def save_changes(session: Session, event_id: UUID, change_set: ChangeSet, grid: 
     change_set_id = begin_change_set(session, "auto-seat" if assigned_by == "auto" else
                                      "walk-in" if assigned_by == "ai" else "save")
     try:
+        lock_event_seating(session, event_id)
         if unseat:
             written |= set(session.execute(
                 text(
@@ -575,6 +576,21 @@ def save_changes(session: Session, event_id: UUID, change_set: ChangeSet, grid: 
         return SaveResult(error=describe_database_error(error))
     # Rows that already held what this save wanted (a double submit) were not written again.
     return SaveResult(saved=len(written), change_set_id=change_set_id if written else None)
+
+
+def lock_event_seating(session: Session, event_id: UUID) -> None:
+    """Take the event's seating lock: saves of one event then write one after the other.
+
+    Without it, saves deadlocked on PostgreSQL 15 (issue 15, item 7): the seat-uniqueness check is
+    deferred, so two saves both insert and only then wait for each other at the check, and the
+    capacity trigger locks tables in whatever order the rows come. ``run_transaction`` retries a
+    deadlock, but a save that had waited longest was never the one the deadlock detector picked,
+    so two colleagues' retries could each lose ten times in a row against it and the error reached
+    the organiser. A save takes milliseconds; waiting in line costs less than one deadlock (1 s).
+    A row lock under row-level security (not an advisory lock, whose key any tenant could probe):
+    viewers lock nothing and are refused as before.
+    """
+    session.execute(text("SELECT FROM events WHERE id = :event_id FOR NO KEY UPDATE"), {"event_id": event_id})
 
 
 def _read_conflicts(session: Session, event_id: UUID, missing: list[SeatChange]) -> list[Conflict]:

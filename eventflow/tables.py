@@ -15,6 +15,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from eventflow import text_rules
 from eventflow.errors import InputError, OrganiserError, describe_database_error, editor_refusal, require_editor
 from eventflow.statements import changed_rows
 
@@ -106,6 +107,7 @@ def add_tables(session: Session, event_id: UUID, *, first_number: int, count: in
     label = (label or "").strip() or None
     if label and len(label) > 200:
         raise InputError("A label may be at most 200 characters.")
+    text_rules.check(label, "the label", error=InputError)
     numbers = list(range(first_number, first_number + count))
     taken = session.execute(
         text("SELECT table_number FROM seating_tables WHERE event_id = :event_id "
@@ -177,6 +179,10 @@ def table_changes_from_editor(snapshot: pd.DataFrame, editor_state: Mapping[str,
                 value = (value or "").strip() or None
                 if value and len(value) > 200:
                     errors.append("Label may be at most 200 characters")
+                    continue
+                hidden = text_rules.problem(value, "label")
+                if hidden:
+                    errors.append(hidden[0].upper() + hidden[1:])
                     continue
             else:
                 value = bool(value)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import re
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from eventflow import auth, db, events, setup
 from eventflow.config import Settings
+from eventflow.embedded import EmbeddedServerError
 from eventflow.errors import OrganiserError
 
 READ_TTL_SECONDS = 10  # short: other organisers' saves show up on the next rerun after this at most
@@ -42,7 +44,11 @@ def _prepared() -> bool:
 
 
 def database() -> db.Database:
-    _prepared()
+    try:
+        _prepared()
+    except EmbeddedServerError as error:  # e.g. a data folder the server's account cannot enter
+        st.error(str(error), icon=":material/folder_off:")
+        st.stop()
     return db.default_database()
 
 
@@ -185,11 +191,31 @@ def current_identity() -> auth.Identity:
     if configured and st.user.is_logged_in:
         signed_in = st.user.get("email")
         email = signed_in if isinstance(signed_in, str) else None
-    claim = auth.claim_identity(Settings.from_environment(), sign_in_configured=configured, signed_in_email=email)
+    claim = auth.claim_identity(Settings.from_environment(), sign_in_configured=configured, signed_in_email=email,
+                                served_on=st.get_option("server.address"))
+    _tell_the_terminal(claim)
     if claim.needs_sign_in:
         return auth.Identity("sign-in", None, None, None, (), claim.reason)
     with _database_reachable(wrote=False):
         return _resolve(claim.mode, claim.email, claim.reason)
+
+
+_told_the_terminal: set[str] = set()
+
+
+def _tell_the_terminal(claim: auth.IdentityClaim) -> None:
+    """Say once per server process, where the person who started it looks, what local mode is."""
+    if claim.local_mode_refused:
+        message = "EventFlow Seating: " + claim.reason
+    elif claim.mode == "local":
+        message = (f"EventFlow Seating is in LOCAL MODE: whoever opens http://{st.get_option('server.address')}:"
+                   f"{st.get_option('server.port')} on this computer acts as {claim.email} without signing in. "
+                   "It is served to this computer only. To serve others, configure sign-in (docs/security.md).")
+    else:
+        return
+    if message not in _told_the_terminal:
+        _told_the_terminal.add(message)
+        print(f"\n{'!' * 100}\n{message}\n{'!' * 100}\n", file=sys.stderr, flush=True)
 
 
 @dataclass(frozen=True)
@@ -255,7 +281,7 @@ def sidebar() -> PageContext:
     bar.markdown("### :material/event_seat: EventFlow Seating")
     if identity.mode == "local" and identity.known:
         bar.warning(f"**Local mode** — acting as {plain(identity.display_name)} ({plain(identity.email)}) "
-                    "without sign-in.",
+                    "without sign-in. Served to this computer only; anyone using it acts as this organiser.",
                     icon=":material/lock_open:")
     elif identity.known:
         bar.caption(f"Signed in as **{plain(identity.display_name)}** ({plain(identity.email)})")

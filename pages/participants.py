@@ -58,14 +58,20 @@ st.download_button("Export CSV", context.read(participants.export_participants_c
 if context.can_edit:
     st.subheader("Import from CSV")
     st.caption("Columns: name (required), email, company, tracks (separated by ;), vip (yes/no), "
-               f"networking_opt_in (yes/no; blank = event default), interests (separated by ;). Up to {limit_mb} MB. "
+               f"networking_opt_in (yes/no; blank = event default), interests (separated by ;). Up to {limit_mb} MB "
+               f"and {participants.MAX_IMPORT_ROWS:,} participants per file. "
                "Nothing is imported while any row has a problem.")
-    upload = st.file_uploader("CSV file", type=["csv"], key=f"upload:{state.get('import_revision', 0)}")
+    # The box states the same limit as the caption (Streamlit's server refuses bigger files anyway:
+    # server.maxUploadSize in .streamlit/config.toml).
+    upload = st.file_uploader("CSV file", type=["csv"], key=f"upload:{state.get('import_revision', 0)}",
+                              max_upload_size=limit_mb)
     if upload is not None:
         try:
             participants.check_upload_size(upload.size, limit_mb)
             context_for_import = context.read(participants.import_context)
-            preview = participants.parse_participants_csv(upload.getvalue(), context_for_import, limit_mb)
+            # Parsed once per file: every click on this page reruns it.
+            preview = participants.parse_upload_once(state.setdefault(f"import_parse:{context.event_id}", {}),
+                                                     upload.getvalue(), context_for_import, limit_mb)
         except errors.OrganiserError as error:
             st.error(ui.plain(error))
         else:

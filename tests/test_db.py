@@ -133,3 +133,14 @@ def test_the_app_role_is_refused_once_a_public_policy_ignores_the_organiser(fres
     with fresh_database.owner_connection() as conn:
         conn.execute(text("CREATE POLICY everyone_inserts ON tracks FOR INSERT WITH CHECK (true)"))
     assert "policy everyone_inserts on tracks" in _refusal(fresh_database)
+
+
+def test_another_applications_policies_in_the_same_database_do_not_stop_the_app(fresh_database: Database) -> None:
+    # Supabase-style: a storage schema whose (unforced) table has a public policy of its own.
+    with fresh_database.owner_connection() as conn:
+        conn.execute(text("CREATE SCHEMA storage"))
+        conn.execute(text("CREATE TABLE storage.objects (id int)"))
+        conn.execute(text("ALTER TABLE storage.objects ENABLE ROW LEVEL SECURITY"))
+        conn.execute(text("CREATE POLICY anyone_reads ON storage.objects FOR SELECT USING (true)"))
+    with fresh_database.tenant_session(None) as s:
+        assert s.execute(text("SELECT current_user")).scalar() == "eventflow_app"

@@ -262,3 +262,17 @@ def test_roots_default_data_folder_is_one_the_server_account_can_enter() -> None
     from eventflow.embedded import _check_reachable, server_account
 
     _check_reachable(default_data_dir(), server_account(), "the default data folder")
+
+
+@needs_root
+def test_the_cli_explains_a_data_folder_the_server_account_cannot_enter() -> None:
+    private = Path(tempfile.mkdtemp(prefix="eventflow-test-private-"))
+    try:
+        env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "EVENTFLOW_APP_DATABASE_URL")}
+        result = subprocess.run([sys.executable, "-m", "eventflow", "db", "status"], cwd=ROOT, text=True,
+                                env={**env, "EVENTFLOW_DATA_DIR": str(private / "data")},
+                                capture_output=True, timeout=120)
+        assert result.returncode == 2
+        assert "may not enter" in result.stderr and "Traceback" not in result.stderr
+    finally:
+        shutil.rmtree(private, ignore_errors=True)

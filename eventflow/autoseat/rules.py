@@ -13,7 +13,7 @@ from uuid import UUID
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from eventflow import engine
+from eventflow import engine, text_rules
 from eventflow.autoseat.instance import name_people
 from eventflow.engine.instance import ParticipantId
 from eventflow.errors import InputError, require_editor
@@ -114,6 +114,7 @@ def add_rule(session: Session, event_id: UUID, kind: str, participant_ids: list[
     note = (note or "").strip() or None
     if note and len(note) > 500:
         raise InputError("The note is longer than 500 characters.")
+    text_rules.check(note, "the note", error=InputError)
     found = session.execute(text("SELECT count(*) FROM participants WHERE event_id = :event_id "
                                  "AND id = ANY (CAST(:people AS uuid[]))"),
                             {"event_id": event_id, "people": people}).scalar_one()

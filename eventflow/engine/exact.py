@@ -16,7 +16,6 @@ Model (what proved 20-40-person event instances optimal in our experiments):
 from __future__ import annotations
 
 import math
-import time
 from dataclasses import dataclass
 from fractions import Fraction
 from itertools import combinations
@@ -24,6 +23,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from . import clock
 from .indexed import IndexedInstance
 
 if TYPE_CHECKING:
@@ -111,7 +111,7 @@ def exact_seating(
     hint: np.ndarray | None = None,
     optimise: bool = True,
 ) -> ExactResult:
-    """Solve with CP-SAT on 2 workers by ``deadline`` (``time.monotonic()``; building the model
+    """Solve with CP-SAT on 2 workers by ``deadline`` (``clock.now()``; building the model
     counts).  With ``optimise=False`` only a feasible plan is sought (used when the greedy cannot
     find one).  Status "unknown" when no plan was found in time."""
     try:
@@ -151,8 +151,8 @@ def _exact_seating(
                    for t in np.flatnonzero(m.class_allowed[k])}
         cp.add(sum(fill[k].values()) == len(units))
     for t in range(m.n_tables):
-        load = sum(int(m.unit_size[u]) * x[u][t] for u in key_units if t in x[u])
-        load += sum(f[t] for f in fill.values() if t in f)
+        load = (sum(int(m.unit_size[u]) * x[u][t] for u in key_units if t in x[u])
+                + sum(f[t] for f in fill.values() if t in f))
         cp.add_linear_constraint(load, int(m.min_fill[t]), int(m.capacity[t]))
     for u in key_units:
         for v in m.apart_units[u]:
@@ -190,7 +190,7 @@ def _exact_seating(
 
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 2
-    remaining = deadline - time.monotonic()
+    remaining = deadline - clock.now()
     if remaining <= 0:
         raise _OutOfTime
     solver.parameters.max_time_in_seconds = remaining
@@ -246,7 +246,7 @@ def _pair_variables(
     weighted = [u for u in key_units if m.weighted[u]]
     same: dict[tuple[int, int], tuple[cp_model.IntVar, float]] = {}
     for u in weighted:
-        if time.monotonic() > deadline:
+        if clock.now() > deadline:
             raise _OutOfTime
         w = m.unit_weights(u)
         for v in weighted:
@@ -270,11 +270,11 @@ def _pair_variables(
         neighbours[u].add(v)
         neighbours[v].add(u)
     for u in weighted:
-        if time.monotonic() > deadline:
+        if clock.now() > deadline:
             raise _OutOfTime
-        for v, w in combinations(sorted(neighbours[u]), 2):
-            if u < v and (v, w) in same:
-                yuv, yuw, yvw = same[u, v][0], same[u, w][0], same[v, w][0]
+        for v, z in combinations(sorted(neighbours[u]), 2):
+            if u < v and (v, z) in same:
+                yuv, yuw, yvw = same[u, v][0], same[u, z][0], same[v, z][0]
                 cp.add(yuv + yvw - yuw <= 1)
                 cp.add(yuv + yuw - yvw <= 1)
                 cp.add(yuw + yvw - yuv <= 1)

@@ -22,7 +22,8 @@ calls, since compiled code cannot read it.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
 
 import numba
 import numpy as np
@@ -34,7 +35,13 @@ ITERATION, IDLE, ROUNDS, IDLE_ROUNDS, DEPTH, TENURE, TENURE_SPREAD, STRENGTH = r
 # Indexes into the float64 ``values`` array.
 OBJECTIVE, BEST, RUN_BEST = range(3)
 
-_jit: Any = numba.njit(cache=True, nogil=True)
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _jit(function: _F) -> _F:
+    """numba.njit(cache=True) with the function's own signature kept for the type checker (the
+    dispatcher numba returns is untyped; calls from Python go through the same arguments)."""
+    return cast(_F, numba.njit(cache=True, nogil=True)(function))
 
 
 @_jit

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
 
+from . import clock
 from .exact import EXACT_MAX_BYTES, exact_model_size, exact_seating
 from .explain import Problem, find_problems
 from .indexed import IndexedInstance
@@ -79,7 +79,7 @@ def _infeasible(
     problems: list[Problem], started: float, method: str = "checks", warnings: Sequence[str] = (),
 ) -> Solution:
     return Solution("infeasible", None, None, [], [p.message for p in problems] + list(warnings),
-                    problems, method, seconds=time.monotonic() - started, warnings=list(warnings))
+                    problems, method, seconds=clock.now() - started, warnings=list(warnings))
 
 
 def ignored_pair_weights(instance: Instance) -> int:
@@ -153,11 +153,11 @@ def solve(
     changes table, and ``frozen`` people (e.g. checked in) never move.  The result's ``moves``
     counts the seated people who changed table.
 
-    ``started`` (a ``time.monotonic()`` reading) is when the clock of ``time_limit`` started,
+    ``started`` (a ``clock.now()`` reading) is when the clock of ``time_limit`` started,
     e.g. the command's start, so that loading and start-up count against the limit; default now.
     """
     if started is None:
-        started = time.monotonic()
+        started = clock.now()
     if mode not in ("auto", "exact", "heuristic"):
         raise ValueError(f"mode must be 'auto', 'exact' or 'heuristic', not {mode!r}")
     current = dict(current or {})
@@ -183,7 +183,7 @@ def solve(
     notes: list[str] = []
     if exact:
         size = exact_model_size(model)
-        remaining = deadline - time.monotonic()
+        remaining = deadline - clock.now()
         if size.bytes > EXACT_MAX_BYTES or size.build_seconds > 0.5 * remaining:
             # CP-SAT would run out of memory or time before proving anything: the heuristic
             # gets the whole time limit instead.
@@ -197,11 +197,11 @@ def solve(
             )
     # In exact mode the heuristic only provides CP-SAT's starting hint (and a fallback plan).
     hint_seconds = min(_EXACT_HINT_MAX_SECONDS, max(0.2, 0.1 * limit))
-    heuristic_deadline = min(deadline, time.monotonic() + hint_seconds) if exact else deadline
+    heuristic_deadline = min(deadline, clock.now() + hint_seconds) if exact else deadline
     found = heuristic_seating(model, deadline=heuristic_deadline, seed=seed, start=start)
     state = found.state
     if state is None and model.n_units * model.n_tables <= _FEASIBILITY_FALLBACK_MAX_VARS:
-        rescue = exact_seating(model, deadline=max(deadline, time.monotonic() + 1.0), seed=seed,
+        rescue = exact_seating(model, deadline=max(deadline, clock.now() + 1.0), seed=seed,
                                optimise=False)
         if rescue.status == "infeasible":
             return _infeasible([Problem("combined", (), (
@@ -211,7 +211,7 @@ def solve(
             ))], started, "exact", warnings)
         if rescue.table_of is not None:
             notes.append("the greedy start got stuck; CP-SAT found a first valid plan")
-            found = heuristic_seating(model, deadline=max(deadline, time.monotonic() + 1.0),
+            found = heuristic_seating(model, deadline=max(deadline, clock.now() + 1.0),
                                       seed=seed, start=rescue.table_of)
             state = found.state
     if state is None:
@@ -221,7 +221,8 @@ def solve(
             "tables) — try a longer time limit or exact mode"
         ))], started, "heuristic", warnings)
 
-    table_of, status, bound, method = state.copy_assignment(), "feasible", None, "heuristic"
+    table_of, bound, method = state.copy_assignment(), None, "heuristic"
+    status: Literal["optimal", "feasible", "infeasible"] = "feasible"
     if exact:
         result = exact_seating(model, deadline=deadline, seed=seed, hint=table_of)
         if result.status == "infeasible":
@@ -255,7 +256,7 @@ def solve(
     explanation = _success_explanation(model, status, method, networking, objective, bound, greedy,
                                        found.rounds, moves, current, frozen) + notes + warnings
     return Solution(status, objective, bound, assignments, explanation, [], method, networking,
-                    greedy, moves if current else None, time.monotonic() - started, warnings)
+                    greedy, moves if current else None, clock.now() - started, warnings)
 
 
 def _current_units(model: IndexedInstance, current: Mapping[ParticipantId, TableNumber]) -> np.ndarray | None:
@@ -265,8 +266,8 @@ def _current_units(model: IndexedInstance, current: Mapping[ParticipantId, Table
     table_index = {t: k for k, t in enumerate(model.table_numbers)}
     start = np.full(model.n_units, -1, dtype=np.int64)
     for u, members in enumerate(model.unit_members):
-        tables = {current.get(model.person_ids[i]) for i in members}
-        if len(tables) == 1 and None not in tables:
+        tables = {current[model.person_ids[i]] for i in members if model.person_ids[i] in current}
+        if len(tables) == 1 and all(model.person_ids[i] in current for i in members):
             start[u] = table_index[tables.pop()]
     return start
 

@@ -1,6 +1,9 @@
 """Fast heuristic: greedy start, then move/swap local search with iterated perturbation.
 
-This is iterated maxima search (Lai & Hao 2016) adapted to seating rules:
+Up to :data:`DENSE_MAX_UNITS` units the compiled iterated tabu search of :mod:`kernel` does the
+work (see ``docs/engine.md``).  Larger events use the sparse search below, whose memory stays
+linear in the number of people; it is iterated maxima search (Lai & Hao 2016) adapted to
+seating rules:
 
 * local search applies, for each unit in turn, the best improving move (to another table), swap
   (two units exchange tables) or, for keep-together groups, exchange with as many single people
@@ -14,13 +17,12 @@ This is iterated maxima search (Lai & Hao 2016) adapted to seating rules:
 
 from __future__ import annotations
 
-import time
 from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
 
-from . import kernel
+from . import clock, kernel
 from .greedy import greedy_seating
 from .indexed import IndexedInstance
 from .state import SeatingState
@@ -216,7 +218,7 @@ def local_search(
                 continue
             waiting[u] = False
             checked += 1
-            if checked % 32 == 0 and time.monotonic() > deadline:
+            if checked % 32 == 0 and clock.now() > deadline:
                 return False
             a = int(state.table_of[u])
             if improve_unit(state, u):
@@ -270,7 +272,7 @@ def heuristic_seating(
     seed: int = 0,
     start: np.ndarray | None = None,
 ) -> HeuristicResult:
-    """Greedy start plus iterated local search until ``deadline`` (time.monotonic()) or until
+    """Greedy start plus iterated local search until ``deadline`` (clock.now()) or until
     five restarts' worth of perturbation rounds in a row beat no earlier plan."""
     rng = np.random.default_rng(seed)
     state = None
@@ -284,10 +286,12 @@ def heuristic_seating(
     if len(model.movers) == 0:
         return HeuristicResult(state, greedy_objective, 0)
     if model.n_units <= DENSE_MAX_UNITS:
-        state, rounds = _compiled_search(model, state, deadline, seed)
+        # Plain moves and swaps cannot exchange a group with several single people; a Python
+        # pass of the full neighbourhoods (group exchange included) finishes the job, in the
+        # last tenth of the time.
+        share = 0.9 if model.n_groups else 1.0
+        state, rounds = _compiled_search(model, state, clock.now() + share * (deadline - clock.now()), seed)
         if model.n_groups:
-            # Plain moves and swaps cannot exchange a group with several single people; one
-            # Python pass of the full neighbourhoods (group exchange included) finishes the job.
             local_search(state, rng, deadline)
         return HeuristicResult(state, greedy_objective, rounds)
     restart_after = max(100, 10 * len(model.movers))
@@ -297,7 +301,7 @@ def heuristic_seating(
     run_best = state.objective
     rounds = idle = idle_in_run = 0
     strongest = max(3, len(model.movers) // 4)
-    while time.monotonic() < deadline and idle < max_idle_rounds:
+    while clock.now() < deadline and idle < max_idle_rounds:
         rounds += 1
         state.journal = []
         # Stronger kicks the longer the search has been stuck (iterated maxima search).
@@ -376,18 +380,18 @@ def _compiled_search(
     max_idle_rounds = max(200, 20 * m)
     iterations = 1
     while counters[kernel.IDLE_ROUNDS] < max_idle_rounds:
-        now = time.monotonic()
+        now = clock.now()
         if now >= deadline:
             break
         kernel.run_chunk(W, B, model.unit_size, model.capacity, model.min_fill, allowed,
                          movable_units, is_mover, apart_ptr, apart_idx, table_of, G, size, avoid,
                          tabu, best_table_of, run_best_table_of, counters, values, iterations)
-        spent = time.monotonic() - now
+        spent = clock.now() - now
         if spent < _CHUNK_SECONDS / 2:
             iterations *= 2
         elif spent > 2 * _CHUNK_SECONDS and iterations > 1:
             iterations //= 2
-        iterations = max(1, min(iterations, int(iterations * (deadline - time.monotonic()) / max(spent, 1e-6))))
+        iterations = max(1, min(iterations, int(iterations * (deadline - clock.now()) / max(spent, 1e-6))))
     best = SeatingState.from_assignment(model, best_table_of)
     if best.objective < state.objective - _EPS:  # never worse than the start
         best = state
