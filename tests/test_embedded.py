@@ -17,6 +17,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from tests.conftest import stop_postgres_servers_under
+
 ROOT = Path(__file__).resolve().parent.parent
 
 # A process that joins (or starts) the server in DATA, adds rows, reports the server's pid, and
@@ -46,6 +48,8 @@ def data_dir() -> Iterator[Path]:
     EventFlow no longer loosens the folders above the data folder (pytest's own root is private)."""
     folder = Path(tempfile.mkdtemp(prefix="eventflow-test-embedded-"))
     yield folder
+    # A test that kills a client or the server can leave one running: stop what this test started.
+    stop_postgres_servers_under({folder.resolve()})
     shutil.rmtree(folder, ignore_errors=True)
 
 
