@@ -37,7 +37,8 @@ from sqlalchemy.orm import Session
 
 from eventflow import autoseat, seating
 from eventflow.db import is_transient
-from eventflow.errors import INSUFFICIENT_PRIVILEGE, ViewOnly, describe_database_error, sqlstate, view_only
+from eventflow.errors import INSUFFICIENT_PRIVILEGE, InputError, ViewOnly, describe_database_error, sqlstate, view_only
+from eventflow.formatting import seat_text
 from eventflow.history import begin_change_set
 from eventflow.statements import changed_rows
 
@@ -53,7 +54,7 @@ ELEMENT_KINDS: dict[str, str] = {"stage": "Stage", "entrance": "Entrance", "bar"
                                  "vip_zone": "VIP zone"}
 
 
-class FloorPlanError(ValueError):
+class FloorPlanError(InputError):
     """Input an organiser can correct: nothing was written, the message says why."""
 
 
@@ -648,7 +649,7 @@ def move_person(session: Session, grid: seating.SeatingGrid, participant_id: str
         taken = {int(s) for s in here["base_seat"].dropna()}
         seat_number = next((s for s in range(1, table.capacity + 1) if s not in taken), None)
     new = (table.number, None if seat_number is None else int(seat_number))
-    where = f"table {table.number}" + (f", seat {new[1]}" if new[1] else "")
+    where = seat_text(*new)
     return _save(session, grid, [_change(row, new)], f"{row['full_name']} now sits at {where}.")
 
 
@@ -704,9 +705,8 @@ class Found:
     def where(self) -> str:
         if self.table_number is None:
             return f"{self.name} has no seat yet."
-        seat = f", seat {self.seat_number}" if self.seat_number else ""
         label = f" ({self.table_label})" if self.table_label else ""
-        return f"{self.name}: table {self.table_number}{seat}{label}"
+        return f"{self.name}: {seat_text(self.table_number, self.seat_number)}{label}"
 
 
 def find_people(grid: seating.SeatingGrid, query: str, limit: int = 10) -> list[Found]:
