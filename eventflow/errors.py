@@ -19,6 +19,8 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from eventflow.db import is_transient
+
 # What did not happen, as the organiser asked for it: "Nothing was <action>: …".
 Action = Literal["saved", "written", "added", "removed", "imported", "changed", "undone"]
 
@@ -92,6 +94,16 @@ _CONSTRAINT_MESSAGES = {
 # These triggers only ever look at the organiser's own table, so their wording is safe to show.
 _OWN_TABLE_TRIGGERS = ("table_assignments_capacity", "table_assignments_seat_within_capacity",
                        "seating_tables_capacity_covers_seated")
+
+
+def refused(session: Session, error: DBAPIError, action: Action = "saved") -> str:
+    """A write the database refused, as the sentence for organisers, the transaction rolled back.
+    A deadlock or serialization failure is raised again instead: ``Database.run_transaction`` runs
+    the whole transaction once more."""
+    if is_transient(error):
+        raise error
+    session.rollback()
+    return describe_database_error(error, action)
 
 
 def describe_database_error(error: DBAPIError, action: Action = "saved") -> str:

@@ -36,8 +36,15 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from eventflow import autoseat, seating
-from eventflow.db import is_transient
-from eventflow.errors import INSUFFICIENT_PRIVILEGE, ViewOnly, describe_database_error, sqlstate, view_only
+from eventflow.errors import (
+    INSUFFICIENT_PRIVILEGE,
+    InputError,
+    ViewOnly,
+    refused,
+    sqlstate,
+    view_only,
+)
+from eventflow.formatting import seat_text
 from eventflow.history import begin_change_set
 from eventflow.statements import changed_rows
 
@@ -53,7 +60,7 @@ ELEMENT_KINDS: dict[str, str] = {"stage": "Stage", "entrance": "Entrance", "bar"
                                  "vip_zone": "VIP zone"}
 
 
-class FloorPlanError(ValueError):
+class FloorPlanError(InputError):
     """Input an organiser can correct: nothing was written, the message says why."""
 
 
@@ -356,10 +363,6 @@ class LayoutResult:
     conflict: bool = False  # a colleague moved it first: the plan should be reloaded to show theirs
 
 
-def _writer_refused(error: DBAPIError) -> LayoutResult:
-    return LayoutResult(False, describe_database_error(error))
-
-
 def ensure_layout(session: Session, event_id: UUID) -> LayoutResult:
     """Save the automatic places of tables that have none, and the proposed room elements when the
     event has none yet. Idempotent: running it twice (or two organisers at once) places each once."""
@@ -386,10 +389,7 @@ def ensure_layout(session: Session, event_id: UUID) -> LayoutResult:
                 for element in new_elements:
                     _insert_element(session, event_id, element)
     except DBAPIError as error:
-        if is_transient(error):
-            raise
-        session.rollback()
-        return _writer_refused(error)
+        return LayoutResult(False, refused(session, error))
     return LayoutResult(True, f"Placed {placed} table(s) automatically." if placed else "Room elements added.")
 
 
@@ -441,10 +441,7 @@ def move_table(session: Session, event_id: UUID, table_number: int, x: Any, y: A
                 {"e": event_id, "n": table_number, "x": nx, "y": ny, "shape": shape, "r": turn,
                  "v": version})
     except DBAPIError as error:
-        if is_transient(error):
-            raise
-        session.rollback()
-        return _writer_refused(error)
+        return LayoutResult(False, refused(session, error))
     if written == 1:
         return LayoutResult(True, f"Table {table_number} moved.")
     session.rollback()
@@ -489,10 +486,7 @@ def move_element(session: Session, event_id: UUID, element_id: str, x: Any, y: A
             {"e": event_id, "id": element, "x": nx, "y": ny, "w": size.get("width"), "h": size.get("height"),
              "r": None if rotation is None else _rotation(rotation), "label": label, "v": version})
     except DBAPIError as error:
-        if is_transient(error):
-            raise
-        session.rollback()
-        return _writer_refused(error)
+        return LayoutResult(False, refused(session, error))
     if written == 1:
         return LayoutResult(True, "Moved.")
     session.rollback()
@@ -648,7 +642,7 @@ def move_person(session: Session, grid: seating.SeatingGrid, participant_id: str
         taken = {int(s) for s in here["base_seat"].dropna()}
         seat_number = next((s for s in range(1, table.capacity + 1) if s not in taken), None)
     new = (table.number, None if seat_number is None else int(seat_number))
-    where = f"table {table.number}" + (f", seat {new[1]}" if new[1] else "")
+    where = seat_text(*new)
     return _save(session, grid, [_change(row, new)], f"{row['full_name']} now sits at {where}.")
 
 
@@ -704,9 +698,8 @@ class Found:
     def where(self) -> str:
         if self.table_number is None:
             return f"{self.name} has no seat yet."
-        seat = f", seat {self.seat_number}" if self.seat_number else ""
         label = f" ({self.table_label})" if self.table_label else ""
-        return f"{self.name}: table {self.table_number}{seat}{label}"
+        return f"{self.name}: {seat_text(self.table_number, self.seat_number)}{label}"
 
 
 def find_people(grid: seating.SeatingGrid, query: str, limit: int = 10) -> list[Found]:

@@ -30,8 +30,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from eventflow.db import is_transient
-from eventflow.errors import describe_database_error, editor_refusal, view_only
+from eventflow.errors import editor_refusal, refused, view_only
 from eventflow.event_settings import with_defaults
 from eventflow.history import begin_change_set
 
@@ -570,10 +569,7 @@ def save_changes(session: Session, event_id: UUID, change_set: ChangeSet, grid: 
                 return SaveResult(conflicts=real)
         session.execute(text("SET CONSTRAINTS ALL IMMEDIATE"))
     except DBAPIError as error:
-        if is_transient(error):
-            raise  # a deadlock or serialization failure: Database.run_transaction runs the save again
-        session.rollback()
-        return SaveResult(error=describe_database_error(error))
+        return SaveResult(error=refused(session, error))
     # Rows that already held what this save wanted (a double submit) were not written again.
     return SaveResult(saved=len(written), change_set_id=change_set_id if written else None)
 

@@ -34,11 +34,11 @@ from eventflow.demo import load_demo
 
 # ------------------------------------------------------------------------------------ slow tests
 # `pytest -m "not slow"` is the quick loop while working; the README's `pytest` runs everything.
-# Slow: whole modules that start servers, browsers or many threads, property tests that generate
-# hundreds of cases, and the second run of the database tests on PostgreSQL 15.
+# Slow: every browser test, whole modules that start servers or many threads, property tests that
+# generate hundreds of cases, and the second run of the database tests on PostgreSQL 15.
 SLOW_MODULES = frozenset({
     "test_concurrency", "test_hostile_input", "test_query_plans", "test_embedded", "test_db",
-    "test_dashboard", "test_autoseat_page", "test_history_page", "test_engine_exact",
+    "test_autoseat_page", "test_history_page", "test_engine_exact",
 })
 
 
@@ -48,7 +48,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         callspec = getattr(item, "callspec", None)
         on_postgres_15 = callspec is not None and callspec.params.get("any_server") == "postgresql-15"
         generated = getattr(getattr(item, "obj", None), "is_hypothesis_test", False)
-        if module in SLOW_MODULES or on_postgres_15 or generated:
+        in_a_browser = item.get_closest_marker("browser") is not None
+        if module in SLOW_MODULES or on_postgres_15 or generated or in_a_browser:
             item.add_marker(pytest.mark.slow)
 
 

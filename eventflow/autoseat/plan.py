@@ -28,9 +28,8 @@ from eventflow import engine, solve_slots
 from eventflow.autoseat.instance import EventData, load_event, name_people, snapshot_of
 from eventflow.autoseat.options import AutoSeatOptions
 from eventflow.autoseat.rules import ConstraintCheck, rule_checks
-from eventflow.db import is_transient
 from eventflow.engine.seat_numbers import stable_seat_numbers
-from eventflow.errors import InputError, describe_database_error, editor_refusal, nothing_was
+from eventflow.errors import InputError, editor_refusal, nothing_was, refused
 from eventflow.formatting import seat_text
 from eventflow.history import begin_change_set
 from eventflow.statements import changed_rows
@@ -246,10 +245,7 @@ def apply_plan(session: Session, event_id: UUID, preview: PlanPreview) -> ApplyR
             return ApplyResult(False, message=STALE_MESSAGE)
         session.execute(text("SET CONSTRAINTS ALL IMMEDIATE"))
     except DBAPIError as error:
-        if is_transient(error):
-            raise  # Database.run_transaction runs it again
-        session.rollback()
-        return ApplyResult(False, message=describe_database_error(error, "written"))
+        return ApplyResult(False, message=refused(session, error, "written"))
     return ApplyResult(True, seated=len(inserts), moved=sum(1 for c in updates if c.old_table != c.new_table),
                        reseated=sum(1 for c in updates if c.old_table == c.new_table), change_set_id=change_set_id)
 

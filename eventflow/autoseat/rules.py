@@ -3,7 +3,6 @@ checker's findings on a plan are shown, one per rule kind (docs/adding-a-rule.md
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -20,8 +19,8 @@ from eventflow.errors import InputError, require_editor
 from eventflow.statements import changed_rows
 
 RuleKind = Literal["together", "apart"]
-# The checker's rule kinds (engine.check), in the order organisers read them, with their headings.
-# Each sentence the checker writes starts with "<kind>:", except those about seats themselves.
+# The headings organisers read the checker's findings under, in this order, and which kinds of
+# violation (engine.RuleKind) each one gathers.
 CHECK_FAMILIES = (
     ("seated", "Everyone has exactly one seat"),
     ("capacity", "No table over capacity"),
@@ -33,11 +32,15 @@ CHECK_FAMILIES = (
     ("vip", "VIPs at VIP tables (and VIP tables reserved, when set)"),
     ("accessible", "Accessible places for those who need them"),
 )
+_FAMILY_OF: Mapping[str, str] = {
+    engine.RuleKind.SEATED_TWICE: "seated", engine.RuleKind.UNKNOWN_PARTICIPANT: "seated",
+    engine.RuleKind.UNKNOWN_TABLE: "seated", engine.RuleKind.NO_SEAT: "seated",
+    engine.RuleKind.CAPACITY: "capacity", engine.RuleKind.MIN_FILL: "min_fill",
+    engine.RuleKind.SEAT_NUMBERS: "seat numbers", engine.RuleKind.PINNED: "pinned",
+    engine.RuleKind.TOGETHER: "together", engine.RuleKind.APART: "apart",
+    engine.RuleKind.VIP: "vip", engine.RuleKind.ACCESSIBLE: "accessible",
+}
 OTHER = ("other", "Other problems the checker found")
-_KINDS = frozenset(kind for kind, _ in CHECK_FAMILIES)
-# The checker's sentences about seats themselves, which carry no prefix.
-_SEATED = re.compile(r"^(participant .+ (has no seat|is seated twice|is seated at unknown table .+)"
-                     r"|unknown participant .+ is seated)$")
 
 
 @dataclass(frozen=True)
@@ -47,23 +50,19 @@ class ConstraintCheck:
     problems: tuple[str, ...] = ()
 
 
-def check_family(message: str) -> str:
-    """The rule kind a checker sentence is shown under: its "<kind>:" prefix when that is a known
-    kind, "seated" for the sentences about seats, and "other" for anything else — a sentence of a
-    rule kind this list does not know yet is never shown under another rule's heading."""
-    kind, colon, _ = message.partition(":")
-    if colon and kind in _KINDS:
-        return kind
-    return "seated" if _SEATED.match(message) else OTHER[0]
+def check_family(kind: str) -> str:
+    """The heading a violation of ``kind`` (an ``engine.RuleKind``) is shown under; "other" for a
+    kind this table does not know yet, so it is never shown under another rule's heading."""
+    return _FAMILY_OF.get(kind, OTHER[0])
 
 
 def rule_checks(instance: engine.Instance, plan: list[engine.Assignment], names: Mapping[ParticipantId, str]
                 ) -> tuple[ConstraintCheck, ...]:
-    """Every rule kind with the checker's findings on ``plan`` (people named); "other" only when
-    the checker found something no heading names."""
+    """Every heading with the checker's findings on ``plan`` (people named); "other" only when
+    the checker found something no heading gathers."""
     found: dict[str, list[str]] = defaultdict(list)
-    for message in engine.check(instance, plan):
-        found[check_family(message)].append(name_people(message, names))
+    for violation in engine.violations(instance, plan):
+        found[check_family(violation.kind)].append(name_people(violation.message, names))
     headings = CHECK_FAMILIES + ((OTHER,) if found[OTHER[0]] else ())
     return tuple(ConstraintCheck(label, not found[kind], tuple(found[kind])) for kind, label in headings)
 

@@ -15,8 +15,7 @@ from eventflow import engine
 from eventflow.autoseat.instance import load_event
 from eventflow.autoseat.options import AutoSeatOptions
 from eventflow.autoseat.plan import ApplyResult
-from eventflow.db import is_transient
-from eventflow.errors import InputError, describe_database_error, editor_refusal, nothing_was
+from eventflow.errors import InputError, editor_refusal, nothing_was, refused
 from eventflow.history import begin_change_set
 
 
@@ -92,10 +91,7 @@ def accept_walk_in(session: Session, event_id: UUID, participant_id: str | UUID,
         """), {"event_id": event_id, "participant_id": pid, "table": table_number, "seat": seat})
         session.execute(text("SET CONSTRAINTS ALL IMMEDIATE"))
     except DBAPIError as error:
-        if is_transient(error):
-            raise
-        session.rollback()
-        return ApplyResult(False, message=describe_database_error(error, "written"))
+        return ApplyResult(False, message=refused(session, error, "written"))
     return ApplyResult(True, seated=1, change_set_id=change_set_id,
                        message=f"Seated at table {table_number}, seat {seat}.")
 
