@@ -1,0 +1,69 @@
+"""The check-in desk in a real browser on a phone (390 px) and a tablet (820 px): find a guest by an
+accent-free search, check them in with one tap, no horizontal scrolling."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+
+from eventflow.demo import DEMO_EVENT_ID
+from tests.browser.conftest import ARTIFACTS
+from tests.browser.helpers import no_exception, open_page, wait_idle
+
+pytestmark = pytest.mark.browser
+
+RENAMED = {390: "Zoë Ångström-Müller", 820: "Łukasz Żółć-Jürgens"}
+TYPED = {390: "zoe angstrom muller", 820: "LUKASZ ZOLC"}
+
+
+def _seated_guest(database, name: str, skip: int) -> tuple[str, int, int]:
+    """A seated, not yet checked-in demo guest, renamed ``name``: (id, table, seat)."""
+    with database.owner_connection() as conn:
+        row = conn.execute(text(
+            """
+            UPDATE participants AS p SET full_name = :name, checked_in_at = NULL
+              FROM table_assignments AS a
+             WHERE a.participant_id = p.id AND p.id = (
+                   SELECT a2.participant_id FROM table_assignments AS a2
+                    WHERE a2.event_id = :event AND a2.seat_number IS NOT NULL
+                    ORDER BY a2.participant_id DESC OFFSET :skip LIMIT 1)
+            RETURNING p.id::text, a.table_number, a.seat_number
+            """), {"event": DEMO_EVENT_ID, "name": name, "skip": skip}).one()
+    return row[0], row[1], row[2]
+
+
+def _checked_in(database, participant_id: str) -> bool:
+    with database.owner_connection() as conn:
+        return conn.execute(text("SELECT checked_in_at IS NOT NULL FROM participants WHERE id = :p"),
+                            {"p": participant_id}).scalar_one()
+
+
+@pytest.mark.parametrize("width", [390, 820])
+def test_check_in_by_an_accent_free_search(app_server, chromium, width):
+    database = app_server.database
+    pid, table, seat = _seated_guest(database, RENAMED[width], skip=0 if width == 390 else 1)
+    context = chromium.new_context(viewport={"width": width, "height": 900 if width == 390 else 1180},
+                                   is_mobile=True, has_touch=True)
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    try:
+        open_page(page, f"{app_server.url}/check_in")
+        page.get_by_text("checked in", exact=False).first.wait_for()
+        search = page.locator("input[aria-label='Find a guest']")
+        search.fill(TYPED[width])
+        card = page.locator(f".st-key-guest_{pid}")
+        card.wait_for()
+        wait_idle(page)
+        assert card.get_by_text(RENAMED[width]).count() == 1
+        assert card.get_by_text(f"Table {table}, seat {seat}").count() == 1
+        page.screenshot(path=str(ARTIFACTS / f"check_in-found-{width}.png"), full_page=True)
+        card.get_by_role("button", name="Check in").tap()
+        page.get_by_text(f"{RENAMED[width]} is checked in. Table {table}, seat {seat}.").wait_for()
+        wait_idle(page)
+        assert _checked_in(database, pid)
+        assert page.locator(f".st-key-guest_{pid}").get_by_role("button", name="Check out").count() == 1
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        assert no_exception(page)
+        page.screenshot(path=str(ARTIFACTS / f"check_in-done-{width}.png"), full_page=True)
+    finally:
+        context.close()

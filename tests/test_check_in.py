@@ -1,0 +1,129 @@
+"""The check-in desk on a real PostgreSQL: accent- and case-insensitive search, one-tap check-in
+that is idempotent, viewers refused, and another organisation sees and changes nothing."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+
+from eventflow import check_in
+from eventflow.errors import InputError, ViewOnly
+
+GUESTS = ("Anna Müller", "Zoë Ångström", "Łukasz Żółć", "Jürgen Straße", "王小明", "Anne-Marie O'Brien",
+          "Annabel Lee")
+
+
+@pytest.fixture
+def desk(world):
+    org = world.a
+    ids = {}
+    with world.database.tenant_session(org.manager) as session:
+        for name in GUESTS:
+            ids[name] = session.execute(
+                text("INSERT INTO participants (event_id, full_name, company) VALUES (:e, :n, 'Nordlicht GmbH') "
+                     "RETURNING id::text"), {"e": org.event_id, "n": name}).scalar_one()
+        session.execute(text("INSERT INTO table_assignments (event_id, participant_id, table_number, seat_number, "
+                             "assigned_by) VALUES (:e, :p, 2, 3, 'manager')"),
+                        {"e": org.event_id, "p": ids["Anna Müller"]})
+    return world, ids
+
+
+def _names(world, organiser, event_id, query):
+    with world.database.tenant_session(organiser) as session:
+        return [g.name for g in check_in.find_guests(session, event_id, query)]
+
+
+@pytest.mark.parametrize(("typed", "expected"), [
+    ("anna muller", ["Anna Müller"]),
+    ("ANNA MÜLLER", ["Anna Müller"]),
+    ("  muller ", ["Anna Müller"]),
+    ("mull an", ["Anna Müller"]),
+    ("zoe angstrom", ["Zoë Ångström"]),
+    ("lukasz zolc", ["Łukasz Żółć"]),
+    ("strasse", ["Jürgen Straße"]),
+    ("jurgen", ["Jürgen Straße"]),
+    ("王", ["王小明"]),
+    ("anne marie obrien", []),  # the apostrophe splits O'Brien into o and brien
+    ("anne-marie o brien", ["Anne-Marie O'Brien"]),
+    ("anna", ["Anna Müller", "Annabel Lee"]),
+    ("ann", ["Anna Müller", "Annabel Lee", "Anne-Marie O'Brien"]),
+    ("ller", []),  # word starts only: a fragment in the middle of a name is not a match
+    ("nordlicht muller", ["Anna Müller"]),  # the company counts too
+    ("%", []),
+    ("- '", []),
+    ("", []),
+])
+def test_search_ignores_accents_case_and_punctuation(desk, typed, expected):
+    world, _ = desk
+    assert _names(world, world.a.viewer, world.a.event_id, typed) == expected
+
+
+def test_a_guest_shows_table_and_seat(desk):
+    world, _ = desk
+    with world.database.tenant_session(world.a.viewer) as session:
+        anna, = check_in.find_guests(session, world.a.event_id, "anna muller")
+    assert (anna.table_number, anna.seat_number, anna.seat) == (2, 3, "Table 2, seat 3")
+    with world.database.tenant_session(world.a.viewer) as session:
+        lee, = check_in.find_guests(session, world.a.event_id, "lee")
+    assert lee.seat == "No seat yet"
+
+
+def test_check_in_is_idempotent_and_counted(desk):
+    world, ids = desk
+    org, anna = world.a, ids["Anna Müller"]
+    with world.database.tenant_session(org.viewer) as session:
+        before = check_in.door_count(session, org.event_id)
+    assert before.checked_in == 0 and before.expected == len(GUESTS) + len(org.participant_ids)
+    with world.database.tenant_session(org.manager) as session:
+        first = check_in.set_checked_in(session, org.event_id, anna, True)
+    with world.database.tenant_session(org.manager) as session:
+        again = check_in.set_checked_in(session, org.event_id, anna, True)
+        count = check_in.door_count(session, org.event_id)
+    assert first.checked_in and again.checked_in_at == first.checked_in_at  # the first arrival time is kept
+    assert (count.checked_in, count.still_to_come) == (1, before.expected - 1)
+    with world.database.tenant_session(org.owner) as session:
+        out = check_in.set_checked_in(session, org.event_id, anna, False)
+        out_again = check_in.set_checked_in(session, org.event_id, anna, False)
+        assert check_in.door_count(session, org.event_id).checked_in == 0
+    assert not out.checked_in and not out_again.checked_in
+
+
+def test_viewers_cannot_check_anyone_in(desk):
+    world, ids = desk
+    with world.database.tenant_session(world.a.viewer) as session, pytest.raises(ViewOnly):
+        check_in.set_checked_in(session, world.a.event_id, ids["Anna Müller"], True)
+    with world.database.tenant_session(world.a.owner) as session:
+        assert check_in.door_count(session, world.a.event_id).checked_in == 0
+
+
+def test_another_organisation_cannot_see_or_check_in(desk):
+    world, ids = desk
+    a, b = world.a, world.b
+    assert _names(world, b.manager, a.event_id, "anna muller") == []
+    with world.database.tenant_session(b.manager) as session:
+        assert check_in.guest(session, a.event_id, ids["Anna Müller"]) is None
+        assert check_in.door_count(session, a.event_id).expected == 0
+        with pytest.raises(InputError, match="does not exist"):
+            check_in.set_checked_in(session, a.event_id, ids["Anna Müller"], True)
+    with world.database.tenant_session(b.owner) as session, pytest.raises(InputError):
+        # Their own event, someone else's guest: nobody of theirs matches, nothing changes.
+        check_in.set_checked_in(session, b.event_id, ids["Anna Müller"], True)
+    assert _names(world, world.outsider, a.event_id, "anna") == []
+    with world.database.tenant_session(a.owner) as session:
+        assert check_in.door_count(session, a.event_id).checked_in == 0
+
+
+def test_a_removed_guest_is_reported(desk):
+    world, ids = desk
+    with world.database.tenant_session(world.a.owner) as session:
+        session.execute(text("DELETE FROM participants WHERE id = :p"), {"p": ids["Annabel Lee"]})
+    with world.database.tenant_session(world.a.manager) as session, pytest.raises(InputError, match="no longer"):
+        check_in.set_checked_in(session, world.a.event_id, ids["Annabel Lee"], True)
+
+
+def test_the_search_column_is_kept_by_the_database(desk):
+    world, ids = desk
+    with world.database.tenant_session(world.a.manager) as session:
+        session.execute(text("UPDATE participants SET full_name = 'Søren Kierkegård' WHERE id = :p"),
+                        {"p": ids["Annabel Lee"]})
+    assert _names(world, world.a.manager, world.a.event_id, "soren kierkegard") == ["Søren Kierkegård"]
