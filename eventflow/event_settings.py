@@ -10,8 +10,10 @@ default declared here (``tests/test_event_settings.py`` holds the two to each ot
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+import zoneinfo
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 from uuid import UUID
 
@@ -21,13 +23,20 @@ from sqlalchemy.orm import Session
 from eventflow.errors import EVENT_GONE, InputError, nothing_was, require_editor
 
 
+@cache
+def time_zones() -> tuple[str, ...]:
+    """The IANA time zones this computer knows, sorted (for a picker and for checking a value)."""
+    return tuple(sorted(zoneinfo.available_timezones()))
+
+
 @dataclass(frozen=True)
 class Setting:
     key: str
-    type: type[bool]  # booleans only so far; a new type needs its check in save_settings
-    default: bool
+    type: type[bool] | type[str]  # a new type needs its check in save_settings
+    default: Any  # bool for yes/no settings, str for text ones (callers read their own kind)
     label: str
     help: str
+    choices: Callable[[], tuple[str, ...]] | None = None  # for text settings: the values allowed
 
 
 SETTINGS: tuple[Setting, ...] = (
@@ -40,16 +49,19 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("vip_tables_reserved", bool, True,
             "Reserve VIP tables for VIPs",
             "Auto-seat seats nobody else at a VIP table."),
+    Setting("time_zone", str, "UTC",
+            "Time zone of the event",
+            "Check-in times and print-outs show times in this zone.", choices=time_zones),
 )
 BY_KEY: Mapping[str, Setting] = {setting.key: setting for setting in SETTINGS}
 
 
-def with_defaults(stored: Mapping[str, Any]) -> dict[str, bool]:
+def with_defaults(stored: Mapping[str, Any]) -> dict[str, Any]:
     """Every declared setting: the stored value, or the default where none (or no valid one) is stored."""
     return {s.key: stored[s.key] if isinstance(stored.get(s.key), s.type) else s.default for s in SETTINGS}
 
 
-def read_settings(session: Session, event_id: UUID) -> dict[str, bool]:
+def read_settings(session: Session, event_id: UUID) -> dict[str, Any]:
     stored = session.execute(text("SELECT settings FROM events WHERE id = :event_id"),
                              {"event_id": event_id}).scalar_one_or_none()
     if stored is None:
@@ -64,7 +76,20 @@ def save_settings(session: Session, event_id: UUID, values: Mapping[str, object]
         if setting is None:
             raise InputError(nothing_was("saved", f"“{key}” is not an event setting."))
         if not isinstance(value, setting.type):
-            raise InputError(nothing_was("saved", f"“{setting.label}” must be yes or no."))
+            raise InputError(nothing_was("saved", f"“{setting.label}” must be yes or no." if setting.type is bool
+                                         else f"“{setting.label}” must be text."))
+        if setting.choices is not None and value not in setting.choices():
+            raise InputError(nothing_was("saved", f"“{value}” is not a {setting.label.lower()} "
+                                                  "(for example Europe/Berlin or America/New_York)."))
     require_editor(session, event_id, "saved")
     session.execute(text("UPDATE events SET settings = settings || CAST(:values AS jsonb) WHERE id = :event_id"),
                     {"event_id": event_id, "values": json.dumps(dict(values))})
+
+
+def event_time_zone(session: Session, event_id: UUID) -> zoneinfo.ZoneInfo:
+    """The event's time zone, for showing times to organisers and guests (UTC when none is set)."""
+    name = read_settings(session, event_id)["time_zone"]
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):  # a zone this computer's tz database lacks
+        return zoneinfo.ZoneInfo("UTC")

@@ -2,12 +2,13 @@
 
 import streamlit as st
 
-from eventflow import check_in, ui
+from eventflow import check_in, event_settings, printouts, ui
 
 context = ui.require_event()
 
 st.title("Check-in")
 count = context.read(check_in.door_count)
+zone = context.read(event_settings.event_time_zone)
 st.progress(count.checked_in / count.expected if count.expected else 0.0,
             text=f"**{count.checked_in} of {count.expected} checked in** · {count.still_to_come} still to come")
 if not context.can_edit:
@@ -30,7 +31,7 @@ for guest in found[: check_in.MAX_RESULTS]:
         st.markdown(f"**{ui.plain(guest.name)}**" + (f"  \n{ui.plain(guest.company)}" if guest.company else ""))
         st.markdown(f"### {guest.seat}" + (f" · {ui.plain(guest.table_label)}" if guest.table_label else ""))
         if guest.checked_in:
-            st.caption(f"Checked in at {guest.checked_in_at:%H:%M}")
+            st.caption(f"Checked in at {guest.checked_in_at.astimezone(zone):%H:%M} ({zone.key})")
         if context.can_edit:
             arriving = not guest.checked_in
             if st.button("Check in" if arriving else "Check out", key=f"door_{guest.participant_id}",
@@ -38,3 +39,20 @@ for guest in found[: check_in.MAX_RESULTS]:
                          icon=":material/how_to_reg:" if arriving else ":material/undo:"):
                 context.act(check_in.set_checked_in, guest.participant_id, arriving,
                             done=lambda g: f"{g.name} is checked {'in' if g.checked_in else 'out'}. {g.seat}.")
+
+with st.expander("Print-outs (PDF)", icon=":material/print:"):
+    layout = st.radio("Place cards", list(printouts.CARD_LAYOUTS), format_func=printouts.CARD_LAYOUTS.get,
+                      key="card_layout")
+    # Made when clicked (a card per guest is hundreds of pages), as this organiser.
+    st.download_button("Place cards", lambda: context.read(printouts.place_cards_pdf, layout),
+                       f"place-cards-{layout}.pdf", "application/pdf", key="print_cards", width="stretch",
+                       icon=":material/badge:", help="Seated guests, by name; no VIP marks are printed.")
+    st.download_button("Table lists", lambda: context.read(printouts.table_lists_pdf), "table-lists.pdf",
+                       "application/pdf", key="print_tables", width="stretch", icon=":material/table_restaurant:")
+    st.download_button("Find your table (escort list)", lambda: context.read(printouts.escort_list_pdf),
+                       "find-your-table.pdf", "application/pdf", key="print_escort", width="stretch",
+                       icon=":material/sort_by_alpha:")
+    st.caption(f"Times are in the event's time zone, {zone.key} (Event settings).")
+    missing = printouts.missing_fonts()
+    if missing:
+        st.warning(missing)

@@ -26,11 +26,17 @@ with st.form("event_details"):
     opt_in_setting = event_settings.BY_KEY["default_networking_opt_in"]
     opt_in = st.toggle(opt_in_setting.label, settings.default_networking_opt_in, disabled=read_only,
                        help=opt_in_setting.help)
+    zone_setting, zones = event_settings.BY_KEY["time_zone"], event_settings.time_zones()
+    zone_now = context.read(event_settings.read_settings)["time_zone"]
+    zone = st.selectbox(zone_setting.label, zones, zones.index(zone_now) if zone_now in zones else None,
+                        disabled=read_only, help=zone_setting.help)
     if not read_only and st.form_submit_button("Save details", type="primary"):
         try:
             context.write(events.update_event_details, name, starts_on, ends_on, venue)
             if opt_in != settings.default_networking_opt_in:
                 context.write(events.set_default_networking_opt_in, opt_in)
+            if zone and zone != zone_now:
+                context.write(event_settings.save_settings, {"time_zone": zone})
         except errors.OrganiserError as error:
             st.error(ui.plain(error))
         else:

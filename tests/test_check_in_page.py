@@ -71,3 +71,21 @@ def test_nobody_matching_says_so(own_demo_database, open_app):
     at.text_input(key=f"door_search:{DEMO_EVENT_ID}").input("xqzzy").run()
     assert any("Nobody on the list matches" in w.value for w in at.warning)
 
+
+
+def test_print_outs_are_offered_and_the_time_zone_is_set_in_event_settings(own_demo_database, open_app):
+    at = open_app(own_demo_database, DEMO_MANAGER_EMAIL, "pages/event_settings.py")
+    assert not at.exception, [e.value for e in at.exception]
+    zone_picker = next(s for s in at.selectbox if s.label == "Time zone of the event")
+    assert zone_picker.value == "UTC"
+    zone_picker.set_value("Europe/Lisbon")
+    next(b for b in at.button if b.label == "Save details").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    with own_demo_database.owner_connection() as conn:
+        assert conn.execute(text("SELECT settings ->> 'time_zone' FROM events WHERE id = :e"),
+                            {"e": DEMO_EVENT_ID}).scalar_one() == "Europe/Lisbon"
+    at.switch_page(PAGE).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("Europe/Lisbon" in c.value for c in at.caption)
+    labels = [d.proto.label for d in at.get("download_button")]
+    assert labels == ["Place cards", "Table lists", "Find your table (escort list)"]
