@@ -67,3 +67,38 @@ def test_check_in_by_an_accent_free_search(app_server, chromium, width):
         page.screenshot(path=str(ARTIFACTS / f"check_in-done-{width}.png"), full_page=True)
     finally:
         context.close()
+
+
+def test_download_the_escort_list_and_place_cards_on_a_phone(app_server, chromium):
+    import io
+
+    from pypdf import PdfReader
+
+    database = app_server.database
+    _seated_guest(database, "Ingrid Bergström-Ø", skip=2)
+    context = chromium.new_context(viewport={"width": 390, "height": 900}, is_mobile=True, has_touch=True,
+                                   accept_downloads=True)
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    try:
+        open_page(page, f"{app_server.url}/check_in")
+        page.get_by_text("Print-outs (PDF)").click()
+        wait_idle(page)
+        page.get_by_role("button", name="Find your table (escort list)").wait_for(state="visible")
+        page.wait_for_timeout(500)  # the expander's opening animation, for the screenshot only
+        page.screenshot(path=str(ARTIFACTS / "check_in-printouts-390.png"), full_page=True)
+        texts = {}
+        for button in ("Find your table (escort list)", "Place cards"):
+            with page.expect_download() as download:
+                page.get_by_role("button", name=button).click()
+            texts[button] = [p.extract_text() for p in PdfReader(io.BytesIO(
+                download.value.path().read_bytes())).pages]
+        assert any("Ingrid Bergström-Ø" in t for t in texts["Find your table (escort list)"])
+        assert "Find your table" in texts["Find your table (escort list)"][0]
+        cards = texts["Place cards"]
+        assert len(cards) > 100 and any("Ingrid Bergström-Ø" in t for t in cards)
+        assert not any("VIP" in t for t in cards)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        assert no_exception(page)
+    finally:
+        context.close()
