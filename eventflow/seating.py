@@ -468,7 +468,8 @@ def _rule_problems(change_set: ChangeSet, grid: SeatingGrid) -> dict[str, list[s
 
 
 def table_fill(grid: SeatingGrid, change_set: ChangeSet | None = None) -> pd.DataFrame:
-    """Per table: capacity, people seated as loaded and after the pending edits, free seats."""
+    """Per table: capacity, people seated as loaded and after the pending edits, free seats, and how full it
+    is after the edits (0 to 1, of its own capacity)."""
     loaded = _fill_after(grid, ChangeSet())
     after = _fill_after(grid, change_set or ChangeSet())
     rows = []
@@ -478,8 +479,10 @@ def table_fill(grid: SeatingGrid, change_set: ChangeSet | None = None) -> pd.Dat
             "table": table.number, "label": table.label or "", "vip": table.is_vip, "capacity": table.capacity,
             "seated": loaded.get(table.number, 0), "after_edits": seated_after,
             "free": table.capacity - seated_after,
+            # Each table against its own seats: a full 8-seat table is a full bar, next to 10-seat ones too.
+            "full": seated_after / table.capacity,
         })
-    return pd.DataFrame(rows, columns=["table", "label", "vip", "capacity", "seated", "after_edits", "free"])
+    return pd.DataFrame(rows, columns=["table", "label", "vip", "capacity", "seated", "after_edits", "free", "full"])
 
 
 # ----------------------------------------------------------------------------------------- saving

@@ -95,6 +95,16 @@ def tables_overview(session: Session, event_id: UUID) -> pd.DataFrame:
     return frame
 
 
+def added_message(added: list[int], capacity: int, is_vip: bool, accessible: bool, label: str | None) -> str:
+    """What a batch of new tables is, in one sentence: "Added 10 VIP tables (21–30) of 8 seats, wheelchair
+    accessible, labelled “Hall A”." """
+    numbers = f"{added[0]}–{added[-1]}" if len(added) > 1 else f"{added[0]}"
+    kind = ("VIP " if is_vip else "") + ("table" if len(added) == 1 else "tables")
+    extras = (", wheelchair accessible" if accessible else "") + \
+        (f", labelled “{label.strip()}”" if label and label.strip() else "")
+    return f"Added {len(added)} {kind} ({numbers}) of {capacity} seats{extras}."
+
+
 def add_tables(session: Session, event_id: UUID, *, first_number: int, count: int, capacity: int,
                is_vip: bool = False, label: str | None = None, accessible: bool = False) -> list[int]:
     """Create ``count`` tables numbered from ``first_number``; refuses if any number is taken."""

@@ -89,14 +89,16 @@ with edit:
                                            step=1)
             capacity = capacity_col.number_input("Seats per table", min_value=1, max_value=tables.MAX_CAPACITY,
                                                  value=10, step=1)
-            label = st.text_input("Label (optional)", placeholder="e.g. Hall A")
+            # Keyed by revision: after a batch, VIP, accessible and label start empty again, so the
+            # next batch is never made VIP without the organiser ticking it.
+            label = st.text_input("Label (optional)", placeholder="e.g. Hall A", key=f"add_label:{revision}")
             vip_col, access_col = st.columns(2)
-            is_vip = vip_col.checkbox("VIP tables")
-            accessible = access_col.checkbox("Wheelchair accessible")
+            is_vip = vip_col.checkbox("VIP tables", key=f"add_vip:{revision}")
+            accessible = access_col.checkbox("Wheelchair accessible", key=f"add_accessible:{revision}")
             if st.form_submit_button("Add tables", type="primary"):
                 context.act(tables.add_tables, first_number=int(first), count=int(count), capacity=int(capacity),
                             is_vip=is_vip, label=label, accessible=accessible, then=next_revision,
-                            done=lambda added: f"Added {len(added)} table(s): {added[0]}–{added[-1]}.")
+                            done=lambda added: tables.added_message(added, int(capacity), is_vip, accessible, label))
 
         empty_tables = frame.loc[frame["seated"] == 0, "table_number"].tolist()
         if empty_tables:

@@ -285,6 +285,17 @@ def test_table_fill_counts_pending_edits(world):
     assert fill.loc[1, "after_edits"] == 2 and fill.loc[1, "free"] == 2
 
 
+def test_a_full_small_table_is_a_full_bar(world):
+    # Tables of 4, 4 and 2 seats: two people at the 2-seat table fill it, whatever the largest table is.
+    org = world.a
+    grid = _grid(world.database, org)
+    changes = _edit(grid, {str(org.participant_ids[0]): {"table_number": 3},
+                           str(org.participant_ids[1]): {"table_number": 3},
+                           str(org.participant_ids[2]): {"table_number": 1}})
+    fill = seating.table_fill(grid, changes).set_index("table")
+    assert fill.loc[3, "full"] == 1.0 and fill.loc[1, "full"] == 0.25 and fill.loc[2, "full"] == 0.0
+
+
 # ------------------------------------------------------------------------------ placement rules
 
 def _rule(database, org, kind, *indexes):
