@@ -2,7 +2,7 @@
 out with one tap, and show where they sit and how many have arrived.
 
 Matching happens in the database on ``participants.search_text``, the guest's name, company and
-e-mail folded by ``eventflow.fold`` (``sql/016_check_in_search.sql``); what the door staff type is
+e-mail folded by ``eventflow.fold`` (``sql/017_check_in_search.sql``); what the door staff type is
 folded by the same function, so "anna muller" finds "Anna Müller". Every word typed must start a
 word of the guest's name, company or e-mail ("mull" finds Müller, "ller" does not).
 """

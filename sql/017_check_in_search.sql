@@ -1,4 +1,4 @@
--- 016: finding a guest at the door, insensitive to accents and case ("anna muller" finds "Anna Müller").
+-- 017: finding a guest at the door, insensitive to accents and case ("anna muller" finds "Anna Müller").
 --
 -- Decision: our own SQL function rather than the unaccent extension (not available, or not
 -- installable by the schema owner, on every managed service) and rather than folding in Python
