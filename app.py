@@ -14,6 +14,7 @@ from eventflow import ui
 
 EVERYONE = frozenset({"owner", "manager", "viewer"})
 EDITORS = frozenset({"owner", "manager"})
+OWNERS = frozenset({"owner"})
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,7 @@ class PageSpec:
     icon: str
     roles: frozenset[str] = EVERYONE
     group: str = "Event"
+    needs_event: bool = True  # False: useful before the organisation has any event
 
 
 # Viewers get every page, read-only. Pages for later issues (Auto-seat for EDITORS, History)
@@ -36,15 +38,19 @@ PAGES = (
     PageSpec("pages/history.py", "History", ":material/history:", group="Review"),
     PageSpec("pages/track_distribution.py", "Track distribution", ":material/bar_chart:", group="Review"),
     PageSpec("pages/event_settings.py", "Event settings", ":material/settings:", group="Setup"),
+    PageSpec("pages/events.py", "Events", ":material/calendar_month:", group="Organisation", needs_event=False),
+    PageSpec("pages/members.py", "Members", ":material/group_add:", roles=OWNERS, group="Organisation",
+             needs_event=False),
 )
 NO_ACCESS = PageSpec("pages/no_access.py", "Welcome", ":material/waving_hand:")
 
 
 def navigation_for(context: ui.PageContext) -> dict[str, list[st.Page]]:
-    if not context.ready:
+    if context.membership is None:
         return {"": [st.Page(NO_ACCESS.path, title=NO_ACCESS.title, icon=NO_ACCESS.icon, default=True)]}
     groups: dict[str, list[st.Page]] = {}
-    for index, spec in enumerate(p for p in PAGES if context.role in p.roles):
+    usable = (p for p in PAGES if context.role in p.roles and (context.ready or not p.needs_event))
+    for index, spec in enumerate(usable):
         groups.setdefault(spec.group, []).append(
             st.Page(spec.path, title=spec.title, icon=spec.icon, default=index == 0))
     return groups
@@ -55,7 +61,9 @@ page_context = ui.sidebar()
 pages = navigation_for(page_context)
 navigation = st.navigation(pages)
 resume = st.session_state.pop(ui.RESUME_PAGE_KEY, None)
-if resume and any(page_path == resume for page_path in (spec.path for spec in PAGES)) and page_context.ready:
+resumable = {spec.path for spec in PAGES
+             if page_context.role in spec.roles and (page_context.ready or not spec.needs_event)}
+if resume in resumable:
     st.switch_page(resume)
 ui.show_flash()
 navigation.run()
