@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import re
 import tomllib
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -109,6 +110,15 @@ def clear_reads() -> None:
 
 
 # ------------------------------------------------------------------------------------ messages
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:@&])")
+
+
+def as_text(value: str) -> str:
+    """``value`` escaped for Streamlit's Markdown (messages, captions), so typed names, venues and
+    addresses show as the text they are: no formatting, links or HTML."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", value).replace("\n", "  \n")
+
 
 def flash(message: str, kind: str = "success") -> None:
     """Show ``message`` on the next run (it would be lost in the rerun that follows a save)."""

@@ -14,7 +14,7 @@ may_manage = membership.can_edit
 is_owner = membership.role == "owner"
 
 st.title("Events")
-st.caption(f"{membership.organization_name} · you are {membership.role}")
+st.caption(ui.as_text(f"{membership.organization_name} · you are {membership.role}"))
 overview = ui.read(events.list_events, organiser, membership.organization_id)
 
 
@@ -33,65 +33,16 @@ def _dates(key: str) -> tuple[date | None, date | None]:
     return starts_on, ends_on
 
 
-if may_manage:
-    create_tab, duplicate_tab = st.tabs([":material/add: New event", ":material/content_copy: Duplicate an event"])
-    with create_tab, st.form("create_event", clear_on_submit=False):
-        name = st.text_input("Event name", max_chars=events.EVENT_NAME_MAX, placeholder="Autumn Summit 2026")
-        starts_on, ends_on = _dates("create")
-        venue = st.text_input("Venue", max_chars=events.VENUE_MAX, placeholder="Congress Centre, Hall 2")
-        opt_in = st.toggle("New participants opt in to networking seating by default", value=False,
-                           help="Applies to participants added without an answer.")
-        tracks = st.text_area("Tracks (one per line)", placeholder="Data\nCloud\nSecurity",
-                              help="You can add, rename and retire tracks later in Event settings.")
-        if st.form_submit_button("Create event", type="primary", icon=":material/add:"):
-            try:
-                created = ui.write(events.create_event, organiser, membership.organization_id, name, starts_on,
-                                   ends_on, venue, opt_in, tracks.splitlines())
-            except events.EventInputError as error:
-                st.error(str(error))
-            else:
-                st.session_state[ui.OPEN_EVENT_KEY] = str(created)
-                ui.flash(f"Created the event “{' '.join(name.split())}”. It is now open in the sidebar.")
-                st.rerun()
-    with duplicate_tab:
-        if not overview:
-            st.caption("No event to duplicate yet.")
-        else:
-            by_id = {str(e.id): e for e in overview}
-            labels = ui.distinct_labels([(key, e.name + (" (archived)" if e.archived else ""))
-                                         for key, e in by_id.items()])
-            with st.form("duplicate_event"):
-                source = st.selectbox("Copy", list(by_id), format_func=labels.__getitem__,
-                                      help="Tracks, tables, settings and seating-rule settings are copied; "
-                                           "participants, seats and rules about people are not.")
-                new_name = st.text_input("Name of the new event", max_chars=events.EVENT_NAME_MAX,
-                                         placeholder="Autumn Summit 2027")
-                new_starts, new_ends = _dates("duplicate")
-                if st.form_submit_button("Duplicate", type="primary", icon=":material/content_copy:"):
-                    try:
-                        created = ui.write(events.duplicate_event, organiser, by_id[source].id, new_name,
-                                           new_starts, new_ends)
-                    except events.EventInputError as error:
-                        st.error(str(error))
-                    else:
-                        st.session_state[ui.OPEN_EVENT_KEY] = str(created)
-                        ui.flash(f"Created “{' '.join(new_name.split())}” from “{by_id[source].name}”, "
-                                 "without its participants. It is now open in the sidebar.")
-                        st.rerun()
-else:
-    st.info("You can view this organisation's events; creating, archiving and deleting them needs a manager "
-            "or owner.", icon=":material/visibility:")
-
 st.subheader("All events")
 if not overview:
-    st.info("No events yet." + (" Create the first one above." if may_manage else ""))
+    st.info("No events yet." + (" Create the first one below." if may_manage else ""))
 for item in overview:
     with st.container(border=True):
         details, actions = st.columns([3, 2], vertical_alignment="center")
         details.text(item.name + ("  ·  archived" if item.archived else ""))
         when = " – ".join(f"{d:%d %b %Y}" for d in (item.starts_on, item.ends_on) if d) or "no dates"
-        details.caption(f"{when} · {item.venue or 'no venue'} · {item.participants} participants · "
-                        f"{item.tables} tables · {item.tracks} tracks")
+        details.caption(ui.as_text(f"{when} · {item.venue or 'no venue'} · {item.participants} participants · "
+                                   f"{item.tables} tables · {item.tracks} tracks"))
         buttons = actions.columns(3)
         buttons[0].button("Open", key=f"open_{item.id}", on_click=_open, args=(str(item.id), item.archived),
                           icon=":material/open_in_new:", width="stretch")
@@ -103,9 +54,9 @@ for item in overview:
                     try:
                         ui.write(events.restore_event, organiser, item.id)
                     except events.EventInputError as error:
-                        st.error(str(error))
+                        st.error(ui.as_text(str(error)))
                     else:
-                        ui.flash(f"Restored “{item.name}”: it is back in the event picker and can be changed.")
+                        ui.flash(ui.as_text(f"Restored “{item.name}”: back in the event picker, and editable."))
                         st.rerun()
             elif buttons[1].button("Archive", key=f"archive_{item.id}", icon=":material/archive:",
                                    width="stretch",
@@ -114,9 +65,9 @@ for item in overview:
                 try:
                     ui.write(events.archive_event, organiser, item.id)
                 except events.EventInputError as error:
-                    st.error(str(error))
+                    st.error(ui.as_text(str(error)))
                 else:
-                    ui.flash(f"Archived “{item.name}”. Turn on “Show archived events” in the sidebar to open it.")
+                    ui.flash(ui.as_text(f"Archived “{item.name}”. “Show archived events” in the sidebar opens it."))
                     st.rerun()
         if is_owner:
             with buttons[2].popover("Delete", icon=":material/delete:", width="stretch"):
@@ -127,7 +78,60 @@ for item in overview:
                     try:
                         ui.write(events.delete_event, organiser, item.id, typed)
                     except events.EventInputError as error:
-                        st.error(str(error))
+                        st.error(ui.as_text(str(error)))
                     else:
-                        ui.flash(f"Deleted the event “{item.name}”.")
+                        ui.flash(ui.as_text(f"Deleted the event “{item.name}”."))
                         st.rerun()
+
+if may_manage:
+    form_revision = st.session_state.setdefault("events_form_revision", 0)
+    with st.expander("Create or duplicate an event", expanded=not overview, icon=":material/add:"):
+        create_tab, duplicate_tab = st.tabs([":material/add: New event", ":material/content_copy: Duplicate an event"])
+        with create_tab, st.form(f"create_event_{form_revision}"):
+            name = st.text_input("Event name", max_chars=events.EVENT_NAME_MAX, placeholder="Autumn Summit 2026")
+            starts_on, ends_on = _dates(f"create_{form_revision}")
+            venue = st.text_input("Venue", max_chars=events.VENUE_MAX, placeholder="Congress Centre, Hall 2")
+            opt_in = st.toggle("New participants opt in to networking seating by default", value=False,
+                               help="Applies to participants added without an answer.")
+            tracks = st.text_area("Tracks (one per line)", placeholder="Data\nCloud\nSecurity",
+                                  help="You can add, rename and retire tracks later in Event settings.")
+            if st.form_submit_button("Create event", type="primary", icon=":material/add:"):
+                try:
+                    created = ui.write(events.create_event, organiser, membership.organization_id, name, starts_on,
+                                       ends_on, venue, opt_in, tracks.splitlines())
+                except events.EventInputError as error:
+                    st.error(ui.as_text(str(error)))
+                else:
+                    st.session_state[ui.OPEN_EVENT_KEY] = str(created)
+                    st.session_state["events_form_revision"] = form_revision + 1  # empty forms next time
+                    ui.flash(ui.as_text(f"Created the event “{' '.join(name.split())}”. It is open in the sidebar."))
+                    st.rerun()
+        with duplicate_tab:
+            if not overview:
+                st.caption("No event to duplicate yet.")
+            else:
+                by_id = {str(e.id): e for e in overview}
+                labels = ui.distinct_labels([(key, e.name + (" (archived)" if e.archived else ""))
+                                             for key, e in by_id.items()])
+                with st.form(f"duplicate_event_{form_revision}"):
+                    source = st.selectbox("Copy", list(by_id), format_func=labels.__getitem__,
+                                          help="Tracks, tables, settings and seating-rule settings are copied; "
+                                               "participants, seats and rules about people are not.")
+                    new_name = st.text_input("Name of the new event", max_chars=events.EVENT_NAME_MAX,
+                                             placeholder="Autumn Summit 2027")
+                    new_starts, new_ends = _dates(f"duplicate_{form_revision}")
+                    if st.form_submit_button("Duplicate", type="primary", icon=":material/content_copy:"):
+                        try:
+                            created = ui.write(events.duplicate_event, organiser, by_id[source].id, new_name,
+                                               new_starts, new_ends)
+                        except events.EventInputError as error:
+                            st.error(ui.as_text(str(error)))
+                        else:
+                            st.session_state[ui.OPEN_EVENT_KEY] = str(created)
+                            st.session_state["events_form_revision"] = form_revision + 1
+                            ui.flash(ui.as_text(f"Created “{' '.join(new_name.split())}” from “{by_id[source].name}”, "
+                                     "without its participants. It is now open in the sidebar."))
+                            st.rerun()
+else:
+    st.info("You can view this organisation's events; creating, archiving and deleting them needs a manager "
+            "or owner.", icon=":material/visibility:")
