@@ -32,6 +32,7 @@ class PageSpec:
 PAGES = (
     PageSpec("pages/overview.py", "Overview", ":material/dashboard:"),
     PageSpec("pages/seating_editor.py", "Seating editor", ":material/event_seat:"),
+    PageSpec("pages/floor_plan.py", "Floor plan", ":material/floor:"),
     PageSpec("pages/auto_seat.py", "Auto-seat", ":material/auto_awesome:", roles=EDITORS),
     PageSpec("pages/tables.py", "Tables", ":material/table_restaurant:"),
     PageSpec("pages/participants.py", "Participants", ":material/groups:"),
@@ -61,9 +62,13 @@ page_context = ui.sidebar()
 pages = navigation_for(page_context)
 navigation = st.navigation(pages)
 resume = st.session_state.pop(ui.RESUME_PAGE_KEY, None)
-resumable = {spec.path for spec in PAGES
-             if page_context.role in spec.roles and (page_context.ready or not spec.needs_event)}
-if resume in resumable:
-    st.switch_page(resume)
+if resume and page_context.membership is not None:
+    # Only to a page of this organiser's navigation: switching to another one is an exception.
+    wanted = next((spec for spec in PAGES if spec.path == resume), None)
+    if wanted is not None and page_context.role in wanted.roles and (page_context.ready or not wanted.needs_event):
+        st.switch_page(resume)
+    elif wanted is not None and page_context.role not in wanted.roles:
+        ui.flash(f"{wanted.title} needs a manager or owner of this organisation; you are a "
+                 f"{page_context.role}. Here is what you can see.", "info")
 ui.show_flash()
 navigation.run()

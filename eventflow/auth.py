@@ -11,8 +11,11 @@ Two ways in:
   ``EVENTFLOW_ACCEPT_UNVERIFIED_EMAIL`` says otherwise (the sidebar then says so).
 * **Local mode** (no sign-in configured): the embedded database runs as the demo owner, or as
   ``EVENTFLOW_LOCAL_ORGANISER``. Against a real server (``DATABASE_URL``) local mode is off
-  unless that variable names someone. Local mode is an administrator's choice, so its look-up
-  runs on the owner's connection; the dashboard role cannot look up e-mails.
+  unless that variable names someone. Local mode only runs when Streamlit serves on a loopback
+  address (the project's ``.streamlit/config.toml`` sets ``server.address = "127.0.0.1"``): served
+  on every interface, whoever reached the port would act as that organiser (issue 9, item 1).
+  Local mode is an administrator's choice, so its look-up runs on the owner's connection; the
+  dashboard role cannot look up e-mails.
 
 **E-mail addresses** are stored and compared in one canonical form: :func:`canonical_email`,
 Unicode NFKC then case folding (so ``Alex@Example.ORG`` and ``alex@example.org`` are one address,
@@ -27,6 +30,7 @@ Role checks here only decide what the interface offers; row-level security enfor
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -110,6 +114,7 @@ class IdentityClaim:
     subject: str | None = None
     display_name: str | None = None
     shown_email: str | None = None  # what the provider sent, for messages
+    local_mode_refused: bool = False  # local mode was asked for, but the dashboard is served beyond this computer
 
 
 @dataclass(frozen=True)
@@ -145,11 +150,35 @@ class Identity:
         return None
 
 
+LOOPBACK = "127.0.0.1"
+
+
+def is_loopback(address: str | None) -> bool:
+    """Whether a Streamlit ``server.address`` serves this computer only (unset means every interface)."""
+    host = (address or "").strip().strip("[]")
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False  # empty (every interface), a host name or a non-loopback address
+
+
+def local_mode_refusal(address: str | None, email: str) -> str:
+    where = f"the address {address}" if address else "every network interface of this computer"
+    return (f"Local mode is refused: this dashboard is served on {where}, so anyone who can reach it over "
+            f"the network would act as {email} without signing in. To use it on this computer only, start it "
+            f"with `streamlit run app.py --server.address 127.0.0.1` (the project's .streamlit/config.toml does "
+            f"this when you start it from the project folder). To serve it to others, configure sign-in "
+            f"([auth] in .streamlit/secrets.toml; see docs/security.md).")
+
+
 def claim_identity(settings: Settings, *, sign_in_configured: bool, user: Mapping[str, Any] | None,
-                   accept_unverified_email: bool = False) -> IdentityClaim:
+                   accept_unverified_email: bool = False, served_on: str | None = LOOPBACK) -> IdentityClaim:
     """Decide, without the database, whose identity this session claims.
 
-    ``user`` is what the provider's ID token said (``st.user``), or ``None`` before sign-in.
+    ``user`` is what the provider's ID token said (``st.user``), or ``None`` before sign-in;
+    ``served_on`` is Streamlit's effective ``server.address``; local mode needs a loopback one.
     """
     if sign_in_configured:
         if not user:
@@ -169,10 +198,12 @@ def claim_identity(settings: Settings, *, sign_in_configured: bool, user: Mappin
         usable = raw_email if raw_email and email_problem(raw_email) is None else None
         return IdentityClaim("sign-in", canonical_email(usable) if usable else None, issuer=issuer, subject=subject,
                              display_name=name, shown_email=raw_email or None)
-    if settings.local_organiser:
-        return IdentityClaim("local", canonical_email(settings.local_organiser))
-    if settings.embedded:
-        return IdentityClaim("local", DEMO_OWNER_EMAIL)
+    local = canonical_email(settings.local_organiser) if settings.local_organiser else \
+        DEMO_OWNER_EMAIL if settings.embedded else None
+    if local and not is_loopback(served_on):
+        return IdentityClaim("none", None, reason=local_mode_refusal(served_on, local), local_mode_refused=True)
+    if local:
+        return IdentityClaim("local", local)
     return IdentityClaim(
         "none", None,
         reason="Sign-in is not configured for this database. Configure [auth] in .streamlit/secrets.toml, "

@@ -25,8 +25,8 @@ import json
 import math
 import re
 from collections import defaultdict
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from typing import Literal, NamedTuple
 from uuid import UUID
 
@@ -35,12 +35,14 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from eventflow import engine
+from eventflow import engine, solve_slots, text_rules
 from eventflow.db import is_transient
-from eventflow.engine.score import merged_groups
+from eventflow.engine.instance import ParticipantId, TableNumber
+from eventflow.engine.seat_numbers import stable_seat_numbers
 from eventflow.history import begin_change_set
 from eventflow.participants import to_safe_csv
 from eventflow.seating import describe_database_error
+from eventflow.statements import changed_rows
 
 PlanKind = Literal["auto-seat", "re-plan"]
 RuleKind = Literal["together", "apart"]
@@ -114,13 +116,13 @@ def seating_settings(session: Session, event_id: UUID) -> SeatingSettings:
 
 
 def save_seating_settings(session: Session, event_id: UUID, settings: SeatingSettings) -> None:
-    updated = session.execute(text("""
+    updated = changed_rows(session, text("""
         UPDATE events
            SET settings = settings || jsonb_build_object('pin_manager_seats', CAST(:pin AS boolean),
                                                          'vip_tables_reserved', CAST(:vip AS boolean))
          WHERE id = :event_id
     """), {"event_id": event_id, "pin": bool(settings.pin_manager_seats),
-           "vip": bool(settings.vip_tables_reserved)}).rowcount
+           "vip": bool(settings.vip_tables_reserved)})
     if updated != 1:
         raise PermissionError("You can see this event but not change its settings.")
 
@@ -172,6 +174,7 @@ def add_rule(session: Session, event_id: UUID, kind: str, participant_ids: list[
     note = (note or "").strip() or None
     if note and len(note) > 500:
         raise AutoSeatError("The note is longer than 500 characters.")
+    text_rules.check(note, "the note", error=AutoSeatError)
     found = session.execute(text("SELECT count(*) FROM participants WHERE event_id = :event_id "
                                  "AND id = ANY (CAST(:people AS uuid[]))"),
                             {"event_id": event_id, "people": people}).scalar_one()
@@ -198,8 +201,8 @@ def add_rule(session: Session, event_id: UUID, kind: str, participant_ids: list[
 
 
 def remove_rule(session: Session, event_id: UUID, rule_id: UUID) -> None:
-    deleted = session.execute(text("DELETE FROM seating_rules WHERE event_id = :event_id AND id = :rule_id"),
-                              {"event_id": event_id, "rule_id": rule_id}).rowcount
+    deleted = changed_rows(session, text("DELETE FROM seating_rules WHERE event_id = :event_id AND id = :rule_id"),
+                              {"event_id": event_id, "rule_id": rule_id})
     if deleted != 1:
         exists = session.execute(text("SELECT 1 FROM seating_rules WHERE event_id = :event_id AND id = :rule_id"),
                                  {"event_id": event_id, "rule_id": rule_id}).first()
@@ -212,8 +215,8 @@ def remove_rule(session: Session, event_id: UUID, rule_id: UUID) -> None:
 
 class EventInstance(NamedTuple):
     instance: engine.Instance
-    current: dict[str, int]  # participant id -> table number today
-    frozen: frozenset[str]   # people who must keep their table in this run
+    current: dict[ParticipantId, TableNumber]  # participant id -> table number today
+    frozen: frozenset[ParticipantId]   # people who must keep their table in this run
 
 
 @dataclass(frozen=True)
@@ -228,13 +231,13 @@ class _SeatRow:
 @dataclass(frozen=True)
 class _EventData:
     event: EventInstance
-    names: dict[str, str]
-    seats: dict[str, _SeatRow]
+    names: dict[ParticipantId, str]
+    seats: dict[ParticipantId, _SeatRow]
     capacities: dict[int, int]
     snapshot: tuple
     settings: SeatingSettings
-    pinned_by_manager: frozenset[str]
-    checked_in: frozenset[str]
+    pinned_by_manager: frozenset[ParticipantId]
+    checked_in: frozenset[ParticipantId]
 
 
 _PARTICIPANTS = text("""
@@ -285,9 +288,10 @@ def _load(session: Session, event_id: UUID, options: AutoSeatOptions) -> _EventD
         interests=frozenset(p.interests or ()) if p.networking_opt_in else frozenset(),
         needs_accessible=p.needs_accessible,
     ) for p in people)
-    seats = {p.id: _SeatRow(p.assignment_id, p.version, p.table_number, p.seat_number, p.assigned_by)
-             for p in people if p.assignment_id is not None}
-    current = {pid: seat.table_number for pid, seat in seats.items()}
+    seats: dict[ParticipantId, _SeatRow] = {
+        p.id: _SeatRow(p.assignment_id, p.version, p.table_number, p.seat_number, p.assigned_by)
+        for p in people if p.assignment_id is not None}
+    current: dict[ParticipantId, TableNumber] = {pid: seat.table_number for pid, seat in seats.items()}
     by_manager = frozenset(pid for pid, seat in seats.items() if seat.assigned_by == "manager")
     checked_in = frozenset(p.id for p in people if p.checked_in and p.id in seats)
     pinned_people = (by_manager if pin_manager else frozenset()) | (
@@ -391,7 +395,7 @@ def _seat_text(table: int, seat: int | None) -> str:
 _QUOTED_ID = re.compile(r"'([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})'")
 
 
-def name_people(sentence: str, names: Mapping[str, str]) -> str:
+def name_people(sentence: str, names: Mapping[ParticipantId, str]) -> str:
     """The engine names people by id; organisers know them by name."""
     return _QUOTED_ID.sub(lambda m: names.get(m.group(1), "a participant"), sentence)
 
@@ -403,7 +407,7 @@ def _family(message: str) -> str:
     return "seated"  # "participant … has no seat", "… is seated twice", unknown people
 
 
-def _checks(instance: engine.Instance, plan: list[engine.Assignment], names: Mapping[str, str]
+def _checks(instance: engine.Instance, plan: list[engine.Assignment], names: Mapping[ParticipantId, str]
             ) -> tuple[ConstraintCheck, ...]:
     found: dict[str, list[str]] = defaultdict(list)
     for message in engine.check(instance, plan):
@@ -411,72 +415,51 @@ def _checks(instance: engine.Instance, plan: list[engine.Assignment], names: Map
     return tuple(ConstraintCheck(label, not found[key], tuple(found[key])) for key, label in CHECK_FAMILIES)
 
 
-def _stable_seat_numbers(instance: engine.Instance, plan: list[engine.Assignment],
-                         seats: Mapping[str, _SeatRow]) -> list[engine.Assignment]:
-    """The plan with seat numbers kept for people who stay at their table, where the rules allow.
+@dataclass(frozen=True)
+class PlanInput:
+    """Everything a preview is solved from, read in one short transaction (:func:`read_plan_input`)."""
 
-    The engine numbers every table from 1; applied as is, a re-plan would renumber people who are
-    already sitting. Per table: people staying keep their seat; keep-together groups take the
-    lowest free run of adjacent seats; everyone else the lowest free seat. A table where that does
-    not work out keeps the engine's numbers (which are valid by construction).
-    """
-    capacity = {t.table_number: t.capacity for t in instance.tables}
-    group_of: dict[str, tuple[str, ...]] = {}
-    for group in merged_groups(instance.together):
-        for pid in group:
-            group_of[pid] = tuple(group)
-    by_table: dict[int, list[engine.Assignment]] = defaultdict(list)
-    for a in plan:
-        by_table[a.table_number].append(a)
-    result: list[engine.Assignment] = []
-    for table, people in by_table.items():
-        taken: dict[int, str] = {}
-        placed: dict[str, int] = {}
-        for a in people:
-            old = seats.get(a.participant_id)
-            if (old is not None and old.table_number == table and old.seat_number is not None
-                    and old.seat_number <= capacity[table] and old.seat_number not in taken
-                    and a.participant_id not in group_of):
-                taken[old.seat_number] = a.participant_id
-                placed[a.participant_id] = old.seat_number
-        ok = True
-        groups = list(dict.fromkeys(group_of[a.participant_id] for a in people if a.participant_id in group_of))
-        for group in sorted(groups, key=len, reverse=True):
-            start = next((s for s in range(1, capacity[table] - len(group) + 2)
-                          if all(s + k not in taken for k in range(len(group)))), None)
-            if start is None:
-                ok = False
-                break
-            for k, pid in enumerate(group):
-                taken[start + k] = pid
-                placed[pid] = start + k
-        free = (s for s in range(1, capacity[table] + 1) if s not in taken)
-        for a in people:
-            if a.participant_id not in placed:
-                seat = next(free, None)
-                if seat is None:
-                    ok = False
-                    break
-                placed[a.participant_id] = seat
-        if ok:
-            result.extend(engine.Assignment(a.participant_id, table, placed[a.participant_id]) for a in people)
-        else:
-            result.extend(people)
-    return result if not engine.check(instance, result) else plan
+    event_id: UUID
+    options: AutoSeatOptions
+    data: _EventData = field(repr=False)
+
+
+def read_plan_input(session: Session, event_id: UUID, options: AutoSeatOptions | None = None) -> PlanInput:
+    """Read what a preview needs. The dashboard commits right after, so no transaction and no pooled
+    connection is held during the solve (which may take minutes): see :func:`preview_detached`."""
+    options = (options or AutoSeatOptions()).validated()
+    return PlanInput(event_id, options, _load(session, event_id, options))
+
+
+def preview_detached(read: Callable[[Callable[[Session], PlanInput]], PlanInput], event_id: UUID,
+                     options: AutoSeatOptions | None = None, *,
+                     wait_seconds: float = solve_slots.DEFAULT_WAIT_SECONDS) -> PlanPreview:
+    """A preview as the dashboard runs it: take one of the server's solve slots (or raise
+    :class:`~eventflow.solve_slots.ServerBusy`), read the event through ``read`` (which runs a
+    function in its own transaction, e.g. ``Database.run_transaction`` for an organiser) and let the
+    connection go, then solve. Applying re-checks the snapshot, so nothing is lost by not holding
+    the transaction."""
+    with solve_slots.solve_slot(wait_seconds):
+        plan_input = read(lambda session: read_plan_input(session, event_id, options))
+        return solve_plan(plan_input)
 
 
 def preview_plan(session: Session, event_id: UUID, options: AutoSeatOptions | None = None) -> PlanPreview:
-    """Solve the event and describe the plan; nothing is written."""
-    options = (options or AutoSeatOptions()).validated()
-    data = _load(session, event_id, options)
+    """Read and solve in the caller's transaction (the CLI and tests); nothing is written."""
+    return solve_plan(read_plan_input(session, event_id, options))
+
+
+def solve_plan(plan_input: PlanInput) -> PlanPreview:
+    """Solve the event and describe the plan, without the database."""
+    event_id, options, data = plan_input.event_id, plan_input.options, plan_input.data
     instance, current, frozen = data.event
     kind: PlanKind = "re-plan" if options.replan else "auto-seat"
     names = data.names
-    base = {"event_id": event_id, "kind": kind, "options": options, "snapshot": data.snapshot,
-            "seated_before": len(current), "participants": len(instance.participants),
-            "score_before": engine.score(instance, current)}
+    base = PlanPreview(event_id=event_id, kind=kind, status="infeasible", options=options, snapshot=data.snapshot,
+                       seated_before=len(current), participants=len(instance.participants),
+                       score_before=engine.score(instance, current))
     if not instance.participants:
-        return PlanPreview(status="infeasible", problems=("This event has no participants to seat yet.",), **base)
+        return replace(base, problems=("This event has no participants to seat yet.",))
     try:
         solution = engine.solve(
             instance, time_limit=options.time_limit, mode=options.mode, seed=options.seed,
@@ -484,26 +467,26 @@ def preview_plan(session: Session, event_id: UUID, options: AutoSeatOptions | No
             # when nothing is gained); only a re-plan makes moving them cost something.
             current=current, move_penalty=options.move_penalty if options.replan else 0.0, frozen=frozen)
     except engine.InstanceError as error:
-        return PlanPreview(status="infeasible", problems=(name_people(str(error), names),), **base)
+        return replace(base, problems=(name_people(str(error), names),))
     explanation = tuple(name_people(line, names) for line in solution.explanation)
     if solution.status == "infeasible":
-        return PlanPreview(status="infeasible", explanation=explanation,
-                           problems=tuple(name_people(p.message, names) for p in solution.problems) or explanation,
-                           **base)
-    plan = _stable_seat_numbers(instance, solution.assignments, data.seats)
+        return replace(base, explanation=explanation,
+                       problems=tuple(name_people(p.message, names) for p in solution.problems) or explanation)
+    plan = stable_seat_numbers(instance, solution.assignments,
+                               {pid: (seat.table_number, seat.seat_number) for pid, seat in data.seats.items()})
     changes = []
     for a in plan:
         old = data.seats.get(a.participant_id)
         if old is None or (old.table_number, old.seat_number) != (a.table_number, a.seat_number):
-            changes.append(PlannedSeat(a.participant_id, names[a.participant_id],
+            changes.append(PlannedSeat(str(a.participant_id), names[a.participant_id],
                                        None if old is None else old.table_number,
-                                       None if old is None else old.seat_number, a.table_number, a.seat_number))
+                                       None if old is None else old.seat_number, int(a.table_number), a.seat_number))
     changes.sort(key=lambda c: (c.new_table, c.new_seat))
-    return PlanPreview(
-        status=solution.status, changes=tuple(changes),
-        plan=tuple((a.participant_id, a.table_number, a.seat_number) for a in plan),
+    return replace(
+        base, status=solution.status, changes=tuple(changes),
+        plan=tuple((str(a.participant_id), int(a.table_number), a.seat_number) for a in plan),
         score_after=engine.score(instance, plan), checks=_checks(instance, plan, names),
-        explanation=explanation, **base)
+        explanation=explanation)
 
 
 # -------------------------------------------------------------------------------------------- apply
@@ -572,21 +555,21 @@ def apply_plan(session: Session, event_id: UUID, preview: PlanPreview) -> ApplyR
         written = 0
         if updates:
             # Seat uniqueness is checked at commit, so swaps and rotations need no ordering here.
-            written += session.execute(text("""
+            written += changed_rows(session, text("""
                 UPDATE table_assignments AS a
                    SET table_number = u.table_number, seat_number = u.seat_number,
                        assigned_by = CASE WHEN a.table_number = u.table_number THEN a.assigned_by ELSE 'auto' END
                   FROM jsonb_to_recordset(CAST(:rows AS jsonb))
                        AS u (participant_id uuid, table_number integer, seat_number integer)
                  WHERE a.event_id = :event_id AND a.participant_id = u.participant_id
-            """), {"event_id": event_id, "rows": _json_rows(updates)}).rowcount
+            """), {"event_id": event_id, "rows": _json_rows(updates)})
         if inserts:
-            written += session.execute(text("""
+            written += changed_rows(session, text("""
                 INSERT INTO table_assignments (event_id, participant_id, table_number, seat_number, assigned_by)
                 SELECT :event_id, u.participant_id, u.table_number, u.seat_number, 'auto'
                   FROM jsonb_to_recordset(CAST(:rows AS jsonb))
                        AS u (participant_id uuid, table_number integer, seat_number integer)
-            """), {"event_id": event_id, "rows": _json_rows(inserts)}).rowcount
+            """), {"event_id": event_id, "rows": _json_rows(inserts)})
         if written != len(preview.changes):
             session.rollback()
             return ApplyResult(False, message=STALE_MESSAGE)

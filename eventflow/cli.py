@@ -6,8 +6,6 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from eventflow.migrations import MigrationError
-
 
 def _db_upgrade(args: argparse.Namespace) -> int:
     from eventflow.db import default_database
@@ -183,7 +181,11 @@ def _seat_instance(args: argparse.Namespace) -> int:
     except OSError as error:
         print(f"error: cannot read {args.instance}: {error.strerror}", file=sys.stderr)
         return 2
-    solution = engine.solve(instance, time_limit=args.time_limit, mode=args.mode, seed=args.seed)
+    # The time limit runs from the command's start: interpreter start-up, imports and loading count.
+    solution = engine.solve(instance, time_limit=args.time_limit, mode=args.mode, seed=args.seed,
+                            started=engine.clock.process_started())
+    for warning in solution.warnings:
+        print(warning, file=sys.stderr)
     with open(args.out, "w", encoding="utf-8") as out:
         json.dump(engine.solution_to_json(solution), out, indent=2)
         out.write("\n")
@@ -339,6 +341,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except MigrationError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+    except Exception as error:
+        # eventflow.migrations is imported lazily: it brings psycopg (about a second of start-up),
+        # which `seat --instance` under a 3-second time limit cannot afford.  An error of its
+        # kind can only come from a command that imported it.
+        # Likewise the embedded server's and the start-up check's refusals (eventflow.embedded,
+        # eventflow.db): messages for whoever typed the command, not tracebacks.
+        expected = [getattr(sys.modules.get(module), name, None) for module, name in (
+            ("eventflow.migrations", "MigrationError"), ("eventflow.embedded", "EmbeddedServerError"),
+            ("eventflow.db", "UnsafeRoleError"))]
+        if any(kind is not None and isinstance(error, kind) for kind in expected):
+            print(f"error: {error}", file=sys.stderr)
+            return 2
+        raise

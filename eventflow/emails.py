@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from eventflow import text_rules
+
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 EMAIL_MAX = 320
 
@@ -31,8 +33,9 @@ def email_problem(address: str) -> str | None:
         return "Enter an e-mail address."
     if len(trimmed) > EMAIL_MAX:
         return f"An e-mail address may be at most {EMAIL_MAX} characters."
-    if any(unicodedata.category(ch) in ("Cc", "Cf") for ch in trimmed):
-        return "The e-mail address contains control or invisible characters."
+    hidden = text_rules.problem(trimmed, "the e-mail address", email=True)
+    if hidden:
+        return hidden[0].upper() + hidden[1:] + "."
     if not EMAIL_PATTERN.match(trimmed):
         return f"“{trimmed}” is not an e-mail address (name@example.org)."
     if not is_plain_email(trimmed):

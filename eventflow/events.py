@@ -7,7 +7,6 @@ refused by the database for anyone who may only read.
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -16,6 +15,9 @@ from uuid import UUID
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
+
+from eventflow import text_rules
+from eventflow.statements import changed_rows
 
 TRACK_NAME_MAX = 200
 EVENT_NAME_MAX = 200
@@ -176,7 +178,7 @@ def _track_name(name: str) -> str:
         raise EventInputError("A track needs a name.")
     if len(name) > TRACK_NAME_MAX:
         raise EventInputError(f"A track name may be at most {TRACK_NAME_MAX} characters.")
-    return name
+    return text_rules.check(name, "the track name", error=EventInputError) or name
 
 
 def _refuse_duplicate_name(session: Session, event_id: UUID, name: str, except_id: UUID | None) -> None:
@@ -210,7 +212,7 @@ def _changed(session: Session, statement: str, parameters: dict) -> int:
     """Run an UPDATE or DELETE in a savepoint; the database's refusals become organiser-worded errors."""
     try:
         with session.begin_nested():
-            return session.execute(text(statement), parameters).rowcount
+            return changed_rows(session, text(statement), parameters)
     except DBAPIError as error:
         raise EventInputError(_write_refused(error)) from None
 
@@ -227,9 +229,8 @@ def _event_details(name: str, starts_on: date | None, ends_on: date | None,
     venue = (venue or "").strip() or None
     if venue and len(venue) > VENUE_MAX:
         raise EventInputError(f"The venue is longer than {VENUE_MAX} characters.")
-    for label, value in (("event name", name), ("venue", venue or "")):
-        if any(unicodedata.category(ch) in ("Cc", "Cf") and ch not in "\n" for ch in value):
-            raise EventInputError(f"The {label} contains control or invisible characters.")
+    text_rules.check(name, "the event name", error=EventInputError)
+    text_rules.check(venue, "the venue", error=EventInputError)
     return name, venue
 
 
@@ -314,7 +315,8 @@ def create_event(session: Session, organization_id: UUID, name: str, starts_on: 
 def duplicate_event(session: Session, source_event_id: UUID, name: str, starts_on: date | None = None,
                     ends_on: date | None = None, venue: str | None = None) -> UUID:
     """A new event shaped like ``source_event_id``: its tracks (with their active state), tables
-    (capacity, minimum fill, VIP, accessible, label), settings and seating-rule settings — without
+    (capacity, minimum fill, VIP, accessible, label) and their places on the floor plan with the
+    room's elements, settings and seating-rule settings — without
     any participant, seat or person-to-person rule (those name people). ``venue`` ``None`` keeps the
     source's venue. An archived event can be duplicated (reading it is allowed)."""
     source = session.execute(
@@ -351,8 +353,10 @@ def duplicate_event(session: Session, source_event_id: UUID, name: str, starts_o
                 SELECT organization_id, :new, table_number, capacity, min_fill, is_vip_table, label, accessible
                   FROM seating_tables WHERE organization_id = :org AND event_id = :source
                 """), parameters)
-            # Hook point for the floor plan: once eventflow/floor_plan.py is on main, call
-            # floor_plan.copy_layout(session, source_event_id, new_id) here, inside this savepoint.
+            # The room: where each table stands, and the room's elements (floor plan, issue 14).
+            from eventflow import floor_plan  # late: floor_plan imports the seating modules
+
+            floor_plan.copy_layout(session, source_event_id, new_id)
     except DBAPIError as error:
         raise EventInputError(_creation_refused(error)) from None
     return new_id

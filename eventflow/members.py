@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Literal
 from uuid import UUID
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, CursorResult, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -202,13 +202,15 @@ def membership_history(db: Db, organization_id: UUID, limit: int = 200) -> list[
 def _role(role: str) -> Role:
     if role not in ROLES:
         raise MemberInputError(f"“{role}” is not a role; choose owner, manager or viewer.")
-    return role  # type: ignore[return-value]
+    return role
 
 
 def _write(db: Db, statement: str, parameters: dict) -> int:
     try:
         with db.begin_nested():
-            return db.execute(text(statement), parameters).rowcount
+            result = db.execute(text(statement), parameters)
+            assert isinstance(result, CursorResult)  # what a data-changing statement returns
+            return result.rowcount
     except DBAPIError as error:
         code = getattr(error.orig, "sqlstate", None)
         if code == "EF001":

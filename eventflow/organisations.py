@@ -7,12 +7,13 @@ the organiser already belongs to (other organisations' names are never consulted
 
 from __future__ import annotations
 
-import unicodedata
 from uuid import UUID
 
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
+
+from eventflow import text_rules
 
 ORGANISATION_NAME_MAX = 200
 
@@ -27,9 +28,7 @@ def clean_organisation_name(name: str) -> str:
         raise OrganisationInputError("The organisation needs a name.")
     if len(cleaned) > ORGANISATION_NAME_MAX:
         raise OrganisationInputError(f"An organisation name may be at most {ORGANISATION_NAME_MAX} characters.")
-    if any(unicodedata.category(ch) in ("Cc", "Cf") for ch in cleaned):
-        raise OrganisationInputError("The organisation name contains control or invisible characters.")
-    return cleaned
+    return text_rules.check(cleaned, "the organisation name", error=OrganisationInputError) or cleaned
 
 
 def create_organization(session: Session, name: str) -> UUID:

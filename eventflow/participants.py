@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import codecs
 import csv
+import functools
+import hashlib
 import io
 import json
 import re
 import unicodedata
 import uuid
-from collections.abc import Iterable, Mapping
+from collections import Counter
+from collections.abc import Iterable, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from uuid import UUID
 
@@ -23,7 +26,9 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from eventflow import text_rules
 from eventflow.history import begin_change_set
+from eventflow.statements import changed_rows
 
 IMPORT_COLUMNS = ("name", "email", "company", "tracks", "vip", "networking_opt_in", "interests")
 _HEADER_ALIASES = {
@@ -40,6 +45,13 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 FLAGS = ("is_vip", "networking_opt_in", "checked_in")
+# An event's participant list, with room to spare (the demo conference has 400). A bigger file is
+# refused as a whole: its preview alone would hold the server's memory for minutes.
+MAX_IMPORT_ROWS = 20_000
+# Blank lines and quoted line breaks count here; far beyond any real list, far below 5 MB of newlines.
+MAX_IMPORT_LINES = 5 * MAX_IMPORT_ROWS
+_COLUMN_WORDS = {"name": "name", "email": "e-mail", "company": "company", "tracks": "tracks", "vip": "vip",
+                 "networking_opt_in": "networking_opt_in", "interests": "interests"}
 
 
 class ImportRefused(ValueError):
@@ -101,6 +113,7 @@ def import_context(session: Session, event_id: UUID) -> ImportContext:
     return ImportContext(tracks, emails)
 
 
+@functools.lru_cache(maxsize=256)  # a hostile header repeats one name hundreds of thousands of times
 def _header(name: str) -> str:
     key = re.sub(r"[\s\-]+", "_", (name or "").strip().lower())
     return _HEADER_ALIASES.get(key, key)
@@ -140,7 +153,7 @@ def parse_participants_csv(data: bytes, context: ImportContext, limit_mb: int) -
         return ImportPreview(empty, file_error="The file is not UTF-8 text. Save it as “CSV UTF-8” and try again.")
     if not content.strip():
         return ImportPreview(empty, file_error="The file is empty.")
-    first_line = content.splitlines()[0]
+    first_line = re.split(r"\r\n|\r|\n", content, maxsplit=1)[0]
     delimiter = max(_DELIMITERS, key=first_line.count)  # the first on a tie: ","
     reader = csv.reader(io.StringIO(content, newline=""), delimiter=delimiter)
     try:
@@ -150,11 +163,13 @@ def parse_participants_csv(data: bytes, context: ImportContext, limit_mb: int) -
     if "name" not in header:
         return ImportPreview(empty, file_error="The file needs a “name” column (found: "
                              + ", ".join(h for h in header if h) + ").")
-    unknown = [h for h in header if h and h not in IMPORT_COLUMNS]
+    # Linear in the header's length (a header may be megabytes of repeated names), and every
+    # name listed once, at most ten of them.
+    unknown = list(dict.fromkeys(h for h in header if h and h not in IMPORT_COLUMNS))
     if unknown:
-        return ImportPreview(empty, file_error="Unknown columns: " + ", ".join(unknown)
+        return ImportPreview(empty, file_error="Unknown columns: " + _some(unknown)
                              + ". Allowed: " + ", ".join(IMPORT_COLUMNS) + ".")
-    twice = sorted({h for h in header if h and header.count(h) > 1})
+    twice = sorted(h for h, count in Counter(h for h in header if h).items() if count > 1)
     if twice:
         # e.g. "Email" and "E-mail": which one holds the address is anyone's guess.
         return ImportPreview(empty, file_error="Columns given more than once (counting synonyms): "
@@ -168,16 +183,22 @@ def parse_participants_csv(data: bytes, context: ImportContext, limit_mb: int) -
         for cells in reader:
             # A quoted cell may span lines: name the line the row starts on, as a spreadsheet shows it.
             line, record_end = record_end + 1, reader.line_num
+            if record_end > MAX_IMPORT_LINES:
+                return ImportPreview(empty, file_error=_too_long(f"more than {MAX_IMPORT_LINES:,} lines"))
             if not any(cell.strip() for cell in cells):
                 continue
+            if len(rows) == MAX_IMPORT_ROWS:
+                return ImportPreview(empty, file_error=_too_long(f"more than {MAX_IMPORT_ROWS:,} participants"))
             problems: list[str] = []
             if len(cells) > len(header):
                 problems.append(f"{len(cells)} cells but the header has {len(header)} columns")
-            controls = sorted({f"U+{ord(ch):04X}" for cell in cells for ch in cell
-                               if ch not in "\t\n\r" and unicodedata.category(ch) == "Cc"})
-            if controls:
-                # The database cannot store NUL, and the rest are invisible in every list: refuse them.
-                problems.append("contains control characters (" + ", ".join(controls[:5]) + ")")
+            # Invisible, bidirectional and control characters, per column (text_rules says which).
+            # The database cannot store NUL either.
+            for index, cell in enumerate(cells):
+                column = header[index] if index < len(header) else ""
+                reason = text_rules.problem(cell, _COLUMN_WORDS.get(column, "a cell"), email=column == "email")
+                if reason:
+                    problems.append(reason)
             record = {column: (cells[i].strip() if i < len(cells) else "") for i, column in enumerate(header) if column}
             name = " ".join(record.get("name", "").split())
             if not name:
@@ -234,14 +255,37 @@ def parse_participants_csv(data: bytes, context: ImportContext, limit_mb: int) -
     return ImportPreview(frame, errors)
 
 
+def _some(names: list[str], at_most: int = 10) -> str:
+    return ", ".join(names[:at_most]) + (f" and {len(names) - at_most:,} more" if len(names) > at_most else "")
+
+
+def _too_long(what: str) -> str:
+    return (f"The file has {what}; an import takes up to {MAX_IMPORT_ROWS:,} participants. "
+            "Split it into smaller files.")
+
+
+def parse_upload_once(store: MutableMapping, data: bytes, context: ImportContext, limit_mb: int) -> ImportPreview:
+    """:func:`parse_participants_csv`, once per uploaded file: ``store`` (the organiser's session
+    state) keeps the last preview with the file's SHA-256 and the context it was checked against,
+    so the reruns of every click reuse it; a new file or a changed event parses again."""
+    check_upload_size(len(data), limit_mb)
+    digest = hashlib.sha256(data).hexdigest()
+    kept = store.get("preview")
+    if kept is not None and store.get("digest") == digest and store.get("context") == context:
+        return kept
+    preview = parse_participants_csv(data, context, limit_mb)
+    store.update(digest=digest, context=context, preview=preview)
+    return preview
+
+
 def import_participants(session: Session, event_id: UUID, preview: ImportPreview) -> int:
     """Write every row of a clean preview in the caller's transaction; refuse a preview with problems."""
     if not preview.ok:
         raise ValueError("The file has problems; fix them and upload it again. Nothing was imported.")
     # Any seats the import writes (now or by a trigger) are one change set, labelled in the history.
     begin_change_set(session, "import")
-    people = []
-    choices = []
+    people: list[dict[str, object]] = []
+    choices: list[dict[str, str]] = []
     for row in preview.rows.itertuples(index=False):
         person = str(uuid.uuid4())
         people.append({"id": person, "full_name": row.name, "email": _plain(row.email), "company": _plain(row.company),
@@ -343,12 +387,22 @@ def set_flag(session: Session, event_id: UUID, participant_ids: Iterable[str | U
     ids = [str(UUID(str(pid))) for pid in participant_ids]
     if not ids:
         return 0
-    return session.execute(_FLAG_UPDATES[flag], {"event_id": event_id, "ids": ids, "value": bool(value)}).rowcount
+    return changed_rows(session, _FLAG_UPDATES[flag], {"event_id": event_id, "ids": ids, "value": bool(value)})
+
+
+def _invisible_or_space(character: str) -> bool:
+    return character.isspace() or unicodedata.category(character) in ("Cc", "Cf", "Zs", "Zl", "Zp")
 
 
 def neutralise(value: object) -> object:
-    """A text cell that a spreadsheet would run as a formula, made inert with a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
+    """A text cell that a spreadsheet would run as a formula, made inert with a leading apostrophe.
+
+    Spaces, a byte-order mark or invisible characters (U+200B …) in front of the ``=`` do not
+    make it safe: spreadsheets trim some of them on import, so those cells are neutralised too."""
+    if not isinstance(value, str):
+        return value
+    first_visible = next((ch for ch in value if not _invisible_or_space(ch)), "")
+    if value.startswith(_FORMULA_START) or first_visible in _FORMULA_START:
         return "'" + value
     return value
 

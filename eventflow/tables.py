@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
@@ -15,7 +15,9 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from eventflow import text_rules
 from eventflow.seating import describe_database_error
+from eventflow.statements import changed_rows
 
 MAX_CAPACITY = 1000
 MAX_TABLES_AT_ONCE = 500
@@ -108,6 +110,7 @@ def add_tables(session: Session, event_id: UUID, *, first_number: int, count: in
     label = (label or "").strip() or None
     if label and len(label) > 200:
         raise TableInputError("A label may be at most 200 characters.")
+    text_rules.check(label, "the label", error=TableInputError)
     numbers = list(range(first_number, first_number + count))
     taken = session.execute(
         text("SELECT table_number FROM seating_tables WHERE event_id = :event_id "
@@ -118,8 +121,7 @@ def add_tables(session: Session, event_id: UUID, *, first_number: int, count: in
         raise TableInputError("These table numbers already exist: " + _numbers(taken)
                               + ". Start from a free number.")
     try:
-        inserted = session.execute(
-            text(
+        inserted = changed_rows(session, text(
                 """
                 INSERT INTO seating_tables (event_id, table_number, capacity, is_vip_table, label, accessible)
                 SELECT :event_id, n, :capacity, :is_vip, :label, :accessible
@@ -128,7 +130,7 @@ def add_tables(session: Session, event_id: UUID, *, first_number: int, count: in
             ),
             {"event_id": event_id, "numbers": numbers, "capacity": capacity, "is_vip": bool(is_vip),
              "label": label, "accessible": bool(accessible)},
-        ).rowcount
+        )
     except DBAPIError as error:
         session.rollback()
         raise TableInputError(describe_database_error(error)) from None
@@ -151,7 +153,7 @@ def _check_capacity(capacity: Any) -> int:
     return int(number)
 
 
-def _numbers(numbers: list[int]) -> str:
+def _numbers(numbers: Sequence[int]) -> str:
     shown = ", ".join(str(n) for n in numbers[:10])
     return shown + (f" and {len(numbers) - 10} more" if len(numbers) > 10 else "")
 
@@ -183,6 +185,10 @@ def table_changes_from_editor(snapshot: pd.DataFrame, editor_state: Mapping[str,
                 value = (value or "").strip() or None
                 if value and len(value) > 200:
                     errors.append("Label may be at most 200 characters")
+                    continue
+                hidden = text_rules.problem(value, "label")
+                if hidden:
+                    errors.append(hidden[0].upper() + hidden[1:])
                     continue
             else:
                 value = bool(value)
@@ -245,11 +251,10 @@ def remove_tables(session: Session, event_id: UUID, numbers: list[int]) -> int:
     if occupied:
         raise TableInputError("People sit at table " + _numbers(occupied) + "; move them before removing it.")
     try:
-        removed = session.execute(
-            text("DELETE FROM seating_tables WHERE event_id = :event_id "
+        removed = changed_rows(session, text("DELETE FROM seating_tables WHERE event_id = :event_id "
                  "AND table_number = ANY (CAST(:numbers AS integer[]))"),
             {"event_id": event_id, "numbers": numbers},
-        ).rowcount
+        )
     except DBAPIError as error:
         session.rollback()
         raise TableInputError(describe_database_error(error)) from None

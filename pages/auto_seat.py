@@ -8,7 +8,7 @@ that nothing changed since and then forgets it.
 import pandas as pd
 import streamlit as st
 
-from eventflow import autoseat, ui
+from eventflow import autoseat, solve_slots, ui
 
 context = ui.require_event()
 organiser, event_id = context.organiser_id, context.event_id
@@ -60,12 +60,12 @@ with st.expander("Keep together / keep apart", expanded=False):
         st.caption("No rules yet.")
     for rule in rules:
         text_col, remove_col = st.columns([6, 1])
-        text_col.markdown(rule.description + (f" — *{rule.note}*" if rule.note else ""))
+        text_col.markdown(ui.plain(rule.description) + (f" — *{ui.plain(rule.note)}*" if rule.note else ""))
         if remove_col.button("Remove", key=f"autoseat_remove_{rule.id}"):
             try:
                 ui.write(autoseat.remove_rule, organiser, event_id, rule.id)
             except (autoseat.AutoSeatError, PermissionError) as error:
-                st.error(str(error))
+                st.error(ui.plain(error))
             else:
                 ui.flash("Rule removed.")
                 st.rerun()
@@ -80,7 +80,7 @@ with st.expander("Keep together / keep apart", expanded=False):
             try:
                 ui.write(autoseat.add_rule, organiser, event_id, kind, chosen, note)
             except (autoseat.AutoSeatError, PermissionError) as error:
-                st.error(str(error))
+                st.error(ui.plain(error))
             else:
                 ui.flash("Rule added. Preview again to plan with it.")
                 st.rerun()
@@ -90,11 +90,14 @@ st.subheader("Plan")
 if st.button("Preview", type="primary", key="autoseat_preview"):
     with st.spinner("Planning the seating…"):
         try:
-            # A write transaction although nothing is written: a preview must read the latest seating,
-            # never a cached one, since applying it compares against what it read.
-            state[preview_key] = ui.write(autoseat.preview_plan, organiser, event_id, options)
+            # Read in a transaction of its own (never a cached read: applying compares against what the
+            # preview read), let the connection go, then solve in one of the server's solve slots.
+            state[preview_key] = autoseat.preview_detached(
+                lambda read: ui.write(read, organiser), event_id, options)
+        except solve_slots.ServerBusy as error:
+            st.warning(str(error), icon=":material/hourglass_top:")
         except autoseat.AutoSeatError as error:
-            st.error(str(error))
+            st.error(ui.plain(error))
 
 preview: autoseat.PlanPreview | None = state.get(preview_key)
 if preview is not None:
@@ -102,8 +105,8 @@ if preview is not None:
         st.info("The options changed since this preview: preview again to plan with them.",
                 icon=":material/info:")
     if not preview.feasible:
-        st.error("No seating satisfies every rule:\n\n" + "\n\n".join(f"- {line}" for line in preview.problems),
-                 icon=":material/block:")
+        st.error("No seating satisfies every rule:\n\n"
+                 + "\n\n".join(f"- {ui.plain(line)}" for line in preview.problems), icon=":material/block:")
     else:
         before_col, after_col, seated_col, moved_col = st.columns(4)
         before_col.metric("Networking score now", f"{preview.score_before:g}")
@@ -113,11 +116,11 @@ if preview is not None:
         moved_col.metric("Change table", preview.moved)
         st.markdown("**Rules checked on the plan**")
         st.markdown("\n".join(
-            f"- {':white_check_mark:' if check.ok else ':x:'} {check.rule}"
-            + "".join(f"\n    - {problem}" for problem in check.problems)
+            f"- {':white_check_mark:' if check.ok else ':x:'} {ui.plain(check.rule)}"
+            + "".join(f"\n    - {ui.plain(problem)}" for problem in check.problems)
             for check in preview.checks))
         with st.expander("How the plan was found"):
-            st.markdown("\n".join(f"- {line}" for line in preview.explanation))
+            st.markdown("\n".join(f"- {ui.plain(line)}" for line in preview.explanation))
         frame = preview.changes_frame()
         st.caption(f"{len(frame)} people get a new seat ({preview.participants} participants in all).")
         st.dataframe(frame, hide_index=True, width="stretch", height=min(420, 38 + 35 * max(len(frame), 1)))
@@ -129,7 +132,7 @@ if preview is not None:
                 ui.flash(result.summary if result.change_set_id else result.message)
                 st.rerun()
             else:
-                st.error(result.message)
+                st.error(ui.plain(result.message))
 
 # ----------------------------------------------------------------------------------------- walk-ins
 st.subheader("Walk-ins")
@@ -146,7 +149,7 @@ else:
         for suggestion in suggestions:
             reason_col, accept_col = st.columns([6, 1])
             reason_col.markdown(f"**Table {suggestion.table_number}** · {suggestion.free_seats} free · "
-                                f"{suggestion.reason}")
+                                f"{ui.plain(suggestion.reason)}")
             if accept_col.button("Accept", key=f"autoseat_accept_{walk_in}_{suggestion.table_number}"):
                 result = ui.write(autoseat.accept_walk_in, organiser, event_id, walk_in, suggestion.table_number)
                 if result.applied:
@@ -154,7 +157,7 @@ else:
                     ui.flash(f"{unseated[walk_in]}: {result.message}")
                     st.rerun()
                 else:
-                    st.error(result.message)
+                    st.error(ui.plain(result.message))
 
 # -------------------------------------------------------------------------------------- who to meet
 st.subheader("Who to meet")

@@ -21,7 +21,7 @@ def attempt(action, *args, done: str) -> None:
     try:
         ui.write(action, organiser, event_id, *args)
     except events.EventInputError as error:
-        st.error(str(error))
+        st.error(ui.plain(error))
     else:
         ui.flash(done)
         st.rerun()
@@ -43,7 +43,7 @@ with st.form("event_details"):
             if opt_in != settings.default_networking_opt_in:
                 ui.write(events.set_default_networking_opt_in, organiser, event_id, opt_in)
         except events.EventInputError as error:
-            st.error(str(error))
+            st.error(ui.plain(error))
         else:
             ui.flash("Event details saved.")
             st.rerun()
@@ -56,7 +56,7 @@ if not tracks:
     st.caption("No tracks yet.")
 for track in tracks:
     name_col, count_col, rename_col, active_col = st.columns([3, 1, 3, 1.4])
-    name_col.markdown(f"**{track.name}**" + ("" if track.is_active else " · _inactive_"))
+    name_col.markdown(f"**{ui.plain(track.name)}**" + ("" if track.is_active else " · _inactive_"))
     count_col.caption(f"{track.participants} people")
     if read_only:
         continue

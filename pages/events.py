@@ -14,7 +14,7 @@ may_manage = membership.can_edit
 is_owner = membership.role == "owner"
 
 st.title("Events")
-st.caption(ui.as_text(f"{membership.organization_name} · you are {membership.role}"))
+st.caption(ui.plain(f"{membership.organization_name} · you are {membership.role}"))
 overview = ui.read(events.list_events, organiser, membership.organization_id)
 
 
@@ -41,7 +41,7 @@ for item in overview:
         details, actions = st.columns([3, 2], vertical_alignment="center")
         details.text(item.name + ("  ·  archived" if item.archived else ""))
         when = " – ".join(f"{d:%d %b %Y}" for d in (item.starts_on, item.ends_on) if d) or "no dates"
-        details.caption(ui.as_text(f"{when} · {item.venue or 'no venue'} · {item.participants} participants · "
+        details.caption(ui.plain(f"{when} · {item.venue or 'no venue'} · {item.participants} participants · "
                                    f"{item.tables} tables · {item.tracks} tracks"))
         buttons = actions.columns(3)
         buttons[0].button("Open", key=f"open_{item.id}", on_click=_open, args=(str(item.id), item.archived),
@@ -54,9 +54,9 @@ for item in overview:
                     try:
                         ui.write(events.restore_event, organiser, item.id)
                     except events.EventInputError as error:
-                        st.error(ui.as_text(str(error)))
+                        st.error(ui.plain(str(error)))
                     else:
-                        ui.flash(ui.as_text(f"Restored “{item.name}”: back in the event picker, and editable."))
+                        ui.flash(f"Restored “{item.name}”: back in the event picker, and editable.")
                         st.rerun()
             elif buttons[1].button("Archive", key=f"archive_{item.id}", icon=":material/archive:",
                                    width="stretch",
@@ -65,9 +65,9 @@ for item in overview:
                 try:
                     ui.write(events.archive_event, organiser, item.id)
                 except events.EventInputError as error:
-                    st.error(ui.as_text(str(error)))
+                    st.error(ui.plain(str(error)))
                 else:
-                    ui.flash(ui.as_text(f"Archived “{item.name}”. “Show archived events” in the sidebar opens it."))
+                    ui.flash(f"Archived “{item.name}”. “Show archived events” in the sidebar opens it.")
                     st.rerun()
         if is_owner:
             with buttons[2].popover("Delete", icon=":material/delete:", width="stretch"):
@@ -78,9 +78,9 @@ for item in overview:
                     try:
                         ui.write(events.delete_event, organiser, item.id, typed)
                     except events.EventInputError as error:
-                        st.error(ui.as_text(str(error)))
+                        st.error(ui.plain(str(error)))
                     else:
-                        ui.flash(ui.as_text(f"Deleted the event “{item.name}”."))
+                        ui.flash(f"Deleted the event “{item.name}”.")
                         st.rerun()
 
 if may_manage:
@@ -100,11 +100,11 @@ if may_manage:
                     created = ui.write(events.create_event, organiser, membership.organization_id, name, starts_on,
                                        ends_on, venue, opt_in, tracks.splitlines())
                 except events.EventInputError as error:
-                    st.error(ui.as_text(str(error)))
+                    st.error(ui.plain(str(error)))
                 else:
                     st.session_state[ui.OPEN_EVENT_KEY] = str(created)
                     st.session_state["events_form_revision"] = form_revision + 1  # empty forms next time
-                    ui.flash(ui.as_text(f"Created the event “{' '.join(name.split())}”. It is open in the sidebar."))
+                    ui.flash(f"Created the event “{' '.join(name.split())}”. It is open in the sidebar.")
                     st.rerun()
         with duplicate_tab:
             if not overview:
@@ -125,12 +125,12 @@ if may_manage:
                             created = ui.write(events.duplicate_event, organiser, by_id[source].id, new_name,
                                                new_starts, new_ends)
                         except events.EventInputError as error:
-                            st.error(ui.as_text(str(error)))
+                            st.error(ui.plain(str(error)))
                         else:
                             st.session_state[ui.OPEN_EVENT_KEY] = str(created)
                             st.session_state["events_form_revision"] = form_revision + 1
-                            ui.flash(ui.as_text(f"Created “{' '.join(new_name.split())}” from “{by_id[source].name}”, "
-                                     "without its participants. It is now open in the sidebar."))
+                            ui.flash(f"Created “{' '.join(new_name.split())}” from “{by_id[source].name}”, "
+                                     "without its participants. It is now open in the sidebar.")
                             st.rerun()
 else:
     st.info("You can view this organisation's events; creating, archiving and deleting them needs a manager "

@@ -88,14 +88,15 @@ if context.can_edit:
             result = ui.write(history.undo_change_set, organiser, event_id, row.change_set_id)
         except DBAPIError as error:  # (a lost connection never gets here: ui.write shows its own message)
             # A database rule at commit, e.g. the old table filled up meanwhile.
-            st.error(seating.describe_database_error(error).replace("Nothing was saved", "Nothing was undone", 1))
+            message = seating.describe_database_error(error).replace("Nothing was saved", "Nothing was undone", 1)
+            st.error(ui.plain(message))
         except PermissionError as error:
-            st.error(f"Nothing was undone: {error}")
+            st.error(f"Nothing was undone: {ui.plain(error)}")
         else:
             if result.undone:
                 ui.flash(f"Undone: {result.restored} people are back where they were before that "
                          f"{row.kind}.")
                 st.rerun()
-            st.error("Nothing was undone:\n\n" + "\n".join(f"- {problem}" for problem in result.problems))
+            st.error("Nothing was undone:\n\n" + "\n".join(f"- {ui.plain(problem)}" for problem in result.problems))
 else:
     st.caption("Undoing a change needs a manager or owner.")

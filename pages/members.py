@@ -17,9 +17,9 @@ def attempt(action, *args, done: str) -> None:
     try:
         result = ui.write(action, organiser, organisation, *args)
     except members.MemberInputError as error:
-        st.error(ui.as_text(str(error)))
+        st.error(ui.plain(str(error)))
     else:
-        ui.flash(ui.as_text(result if isinstance(result, str) else done))
+        ui.flash(result if isinstance(result, str) else done)
         st.rerun()
 
 
@@ -28,7 +28,7 @@ def role_label(role: str) -> str:
 
 
 st.title("Members")
-st.caption(ui.as_text(f"{membership.organization_name} · who may open its events, and with which role"))
+st.caption(ui.plain(f"{membership.organization_name} · who may open its events, and with which role"))
 
 with st.form("invite", clear_on_submit=True, border=True):
     st.subheader("Invite someone")

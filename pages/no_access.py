@@ -10,7 +10,8 @@ identity = context.identity
 st.title("Welcome to EventFlow Seating")
 
 if not identity.known:
-    st.warning(ui.as_text(identity.message or "You are not signed in."), icon=":material/person_off:")
+    st.warning(ui.plain(identity.message) if identity.message else "You are not signed in.",
+               icon=":material/person_off:")
     if identity.mode == "sign-in" and ui.sign_in_available():
         if st.user.is_logged_in:
             st.button("Sign out and use another account", on_click=st.logout, key="welcome_sign_out")
@@ -38,9 +39,9 @@ if identity.may_create_organization:
             try:
                 ui.write(organisations.create_organization, identity.organiser_id, name)
             except organisations.OrganisationInputError as error:
-                st.error(ui.as_text(str(error)))
+                st.error(ui.plain(str(error)))
             else:
-                ui.flash(ui.as_text(f"Created “{' '.join(name.split())}”. Create its first event below."))
+                ui.flash(f"Created “{' '.join(name.split())}”. Create its first event below.")
                 st.rerun()
 else:
     with right.container(border=True):

@@ -40,7 +40,7 @@ if context.can_edit:
     if chosen.empty:
         st.caption("Select people in the table (click the row checkboxes) to change their flags.")
     else:
-        st.caption(", ".join(chosen["name"].head(8)) + (" …" if len(chosen) > 8 else ""))
+        st.caption(", ".join(ui.plain(name) for name in chosen["name"].head(8)) + (" …" if len(chosen) > 8 else ""))
         actions = [("Check in", "checked_in", True), ("Undo check-in", "checked_in", False),
                    ("Make VIP", "is_vip", True), ("Remove VIP", "is_vip", False),
                    ("Opt in to networking", "networking_opt_in", True),
@@ -59,19 +59,25 @@ st.download_button("Export CSV", ui.read(participants.export_participants_csv, o
 if context.can_edit:
     st.subheader("Import from CSV")
     st.caption("Columns: name (required), email, company, tracks (separated by ;), vip (yes/no), "
-               f"networking_opt_in (yes/no; blank = event default), interests (separated by ;). Up to {limit_mb} MB. "
+               f"networking_opt_in (yes/no; blank = event default), interests (separated by ;). Up to {limit_mb} MB "
+               f"and {participants.MAX_IMPORT_ROWS:,} participants per file. "
                "Nothing is imported while any row has a problem.")
-    upload = st.file_uploader("CSV file", type=["csv"], key=f"upload:{state.get('import_revision', 0)}")
+    # The box states the same limit as the caption (Streamlit's server refuses bigger files anyway:
+    # server.maxUploadSize in .streamlit/config.toml).
+    upload = st.file_uploader("CSV file", type=["csv"], key=f"upload:{state.get('import_revision', 0)}",
+                              max_upload_size=limit_mb)
     if upload is not None:
         try:
             participants.check_upload_size(upload.size, limit_mb)
             context_for_import = ui.read(participants.import_context, organiser, event_id)
-            preview = participants.parse_participants_csv(upload.getvalue(), context_for_import, limit_mb)
+            # Parsed once per file: every click on this page reruns it.
+            preview = participants.parse_upload_once(state.setdefault(f"import_parse:{event_id}", {}),
+                                                     upload.getvalue(), context_for_import, limit_mb)
         except participants.UploadTooLarge as error:
-            st.error(str(error))
+            st.error(ui.plain(error))
         else:
             if preview.file_error:
-                st.error(preview.file_error)
+                st.error(ui.plain(preview.file_error))
             else:
                 shown_preview = preview.with_errors().drop(columns=["track_ids"])
                 st.dataframe(shown_preview, hide_index=True, width="stretch")
@@ -82,7 +88,7 @@ if context.can_edit:
                     try:
                         count = ui.write(participants.import_participants, organiser, event_id, preview)
                     except (participants.ImportRefused, ValueError) as error:
-                        st.error(str(error))
+                        st.error(ui.plain(error))
                     else:
                         ui.flash(f"Imported {count} participants.")
                         state["import_revision"] = state.get("import_revision", 0) + 1

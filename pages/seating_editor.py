@@ -165,9 +165,9 @@ if context.can_edit and save_col.button("Save changes", type="primary", key="sav
         store["conflicts"] = result.conflicts
         st.rerun()
     elif result.error:
-        st.error(result.error)
+        st.error(ui.plain(result.error))
     else:
-        st.error("Nothing was saved: " + "; ".join(f"{m}" for msgs in result.problems.values() for m in msgs))
+        st.error("Nothing was saved: " + "; ".join(ui.plain(m) for msgs in result.problems.values() for m in msgs))
 if discard_col.button("Reload latest" if store["conflicts"] or change_set else "Reload", key="reload_seating",
                       help="Load the seating as saved now; unsaved edits are dropped."):
     state["seating_revision"] = revision + 1

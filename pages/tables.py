@@ -58,7 +58,7 @@ with edit:
     )
     changes, problems = tables.table_changes_from_editor(snapshot, state.get(editor_key))
     for number, messages in problems.items():
-        st.error(f"Table {number}: " + "; ".join(messages))
+        st.error(f"Table {number}: " + "; ".join(ui.plain(m) for m in messages))
     if context.can_edit:
         if st.button(f"Save table changes ({len(changes)})", type="primary", key="save_tables",
                      disabled=not changes or bool(problems)):
@@ -74,7 +74,7 @@ with edit:
                     state["tables_revision"] = revision + 1
                     st.rerun()
             else:
-                st.error(result.error)
+                st.error(ui.plain(result.error))
 
         st.subheader("Add tables")
         with st.form("add_tables"):
@@ -95,7 +95,7 @@ with edit:
                                      count=int(count), capacity=int(capacity), is_vip=is_vip, label=label,
                                      accessible=accessible)
                 except tables.TableInputError as error:
-                    st.error(str(error))
+                    st.error(ui.plain(error))
                 else:
                     ui.flash(f"Added {len(added)} table(s): {added[0]}–{added[-1]}.")
                     state["tables_revision"] = revision + 1
@@ -109,7 +109,7 @@ with edit:
                 try:
                     removed = ui.write(tables.remove_tables, organiser, event_id, doomed)
                 except tables.TableInputError as error:
-                    st.error(str(error))
+                    st.error(ui.plain(error))
                 else:
                     ui.flash(f"Removed {removed} table(s).")
                     state["tables_revision"] = revision + 1

@@ -166,6 +166,16 @@ def as_default_database() -> Iterator[callable]:
     db._default = previous
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _streamlit_serves_loopback() -> None:
+    """As `streamlit run` from the project folder does (.streamlit/config.toml): app.py refuses
+    local mode on any other address, and pytest may be started from another folder."""
+    from streamlit import config
+
+    if not config.get_option("server.address"):
+        config.set_option("server.address", "127.0.0.1", where_defined="tests/conftest.py")
+
+
 @dataclass
 class Organisation:
     id: uuid.UUID

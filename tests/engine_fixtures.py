@@ -81,3 +81,23 @@ def feasible_tiny_instances(count: int) -> list[Instance]:
             if len(found) == count:
                 return found
     raise AssertionError("unreachable")
+
+
+def every_feature_instance(n: int, n_tables: int, seed: int, *, fractional_weights: bool = True) -> dict[str, Any]:
+    """A generated event (pins, keep-together groups, keep-apart pairs, VIP and accessible tables,
+    minimum fills) with every weight kind on top: fractional and negative coefficients, and pair
+    weights (fractional, negative, some for people who have not opted in)."""
+    from eventflow.engine import generate_instance
+
+    data = generate_instance(n, n_tables, seed)
+    rng = random.Random(seed)
+    ids = [p["id"] for p in data["participants"]]
+    if fractional_weights:
+        data["weights"] = {"shared_interest": 1.5, "same_company": -2.25, "same_track": -0.75}
+    seen = {frozenset(p[:2]) for p in data["pair_weights"]}
+    for _ in range(max(10, n // 20)):
+        a, b = rng.sample(ids, 2)
+        if frozenset((a, b)) not in seen:
+            seen.add(frozenset((a, b)))
+            data["pair_weights"].append([a, b, rng.choice((2.5, -1.5, 0.25, 4.0, -3.75))])
+    return data

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,8 +23,12 @@ def _run(*args: str, data_dir: Path) -> subprocess.CompletedProcess:
 
 
 @pytest.fixture(scope="module")
-def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("cli-data")
+def data_dir() -> Iterator[Path]:
+    # Not under pytest's private root: run as root, the embedded server runs as another user, and
+    # EventFlow refuses (rather than loosens) a data folder that user cannot reach.
+    folder = Path(tempfile.mkdtemp(prefix="eventflow-test-cli-"))
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 def test_upgrade_then_demo_twice_and_data_survive_restarts(data_dir: Path) -> None:

@@ -71,6 +71,19 @@ def test_a_bad_instance_exits_with_2_and_says_why(tmp_path: Path, content, messa
     assert not out.exists()
 
 
+def test_pair_weights_of_people_who_did_not_opt_in_are_reported_not_silently_zero(tmp_path: Path) -> None:
+    data = {"tables": [{"table_number": 1, "capacity": 2}, {"table_number": 2, "capacity": 2}],
+            "participants": [{"id": k} for k in range(1, 5)],
+            "pair_weights": [[1, 2, 5], [3, 4, 2.5], [1, 3, 0]]}
+    source, out = tmp_path / "instance.json", tmp_path / "solution.json"
+    source.write_text(json.dumps(data), encoding="utf-8")
+    result = _run("--instance", str(source), "--out", str(out), "--time-limit", "3")
+    assert result.returncode == 0, result.stderr
+    assert "2 pair weights ignored: people who have not opted in" in result.stderr
+    explanation = json.loads(out.read_text(encoding="utf-8"))["explanation"]
+    assert any("2 pair weights ignored: people who have not opted in" in line for line in explanation)
+
+
 def test_usage_mistakes_exit_with_2(tmp_path: Path) -> None:
     assert _run("--instance", str(tmp_path / "missing.json"), "--out", str(tmp_path / "x.json")).returncode == 2
     assert _run().returncode == 2  # neither --instance nor --event

@@ -99,6 +99,10 @@ def test_duplicate_copies_tracks_tables_and_settings_without_people(world):
                        "AND table_number = 2"), {"e": world.a.event_id})
         s.execute(text("INSERT INTO table_assignments (event_id, participant_id, table_number) VALUES (:e, :p, 2)"),
                   {"e": world.a.event_id, "p": world.a.participant_ids[0]})
+        s.execute(text("INSERT INTO table_layouts (organization_id, event_id, table_number, x, y, shape, rotation) "
+                       "VALUES (:o, :e, 2, 100, 200, 'rectangular', 90)"), {"o": world.a.id, "e": world.a.event_id})
+        s.execute(text("INSERT INTO room_elements (organization_id, event_id, kind, label, x, y, width, height) "
+                       "VALUES (:o, :e, 'stage', 'Main stage', 10, 10, 300, 80)"), {"o": world.a.id, "e": world.a.event_id})
     with world.database.tenant_session(world.a.manager) as s:
         copy = events.duplicate_event(s, world.a.event_id, "Alpha conference 2027")
     with world.database.owner_connection() as conn:
@@ -107,7 +111,9 @@ def test_duplicate_copies_tracks_tables_and_settings_without_people(world):
         for query in ("SELECT name, is_active FROM tracks WHERE event_id = :e",
                       "SELECT table_number, capacity, min_fill, is_vip_table, label, accessible "
                       "FROM seating_tables WHERE event_id = :e",
-                      "SELECT settings::text, venue FROM events WHERE id = :e"):
+                      "SELECT settings::text, venue FROM events WHERE id = :e",
+                      "SELECT table_number, x, y, shape, rotation FROM table_layouts WHERE event_id = :e",
+                      "SELECT kind, label, x, y, width, height FROM room_elements WHERE event_id = :e"):
             assert shape(copy, query) == shape(world.a.event_id, query), query
         people = conn.execute(text("SELECT (SELECT count(*) FROM participants WHERE event_id = :e) + "
                                    "(SELECT count(*) FROM table_assignments WHERE event_id = :e)"), {"e": copy}).scalar()

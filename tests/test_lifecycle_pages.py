@@ -114,7 +114,7 @@ def test_members_page_invites_and_records_it(app, own_demo_database):
                    e=address, o=DEMO_ORGANIZATION_ID) == "manager"
     next(t for t in at.text_input if t.label == "E-mail address").input("not an address")
     _submit(at, "Send invitation")
-    assert any(ui.as_text("not an e-mail") in e.value for e in at.error)  # shown as text, escaped
+    assert any(ui.plain("not an e-mail") in e.value for e in at.error)  # shown as text, escaped
 
 
 def test_only_owners_get_the_members_page(app):

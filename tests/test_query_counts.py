@@ -14,7 +14,7 @@ from tests.conftest import statements_of_page_run
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PAGES = ["pages/overview.py", "pages/seating_editor.py", "pages/auto_seat.py", "pages/tables.py", "pages/participants.py",
-         "pages/track_distribution.py", "pages/event_settings.py", "pages/history.py"]
+         "pages/track_distribution.py", "pages/event_settings.py", "pages/history.py", "pages/floor_plan.py"]
 
 
 def _statements_for(database, monkeypatch, email: str, page: str) -> int:

@@ -42,8 +42,8 @@ def public_views(database: Database) -> list[str]:
 def test_the_catalog_lists_what_the_seed_promises(database: Database) -> None:
     # Guards the catalog queries themselves: an empty list would make every test below pass.
     assert {"events", "tracks", "participants", "participant_tracks", "seating_tables",
-            "table_assignments", "memberships", "assignment_history", "invitations",
-            "membership_history"} <= set(tenant_tables(database))
+            "table_assignments", "memberships", "assignment_history", "invitations", "membership_history",
+            "table_layouts", "room_elements", "layout_history"} <= set(tenant_tables(database))
     assert "track_statistics" in public_views(database)
 
 
@@ -148,6 +148,11 @@ def populated_world(world: World) -> World:
                             {"p": org.participant_ids[-1], "t": org.track_ids[0]})
             session.execute(text("INSERT INTO table_assignments (event_id, participant_id, table_number, seat_number) "
                                  "VALUES (:e, :p, 2, 1)"), {"e": org.event_id, "p": org.participant_ids[-1]})
+            # The floor plan: a placed table, a room element, and so layout history rows.
+            session.execute(text("INSERT INTO table_layouts (event_id, table_number, x, y) VALUES (:e, 1, 4, 6)"),
+                            {"e": org.event_id})
+            session.execute(text("INSERT INTO room_elements (event_id, kind, label, x, y, width, height) "
+                                 "VALUES (:e, 'stage', 'Stage', 2, 1, 8, 3)"), {"e": org.event_id})
     return world
 
 
@@ -211,6 +216,10 @@ def test_a_cannot_point_at_b_parents(populated_world: World) -> None:
         "B's participant in A's track": ("INSERT INTO participant_tracks (organization_id, event_id, participant_id, track_id) "
                                          "VALUES (:a, :a_event, :b_person, :a_track)"),
         "seed-style row naming B's event": "INSERT INTO participants (event_id, full_name) VALUES (:b_event, 'Mallory')",
+        "place for B's table": "INSERT INTO table_layouts (organization_id, event_id, table_number, x, y) "
+                               "VALUES (:a, :b_event, 1, 1, 1)",
+        "room element in B's event": "INSERT INTO room_elements (organization_id, event_id, kind, label, x, y, width, "
+                                     "height) VALUES (:a, :b_event, 'bar', 'Bar', 1, 1, 1, 1)",
     }
     for label, statement in attempts.items():
         with pytest.raises(DBAPIError) as refused, w.database.tenant_session(w.a.owner) as s:

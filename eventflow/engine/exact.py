@@ -19,13 +19,57 @@ import math
 from dataclasses import dataclass
 from fractions import Fraction
 from itertools import combinations
+from typing import TYPE_CHECKING
 
 import numpy as np
-from ortools.sat.python import cp_model
 
+from . import clock
 from .indexed import IndexedInstance
 
+if TYPE_CHECKING:
+    from ortools.sat.python import cp_model
+
 _MAX_SCALE = 10**6
+# Measured: the 412-person demo's model (about 4 million constraints, nearly all triangle cuts)
+# took 2.2 GB in CP-SAT and 30 s to build and presolve; 1,200 people ran out of memory at 6.6 GB.
+_BYTES_PER_CONSTRAINT = 600
+_BUILD_SECONDS_PER_CONSTRAINT = 5e-6
+#: Exact mode falls back to the heuristic above this estimated solver memory.
+EXACT_MAX_BYTES = 1 << 30
+
+
+@dataclass(frozen=True)
+class ExactSize:
+    """Estimated size of the CP-SAT model of an instance, computed without building it."""
+
+    pair_variables: int
+    triangle_cuts: int  # an upper bound: every pair of neighbours of a unit, once per triangle
+    constraints: int
+    bytes: int
+    build_seconds: float
+
+
+def exact_model_size(model: IndexedInstance) -> ExactSize:
+    """How big :func:`exact_seating`'s model would be (O(units × weighted units) to compute)."""
+    weighted = np.flatnonzero(model.weighted)
+    degrees = np.zeros(len(weighted), dtype=np.int64)
+    links = 0
+    for k, u in enumerate(weighted):
+        row = model.unit_weights(int(u))[weighted]
+        nonzero = np.flatnonzero(row)
+        degrees[k] = len(nonzero)
+        # Each pair variable is linked to x by three clauses per table both may use.
+        common = (model.allowed(int(u))[None, :] & model.class_allowed[model.unit_class[weighted[nonzero]]]).sum()
+        links += 3 * int(common)
+    pairs = int(degrees.sum()) // 2
+    triangles = int((degrees * (degrees - 1) // 2).sum()) // 3
+    constraints = 3 * triangles + links // 2 + model.n_units + model.n_tables
+    return ExactSize(pairs, triangles, constraints, _BYTES_PER_CONSTRAINT * constraints,
+                     _BUILD_SECONDS_PER_CONSTRAINT * constraints)
+
+
+class _OutOfTime(Exception):
+    """The model could not be built before the deadline."""
 
 
 @dataclass
@@ -62,13 +106,27 @@ def _canonical_hint(hint: np.ndarray, symmetric: list[tuple[list[int], list[int]
 def exact_seating(
     model: IndexedInstance,
     *,
-    time_limit: float,
+    deadline: float,
     seed: int = 0,
     hint: np.ndarray | None = None,
     optimise: bool = True,
 ) -> ExactResult:
-    """Solve with CP-SAT on 2 workers.  With ``optimise=False`` only a feasible plan is sought
-    (used when the greedy cannot find one)."""
+    """Solve with CP-SAT on 2 workers by ``deadline`` (``clock.now()``; building the model
+    counts).  With ``optimise=False`` only a feasible plan is sought (used when the greedy cannot
+    find one).  Status "unknown" when no plan was found in time."""
+    try:
+        return _exact_seating(model, deadline, seed, hint, optimise)
+    except _OutOfTime:
+        return ExactResult("unknown", None, None)
+
+
+def _exact_seating(
+    model: IndexedInstance, deadline: float, seed: int, hint: np.ndarray | None, optimise: bool,
+) -> ExactResult:
+    # Imported here: OR-Tools brings pandas along (1.5 s of start-up), which the heuristic, and
+    # the literature's 3-second limit at 120 people, should not pay for.
+    from ortools.sat.python import cp_model
+
     m = model
     cp = cp_model.CpModel()
     unit_ids = range(m.n_units)
@@ -93,8 +151,8 @@ def exact_seating(
                    for t in np.flatnonzero(m.class_allowed[k])}
         cp.add(sum(fill[k].values()) == len(units))
     for t in range(m.n_tables):
-        load = sum(int(m.unit_size[u]) * x[u][t] for u in key_units if t in x[u])
-        load += sum(f[t] for f in fill.values() if t in f)
+        load = (sum(int(m.unit_size[u]) * x[u][t] for u in key_units if t in x[u])
+                + sum(f[t] for f in fill.values() if t in f))
         cp.add_linear_constraint(load, int(m.min_fill[t]), int(m.capacity[t]))
     for u in key_units:
         for v in m.apart_units[u]:
@@ -111,7 +169,7 @@ def exact_seating(
     objective_terms: list[tuple[cp_model.IntVar, float]] = []
     constant = float(m.internal.sum())
     if optimise:
-        same = _pair_variables(cp, m, key_units, x)
+        same = _pair_variables(cp, m, key_units, x, deadline)
         objective_terms = [(var, w) for var, w in same.values()]
         for u in key_units:
             for t, c in m.homes[u]:
@@ -132,7 +190,10 @@ def exact_seating(
 
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 2
-    solver.parameters.max_time_in_seconds = max(0.1, time_limit)
+    remaining = deadline - clock.now()
+    if remaining <= 0:
+        raise _OutOfTime
+    solver.parameters.max_time_in_seconds = remaining
     solver.parameters.random_seed = seed
     # Both workers use the full LP relaxation that the pair/triangle model relies on: on our
     # 20-40-person events this proves optima about ten times faster than the default portfolio.
@@ -178,13 +239,15 @@ def _identical_tables(m: IndexedInstance, key_units: list[int]) -> list[tuple[li
 
 def _pair_variables(
     cp: cp_model.CpModel, m: IndexedInstance, key_units: list[int],
-    x: dict[int, dict[int, cp_model.IntVar]],
+    x: dict[int, dict[int, cp_model.IntVar]], deadline: float,
 ) -> dict[tuple[int, int], tuple[cp_model.IntVar, float]]:
     """y[u, v] = "u and v share a table" for pairs with non-zero weight, plus triangle and
     capacity cuts.  Returns {(u, v): (y, W(u, v))}."""
     weighted = [u for u in key_units if m.weighted[u]]
     same: dict[tuple[int, int], tuple[cp_model.IntVar, float]] = {}
     for u in weighted:
+        if clock.now() > deadline:
+            raise _OutOfTime
         w = m.unit_weights(u)
         for v in weighted:
             if v <= u or w[v] == 0:
@@ -207,9 +270,11 @@ def _pair_variables(
         neighbours[u].add(v)
         neighbours[v].add(u)
     for u in weighted:
-        for v, w in combinations(sorted(neighbours[u]), 2):
-            if u < v and (v, w) in same:
-                yuv, yuw, yvw = same[u, v][0], same[u, w][0], same[v, w][0]
+        if clock.now() > deadline:
+            raise _OutOfTime
+        for v, z in combinations(sorted(neighbours[u]), 2):
+            if u < v and (v, z) in same:
+                yuv, yuw, yvw = same[u, v][0], same[u, z][0], same[v, z][0]
                 cp.add(yuv + yvw - yuw <= 1)
                 cp.add(yuv + yuw - yvw <= 1)
                 cp.add(yuw + yvw - yuv <= 1)

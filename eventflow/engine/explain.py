@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from itertools import combinations
 
 from .instance import Instance, ParticipantId, TableNumber
+from .rules import tables_open_to
 from .score import merged_groups
 
 _MAX_NAMED = 20
@@ -99,11 +100,9 @@ def find_problems(
         reserved = instance.vip_tables_reserved and not vips
         signature = (bool(vips), bool(needs), reserved)
         if signature not in tables_for:
-            tables_for[signature] = [
-                t.table_number for t in instance.tables
-                if (t.is_vip_table or not vips) and not (reserved and t.is_vip_table)
-                and (t.accessible or not needs)
-            ]
+            open_to = tables_open_to(instance.tables, [person(pid) for pid in unit], pinned_to=None,
+                                     vip_tables_reserved=instance.vip_tables_reserved)
+            tables_for[signature] = [t.table_number for t, ok in zip(instance.tables, open_to, strict=True) if ok]
         ok = tables_for[signature]
         if not ok:
             if not instance.tables:
@@ -134,13 +133,13 @@ def find_problems(
 
     # Pins that overfill a table.
     pinned_people: dict[TableNumber, list[ParticipantId]] = {}
-    for k, table in unit_table.items():
-        pinned_people.setdefault(table, []).extend(units[k])
-    for table, people in pinned_people.items():
-        if len(people) > tables[table].capacity:
+    for k, pinned_table in unit_table.items():
+        pinned_people.setdefault(pinned_table, []).extend(units[k])
+    for pinned_table, people in pinned_people.items():
+        if len(people) > tables[pinned_table].capacity:
             problems.append(Problem("pinned", tuple(people), (
-                f"pinned: {len(people)} people are pinned to table {table!r} (with their keep-together "
-                f"groups) but it seats {tables[table].capacity}: {_names(people)}"
+                f"pinned: {len(people)} people are pinned to table {pinned_table!r} (with their keep-together "
+                f"groups) but it seats {tables[pinned_table].capacity}: {_names(people)}"
             )))
 
     # Seat counting over table categories (VIP?, accessible?): everyone who can only use tables

@@ -101,7 +101,7 @@ def generate_instance(
         a, b = rng.sample(range(n), 2)
         if hidden[a] != hidden[b]:
             apart.append([ids[a], ids[b]])
-    pair_weights = []
+    pair_weights: list[list[Any]] = []
     for _ in range(max(1, n // 100) if n > 1 else 0):
         a, b = rng.sample(range(n), 2)
         if {ids[a], ids[b]} not in [set(p[:2]) for p in pair_weights]:

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from .instance import Instance, ParticipantId, TableNumber
+from .rules import tables_open_to
 from .score import merged_groups
 
 # Below this many people a full weight vector is cheaper than indexing into a few candidates.
@@ -69,28 +70,21 @@ class IndexedInstance:
             self.pinned_table[self.unit_of_person[person_index[pid]]] = table_index[table]
 
         # Allowed tables: units sharing the same rule set share one mask row ("class").
-        classes: dict[tuple[bool, bool, bool, int], int] = {}
+        classes: dict[tuple[bool, bool, int], int] = {}
         self.unit_class = np.empty(self.n_units, dtype=np.int64)
+        rows: list[list[bool]] = []
         for u, members in enumerate(self.unit_members):
-            has_vip = any(people[i].is_vip for i in members)
-            needs_access = any(people[i].needs_accessible for i in members)
-            key = (has_vip, needs_access, instance.vip_tables_reserved, int(self.pinned_table[u]))
-            self.unit_class[u] = classes.setdefault(key, len(classes))
-        self.class_allowed = np.zeros((len(classes), self.n_tables), dtype=bool)
-        for (has_vip, needs_access, reserved, pinned), k in classes.items():
-            row = np.ones(self.n_tables, dtype=bool)
-            if has_vip:
-                row &= self.vip_table
-            elif reserved and pinned < 0:
-                row &= ~self.vip_table
-            if needs_access:
-                row &= self.accessible_table
-            if pinned >= 0:
-                # A pin overrides the VIP reservation for the whole group (see Instance docs).
-                keep = row[pinned]
-                row[:] = False
-                row[pinned] = keep
-            self.class_allowed[k] = row
+            group = [people[i] for i in members]
+            key = (any(p.is_vip for p in group), any(p.needs_accessible for p in group),
+                   int(self.pinned_table[u]))
+            if key not in classes:
+                classes[key] = len(rows)
+                pinned = key[2]
+                rows.append(tables_open_to(
+                    instance.tables, group, vip_tables_reserved=instance.vip_tables_reserved,
+                    pinned_to=self.table_numbers[pinned] if pinned >= 0 else None))
+            self.unit_class[u] = classes[key]
+        self.class_allowed = np.array(rows, dtype=bool).reshape(len(rows), self.n_tables)
         self.movable = self.pinned_table < 0
 
         self.apart_units: list[list[int]] = [[] for _ in range(self.n_units)]
@@ -104,7 +98,7 @@ class IndexedInstance:
         w = instance.weights
         attr_ids: dict[tuple[str, str], int] = {}
         coef: list[float] = []
-        members: list[list[int]] = []
+        attr_people: list[list[int]] = []
         self.person_attrs: list[list[int]] = [[] for _ in range(self.n_people)]
         for i, p in enumerate(people):
             if not p.networking_opt_in:
@@ -119,11 +113,11 @@ class IndexedInstance:
                 k = attr_ids.setdefault((kind, value), len(coef))
                 if k == len(coef):
                     coef.append(float(c))
-                    members.append([])
-                members[k].append(i)
+                    attr_people.append([])
+                attr_people[k].append(i)
                 self.person_attrs[i].append(k)
         self.attr_coef = np.array(coef, dtype=np.float64)
-        self.attr_members = [np.array(m, dtype=np.int64) for m in members]
+        self.attr_members = [np.array(m, dtype=np.int64) for m in attr_people]
         # The same index by person (CSR), for weights between one unit and a few others.
         lengths = np.array([len(a) for a in self.person_attrs], dtype=np.int64)
         self.attr_indptr = np.concatenate(([0], np.cumsum(lengths))).astype(np.int64)
@@ -137,11 +131,11 @@ class IndexedInstance:
             (np.empty(0, dtype=np.int64), np.empty(0)) for _ in range(self.n_people)
         ]
         extra: dict[int, list[tuple[int, float]]] = {}
-        for pair, value in instance.pair_weights.items():
+        for pair, weight in instance.pair_weights.items():
             a, b = (person_index[x] for x in pair)
-            if value and people[a].networking_opt_in and people[b].networking_opt_in:
-                extra.setdefault(a, []).append((b, float(value)))
-                extra.setdefault(b, []).append((a, float(value)))
+            if weight and people[a].networking_opt_in and people[b].networking_opt_in:
+                extra.setdefault(a, []).append((b, float(weight)))
+                extra.setdefault(b, []).append((a, float(weight)))
         for i, nbrs in extra.items():
             self.pair_neighbours[i] = (
                 np.array([j for j, _ in nbrs], dtype=np.int64), np.array([v for _, v in nbrs]),
@@ -212,7 +206,8 @@ class IndexedInstance:
         if not self.weighted[u] or len(units) == 0:
             return np.zeros(len(units))
         if self.n_people <= _SMALL_EVENT:
-            return self.unit_weights(u)[units]
+            picked: np.ndarray = self.unit_weights(u)[units]
+            return picked
         members = self.unit_members[u]
         if len(members) == 1:
             own = self.attr_indices[self.attr_indptr[members[0]]:self.attr_indptr[members[0] + 1]]
@@ -227,7 +222,9 @@ class IndexedInstance:
             owner = np.repeat(np.arange(len(units)), self.unit_size[units])
         n_attrs = self.attr_count[persons]
         values = self._attr_scratch[self.attr_indices[_ranges(self.attr_indptr[persons], n_attrs)]]
-        out = np.bincount(np.repeat(owner, n_attrs), weights=values, minlength=len(units))
+        # astype: with no attributes at all bincount returns int64 whatever the weights, and
+        # adding a fractional pair weight (2.5) to that crashed on large events.
+        out = np.bincount(np.repeat(owner, n_attrs), weights=values, minlength=len(units)).astype(np.float64)
         self._attr_scratch[own] = 0.0
         for i in self.unit_members[u]:
             nbrs, weights = self.pair_neighbours[i]
@@ -255,7 +252,8 @@ class IndexedInstance:
         return out
 
     def allowed(self, u: int) -> np.ndarray:
-        return self.class_allowed[self.unit_class[u]]
+        row: np.ndarray = self.class_allowed[self.unit_class[u]]
+        return row
 
 
 def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
@@ -264,4 +262,5 @@ def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     if total == 0:
         return np.empty(0, dtype=np.int64)
     ends = np.cumsum(lengths)
-    return np.arange(total) - np.repeat(ends - lengths, lengths) + np.repeat(starts, lengths)
+    out: np.ndarray = np.arange(total) - np.repeat(ends - lengths, lengths) + np.repeat(starts, lengths)
+    return out

@@ -211,13 +211,13 @@ def validate(instance: Instance) -> None:
             known(pid, "apart")
         if pair[0] == pair[1]:
             raise InstanceError(f"apart: participant {pair[0]!r} cannot be kept apart from themself")
-    for pair, w in instance.pair_weights.items():
-        if len(pair) != 2:
-            raise InstanceError(f"pair_weights: expected two different ids, got {sorted(pair, key=str)!r}")
-        for pid in pair:
+    for ids_of_pair, w in instance.pair_weights.items():
+        if len(ids_of_pair) != 2:
+            raise InstanceError(f"pair_weights: expected two different ids, got {sorted(ids_of_pair, key=str)!r}")
+        for pid in ids_of_pair:
             known(pid, "pair_weights")
         if not isinstance(w, (int, float)) or isinstance(w, bool) or not math.isfinite(w):
-            raise InstanceError(f"pair_weights: weight for {sorted(pair, key=str)!r} must be a finite number")
+            raise InstanceError(f"pair_weights: weight for {sorted(ids_of_pair, key=str)!r} must be a finite number")
     for name in ("shared_interest", "same_company", "same_track"):
         value = getattr(instance.weights, name)
         if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value):
@@ -298,19 +298,21 @@ def instance_from_json(data: Mapping[str, Any]) -> Instance:
             interests=_string_set(raw.get("interests", []), f"participants[{k}].interests"),
             needs_accessible=raw.get("needs_accessible", False),
         ))
-    pinned: dict[ParticipantId, TableNumber] = {}
+    pinned: dict[Any, Any] = {}
     for k, raw in enumerate(_require_list(data.get("pinned", []), "pinned")):
         raw = _require_mapping(raw, f"pinned[{k}]")
         _check_keys(raw, ("participant_id", "table_number"), f"pinned[{k}]")
+        # Validated (ids, tables) when the Instance is built.
         pid, table = raw.get("participant_id"), raw.get("table_number")
         if pid in pinned and pinned[pid] != table:
             raise InstanceError(f"pinned: participant {pid!r} is pinned to two tables")
         pinned[pid] = table
-    together = tuple(
+    # Element types are checked when the Instance is built (validate), hence Any here.
+    together: tuple[tuple[Any, ...], ...] = tuple(
         tuple(_require_list(group, f"together[{k}]"))
         for k, group in enumerate(_require_list(data.get("together", []), "together"))
     )
-    apart = tuple(
+    apart: tuple[Any, ...] = tuple(
         tuple(_require_list(pair, f"apart[{k}]"))
         for k, pair in enumerate(_require_list(data.get("apart", []), "apart"))
     )
@@ -332,8 +334,8 @@ def instance_from_json(data: Mapping[str, Any]) -> Instance:
         tables=tuple(tables),
         participants=tuple(participants),
         pinned=pinned,
-        together=together,  # type: ignore[arg-type]
-        apart=apart,  # type: ignore[arg-type]
+        together=together,
+        apart=apart,
         weights=weights,
         pair_weights=pair_weights,
         vip_tables_reserved=data.get("vip_tables_reserved", True),

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import math
-import time
-from collections.abc import Mapping, Set
+from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
 
-from .exact import exact_seating
+from . import clock
+from .exact import EXACT_MAX_BYTES, exact_model_size, exact_seating
 from .explain import Problem, find_problems
 from .indexed import IndexedInstance
 from .instance import Assignment, Instance, InstanceError, ParticipantId, TableNumber
@@ -44,6 +44,8 @@ class Solution:
     greedy_score: float | None = None
     moves: int | None = None
     seconds: float = 0.0
+    #: Things the organiser should know that do not stop the plan (also in ``explanation``).
+    warnings: list[str] = field(default_factory=list)
 
     def table_of(self) -> dict[ParticipantId, TableNumber]:
         return {a.participant_id: a.table_number for a in self.assignments}
@@ -73,9 +75,29 @@ def default_time_limit(n_participants: int, exact: bool) -> float:
     return max(2.0, min(40.0, n_participants / 500 - 1.5))
 
 
-def _infeasible(problems: list[Problem], started: float, method: str = "checks") -> Solution:
-    return Solution("infeasible", None, None, [], [p.message for p in problems], problems,
-                    method, seconds=time.monotonic() - started)
+def _infeasible(
+    problems: list[Problem], started: float, method: str = "checks", warnings: Sequence[str] = (),
+) -> Solution:
+    return Solution("infeasible", None, None, [], [p.message for p in problems] + list(warnings),
+                    problems, method, seconds=clock.now() - started, warnings=list(warnings))
+
+
+def ignored_pair_weights(instance: Instance) -> int:
+    """How many non-zero pair weights name someone who has not opted in (and so count zero)."""
+    return sum(
+        1 for pair, w in instance.pair_weights.items()
+        if w and not all(instance.participant(pid).networking_opt_in for pid in pair)
+    )
+
+
+def _warnings(instance: Instance) -> list[str]:
+    # An organiser's hint never overrides a person's choice, but silently scoring a plan of
+    # hints as "objective 0" looked like a solver bug: say why.
+    ignored = ignored_pair_weights(instance)
+    if not ignored:
+        return []
+    return [f"Warning: {ignored} pair weight{'s' if ignored != 1 else ''} ignored: people who have "
+            f"not opted in to networking are never matched (set networking_opt_in to use them)."]
 
 
 def _validate_replan(
@@ -117,6 +139,7 @@ def solve(
     current: Mapping[ParticipantId, TableNumber] | None = None,
     move_penalty: float = 0.0,
     frozen: Set[ParticipantId] = frozenset(),
+    started: float | None = None,
 ) -> Solution:
     """Seat everyone, maximising the networking score under the hard rules.
 
@@ -129,8 +152,12 @@ def solve(
     are unseated), ``move_penalty`` is subtracted from the objective for each seated person who
     changes table, and ``frozen`` people (e.g. checked in) never move.  The result's ``moves``
     counts the seated people who changed table.
+
+    ``started`` (a ``clock.now()`` reading) is when the clock of ``time_limit`` started,
+    e.g. the command's start, so that loading and start-up count against the limit; default now.
     """
-    started = time.monotonic()
+    if started is None:
+        started = clock.now()
     if mode not in ("auto", "exact", "heuristic"):
         raise ValueError(f"mode must be 'auto', 'exact' or 'heuristic', not {mode!r}")
     current = dict(current or {})
@@ -143,8 +170,9 @@ def solve(
     ]
     pins.update({pid: current[pid] for pid in frozen})
     problems = clashes + find_problems(instance, pins)
+    warnings = _warnings(instance)
     if problems:
-        return _infeasible(problems, started)
+        return _infeasible(problems, started, warnings=warnings)
 
     model = IndexedInstance(instance, pins, current, move_penalty)
     exact = mode == "exact" or (mode == "auto" and model.n_people <= EXACT_MODE_MAX_PARTICIPANTS)
@@ -152,24 +180,38 @@ def solve(
     deadline = started + limit
     start = _current_units(model, current)
 
+    notes: list[str] = []
+    if exact:
+        size = exact_model_size(model)
+        remaining = deadline - clock.now()
+        if size.bytes > EXACT_MAX_BYTES or size.build_seconds > 0.5 * remaining:
+            # CP-SAT would run out of memory or time before proving anything: the heuristic
+            # gets the whole time limit instead.
+            exact = False
+            notes.append(
+                f"Exact mode was not run: its model for {model.n_people} participants would have "
+                f"about {size.constraints:,} constraints (~{size.bytes / 2**30:.1f} GiB, "
+                f"~{size.build_seconds:.0f} s to build; limits {EXACT_MAX_BYTES / 2**30:g} GiB and "
+                f"half of the {limit:g} s time limit), so the heuristic planned it instead and "
+                f"optimality is not proved."
+            )
     # In exact mode the heuristic only provides CP-SAT's starting hint (and a fallback plan).
     hint_seconds = min(_EXACT_HINT_MAX_SECONDS, max(0.2, 0.1 * limit))
-    heuristic_deadline = min(deadline, time.monotonic() + hint_seconds) if exact else deadline
+    heuristic_deadline = min(deadline, clock.now() + hint_seconds) if exact else deadline
     found = heuristic_seating(model, deadline=heuristic_deadline, seed=seed, start=start)
     state = found.state
-    notes: list[str] = []
     if state is None and model.n_units * model.n_tables <= _FEASIBILITY_FALLBACK_MAX_VARS:
-        rescue = exact_seating(model, time_limit=max(1.0, deadline - time.monotonic()), seed=seed,
+        rescue = exact_seating(model, deadline=max(deadline, clock.now() + 1.0), seed=seed,
                                optimise=False)
         if rescue.status == "infeasible":
             return _infeasible([Problem("combined", (), (
                 "no seating satisfies all rules together (proved by the exact solver); each rule "
                 "is satisfiable on its own, so check keep-together group sizes against table "
                 "capacities, minimum fills and pins"
-            ))], started, "exact")
+            ))], started, "exact", warnings)
         if rescue.table_of is not None:
             notes.append("the greedy start got stuck; CP-SAT found a first valid plan")
-            found = heuristic_seating(model, deadline=max(deadline, time.monotonic() + 1.0),
+            found = heuristic_seating(model, deadline=max(deadline, clock.now() + 1.0),
                                       seed=seed, start=rescue.table_of)
             state = found.state
     if state is None:
@@ -177,15 +219,16 @@ def solve(
             "the search found no seating that satisfies every rule within the time limit; the "
             "up-front checks found no single cause (keep-together groups may not pack into the "
             "tables) — try a longer time limit or exact mode"
-        ))], started, "heuristic")
+        ))], started, "heuristic", warnings)
 
-    table_of, status, bound, method = state.copy_assignment(), "feasible", None, "heuristic"
+    table_of, bound, method = state.copy_assignment(), None, "heuristic"
+    status: Literal["optimal", "feasible", "infeasible"] = "feasible"
     if exact:
-        result = exact_seating(model, time_limit=deadline - time.monotonic(), seed=seed, hint=table_of)
+        result = exact_seating(model, deadline=deadline, seed=seed, hint=table_of)
         if result.status == "infeasible":
             return _infeasible([Problem("combined", (), (
                 "no seating satisfies all rules together (proved by the exact solver)"
-            ))], started, "exact")
+            ))], started, "exact", warnings)
         if result.table_of is not None:
             method = "exact"
             assert result.bound is not None
@@ -194,6 +237,9 @@ def solve(
                 table_of = result.table_of
             if result.status == "optimal":
                 status = "optimal"
+        else:
+            notes.append("Exact mode (CP-SAT) found no plan within the time limit; this is the "
+                         "heuristic's plan, optimality not proved.")
 
     assignments = _seat_numbers(model, table_of)
     violations = check(instance, assignments)
@@ -208,9 +254,9 @@ def solve(
     greedy = None if found.greedy_objective is None else (
         found.greedy_objective - move_penalty * model.n_seated_before)
     explanation = _success_explanation(model, status, method, networking, objective, bound, greedy,
-                                       found.rounds, moves, current, frozen) + notes
+                                       found.rounds, moves, current, frozen) + notes + warnings
     return Solution(status, objective, bound, assignments, explanation, [], method, networking,
-                    greedy, moves if current else None, time.monotonic() - started)
+                    greedy, moves if current else None, clock.now() - started, warnings)
 
 
 def _current_units(model: IndexedInstance, current: Mapping[ParticipantId, TableNumber]) -> np.ndarray | None:
@@ -220,8 +266,8 @@ def _current_units(model: IndexedInstance, current: Mapping[ParticipantId, Table
     table_index = {t: k for k, t in enumerate(model.table_numbers)}
     start = np.full(model.n_units, -1, dtype=np.int64)
     for u, members in enumerate(model.unit_members):
-        tables = {current.get(model.person_ids[i]) for i in members}
-        if len(tables) == 1 and None not in tables:
+        tables = {current[model.person_ids[i]] for i in members if model.person_ids[i] in current}
+        if len(tables) == 1 and all(model.person_ids[i] in current for i in members):
             start[u] = table_index[tables.pop()]
     return start
 

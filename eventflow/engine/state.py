@@ -81,7 +81,7 @@ class SeatingState:
     def move_mask(self, u: int) -> np.ndarray:
         """Tables u may move to (or be seated at) right now without breaking a hard rule."""
         m = self.model
-        mask = m.allowed(u) & (self.size + m.unit_size[u] <= m.capacity)
+        mask: np.ndarray = m.allowed(u) & (self.size + m.unit_size[u] <= m.capacity)
         mask[self.blocked_tables(u)] = False
         a = self.table_of[u]
         if a >= 0:

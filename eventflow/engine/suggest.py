@@ -13,6 +13,7 @@ import numpy as np
 
 from .indexed import IndexedInstance
 from .instance import Instance, InstanceError, ParticipantId, TableNumber, networking_weight, shared_interests
+from .rules import may_use_table
 from .score import merged_groups
 
 #: (other participant, w(i, j), shared interests)
@@ -33,24 +34,15 @@ class TableSuggestion:
 
 def _may_sit(instance: Instance, participant_id: ParticipantId, table_number: TableNumber,
              group: list[ParticipantId], seated: Mapping[ParticipantId, TableNumber]) -> bool:
-    p = instance.participant(participant_id)
-    table = instance.table(table_number)
-    pinned = instance.pinned.get(participant_id)
-    if pinned is not None and pinned != table_number:
-        return False
-    if p.is_vip and not table.is_vip_table:
-        return False
-    if p.needs_accessible and not table.accessible:
-        return False
     mates = [x for x in group if x != participant_id]
     if any(seated.get(x, table_number) != table_number for x in mates):
         return False  # the keep-together group is already seated elsewhere
-    if table.is_vip_table and not p.is_vip and instance.vip_tables_reserved and pinned != table_number:
-        excused = any(instance.participant(x).is_vip or instance.pinned.get(x) == table_number
-                      for x in mates)
-        if not excused:
-            return False
-    return True
+    # The group sits whole, so its rules (anyone's pin, VIP, accessibility) are the walk-in's.
+    pins = {instance.pinned[x] for x in group if x in instance.pinned}
+    if len(pins) > 1:
+        return False
+    return may_use_table(instance.table(table_number), [instance.participant(x) for x in group],
+                         pinned_to=next(iter(pins), None), vip_tables_reserved=instance.vip_tables_reserved)
 
 
 def suggest_tables(

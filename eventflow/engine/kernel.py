@@ -1,0 +1,292 @@
+"""Compiled core of the heuristic: iterated tabu search over move and swap neighbourhoods.
+
+The search of the best published MDGP methods (Lai & Hao 2016; Yang et al. 2022, "TPSDP"),
+adapted to seating rules, on a dense unit × unit weight matrix ``W`` and a unit × table gain
+matrix ``G[u, t]`` = sum of W(u, v) over units v at table t:
+
+* every iteration scans the whole move (unit to another table) and swap (two units exchange
+  tables) neighbourhoods, reading each value off ``G`` in O(1), and applies the best one that is
+  not tabu (a unit may not return to the table it just left for a few iterations) unless it beats
+  the best plan seen (aspiration); applying it updates ``G`` in O(units);
+* after ``depth`` iterations without a new best of the current run, the plan is perturbed by
+  random feasible moves and swaps, starting from the best plan seen or from the run's best;
+* the side rules are part of every feasibility test: allowed tables (pins, VIP and accessible
+  tables), capacities and minimum fills, keep-apart pairs (a per unit × table count of the
+  people each unit must avoid), and the re-planning stay bonus ``B[u, t]``.
+
+Compiled with numba (``cache=True``: the machine code is kept next to this file, so only the
+first run after an install pays the compilation).  The Python side (:mod:`search`) calls
+:func:`run_chunk` repeatedly with a bounded number of iterations and checks the clock between
+calls, since compiled code cannot read it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
+
+import numba
+import numpy as np
+
+_EPS = 1e-9
+
+# Indexes into the int64 ``counters`` array that carries the search state between chunks.
+ITERATION, IDLE, ROUNDS, IDLE_ROUNDS, DEPTH, TENURE, TENURE_SPREAD, STRENGTH = range(8)
+# Indexes into the float64 ``values`` array.
+OBJECTIVE, BEST, RUN_BEST = range(3)
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _jit(function: _F) -> _F:
+    """numba.njit(cache=True) with the function's own signature kept for the type checker (the
+    dispatcher numba returns is untyped; calls from Python go through the same arguments)."""
+    return cast(_F, numba.njit(cache=True, nogil=True)(function))
+
+
+@_jit
+def seed_kernel(seed: int) -> None:
+    np.random.seed(seed)
+
+
+@_jit
+def rebuild(
+    W: np.ndarray, unit_size: np.ndarray, apart_ptr: np.ndarray, apart_idx: np.ndarray,
+    table_of: np.ndarray, G: np.ndarray, size: np.ndarray, avoid: np.ndarray,
+) -> None:
+    """Recompute G, table sizes and the keep-apart counts from ``table_of``."""
+    n, T = G.shape
+    G[:, :] = 0.0
+    size[:] = 0
+    avoid[:, :] = 0
+    for v in range(n):
+        t = table_of[v]
+        size[t] += unit_size[v]
+        for x in range(n):
+            G[x, t] += W[v, x]
+        for k in range(apart_ptr[v], apart_ptr[v + 1]):
+            avoid[apart_idx[k], t] += 1
+
+
+@_jit
+def _move(
+    W: np.ndarray, B: np.ndarray, unit_size: np.ndarray, apart_ptr: np.ndarray,
+    apart_idx: np.ndarray, table_of: np.ndarray, G: np.ndarray, size: np.ndarray,
+    avoid: np.ndarray, values: np.ndarray, u: int, b: int,
+) -> None:
+    a = table_of[u]
+    values[OBJECTIVE] += G[u, b] - G[u, a] + B[u, b] - B[u, a]
+    for x in range(G.shape[0]):
+        w = W[u, x]
+        G[x, a] -= w
+        G[x, b] += w
+    size[a] -= unit_size[u]
+    size[b] += unit_size[u]
+    table_of[u] = b
+    for k in range(apart_ptr[u], apart_ptr[u + 1]):
+        p = apart_idx[k]
+        avoid[p, a] -= 1
+        avoid[p, b] += 1
+
+
+@_jit
+def _is_apart(apart_ptr: np.ndarray, apart_idx: np.ndarray, u: int, v: int) -> bool:
+    for k in range(apart_ptr[u], apart_ptr[u + 1]):  # noqa: SIM110 (a plain loop compiles tighter than any())
+        if apart_idx[k] == v:
+            return True
+    return False
+
+
+@_jit
+def _swap_ok(
+    unit_size: np.ndarray, capacity: np.ndarray, min_fill: np.ndarray, allowed: np.ndarray,
+    apart_ptr: np.ndarray, apart_idx: np.ndarray, size: np.ndarray, avoid: np.ndarray,
+    u: int, a: int, v: int, b: int,
+) -> bool:
+    if not (allowed[u, b] and allowed[v, a]):
+        return False
+    su, sv = unit_size[u], unit_size[v]
+    if su != sv:
+        na, nb = size[a] - su + sv, size[b] - sv + su
+        if na > capacity[a] or na < min_fill[a] or nb > capacity[b] or nb < min_fill[b]:
+            return False
+    if avoid[u, b] > 0 or avoid[v, a] > 0:
+        # Only allowed if the one to avoid is the very unit leaving.
+        if avoid[u, b] - (1 if _is_apart(apart_ptr, apart_idx, u, v) else 0) > 0:
+            return False
+        if avoid[v, a] - (1 if _is_apart(apart_ptr, apart_idx, v, u) else 0) > 0:
+            return False
+    return True
+
+
+@_jit
+def _perturb(
+    W: np.ndarray, B: np.ndarray, unit_size: np.ndarray, capacity: np.ndarray,
+    min_fill: np.ndarray, allowed: np.ndarray, movable_units: np.ndarray, apart_ptr: np.ndarray,
+    apart_idx: np.ndarray, table_of: np.ndarray, G: np.ndarray, size: np.ndarray,
+    avoid: np.ndarray, values: np.ndarray, tabu: np.ndarray, iteration: int, strength: int,
+) -> None:
+    """``strength`` random feasible moves or swaps (undirected perturbation); the units moved
+    may not move back at once."""
+    m = len(movable_units)
+    T = G.shape[1]
+    done = 0
+    for _ in range(20 * strength):
+        if done >= strength:
+            break
+        u = movable_units[np.random.randint(m)]
+        a = table_of[u]
+        if np.random.random() < 0.5:
+            b = np.random.randint(T)
+            if (b != a and allowed[u, b] and avoid[u, b] == 0
+                    and size[b] + unit_size[u] <= capacity[b] and size[a] - unit_size[u] >= min_fill[a]):
+                _move(W, B, unit_size, apart_ptr, apart_idx, table_of, G, size, avoid, values, u, b)
+                tabu[u, a] = iteration + 1 + np.random.randint(4)
+                done += 1
+            continue
+        v = movable_units[np.random.randint(m)]
+        b = table_of[v]
+        if b == a or not _swap_ok(unit_size, capacity, min_fill, allowed, apart_ptr, apart_idx,
+                                  size, avoid, u, a, v, b):
+            continue
+        _move(W, B, unit_size, apart_ptr, apart_idx, table_of, G, size, avoid, values, u, b)
+        _move(W, B, unit_size, apart_ptr, apart_idx, table_of, G, size, avoid, values, v, a)
+        tabu[u, a] = iteration + 1 + np.random.randint(4)
+        tabu[v, b] = iteration + 1 + np.random.randint(4)
+        done += 1
+
+
+@_jit
+def run_chunk(
+    W: np.ndarray, B: np.ndarray, unit_size: np.ndarray, capacity: np.ndarray,
+    min_fill: np.ndarray, allowed: np.ndarray, movable_units: np.ndarray, is_mover: np.ndarray,
+    apart_ptr: np.ndarray, apart_idx: np.ndarray, table_of: np.ndarray, G: np.ndarray,
+    size: np.ndarray, avoid: np.ndarray, tabu: np.ndarray, best_table_of: np.ndarray,
+    run_best_table_of: np.ndarray, counters: np.ndarray, values: np.ndarray, iterations: int,
+) -> None:
+    """``iterations`` steps of tabu search (with perturbations when a run stalls).
+
+    ``movable_units`` lists the units that may change table; ``is_mover`` marks those whose own
+    change can alter the objective (the others, people without any weight, only move in swaps).
+    """
+    n, T = G.shape
+    m = len(movable_units)
+    # M[u, b]: the change if u alone moved to table b (rules aside); a swap of u (at a) and v
+    # (at b) is worth M[u, b] + M[v, a] - 2 W[u, v].
+    M = np.empty((n, T))
+    # R[b, a]: the most any movable unit at table b gains by moving to a.  A swap of u (at a)
+    # with anyone at b is worth at most M[u, b] + R[b, a] - 2 min(W): most table pairs are
+    # ruled out by that bound without looking at their people.
+    R = np.empty((T, T))
+    w_min = 0.0
+    for i in range(m):
+        for j in range(m):
+            w_min = min(w_min, W[movable_units[i], movable_units[j]])
+    at_start = np.zeros(T + 1, dtype=np.int64)
+    at_units = np.empty(m, dtype=np.int64)
+    fill = np.empty(T, dtype=np.int64)
+    for _ in range(iterations):
+        it = counters[ITERATION]
+        counters[ITERATION] = it + 1
+        best_delta = -np.inf
+        ties = 0
+        bu, bv, bb = -1, -1, -1
+        objective, best = values[OBJECTIVE], values[BEST]
+        at_start[:] = 0
+        R[:, :] = -np.inf
+        for i in range(m):
+            u = movable_units[i]
+            a = table_of[u]
+            at_start[a + 1] += 1
+            base = G[u, a] + B[u, a]
+            for b in range(T):
+                d = G[u, b] + B[u, b] - base
+                M[u, b] = d
+                if d > R[a, b]:
+                    R[a, b] = d
+        for t in range(T):
+            at_start[t + 1] += at_start[t]
+            fill[t] = at_start[t]
+        for i in range(m):
+            u = movable_units[i]
+            at_units[fill[table_of[u]]] = u
+            fill[table_of[u]] += 1
+        for i in range(m):
+            u = movable_units[i]
+            a = table_of[u]
+            if is_mover[u] and size[a] - unit_size[u] >= min_fill[a]:
+                for b in range(T):
+                    if (b == a or not allowed[u, b] or avoid[u, b] > 0
+                            or size[b] + unit_size[u] > capacity[b]):
+                        continue
+                    d = M[u, b]
+                    if tabu[u, b] > it and objective + d <= best + _EPS:
+                        continue
+                    if d > best_delta + _EPS:
+                        best_delta, ties, bu, bv, bb = d, 1, u, -1, b
+                    elif d > best_delta - _EPS:
+                        ties += 1
+                        if np.random.randint(ties) == 0:
+                            bu, bv, bb = u, -1, b
+            Wu = W[u]
+            mover_u = is_mover[u]
+            for b in range(a + 1, T):
+                mub = M[u, b]
+                if mub + R[b, a] - 2.0 * w_min < best_delta - _EPS:
+                    continue
+                for k in range(at_start[b], at_start[b + 1]):
+                    v = at_units[k]
+                    d = mub + M[v, a] - 2.0 * Wu[v]
+                    if d < best_delta - _EPS or not (mover_u or is_mover[v]):
+                        continue
+                    if (tabu[u, b] > it or tabu[v, a] > it) and objective + d <= best + _EPS:
+                        continue
+                    if not _swap_ok(unit_size, capacity, min_fill, allowed, apart_ptr, apart_idx,
+                                    size, avoid, u, a, v, b):
+                        continue
+                    if d > best_delta + _EPS:
+                        best_delta, ties, bu, bv, bb = d, 1, u, v, b
+                    else:
+                        ties += 1
+                        if np.random.randint(ties) == 0:
+                            bu, bv, bb = u, v, b
+        if bu >= 0:
+            a = table_of[bu]
+            _move(W, B, unit_size, apart_ptr, apart_idx, table_of, G, size, avoid, values, bu, bb)
+            tabu[bu, a] = it + counters[TENURE] + np.random.randint(counters[TENURE_SPREAD] + 1)
+            if bv >= 0:
+                _move(W, B, unit_size, apart_ptr, apart_idx, table_of, G, size, avoid, values, bv, a)
+                tabu[bv, bb] = it + counters[TENURE] + np.random.randint(counters[TENURE_SPREAD] + 1)
+        objective = values[OBJECTIVE]
+        if objective > values[RUN_BEST] + _EPS:
+            values[RUN_BEST] = objective
+            run_best_table_of[:] = table_of
+            counters[IDLE] = 0
+            if objective > values[BEST] + _EPS:
+                values[BEST] = objective
+                best_table_of[:] = table_of
+                counters[IDLE_ROUNDS] = 0
+        else:
+            counters[IDLE] += 1
+        if counters[IDLE] >= counters[DEPTH] or bu < 0:
+            # The run has stalled: perturb its best plan, or now and then the best plan seen.
+            counters[ROUNDS] += 1
+            counters[IDLE_ROUNDS] += 1
+            if np.random.random() < 0.5:
+                table_of[:] = best_table_of
+            else:
+                table_of[:] = run_best_table_of
+            rebuild(W, unit_size, apart_ptr, apart_idx, table_of, G, size, avoid)
+            objective = 0.0
+            for x in range(G.shape[0]):
+                objective += 0.5 * G[x, table_of[x]] + B[x, table_of[x]]
+            values[OBJECTIVE] = objective
+            tabu[:, :] = 0
+            counters[ITERATION] = 0
+            strength = counters[STRENGTH]
+            _perturb(W, B, unit_size, capacity, min_fill, allowed, movable_units, apart_ptr,
+                     apart_idx, table_of, G, size, avoid, values, tabu, 0,
+                     strength // 2 + np.random.randint(strength + 1))
+            values[RUN_BEST] = values[OBJECTIVE]
+            run_best_table_of[:] = table_of
+            counters[IDLE] = 0
