@@ -38,18 +38,17 @@ if not overview:
     st.info("No events yet." + (" Create the first one below." if may_manage else ""))
 for item in overview:
     with st.container(border=True):
-        details, actions = st.columns([3, 2], vertical_alignment="center")
+        details = st.container()
         details.text(item.name + ("  ·  archived" if item.archived else ""))
         when = " – ".join(f"{d:%d %b %Y}" for d in (item.starts_on, item.ends_on) if d) or "no dates"
         details.caption(ui.plain(f"{when} · {item.venue or 'no venue'} · {item.participants} participants · "
                                    f"{item.tables} tables · {item.tracks} tracks"))
-        buttons = actions.columns(3)
-        buttons[0].button("Open", key=f"open_{item.id}", on_click=_open, args=(str(item.id), item.archived),
-                          icon=":material/open_in_new:", width="stretch")
+        actions = st.container(horizontal=True)
+        actions.button("Open", key=f"open_{item.id}", on_click=_open, args=(str(item.id), item.archived),
+                          icon=":material/open_in_new:")
         if may_manage:
             if item.archived:
-                restore = buttons[1].button("Restore", key=f"restore_{item.id}", icon=":material/unarchive:",
-                                            width="stretch")
+                restore = actions.button("Restore", key=f"restore_{item.id}", icon=":material/unarchive:")
                 if restore:
                     try:
                         ui.write(events.restore_event, organiser, item.id)
@@ -58,8 +57,7 @@ for item in overview:
                     else:
                         ui.flash(f"Restored “{item.name}”: back in the event picker, and editable.")
                         st.rerun()
-            elif buttons[1].button("Archive", key=f"archive_{item.id}", icon=":material/archive:",
-                                   width="stretch",
+            elif actions.button("Archive", key=f"archive_{item.id}", icon=":material/archive:",
                                    help="Read-only from then on, and hidden from the event picker. "
                                         "You can restore it at any time."):
                 try:
@@ -70,7 +68,7 @@ for item in overview:
                     ui.flash(f"Archived “{item.name}”. “Show archived events” in the sidebar opens it.")
                     st.rerun()
         if is_owner:
-            with buttons[2].popover("Delete", icon=":material/delete:", width="stretch"):
+            with actions.popover("Delete", icon=":material/delete:"):
                 st.warning("Deleting removes the event with all its participants, tables, seats and history of "
                            "seats. This cannot be undone.")
                 typed = st.text_input("Type the event's name to confirm", key=f"confirm_{item.id}")
