@@ -7,6 +7,8 @@ organiser's role may use. The page list is built here and only here.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
 
 import streamlit as st
 
@@ -57,18 +59,35 @@ def navigation_for(context: ui.PageContext) -> dict[str, list[st.Page]]:
     return groups
 
 
-st.set_page_config(page_title="EventFlow Seating", page_icon="🪑", layout="wide")
-page_context = ui.sidebar()
-pages = navigation_for(page_context)
-navigation = st.navigation(pages)
-resume = st.session_state.pop(ui.RESUME_PAGE_KEY, None)
-if resume and page_context.membership is not None:
-    # Only to a page of this organiser's navigation: switching to another one is an exception.
-    wanted = next((spec for spec in PAGES if spec.path == resume), None)
-    if wanted is not None and page_context.role in wanted.roles and (page_context.ready or not wanted.needs_event):
-        st.switch_page(resume)
-    elif wanted is not None and page_context.role not in wanted.roles:
-        ui.flash(f"{wanted.title} needs a manager or owner of this organisation; you are a "
-                 f"{page_context.role}. Here is what you can see.", "info")
-ui.show_flash()
-navigation.run()
+def page_asked_for(url: str | None) -> PageSpec | None:
+    """The page ``url`` names, if any.
+
+    Why: Streamlit runs the very first session of a freshly started server in its old "pages
+    folder" mode, which runs the page in the address bar without this script. That page finds no
+    context, notes the address and switches here (``ui.context``); ``main`` maps it back to the page
+    and opens it once the sidebar has set the context up. This is the only place that knows of it."""
+    if not url:
+        return None
+    name = urlsplit(url).path.rstrip("/").rpartition("/")[2]
+    return next((spec for spec in PAGES if Path(spec.path).stem == name), None)
+
+
+def main() -> None:
+    st.set_page_config(page_title="EventFlow Seating", page_icon="🪑", layout="wide")
+    page_context = ui.sidebar()
+    pages = navigation_for(page_context)
+    navigation = st.navigation(pages)
+    wanted = page_asked_for(st.session_state.pop(ui.RESUME_PAGE_KEY, None))
+    if wanted is not None and page_context.membership is not None:
+        # Only to a page of this organiser's navigation: switching to another one is an exception.
+        if page_context.role in wanted.roles and (page_context.ready or not wanted.needs_event):
+            st.switch_page(wanted.path)
+        elif page_context.role not in wanted.roles:
+            ui.flash(f"{wanted.title} needs a manager or owner of this organisation; you are a "
+                     f"{page_context.role}. Here is what you can see.", "info")
+    ui.show_flash()
+    navigation.run()
+
+
+if __name__ == "__main__":  # streamlit run and AppTest run it as __main__; tests import it for PAGES
+    main()

@@ -17,6 +17,8 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from eventflow import text_rules
+from eventflow.errors import InputError, OrganiserError, describe_database_error, require_editor
+from eventflow.event_settings import save_settings, with_defaults
 from eventflow.statements import changed_rows
 
 TRACK_NAME_MAX = 200
@@ -26,8 +28,7 @@ ARCHIVED_SQLSTATE = "EF010"  # raised by the database for any change inside an a
 ARCHIVED_MESSAGE = "This event is archived and read-only. Restore it (Events page) to change it."
 
 
-class EventInputError(ValueError):
-    """Input an organiser can correct; the message says what to change."""
+EventInputError = OrganiserError  # the name callers knew; the vocabulary lives in eventflow.errors
 
 
 @dataclass(frozen=True)
@@ -86,35 +87,23 @@ def visible_events(session: Session, include_archived: bool = False) -> list[Eve
 
 def event_settings(session: Session, event_id: UUID) -> EventSettings | None:
     row = session.execute(
-        text(
-            """
-            SELECT id AS event_id, name, starts_on, ends_on, venue,
-                   coalesce((settings ->> 'default_networking_opt_in')::boolean, false)
-                       AS default_networking_opt_in
-              FROM events WHERE id = :event_id
-            """
-        ),
+        text("SELECT id AS event_id, name, starts_on, ends_on, venue, settings FROM events WHERE id = :event_id"),
         {"event_id": event_id},
     ).first()
-    return EventSettings(**row._mapping) if row else None
+    if row is None:
+        return None
+    return EventSettings(row.event_id, row.name, row.starts_on, row.ends_on, row.venue,
+                         with_defaults(row.settings)["default_networking_opt_in"])
 
 
 def set_default_networking_opt_in(session: Session, event_id: UUID, value: bool) -> None:
     """New participants imported without an opt-in answer get this value (a database trigger applies it)."""
-    updated = _changed(
-        session,
-        """
-        UPDATE events
-           SET settings = settings || jsonb_build_object('default_networking_opt_in', CAST(:value AS boolean))
-         WHERE id = :event_id
-        """,
-        {"event_id": event_id, "value": bool(value)},
-    )
-    _require_one(updated)
+    save_settings(session, event_id, {"default_networking_opt_in": bool(value)})
 
 
 def update_event_details(session: Session, event_id: UUID, name: str, starts_on: date | None,
                          ends_on: date | None, venue: str | None) -> None:
+    require_editor(session, event_id, "changed")
     name, venue = _event_details(name, starts_on, ends_on, venue)
     updated = _changed(
         session,
@@ -145,6 +134,7 @@ def list_tracks(session: Session, event_id: UUID) -> list[Track]:
 
 
 def add_track(session: Session, event_id: UUID, name: str) -> UUID:
+    require_editor(session, event_id, "added")
     name = _track_name(name)
     _refuse_duplicate_name(session, event_id, name, except_id=None)
     try:
@@ -154,10 +144,11 @@ def add_track(session: Session, event_id: UUID, name: str) -> UUID:
                 {"event_id": event_id, "name": name},
             ).scalar_one()
     except DBAPIError as error:
-        raise EventInputError(_write_refused(error)) from None
+        raise InputError(describe_database_error(error, "added")) from None
 
 
 def rename_track(session: Session, event_id: UUID, track_id: UUID, name: str) -> None:
+    require_editor(session, event_id, "changed")
     name = _track_name(name)
     _refuse_duplicate_name(session, event_id, name, except_id=track_id)
     updated = _changed(session, "UPDATE tracks SET name = :name WHERE id = :track_id AND event_id = :event_id",
@@ -167,6 +158,7 @@ def rename_track(session: Session, event_id: UUID, track_id: UUID, name: str) ->
 
 def set_track_active(session: Session, event_id: UUID, track_id: UUID, active: bool) -> None:
     """Deactivating keeps the participants' choices but leaves the track out of every statistic."""
+    require_editor(session, event_id, "changed")
     updated = _changed(session, "UPDATE tracks SET is_active = :active WHERE id = :track_id AND event_id = :event_id",
                        {"track_id": track_id, "event_id": event_id, "active": bool(active)})
     _require_one(updated)
@@ -175,10 +167,11 @@ def set_track_active(session: Session, event_id: UUID, track_id: UUID, active: b
 def _track_name(name: str) -> str:
     name = " ".join((name or "").split())
     if not name:
-        raise EventInputError("A track needs a name.")
+        raise InputError("A track needs a name.")
     if len(name) > TRACK_NAME_MAX:
-        raise EventInputError(f"A track name may be at most {TRACK_NAME_MAX} characters.")
-    return text_rules.check(name, "the track name", error=EventInputError) or name
+        raise InputError(f"A track name may be at most {TRACK_NAME_MAX} characters.")
+    text_rules.check(name, "the track name", error=InputError)
+    return name
 
 
 def _refuse_duplicate_name(session: Session, event_id: UUID, name: str, except_id: UUID | None) -> None:
@@ -188,13 +181,13 @@ def _refuse_duplicate_name(session: Session, event_id: UUID, name: str, except_i
         {"event_id": event_id, "name": name, "except_id": except_id},
     ).first()
     if taken:
-        raise EventInputError(f"This event already has a track called “{taken.name}”.")
+        raise InputError(f"This event already has a track called “{taken.name}”.")
 
 
 def _require_one(rowcount: int) -> None:
-    # Row-level security hides what an organiser may not change: 0 rows means no right to write.
+    # require_editor has vouched for the organiser: no row means it was removed meanwhile.
     if rowcount != 1:
-        raise EventInputError("Nothing was changed: you can only view this event.")
+        raise InputError("Nothing was changed: it was removed meanwhile. Reload the page.")
 
 
 def _write_refused(error: DBAPIError) -> str:
@@ -214,23 +207,23 @@ def _changed(session: Session, statement: str, parameters: dict) -> int:
         with session.begin_nested():
             return changed_rows(session, text(statement), parameters)
     except DBAPIError as error:
-        raise EventInputError(_write_refused(error)) from None
+        raise InputError(_write_refused(error)) from None
 
 
 def _event_details(name: str, starts_on: date | None, ends_on: date | None,
                    venue: str | None) -> tuple[str, str | None]:
     name = " ".join((name or "").split())
     if not name:
-        raise EventInputError("The event needs a name.")
+        raise InputError("The event needs a name.")
     if len(name) > EVENT_NAME_MAX:
-        raise EventInputError(f"The event name is longer than {EVENT_NAME_MAX} characters.")
+        raise InputError(f"The event name is longer than {EVENT_NAME_MAX} characters.")
     if starts_on and ends_on and ends_on < starts_on:
-        raise EventInputError("The event cannot end before it starts.")
+        raise InputError("The event cannot end before it starts.")
     venue = (venue or "").strip() or None
     if venue and len(venue) > VENUE_MAX:
-        raise EventInputError(f"The venue is longer than {VENUE_MAX} characters.")
-    text_rules.check(name, "the event name", error=EventInputError)
-    text_rules.check(venue, "the venue", error=EventInputError)
+        raise InputError(f"The venue is longer than {VENUE_MAX} characters.")
+    text_rules.check(name, "the event name", error=InputError)
+    text_rules.check(venue, "the venue", error=InputError)
     return name, venue
 
 
@@ -277,7 +270,7 @@ def parse_track_names(text_value: str) -> list[str]:
     seen: dict[str, str] = {}
     for name in names:
         if name.lower() in seen:
-            raise EventInputError(f"The track “{name}” is listed twice.")
+            raise InputError(f"The track “{name}” is listed twice.")
         seen[name.lower()] = name
     return names
 
@@ -308,7 +301,7 @@ def create_event(session: Session, organization_id: UUID, name: str, starts_on: 
                     text("INSERT INTO tracks (organization_id, event_id, name) VALUES (:org, :event, :name)"),
                     {"org": organization_id, "event": event_id, "name": track})
     except DBAPIError as error:
-        raise EventInputError(_creation_refused(error)) from None
+        raise InputError(_creation_refused(error)) from None
     return event_id
 
 
@@ -323,7 +316,7 @@ def duplicate_event(session: Session, source_event_id: UUID, name: str, starts_o
         text("SELECT organization_id, venue, settings FROM events WHERE id = :id"), {"id": source_event_id}
     ).first()
     if source is None:
-        raise EventInputError("That event no longer exists.")
+        raise InputError("That event no longer exists.")
     name, venue = _event_details(name, starts_on, ends_on, source.venue if venue is None else venue)
     parameters = {"org": source.organization_id, "source": source_event_id}
     try:
@@ -358,7 +351,7 @@ def duplicate_event(session: Session, source_event_id: UUID, name: str, starts_o
 
             floor_plan.copy_layout(session, source_event_id, new_id)
     except DBAPIError as error:
-        raise EventInputError(_creation_refused(error)) from None
+        raise InputError(_creation_refused(error)) from None
     return new_id
 
 
@@ -380,10 +373,10 @@ def _set_archived(session: Session, event_id: UUID, archive: bool) -> None:
     archived = session.execute(text("SELECT archived_at IS NOT NULL FROM events WHERE id = :id"),
                                {"id": event_id}).scalar()
     if archived is None:
-        raise EventInputError("That event no longer exists.")
+        raise InputError("That event no longer exists.")
     if archived == archive:
-        raise EventInputError("This event is already archived." if archive else "This event is not archived.")
-    raise EventInputError("Nothing was changed: archiving and restoring events needs a manager or owner.")
+        raise InputError("This event is already archived." if archive else "This event is not archived.")
+    raise InputError("Nothing was changed: archiving and restoring events needs a manager or owner.")
 
 
 def delete_event(session: Session, event_id: UUID, typed_name: str) -> str:
@@ -391,12 +384,12 @@ def delete_event(session: Session, event_id: UUID, typed_name: str) -> str:
     Returns the deleted event's name."""
     row = session.execute(text("SELECT name FROM events WHERE id = :id"), {"id": event_id}).first()
     if row is None:
-        raise EventInputError("That event no longer exists.")
+        raise InputError("That event no longer exists.")
     if (typed_name or "").strip() != row.name:
-        raise EventInputError(f"To delete it, type the event's name exactly: {row.name}")
+        raise InputError(f"To delete it, type the event's name exactly: {row.name}")
     deleted = _changed(session, "DELETE FROM events WHERE id = :id", {"id": event_id})
     if deleted != 1:
-        raise EventInputError("Only an owner of the organisation can delete an event.")
+        raise InputError("Only an owner of the organisation can delete an event.")
     return row.name
 
 

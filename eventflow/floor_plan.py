@@ -36,8 +36,17 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from eventflow import autoseat, seating
-from eventflow.db import is_transient
+from eventflow.errors import (
+    INSUFFICIENT_PRIVILEGE,
+    InputError,
+    ViewOnly,
+    refused,
+    sqlstate,
+    view_only,
+)
+from eventflow.formatting import seat_text
 from eventflow.history import begin_change_set
+from eventflow.statements import changed_rows
 
 Shape = Literal["round", "rectangular"]
 ElementKind = Literal["stage", "entrance", "bar", "screen", "vip_zone"]
@@ -51,7 +60,7 @@ ELEMENT_KINDS: dict[str, str] = {"stage": "Stage", "entrance": "Entrance", "bar"
                                  "vip_zone": "VIP zone"}
 
 
-class FloorPlanError(ValueError):
+class FloorPlanError(InputError):
     """Input an organiser can correct: nothing was written, the message says why."""
 
 
@@ -232,7 +241,7 @@ def _below(existing: Iterable[TablePlace], missing: Sequence[seating.TableInfo])
     """Places for tables added after the room was laid out: a new row under everything placed."""
     placed = list(existing)
     bottom = max((t.y + footprint(t.capacity, t.shape)[1] / 2 for t in placed), default=6.0)
-    places = {}
+    places: dict[int, tuple[float, float, str]] = {}
     x, y = 3.0, bottom + AISLE
     row_depth = 0.0
     for table in missing:
@@ -354,12 +363,6 @@ class LayoutResult:
     conflict: bool = False  # a colleague moved it first: the plan should be reloaded to show theirs
 
 
-def _writer_refused(error: DBAPIError) -> LayoutResult:
-    if getattr(error.orig, "sqlstate", None) == "42501":
-        return LayoutResult(False, "Nothing was saved: you can only view this event.")
-    return LayoutResult(False, seating.describe_database_error(error))
-
-
 def ensure_layout(session: Session, event_id: UUID) -> LayoutResult:
     """Save the automatic places of tables that have none, and the proposed room elements when the
     event has none yet. Idempotent: running it twice (or two organisers at once) places each once."""
@@ -372,13 +375,13 @@ def ensure_layout(session: Session, event_id: UUID) -> LayoutResult:
     try:
         placed = 0
         if new_places:
-            placed = session.execute(text("""
+            placed = changed_rows(session, text("""
                 INSERT INTO table_layouts (event_id, table_number, x, y, shape)
                 SELECT :e, p.n, p.x, p.y, p.shape
                   FROM jsonb_to_recordset(CAST(:places AS jsonb)) AS p (n integer, x float8, y float8, shape text)
                 ON CONFLICT DO NOTHING
             """), {"e": event_id, "places": json.dumps([{"n": t.number, "x": t.x, "y": t.y, "shape": t.shape}
-                                                        for t in new_places])}).rowcount
+                                                        for t in new_places])})
         if new_elements:
             # Only into an empty room: a colleague who laid it out meanwhile wins.
             session.execute(text("SELECT id FROM events WHERE id = :e FOR NO KEY UPDATE"), {"e": event_id})
@@ -386,10 +389,7 @@ def ensure_layout(session: Session, event_id: UUID) -> LayoutResult:
                 for element in new_elements:
                     _insert_element(session, event_id, element)
     except DBAPIError as error:
-        if is_transient(error):
-            raise
-        session.rollback()
-        return _writer_refused(error)
+        return LayoutResult(False, refused(session, error))
     return LayoutResult(True, f"Placed {placed} table(s) automatically." if placed else "Room elements added.")
 
 
@@ -427,24 +427,21 @@ def move_table(session: Session, event_id: UUID, table_number: int, x: Any, y: A
     begin_change_set(session, "layout")
     try:
         if version is None:
-            written = session.execute(text(
+            written = changed_rows(session, text(
                 "INSERT INTO table_layouts (event_id, table_number, x, y, shape, rotation) "
                 "SELECT t.event_id, t.table_number, :x, :y, coalesce(:shape, 'round'), coalesce(:r, 0) "
                 "  FROM seating_tables AS t WHERE t.event_id = :e AND t.table_number = :n "
                 "ON CONFLICT DO NOTHING"),
-                {"e": event_id, "n": table_number, "x": nx, "y": ny, "shape": shape, "r": turn}).rowcount
+                {"e": event_id, "n": table_number, "x": nx, "y": ny, "shape": shape, "r": turn})
         else:
-            written = session.execute(text(
+            written = changed_rows(session, text(
                 "UPDATE table_layouts SET x = :x, y = :y, shape = coalesce(:shape, shape), "
                 "       rotation = coalesce(:r, rotation) "
                 " WHERE event_id = :e AND table_number = :n AND version = :v"),
                 {"e": event_id, "n": table_number, "x": nx, "y": ny, "shape": shape, "r": turn,
-                 "v": version}).rowcount
+                 "v": version})
     except DBAPIError as error:
-        if is_transient(error):
-            raise
-        session.rollback()
-        return _writer_refused(error)
+        return LayoutResult(False, refused(session, error))
     if written == 1:
         return LayoutResult(True, f"Table {table_number} moved.")
     session.rollback()
@@ -456,7 +453,7 @@ def move_table(session: Session, event_id: UUID, table_number: int, x: Any, y: A
     now = session.execute(text("SELECT x, y, version FROM table_layouts WHERE event_id = :e AND table_number = :n"),
                           {"e": event_id, "n": table_number}).first()
     if now is not None and now.version == version:
-        return LayoutResult(False, "Nothing was saved: you can only view this event.")
+        return LayoutResult(False, view_only("saved"))
     where = "" if now is None else f" (it is now at {now.x:g} m, {now.y:g} m)"
     return LayoutResult(False, f"Nothing was saved: a colleague moved table {table_number} meanwhile{where}. "
                                "The plan now shows their move; drag it again if yours should win.", conflict=True)
@@ -482,17 +479,14 @@ def move_element(session: Session, event_id: UUID, element_id: str, x: Any, y: A
         raise FloorPlanError("This room element does not exist.") from None
     begin_change_set(session, "layout")
     try:
-        written = session.execute(text(
+        written = changed_rows(session, text(
             "UPDATE room_elements SET x = :x, y = :y, width = coalesce(:w, width), height = coalesce(:h, height), "
             "       rotation = coalesce(:r, rotation), label = coalesce(:label, label) "
             " WHERE event_id = :e AND id = :id AND version = :v"),
             {"e": event_id, "id": element, "x": nx, "y": ny, "w": size.get("width"), "h": size.get("height"),
-             "r": None if rotation is None else _rotation(rotation), "label": label, "v": version}).rowcount
+             "r": None if rotation is None else _rotation(rotation), "label": label, "v": version})
     except DBAPIError as error:
-        if is_transient(error):
-            raise
-        session.rollback()
-        return _writer_refused(error)
+        return LayoutResult(False, refused(session, error))
     if written == 1:
         return LayoutResult(True, "Moved.")
     session.rollback()
@@ -501,7 +495,7 @@ def move_element(session: Session, event_id: UUID, element_id: str, x: Any, y: A
     if now is None:
         return LayoutResult(False, "Nothing was saved: a colleague removed this room element meanwhile.", conflict=True)
     if now.version == version:
-        return LayoutResult(False, "Nothing was saved: you can only view this event.")
+        return LayoutResult(False, view_only("saved"))
     return LayoutResult(False, f"Nothing was saved: a colleague changed “{now.label}” meanwhile. The plan now "
                                "shows their change; move it again if yours should win.", conflict=True)
 
@@ -527,20 +521,20 @@ def add_element(session: Session, event_id: UUID, kind: str, label: str | None =
     try:
         return _insert_element(session, event_id, element)
     except DBAPIError as error:
-        if getattr(error.orig, "sqlstate", None) == "42501":
-            raise PermissionError("You can view this event's floor plan but not change it.") from None
+        if sqlstate(error) == INSUFFICIENT_PRIVILEGE:
+            raise ViewOnly(view_only("added")) from None
         raise
 
 
 def remove_element(session: Session, event_id: UUID, element_id: str) -> LayoutResult:
     begin_change_set(session, "layout")
-    deleted = session.execute(text("DELETE FROM room_elements WHERE event_id = :e AND id = CAST(:id AS uuid)"),
-                              {"e": event_id, "id": str(element_id)}).rowcount
+    deleted = changed_rows(session, text("DELETE FROM room_elements WHERE event_id = :e AND id = CAST(:id AS uuid)"),
+                              {"e": event_id, "id": str(element_id)})
     if deleted == 1:
         return LayoutResult(True, "Removed.")
     exists = session.execute(text("SELECT 1 FROM room_elements WHERE event_id = :e AND id = CAST(:id AS uuid)"),
                              {"e": event_id, "id": str(element_id)}).first()
-    return LayoutResult(False, "Nothing was saved: you can only view this event." if exists
+    return LayoutResult(False, view_only("saved") if exists
                         else "This room element was removed already.")
 
 
@@ -549,14 +543,14 @@ def copy_layout(session: Session, source_event_id: UUID, new_event_id: UUID) -> 
     have, and the room elements. Used when an event is duplicated; returns the places copied. Tables
     the new event already placed keep their place."""
     begin_change_set(session, "layout")
-    copied = session.execute(text("""
+    copied = changed_rows(session, text("""
         INSERT INTO table_layouts (organization_id, event_id, table_number, x, y, shape, rotation)
         SELECT n.organization_id, n.event_id, n.table_number, s.x, s.y, s.shape, s.rotation
           FROM table_layouts AS s
           JOIN seating_tables AS n ON n.event_id = :new AND n.table_number = s.table_number
          WHERE s.event_id = :source
         ON CONFLICT DO NOTHING
-    """), {"source": source_event_id, "new": new_event_id}).rowcount
+    """), {"source": source_event_id, "new": new_event_id})
     session.execute(text("""
         INSERT INTO room_elements (organization_id, event_id, kind, label, x, y, width, height, rotation)
         SELECT e.organization_id, e.id, s.kind, s.label, s.x, s.y, s.width, s.height, s.rotation
@@ -648,7 +642,7 @@ def move_person(session: Session, grid: seating.SeatingGrid, participant_id: str
         taken = {int(s) for s in here["base_seat"].dropna()}
         seat_number = next((s for s in range(1, table.capacity + 1) if s not in taken), None)
     new = (table.number, None if seat_number is None else int(seat_number))
-    where = f"table {table.number}" + (f", seat {new[1]}" if new[1] else "")
+    where = seat_text(*new)
     return _save(session, grid, [_change(row, new)], f"{row['full_name']} now sits at {where}.")
 
 
@@ -704,9 +698,8 @@ class Found:
     def where(self) -> str:
         if self.table_number is None:
             return f"{self.name} has no seat yet."
-        seat = f", seat {self.seat_number}" if self.seat_number else ""
         label = f" ({self.table_label})" if self.table_label else ""
-        return f"{self.name}: table {self.table_number}{seat}{label}"
+        return f"{self.name}: {seat_text(self.table_number, self.seat_number)}{label}"
 
 
 def find_people(grid: seating.SeatingGrid, query: str, limit: int = 10) -> list[Found]:

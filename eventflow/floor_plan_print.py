@@ -246,11 +246,11 @@ def plan_pdf(plan: FloorPlan, title: str, paper: Paper = "A4") -> bytes:
             pdf.set_text_color(0, 0, 0)
 
     pages = _list_layout(plan, paper)
-    for number, columns in enumerate(pages, start=1):
+    for page_number, columns in enumerate(pages, start=1):
         pdf.add_page()
         pdf.set_font(fonts.family, "B", 12)
         pdf.set_text_color(0, 0, 0)
-        pdf.text(MARGIN_MM, MARGIN_MM + 2, _text(f"{title} — table lists ({number}/{len(pages)})", fonts))
+        pdf.text(MARGIN_MM, MARGIN_MM + 2, _text(f"{title} — table lists ({page_number}/{len(pages)})", fonts))
         column_width = (page_width - 2 * MARGIN_MM) / (3 if paper == "A4" else 4)
         for index, column in enumerate(columns):
             y = MARGIN_MM + 10

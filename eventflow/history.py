@@ -15,6 +15,8 @@ import pandas as pd
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from eventflow.errors import ViewOnly, require_editor, view_only
+from eventflow.formatting import seat_text
 from eventflow.statements import changed_rows
 
 ChangeKind = Literal["save", "auto-seat", "re-plan", "walk-in", "import", "undo", "tables", "layout"]
@@ -117,6 +119,7 @@ def undo_change_set(session: Session, event_id: UUID, change_set_id: UUID) -> Un
     """), {"event_id": event_id, "change_set_id": change_set_id}).all()
     if not rows:
         return UndoResult(False, problems=["This change set does not exist in this event (or you cannot see it)."])
+    require_editor(session, event_id, "undone")
 
     before: dict[UUID, Seat | None] = {}
     after: dict[UUID, Seat | None] = {}
@@ -135,15 +138,12 @@ def undo_change_set(session: Session, event_id: UUID, change_set_id: UUID) -> Un
          WHERE event_id = :event_id AND participant_id = ANY (:people)
     """), {"event_id": event_id, "people": list(before)}).all()
     current = {r.participant_id: Seat(r.table_number, r.seat_number, r.assigned_by) for r in current_rows}
-    # Lock them so nobody moves them between this check and the undo. Row-level security lets
-    # only writers lock rows: fewer locked than seen means the organiser may only read.
-    locked = session.execute(text("""
+    # Lock them so nobody moves them between this check and the undo.
+    session.execute(text("""
         SELECT participant_id FROM table_assignments
          WHERE event_id = :event_id AND participant_id = ANY (:people)
            FOR UPDATE
     """), {"event_id": event_id, "people": list(before)}).all()
-    if len(locked) < len(current_rows):
-        raise PermissionError("You can see this event's seating but not change it.")
     problems = [
         f"{names[person]} has been moved since: now {_describe(current.get(person))}, "
         f"this change left them {_describe(after[person])}."
@@ -190,12 +190,11 @@ def undo_change_set(session: Session, event_id: UUID, change_set_id: UUID) -> Un
                     f"{names[person]} has been seated since: now "
                     f"{_describe(Seat(*now) if now else None)}, this change left them unseated."])
         if written != 1:
-            # Row-level security filtered the write out: a viewer. Raise so the caller rolls back.
-            raise PermissionError("You can see this event's seating but not change it.")
+            # Row-level security filtered the write out (the role changed since require_editor):
+            # raise so the caller rolls back what was written.
+            raise ViewOnly(view_only("undone"))
     return UndoResult(True, change_set_id=undo_id, restored=restored)
 
 
 def _describe(seat: Seat | None) -> str:
-    if seat is None:
-        return "unseated"
-    return f"table {seat.table_number}" + (f", seat {seat.seat_number}" if seat.seat_number else "")
+    return "unseated" if seat is None else seat_text(seat.table_number, seat.seat_number)

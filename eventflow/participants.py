@@ -2,7 +2,7 @@
 
 Import is all or nothing: the file is parsed and checked completely (:func:`parse_participants_csv`)
 and written (:func:`import_participants`) only when no row has a problem. Exports neutralise
-cells a spreadsheet would run as a formula (:func:`to_safe_csv`).
+cells a spreadsheet would run as a formula (:func:`eventflow.formatting.to_safe_csv`).
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ import hashlib
 import io
 import json
 import re
-import unicodedata
 import uuid
 from collections import Counter
 from collections.abc import Iterable, Mapping, MutableMapping
@@ -27,6 +26,16 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from eventflow import text_rules
+from eventflow.errors import (
+    InputError,
+    OrganiserError,
+    describe_database_error,
+    nothing_was,
+    require_editor,
+    sqlstate,
+)
+from eventflow.formatting import neutralise as neutralise  # re-exported: callers knew it here
+from eventflow.formatting import to_safe_csv
 from eventflow.history import begin_change_set
 from eventflow.statements import changed_rows
 
@@ -41,8 +50,6 @@ _FALSE = {"no", "n", "false", "0", "nein", "non"}
 _DELIMITERS = (",", ";", "\t")  # comma, semicolon (Excel where "," is the decimal mark), tab
 _LIST_SEPARATORS = re.compile(r"\s*[;|,]\s*")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-# Leading characters that make Excel, LibreOffice or Sheets evaluate a cell (OWASP "CSV injection").
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 FLAGS = ("is_vip", "networking_opt_in", "checked_in")
 # An event's participant list, with room to spare (the demo conference has 400). A bigger file is
@@ -54,12 +61,9 @@ _COLUMN_WORDS = {"name": "name", "email": "e-mail", "company": "company", "track
                  "networking_opt_in": "networking_opt_in", "interests": "interests"}
 
 
-class ImportRefused(ValueError):
-    """The database refused the import; nothing was written."""
-
-
-class UploadTooLarge(ValueError):
-    """The file is bigger than ``Settings.upload_limit_mb``; it was not read."""
+# The names callers knew; the vocabulary lives in eventflow.errors.
+ImportRefused = OrganiserError  # the import was refused; nothing was written
+UploadTooLarge = InputError     # the file is bigger than ``Settings.upload_limit_mb``; it was not read
 
 
 @dataclass(frozen=True)
@@ -281,7 +285,8 @@ def parse_upload_once(store: MutableMapping, data: bytes, context: ImportContext
 def import_participants(session: Session, event_id: UUID, preview: ImportPreview) -> int:
     """Write every row of a clean preview in the caller's transaction; refuse a preview with problems."""
     if not preview.ok:
-        raise ValueError("The file has problems; fix them and upload it again. Nothing was imported.")
+        raise InputError("The file has problems; fix them and upload it again. Nothing was imported.")
+    require_editor(session, event_id, "imported")
     # Any seats the import writes (now or by a trigger) are one change set, labelled in the history.
     begin_change_set(session, "import")
     people: list[dict[str, object]] = []
@@ -296,13 +301,10 @@ def import_participants(session: Session, event_id: UUID, preview: ImportPreview
         _insert_people(session, event_id, people, choices)
     except DBAPIError as error:
         session.rollback()
-        code = getattr(error.orig, "sqlstate", None)
-        if code == "42501":
-            raise ImportRefused("Nothing was imported: you can only view this event.") from None
-        if code == "23505":
-            raise ImportRefused("Nothing was imported: an e-mail in the file was added to this event meanwhile. "
-                                "Upload the file again to see which.") from None
-        raise ImportRefused(f"Nothing was imported: the database refused the file (code {code}).") from None
+        if sqlstate(error) == "23505":
+            raise InputError(nothing_was("imported", "an e-mail in the file was added to this event meanwhile. "
+                                                     "Upload the file again to see which.")) from None
+        raise InputError(describe_database_error(error, "imported")) from None
     return len(people)
 
 
@@ -344,15 +346,13 @@ def list_participants(session: Session, event_id: UUID) -> pd.DataFrame:
         text(
             """
             SELECT p.id::text AS participant_id, p.full_name AS name, p.email, p.company,
-                   coalesce((SELECT string_agg(t.name, '; ' ORDER BY t.name)
-                               FROM participant_tracks AS pt
-                               JOIN tracks AS t ON t.organization_id = pt.organization_id AND t.id = pt.track_id
-                              WHERE pt.organization_id = p.organization_id AND pt.participant_id = p.id), '')
-                       AS tracks,
+                   coalesce(array_to_string(tr.track_names, '; '), '') AS tracks,
                    p.is_vip AS vip, p.networking_opt_in, p.checked_in_at IS NOT NULL AS checked_in, p.checked_in_at,
                    array_to_string(p.interests, '; ') AS interests, a.table_number, a.seat_number
               FROM participants AS p
               LEFT JOIN table_assignments AS a ON a.organization_id = p.organization_id AND a.participant_id = p.id
+              LEFT JOIN participant_track_names AS tr
+                     ON tr.organization_id = p.organization_id AND tr.event_id = p.event_id AND tr.participant_id = p.id
              WHERE p.event_id = :event_id
              ORDER BY lower(p.full_name), p.id
             """
@@ -387,34 +387,8 @@ def set_flag(session: Session, event_id: UUID, participant_ids: Iterable[str | U
     ids = [str(UUID(str(pid))) for pid in participant_ids]
     if not ids:
         return 0
+    require_editor(session, event_id, "changed")
     return changed_rows(session, _FLAG_UPDATES[flag], {"event_id": event_id, "ids": ids, "value": bool(value)})
-
-
-def _invisible_or_space(character: str) -> bool:
-    return character.isspace() or unicodedata.category(character) in ("Cc", "Cf", "Zs", "Zl", "Zp")
-
-
-def neutralise(value: object) -> object:
-    """A text cell that a spreadsheet would run as a formula, made inert with a leading apostrophe.
-
-    Spaces, a byte-order mark or invisible characters (U+200B …) in front of the ``=`` do not
-    make it safe: spreadsheets trim some of them on import, so those cells are neutralised too."""
-    if not isinstance(value, str):
-        return value
-    first_visible = next((ch for ch in value if not _invisible_or_space(ch)), "")
-    if value.startswith(_FORMULA_START) or first_visible in _FORMULA_START:
-        return "'" + value
-    return value
-
-
-def to_safe_csv(frame: pd.DataFrame) -> bytes:
-    """CSV (UTF-8 with BOM so Excel reads accents) with formula-like cells neutralised."""
-    safe = frame.copy()
-    for column in safe.columns:
-        if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column]):
-            safe[column] = safe[column].map(neutralise)
-    safe.columns = [str(neutralise(str(c))) for c in safe.columns]
-    return safe.to_csv(index=False).encode("utf-8-sig")
 
 
 def export_participants_csv(session: Session, event_id: UUID) -> bytes:

@@ -19,12 +19,14 @@ from __future__ import annotations
 
 import unicodedata
 
+from eventflow.errors import InputError
+
 _REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Co", "Cs", "Cn", "Zl", "Zp"})
 _JOINERS = frozenset({"\u200c", "\u200d"})
 _WHITESPACE_CONTROLS = frozenset("\t\n\r")
 
 
-class TextProblem(ValueError):
+class TextProblem(InputError):
     """The text holds characters organisers must not type; the message names them."""
 
 

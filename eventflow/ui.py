@@ -8,7 +8,6 @@ without it.
 from __future__ import annotations
 
 import importlib
-import inspect
 import re
 import sys
 import tomllib
@@ -28,6 +27,7 @@ from sqlalchemy.orm import Session
 from eventflow import auth, db, events, setup
 from eventflow.config import Settings
 from eventflow.embedded import EmbeddedServerError
+from eventflow.errors import OrganiserError
 
 READ_TTL_SECONDS = 10  # short: other organisers' saves show up on the next rerun after this at most
 _CONTEXT_KEY = "eventflow_context"
@@ -295,6 +295,32 @@ class PageContext:
     def ready(self) -> bool:
         return self.event is not None
 
+    # The page's scope, bound once: every read and write of a page runs as this organiser on this
+    # event, so pages never pass (organiser, event) by hand.
+
+    def read(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """``function(session, event_id, *args, **kwargs)`` as this organiser (cached briefly)."""
+        return read(function, self.organiser_id, self.event_id, *args, **kwargs)
+
+    def write(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """``function(session, event_id, *args, **kwargs)`` in one transaction as this organiser."""
+        return write(function, self.organiser_id, self.event_id, *args, **kwargs)
+
+    def act(self, function: Callable[..., T], *args: Any, done: str | Callable[[T], str],
+            then: Callable[[T], None] | None = None, **kwargs: Any) -> None:
+        """A button's write: on success run ``then`` (e.g. forget a stale preview), flash ``done``
+        and rerun; a refusal (:class:`~eventflow.errors.OrganiserError`) is shown as text, and the
+        page goes on."""
+        try:
+            result = self.write(function, *args, **kwargs)
+        except OrganiserError as error:
+            st.error(plain(error))
+            return
+        if then is not None:
+            then(result)
+        flash(done(result) if callable(done) else done)
+        st.rerun()
+
 
 def distinct_labels(items: list[tuple[str, str]]) -> dict[str, str]:
     """{key: label} with a short id added where labels repeat: a picker must tell two
@@ -385,14 +411,12 @@ def _open_linked_event(every_event: list, organisations: dict) -> None:
 def context() -> PageContext:
     """The context ``app.py`` set up for this run."""
     found = st.session_state.get(_CONTEXT_KEY)
-    if found is None:
-        # Streamlit runs the very first session of a fresh server in its old "pages folder" mode,
-        # which opens a page without app.py. Go through app.py and come back here.
-        page = next((Path(frame.filename) for frame in inspect.stack()
-                     if Path(frame.filename).parent.name == "pages"), None)
-        if page is not None:
-            st.session_state[RESUME_PAGE_KEY] = f"pages/{page.name}"
+    if not isinstance(found, PageContext):
+        # A page run without app.py first (Streamlit's first-session "pages folder" mode): note
+        # the address asked for and go through app.py, which comes back to it (see app.py).
+        st.session_state[RESUME_PAGE_KEY] = st.context.url
         st.switch_page(APP_SCRIPT)
+        raise AssertionError("unreachable: st.switch_page ends the run")
     return found
 
 

@@ -38,14 +38,14 @@ def _handle_intent() -> None:
         _notice("warning", "The plan had just been updated: nothing was saved. Please try again.")
         return
     kind = intent.get("kind")
-    organiser, event = context.organiser_id, context.event_id
+    organiser = context.organiser_id  # the grid-based moves carry their event in the grid
     store["offer"] = None
     try:
         if kind == "move_table":
-            result = ui.write(floor_plan.move_table, organiser, event, int(intent["table"]), intent["x"], intent["y"],
+            result = context.write(floor_plan.move_table, int(intent["table"]), intent["x"], intent["y"],
                               intent.get("version"))
         elif kind == "move_element":
-            result = ui.write(floor_plan.move_element, organiser, event, str(intent["id"]), intent["x"], intent["y"],
+            result = context.write(floor_plan.move_element, str(intent["id"]), intent["x"], intent["y"],
                               int(intent["version"]))
         elif kind == "move_person":
             seat = intent.get("seat")
@@ -59,7 +59,7 @@ def _handle_intent() -> None:
         elif kind == "unseat":
             result = ui.write(floor_plan.unseat_person, organiser, shown.grid, str(intent["pid"]))
         elif kind == "accept":
-            accepted = ui.write(floor_plan.accept_walk_in, organiser, event, str(intent["pid"]), int(intent["table"]))
+            accepted = context.write(floor_plan.accept_walk_in, str(intent["pid"]), int(intent["table"]))
             result = floor_plan.PersonResult(accepted.applied, accepted.message)
             if accepted.applied:
                 state.pop("floor_walk_in_name", None)  # before the widget is drawn again: allowed here
@@ -88,11 +88,11 @@ with option_col:
     colour_by = st.radio("Colour tables by", ["fill", "track"], horizontal=True, key="floor_colour",
                          format_func=lambda v: {"fill": "Free seats", "track": "Main track"}[v])
 
-plan: floor_plan.FloorPlan = ui.read(floor_plan.load_floor_plan, context.organiser_id, context.event_id,
+plan: floor_plan.FloorPlan = context.read(floor_plan.load_floor_plan,
                                      with_track_mix=colour_by == "track")
 if context.can_edit and plan.needs_layout:
-    ui.write(floor_plan.ensure_layout, context.organiser_id, context.event_id)
-    plan = ui.read(floor_plan.load_floor_plan, context.organiser_id, context.event_id,
+    context.write(floor_plan.ensure_layout)
+    plan = context.read(floor_plan.load_floor_plan,
                    with_track_mix=colour_by == "track")
 store["plan"] = plan
 
@@ -123,7 +123,7 @@ if context.can_edit:
                            format_func=lambda pid: candidates.get(pid, "?")) if candidates else None
         if walk_in:
             try:
-                found_tables = ui.read(floor_plan.walk_in_suggestions, context.organiser_id, context.event_id, walk_in)
+                found_tables = context.read(floor_plan.walk_in_suggestions, walk_in)
             except ValueError as error:
                 st.error(ui.plain(error))
                 found_tables = []

@@ -6,7 +6,7 @@ from eventflow import ui
 from eventflow.overview import event_overview
 
 context = ui.require_event()
-overview = ui.read(event_overview, context.organiser_id, context.event_id)
+overview = context.read(event_overview)
 if overview is None:
     st.error("This event is no longer available.")
     st.stop()

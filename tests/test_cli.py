@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import stop_postgres_servers_under
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -24,10 +26,11 @@ def _run(*args: str, data_dir: Path) -> subprocess.CompletedProcess:
 
 @pytest.fixture(scope="module")
 def data_dir() -> Iterator[Path]:
-    # Not under pytest's private root: run as root, the embedded server runs as another user, and
-    # EventFlow refuses (rather than loosens) a data folder that user cannot reach.
+    """A data folder the server's account can reach (run as root, the server runs as another user,
+    and pytest's own temporary root is private); the server the CLI left running is stopped after."""
     folder = Path(tempfile.mkdtemp(prefix="eventflow-test-cli-"))
     yield folder
+    stop_postgres_servers_under({folder.resolve()})
     shutil.rmtree(folder, ignore_errors=True)
 
 

@@ -14,16 +14,16 @@ from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
 from eventflow.db import Database, UnsafeRoleError
-from tests.conftest import ScratchServer, World, _start_embedded
+from tests.conftest import World, _embedded_server
 
 
 @pytest.fixture
 def own_server():
     """A server of this test's own, which it may restart."""
-    server: ScratchServer = _start_embedded()
-    database = server.create_database()
-    yield server, database
-    server.drop_database(database)
+    with _embedded_server() as server:
+        database = server.create_database()
+        yield server, database
+        server.drop_database(database)
 
 
 def _restart(database: Database) -> None:

@@ -146,7 +146,7 @@ def test_undo_that_would_overfill_a_table_writes_nothing(world: World) -> None:
 def test_a_viewer_cannot_undo(world: World) -> None:
     a = world.a
     change = _save(world, a.owner, [_insert(a.event_id, a.participant_ids[0], 2, 1)])
-    with pytest.raises(PermissionError, match="not change it"), world.database.tenant_session(a.viewer) as s:
+    with pytest.raises(PermissionError, match="only view"), world.database.tenant_session(a.viewer) as s:
         undo_change_set(s, a.event_id, change)
     assert _seats(world, a.owner) == {a.participant_ids[0]: (2, 1, "manager")}
 

@@ -242,6 +242,19 @@ def test_track_statistics_shows_only_your_organisation(populated_world: World) -
     assert counts == dict(expected)
 
 
+def test_participant_track_names_shows_only_your_organisation_and_active_tracks(populated_world: World) -> None:
+    w = populated_world
+    # The populated world gives A's last person the active track "Data"; add the inactive "Retired".
+    person, retired = w.a.participant_ids[-1], w.a.track_ids[2]
+    with w.database.tenant_session(w.a.owner) as s:
+        s.execute(text("INSERT INTO participant_tracks (participant_id, track_id) VALUES (:p, :t)"),
+                  {"p": person, "t": retired})
+    for organiser in (w.a.owner, w.a.viewer):
+        with w.database.tenant_session(organiser) as s:
+            rows = s.execute(text("SELECT organization_id, participant_id, track_names FROM participant_track_names")).all()
+        assert [(r.organization_id, r.participant_id, r.track_names) for r in rows] == [(w.a.id, person, ["Data"])]
+
+
 @pytest.mark.parametrize("who", ["nobody", "empty", "outsider"])
 def test_without_a_member_organiser_every_query_sees_nothing(populated_world: World, who: str) -> None:
     w = populated_world
@@ -316,10 +329,19 @@ def test_organiser_is_set_again_after_each_commit_in_one_session(populated_world
 
 def test_errors_do_not_reveal_another_organisations_email(populated_world: World) -> None:
     w = populated_world
-    # B has person0@beta.example; the same address in A is fine (uniqueness is per organisation and event).
+    insert = text("INSERT INTO participants (event_id, full_name, email) VALUES (:e, 'Same Mail', 'person0@beta.example')")
+    # B has person0@beta.example; the same address in A is accepted (uniqueness is per organisation and
+    # event), so no refusal tells A that B knows this address.
     with w.database.tenant_session(w.a.owner) as s:
-        s.execute(text("INSERT INTO participants (event_id, full_name, email) VALUES (:e, 'Same Mail', 'person0@beta.example')"),
-                  {"e": w.a.event_id})
+        s.execute(insert, {"e": w.a.event_id})
+        assert s.execute(text("SELECT count(*) FROM participants WHERE lower(email) = 'person0@beta.example'")
+                         ).scalar_one() == 1  # A's own row; B's stays out of sight
+    # A second one in A is refused, and the refusal speaks of A's row only: no B name, id or event.
+    with pytest.raises(DBAPIError) as refused, w.database.tenant_session(w.a.owner) as s:
+        s.execute(insert, {"e": w.a.event_id})
+    said = f"{refused.value.orig} {getattr(refused.value.orig.diag, 'message_detail', '')}"
+    assert refused.value.orig.sqlstate == "23505"
+    assert str(w.b.id) not in said and str(w.b.event_id) not in said and "Beta" not in said, said
 
 
 def test_the_app_refuses_to_run_as_a_privileged_role(database: Database) -> None:

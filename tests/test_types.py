@@ -6,12 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-mypy_api = pytest.importorskip("mypy.api", reason="mypy is in requirements-dev.txt")
+from mypy import api as mypy_api  # requirements-dev.txt
 
 ROOT = Path(__file__).resolve().parent.parent
-# The engine developer's files: the engine package and its benchmark (eventflow/engine_bench.py).
-ENGINE = "eventflow/engine"
 
 
 @pytest.fixture(scope="module")
@@ -22,18 +19,6 @@ def mypy_errors() -> list[str]:
     return [line for line in out.splitlines() if ": error:" in line]
 
 
-def _relative(errors: list[str]) -> list[str]:
-    return [line.removeprefix(str(ROOT) + "/") for line in errors]
-
-
-def test_eventflow_outside_the_engine_type_checks(mypy_errors: list[str]) -> None:
-    found = [line for line in _relative(mypy_errors) if not line.startswith(ENGINE)]
+def test_eventflow_type_checks_and_the_engine_strictly(mypy_errors: list[str]) -> None:
+    found = [line.removeprefix(str(ROOT) + "/") for line in mypy_errors]
     assert not found, f"{len(found)} mypy errors:\n" + "\n".join(found)
-
-
-@pytest.mark.xfail(strict=True, reason="the engine developer makes eventflow/engine strict-clean on the engine "
-                                       "branch; remove this mark when that branch is merged (strict: it fails "
-                                       "as soon as the engine is clean, so the mark cannot linger)")
-def test_engine_type_checks_strictly(mypy_errors: list[str]) -> None:
-    found = [line for line in _relative(mypy_errors) if line.startswith(ENGINE)]
-    assert not found, f"{len(found)} mypy errors in the engine:\n" + "\n".join(found)

@@ -168,3 +168,13 @@ def test_no_table_offers_its_own_csv_download(hostile_app, page, path):
         assert any("search" in label.lower() for label in labels), labels   # the toolbar did show
         assert not any("download" in label.lower() for label in labels), labels
     assert no_exception(page)
+
+
+def test_the_upload_box_states_the_apps_limit(hostile_app, page):
+    """Issue 9, item 8: the box said 200 MB while the caption said 5 MB."""
+    open_page(page, f"{hostile_app.url}/participants")
+    box = page.locator("[data-testid='stFileUploaderDropzone']")
+    box.scroll_into_view_if_needed()
+    said = box.inner_text()
+    assert "5MB" in said.replace(" ", "") and "200" not in said, said
+    assert "Up to 5 MB" in page.evaluate("() => document.body.innerText")
