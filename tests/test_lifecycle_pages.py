@@ -122,3 +122,34 @@ def test_only_owners_get_the_members_page(app):
     with pytest.raises(Exception):  # noqa: B017 - not in the navigation: AppTest cannot switch to it
         manager.switch_page("pages/members.py").run()
         assert manager.title[0].value != "Members"
+
+
+def test_an_incomplete_auth_section_stops_the_app_instead_of_local_mode(own_demo_database, as_default_database,
+                                                                         monkeypatch):
+    as_default_database(own_demo_database)
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    st.cache_data.clear()
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.secrets["auth"] = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "x" * 40,
+                          "client_id": "eventflow", "server_metadata_url": "https://idp.example/.well-known"}
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("Sign-in is configured but incomplete: [auth] has no client_secret" in e.value for e in at.error)
+    assert not at.title and "Local mode" not in str(at.sidebar)  # nothing opened
+
+
+def test_a_secrets_file_that_cannot_be_read_stops_the_app(own_demo_database, as_default_database, monkeypatch,
+                                                          tmp_path):
+    broken = tmp_path / "secrets.toml"
+    broken.write_text("[auth\nredirect_uri = ", encoding="utf-8")
+    real_get_option = st.get_option
+    monkeypatch.setattr(st, "get_option",
+                        lambda key: [str(broken)] if key == "secrets.files" else real_get_option(key))
+    as_default_database(own_demo_database)
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    st.cache_data.clear()
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any(f"The secrets file {broken} cannot be read" in e.value for e in at.error)
+    assert not at.title
