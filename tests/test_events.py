@@ -122,6 +122,9 @@ def test_duplicate_copies_tracks_tables_and_settings_without_people(world):
 
 def test_an_archived_event_is_read_only_and_leaves_the_picker(world):
     with world.database.tenant_session(world.a.manager) as s:
+        s.execute(text("INSERT INTO table_layouts (event_id, table_number, x, y) VALUES (:e, 1, 5, 5)"),
+                  {"e": world.a.event_id})
+    with world.database.tenant_session(world.a.manager) as s:
         events.archive_event(s, world.a.event_id)
         assert [e.id for e in events.visible_events(s)] == []
         (archived,) = events.visible_events(s, include_archived=True)
@@ -141,6 +144,10 @@ def test_an_archived_event_is_read_only_and_leaves_the_picker(world):
         "INSERT INTO seating_rules (event_id, kind) VALUES (:e, 'apart')",
         "UPDATE tracks SET name = 'x' WHERE event_id = :e",
         "UPDATE events SET settings = '{}' WHERE id = :e",
+        "INSERT INTO table_layouts (event_id, table_number, x, y) VALUES (:e, 3, 10, 10)",
+        "UPDATE table_layouts SET x = 20 WHERE event_id = :e",
+        "INSERT INTO room_elements (event_id, kind, label, x, y, width, height) "
+        "VALUES (:e, 'bar', 'Bar', 1, 1, 2, 2)",
     )
     for statement in attempts:
         with pytest.raises(DBAPIError) as refused, world.database.tenant_session(world.a.owner) as s:
@@ -160,3 +167,19 @@ def test_an_archived_event_can_be_deleted_by_an_owner(world):
         events.archive_event(s, world.a.event_id)
         events.delete_event(s, world.a.event_id, "Alpha conference")
         assert events.list_events(s, world.a.id) == []
+
+
+def test_every_table_of_an_events_rows_is_read_only_when_archived(database):
+    # Found from the catalog, so a table added later cannot be forgotten. The history tables are
+    # written by triggers of the protected tables; events has a trigger of its own.
+    with database.owner_connection() as conn:
+        with_event_id = {r[0] for r in conn.execute(text(
+            "SELECT c.relname FROM pg_catalog.pg_class AS c "
+            "JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace "
+            "JOIN pg_catalog.pg_attribute AS a ON a.attrelid = c.oid AND a.attname = 'event_id' "
+            "AND NOT a.attisdropped WHERE n.nspname = 'public' AND c.relkind = 'r'"))}
+        protected = {r[0] for r in conn.execute(text(
+            "SELECT c.relname FROM pg_catalog.pg_trigger AS t JOIN pg_catalog.pg_class AS c ON c.oid = t.tgrelid "
+            "WHERE t.tgname LIKE '%\\_read\\_only\\_when\\_archived'"))}
+    assert {"participants", "table_layouts", "room_elements"} <= protected
+    assert with_event_id - protected - {"assignment_history", "layout_history"} == set()
