@@ -17,7 +17,14 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from eventflow import text_rules
-from eventflow.errors import InputError, OrganiserError, describe_database_error, require_editor
+from eventflow.errors import (
+    INSUFFICIENT_PRIVILEGE,
+    InputError,
+    OrganiserError,
+    describe_database_error,
+    require_editor,
+    view_only,
+)
 from eventflow.event_settings import save_settings, with_defaults
 from eventflow.statements import changed_rows
 
@@ -194,8 +201,8 @@ def _write_refused(error: DBAPIError) -> str:
     code = getattr(error.orig, "sqlstate", None)
     if code == ARCHIVED_SQLSTATE:
         return ARCHIVED_MESSAGE
-    if code == "42501":
-        return "Nothing was changed: you can only view this event."
+    if code == INSUFFICIENT_PRIVILEGE:
+        return view_only("changed")
     if code == "23505":
         return "That name is already taken in this event."
     return "The database refused the change; nothing was saved."
