@@ -38,6 +38,7 @@ from sqlalchemy.orm import Session
 from eventflow import autoseat, seating
 from eventflow.db import is_transient
 from eventflow.history import begin_change_set
+from eventflow.statements import changed_rows
 
 Shape = Literal["round", "rectangular"]
 ElementKind = Literal["stage", "entrance", "bar", "screen", "vip_zone"]
@@ -232,7 +233,7 @@ def _below(existing: Iterable[TablePlace], missing: Sequence[seating.TableInfo])
     """Places for tables added after the room was laid out: a new row under everything placed."""
     placed = list(existing)
     bottom = max((t.y + footprint(t.capacity, t.shape)[1] / 2 for t in placed), default=6.0)
-    places = {}
+    places: dict[int, tuple[float, float, str]] = {}
     x, y = 3.0, bottom + AISLE
     row_depth = 0.0
     for table in missing:
@@ -372,13 +373,13 @@ def ensure_layout(session: Session, event_id: UUID) -> LayoutResult:
     try:
         placed = 0
         if new_places:
-            placed = session.execute(text("""
+            placed = changed_rows(session, text("""
                 INSERT INTO table_layouts (event_id, table_number, x, y, shape)
                 SELECT :e, p.n, p.x, p.y, p.shape
                   FROM jsonb_to_recordset(CAST(:places AS jsonb)) AS p (n integer, x float8, y float8, shape text)
                 ON CONFLICT DO NOTHING
             """), {"e": event_id, "places": json.dumps([{"n": t.number, "x": t.x, "y": t.y, "shape": t.shape}
-                                                        for t in new_places])}).rowcount
+                                                        for t in new_places])})
         if new_elements:
             # Only into an empty room: a colleague who laid it out meanwhile wins.
             session.execute(text("SELECT id FROM events WHERE id = :e FOR NO KEY UPDATE"), {"e": event_id})
@@ -427,19 +428,19 @@ def move_table(session: Session, event_id: UUID, table_number: int, x: Any, y: A
     begin_change_set(session, "layout")
     try:
         if version is None:
-            written = session.execute(text(
+            written = changed_rows(session, text(
                 "INSERT INTO table_layouts (event_id, table_number, x, y, shape, rotation) "
                 "SELECT t.event_id, t.table_number, :x, :y, coalesce(:shape, 'round'), coalesce(:r, 0) "
                 "  FROM seating_tables AS t WHERE t.event_id = :e AND t.table_number = :n "
                 "ON CONFLICT DO NOTHING"),
-                {"e": event_id, "n": table_number, "x": nx, "y": ny, "shape": shape, "r": turn}).rowcount
+                {"e": event_id, "n": table_number, "x": nx, "y": ny, "shape": shape, "r": turn})
         else:
-            written = session.execute(text(
+            written = changed_rows(session, text(
                 "UPDATE table_layouts SET x = :x, y = :y, shape = coalesce(:shape, shape), "
                 "       rotation = coalesce(:r, rotation) "
                 " WHERE event_id = :e AND table_number = :n AND version = :v"),
                 {"e": event_id, "n": table_number, "x": nx, "y": ny, "shape": shape, "r": turn,
-                 "v": version}).rowcount
+                 "v": version})
     except DBAPIError as error:
         if is_transient(error):
             raise
@@ -482,12 +483,12 @@ def move_element(session: Session, event_id: UUID, element_id: str, x: Any, y: A
         raise FloorPlanError("This room element does not exist.") from None
     begin_change_set(session, "layout")
     try:
-        written = session.execute(text(
+        written = changed_rows(session, text(
             "UPDATE room_elements SET x = :x, y = :y, width = coalesce(:w, width), height = coalesce(:h, height), "
             "       rotation = coalesce(:r, rotation), label = coalesce(:label, label) "
             " WHERE event_id = :e AND id = :id AND version = :v"),
             {"e": event_id, "id": element, "x": nx, "y": ny, "w": size.get("width"), "h": size.get("height"),
-             "r": None if rotation is None else _rotation(rotation), "label": label, "v": version}).rowcount
+             "r": None if rotation is None else _rotation(rotation), "label": label, "v": version})
     except DBAPIError as error:
         if is_transient(error):
             raise
@@ -534,8 +535,8 @@ def add_element(session: Session, event_id: UUID, kind: str, label: str | None =
 
 def remove_element(session: Session, event_id: UUID, element_id: str) -> LayoutResult:
     begin_change_set(session, "layout")
-    deleted = session.execute(text("DELETE FROM room_elements WHERE event_id = :e AND id = CAST(:id AS uuid)"),
-                              {"e": event_id, "id": str(element_id)}).rowcount
+    deleted = changed_rows(session, text("DELETE FROM room_elements WHERE event_id = :e AND id = CAST(:id AS uuid)"),
+                              {"e": event_id, "id": str(element_id)})
     if deleted == 1:
         return LayoutResult(True, "Removed.")
     exists = session.execute(text("SELECT 1 FROM room_elements WHERE event_id = :e AND id = CAST(:id AS uuid)"),
@@ -549,14 +550,14 @@ def copy_layout(session: Session, source_event_id: UUID, new_event_id: UUID) -> 
     have, and the room elements. Used when an event is duplicated; returns the places copied. Tables
     the new event already placed keep their place."""
     begin_change_set(session, "layout")
-    copied = session.execute(text("""
+    copied = changed_rows(session, text("""
         INSERT INTO table_layouts (organization_id, event_id, table_number, x, y, shape, rotation)
         SELECT n.organization_id, n.event_id, n.table_number, s.x, s.y, s.shape, s.rotation
           FROM table_layouts AS s
           JOIN seating_tables AS n ON n.event_id = :new AND n.table_number = s.table_number
          WHERE s.event_id = :source
         ON CONFLICT DO NOTHING
-    """), {"source": source_event_id, "new": new_event_id}).rowcount
+    """), {"source": source_event_id, "new": new_event_id})
     session.execute(text("""
         INSERT INTO room_elements (organization_id, event_id, kind, label, x, y, width, height, rotation)
         SELECT e.organization_id, e.id, s.kind, s.label, s.x, s.y, s.width, s.height, s.rotation

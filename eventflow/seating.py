@@ -402,8 +402,8 @@ def validate_changes(change_set: ChangeSet, grid: SeatingGrid) -> dict[str, tupl
             problems[change.participant_id].append(
                 f"Table {table_number} would have {fill[table_number]} people for {table.capacity} seats")
 
-    for pid, messages in _rule_problems(change_set, grid).items():
-        problems[pid].extend(messages)
+    for pid, reasons in _rule_problems(change_set, grid).items():
+        problems[pid].extend(reasons)
 
     clashes = {seat: people for seat, people in _holders_after(grid, change_set).items() if len(people) > 1}
     if clashes:
@@ -450,12 +450,12 @@ def _rule_problems(change_set: ChangeSet, grid: SeatingGrid) -> dict[str, list[s
     for first, second in rules.apart:
         if first not in changed and second not in changed:
             continue
-        table = after.get(first)
-        if table is not None and table == after.get(second) and not before.get(first) == before.get(second) == table:
+        shared = after.get(first)
+        if shared is not None and shared == after.get(second) and not before.get(first) == before.get(second) == shared:
             for pid, other in ((first, second), (second, first)):
-                if pid in changed and changed[pid].new[0] == table:
+                if pid in changed and changed[pid].new[0] == shared:
                     problems[pid].append(f"{names.get(pid, 'This person')} and {names.get(other, 'someone')} "
-                                         f"are to be kept apart, so not both at table {table}")
+                                         f"are to be kept apart, so not both at table {shared}")
     for group in rules.together:
         if not set(group) & set(changed):
             continue
