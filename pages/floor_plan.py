@@ -160,7 +160,8 @@ payload = floor_plan.plan_payload(plan, can_edit=context.can_edit, focus=focus, 
                                   offer=store.get("offer"))
 plan_component(payload, key=COMPONENT_KEY, on_intent=_handle_intent)
 
-with st.expander("The plan as text (every table, its place and its people)"):
+# Built only on request: at 2,000 tables it is a large table to send on every run.
+if st.toggle("Show the plan as text (every table, its place and its people)", key="floor_as_text"):
     st.dataframe(floor_plan.table_summary(plan), hide_index=True, width="stretch")
 
 st.subheader("Print")
