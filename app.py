@@ -16,6 +16,7 @@ from eventflow import ui
 
 EVERYONE = frozenset({"owner", "manager", "viewer"})
 EDITORS = frozenset({"owner", "manager"})
+OWNERS = frozenset({"owner"})
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,7 @@ class PageSpec:
     icon: str
     roles: frozenset[str] = EVERYONE
     group: str = "Event"
+    needs_event: bool = True  # False: useful before the organisation has any event
 
 
 # Viewers get every page, read-only. Pages for later issues (Auto-seat for EDITORS, History)
@@ -40,15 +42,19 @@ PAGES = (
     PageSpec("pages/history.py", "History", ":material/history:", group="Review"),
     PageSpec("pages/track_distribution.py", "Track distribution", ":material/bar_chart:", group="Review"),
     PageSpec("pages/event_settings.py", "Event settings", ":material/settings:", group="Setup"),
+    PageSpec("pages/events.py", "Events", ":material/calendar_month:", group="Organisation", needs_event=False),
+    PageSpec("pages/members.py", "Members", ":material/group_add:", roles=OWNERS, group="Organisation",
+             needs_event=False),
 )
 NO_ACCESS = PageSpec("pages/no_access.py", "Welcome", ":material/waving_hand:")
 
 
 def navigation_for(context: ui.PageContext) -> dict[str, list[st.Page]]:
-    if not context.ready:
+    if context.membership is None:
         return {"": [st.Page(NO_ACCESS.path, title=NO_ACCESS.title, icon=NO_ACCESS.icon, default=True)]}
     groups: dict[str, list[st.Page]] = {}
-    for index, spec in enumerate(p for p in PAGES if context.role in p.roles):
+    usable = (p for p in PAGES if context.role in p.roles and (context.ready or not p.needs_event))
+    for index, spec in enumerate(usable):
         groups.setdefault(spec.group, []).append(
             st.Page(spec.path, title=spec.title, icon=spec.icon, default=index == 0))
     return groups
@@ -73,12 +79,13 @@ def main() -> None:
     pages = navigation_for(page_context)
     navigation = st.navigation(pages)
     wanted = page_asked_for(st.session_state.pop(ui.RESUME_PAGE_KEY, None))
-    if wanted is not None and page_context.ready:
+    if wanted is not None and page_context.membership is not None:
         # Only to a page of this organiser's navigation: switching to another one is an exception.
-        if page_context.role in wanted.roles:
+        if page_context.role in wanted.roles and (page_context.ready or not wanted.needs_event):
             st.switch_page(wanted.path)
-        ui.flash(f"{wanted.title} needs a manager or owner of this organisation; you are a "
-                 f"{page_context.role}. Here is what you can see.", "info")
+        elif page_context.role not in wanted.roles:
+            ui.flash(f"{wanted.title} needs a manager or owner of this organisation; you are a "
+                     f"{page_context.role}. Here is what you can see.", "info")
     ui.show_flash()
     navigation.run()
 

@@ -38,18 +38,119 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _organisation(conn, args: argparse.Namespace, *, create: bool):
+    """The organisation the administrator named: by --organization-id, or by a name only one has."""
+    from uuid import UUID
+
+    from eventflow import admin
+
+    organization_id = None
+    if getattr(args, "organization_id", None):
+        try:
+            organization_id = UUID(args.organization_id)
+        except ValueError:
+            raise LookupError(f"{args.organization_id!r} is not an organisation id") from None
+    return admin.organisation_for(conn, name=args.organization, organization_id=organization_id, create=create)
+
+
 def _organiser_add(args: argparse.Namespace) -> int:
     from eventflow import admin
     from eventflow.db import default_database
+    from eventflow.emails import email_problem
 
-    with default_database().owner_connection() as conn:
-        organiser = admin.ensure_organiser(conn, args.email, args.name or args.email.split("@")[0])
-        if args.organization:
-            organization = admin.ensure_organization(conn, args.organization)
-            admin.set_membership(conn, organization, organiser, args.role)
-            print(f"{args.email} is {args.role} of {args.organization} ({organization})")
-        else:
-            print(f"{args.email}: organiser {organiser}")
+    problem = email_problem(args.email)
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
+    try:
+        with default_database().owner_connection() as conn:
+            organiser = admin.ensure_organiser(conn, args.email, args.name or args.email.split("@")[0])
+            if args.organization or args.organization_id:
+                organization, created = _organisation(conn, args, create=True)
+                admin.set_membership(conn, organization, organiser, args.role)
+                label = "new organisation" if created else "existing organisation"
+                print(f"{args.email} is {args.role} of {args.organization or organization} ({label} {organization})")
+            else:
+                print(f"{args.email}: organiser {organiser}")
+    except LookupError as error:
+        print(f"error: {error.args[0]}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _member(args: argparse.Namespace) -> int:
+    """``member add|list|remove``: as an administrator, through the Members page's own functions."""
+    from eventflow import members
+    from eventflow.db import default_database
+
+    try:
+        with default_database().owner_connection() as conn:
+            organization, created = _organisation(conn, args, create=getattr(args, "create_organization", False))
+            if created:
+                print(f"created the organisation {args.organization} ({organization})")
+            if args.member_command == "add":
+                print(members.invite(conn, organization, args.email, args.role))
+            elif args.member_command == "remove":
+                print(members.remove_by_email(conn, organization, args.email))
+            else:
+                for member in members.list_members(conn, organization):
+                    print(f"{member.role:<8} {member.email}  {member.display_name}")
+                for invitation in members.list_invitations(conn, organization):
+                    print(f"{invitation.role:<8} {invitation.email}  (invited {invitation.created_at:%Y-%m-%d}, "
+                          "not signed in yet)")
+    except (LookupError, members.MemberInputError) as error:
+        print(f"error: {error.args[0]}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _event(args: argparse.Namespace) -> int:
+    """``event create|list|archive``: as an administrator, through the Events page's own functions."""
+    from datetime import date
+    from uuid import UUID
+
+    from sqlalchemy.orm import Session
+
+    from eventflow import events
+    from eventflow.db import default_database
+
+    try:
+        with default_database().owner_connection() as conn:
+            session = Session(bind=conn)  # the owner's transaction, as the functions' session
+            if args.event_command == "archive":
+                try:
+                    event_id = UUID(args.event)
+                except ValueError:
+                    print(f"error: {args.event!r} is not an event id", file=sys.stderr)
+                    return 2
+                if args.restore:
+                    events.restore_event(session, event_id)
+                    print(f"restored {event_id}")
+                else:
+                    events.archive_event(session, event_id)
+                    print(f"archived {event_id}")
+                session.flush()
+                return 0
+            organization, _ = _organisation(conn, args, create=False)
+            if args.event_command == "create":
+                try:
+                    starts = date.fromisoformat(args.starts) if args.starts else None
+                    ends = date.fromisoformat(args.ends) if args.ends else None
+                except ValueError as error:
+                    print(f"error: dates are YYYY-MM-DD ({error})", file=sys.stderr)
+                    return 2
+                created = events.create_event(session, organization, args.name, starts, ends, args.venue,
+                                              args.networking_opt_in, args.track or [])
+                session.flush()
+                print(f"created event {created}")
+            else:
+                for item in events.list_events(session, organization):
+                    when = item.starts_on.isoformat() if item.starts_on else "-"
+                    print(f"{item.id}  {when:<10}  {item.name}{'  [archived]' if item.archived else ''}  "
+                          f"({item.participants} participants, {item.tables} tables)")
+    except (LookupError, events.EventInputError) as error:
+        print(f"error: {error.args[0]}", file=sys.stderr)
+        return 2
     return 0
 
 
@@ -154,6 +255,11 @@ def _print_preview(preview) -> None:  # an autoseat.PlanPreview
         print(f"  {change.full_name}: {before} -> table {change.new_table}, seat {change.new_seat}")
 
 
+def _organisation_arguments(parser: argparse.ArgumentParser, name_help: str) -> None:
+    parser.add_argument("--organization", help=name_help)
+    parser.add_argument("--organization-id", help="the organisation's id (when several share a name)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m eventflow", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -166,12 +272,47 @@ def build_parser() -> argparse.ArgumentParser:
 
     organiser = commands.add_parser("organiser", help="accounts (administrator)").add_subparsers(
         dest="organiser_command", required=True)
-    add = organiser.add_parser("add", help="create an organiser, optionally with a role in a new organisation")
+    add = organiser.add_parser("add", help="create an organiser, optionally with a role in an organisation")
     add.add_argument("email")
     add.add_argument("--name", help="display name")
-    add.add_argument("--organization", help="name of a new organisation to make them a member of")
+    _organisation_arguments(add, "an organisation to make them a member of: an existing one with this name, "
+                                 "or a new one")
     add.add_argument("--role", choices=("owner", "manager", "viewer"), default="owner")
     add.set_defaults(func=_organiser_add)
+
+    member = commands.add_parser("member", help="members and invitations of an organisation (administrator)")
+    member_commands = member.add_subparsers(dest="member_command", required=True)
+    member_add = member_commands.add_parser(
+        "add", help="invite an e-mail with a role; it takes effect when that address signs in")
+    member_add.add_argument("email")
+    member_add.add_argument("--role", choices=("owner", "manager", "viewer"), required=True)
+    member_add.add_argument("--create-organization", action="store_true",
+                            help="create the organisation named by --organization when none has that name")
+    member_remove = member_commands.add_parser("remove", help="remove a member, or withdraw their invitation")
+    member_remove.add_argument("email")
+    member_list = member_commands.add_parser("list", help="members and pending invitations")
+    for sub in (member_add, member_remove, member_list):
+        _organisation_arguments(sub, "the organisation's name (when only one has it)")
+        sub.set_defaults(func=_member)
+
+    event = commands.add_parser("event", help="events of an organisation (administrator)")
+    event_commands = event.add_subparsers(dest="event_command", required=True)
+    event_create = event_commands.add_parser("create", help="create an event with its tracks")
+    event_create.add_argument("name")
+    event_create.add_argument("--starts", help="first day, YYYY-MM-DD")
+    event_create.add_argument("--ends", help="last day, YYYY-MM-DD")
+    event_create.add_argument("--venue")
+    event_create.add_argument("--track", action="append", help="a track (repeat for several)")
+    event_create.add_argument("--networking-opt-in", action="store_true",
+                              help="new participants opt in to networking seating by default")
+    event_list = event_commands.add_parser("list", help="the organisation's events, archived ones marked")
+    for sub in (event_create, event_list):
+        _organisation_arguments(sub, "the organisation's name (when only one has it)")
+        sub.set_defaults(func=_event)
+    event_archive = event_commands.add_parser("archive", help="archive an event (read-only), or --restore it")
+    event_archive.add_argument("event", help="the event's id (see event list)")
+    event_archive.add_argument("--restore", action="store_true", help="restore an archived event instead")
+    event_archive.set_defaults(func=_event)
     seat = commands.add_parser(
         "seat", help="auto-seat: an instance file (engine only) or an event in the database",
         description="python -m eventflow seat --instance FILE --out FILE | --event ID --organiser EMAIL [--apply]")

@@ -51,9 +51,12 @@ def view_only(action: Action) -> str:
 
 
 _MAY_EDIT = text("""
-    SELECT e.organization_id = ANY (eventflow.organization_ids(ARRAY['owner', 'manager']))
+    SELECT e.organization_id = ANY (eventflow.organization_ids(ARRAY['owner', 'manager'])) AS may_edit,
+           e.archived_at IS NOT NULL AS archived
       FROM events AS e WHERE e.id = :event_id
 """)
+ARCHIVED = "this event is archived and read-only. Restore it on the Events page to change it."
+ARCHIVED_SQLSTATE = "EF010"  # the database refuses any change inside an archived event (sql/012)
 
 
 def editor_refusal(session: Session, event_id: UUID, action: Action) -> OrganiserError | None:
@@ -61,10 +64,12 @@ def editor_refusal(session: Session, event_id: UUID, action: Action) -> Organise
 
     Row-level security enforces it either way (viewers' writes are filtered out or refused);
     asking first lets every write say so in one sentence, before it touches anything."""
-    may_edit = session.execute(_MAY_EDIT, {"event_id": event_id}).scalar_one_or_none()
-    if may_edit is None:
+    found = session.execute(_MAY_EDIT, {"event_id": event_id}).first()
+    if found is None:
         return InputError(nothing_was(action, EVENT_GONE))
-    return None if may_edit else ViewOnly(view_only(action))
+    if not found.may_edit:
+        return ViewOnly(view_only(action))
+    return ViewOnly(nothing_was(action, ARCHIVED)) if found.archived else None
 
 
 def require_editor(session: Session, event_id: UUID, action: Action) -> None:
@@ -120,6 +125,8 @@ def describe_database_error(error: DBAPIError, action: Action = "saved") -> str:
         return nothing_was(action, _CONSTRAINT_MESSAGES[constraint])
     if code == INSUFFICIENT_PRIVILEGE:
         return view_only(action)
+    if code == ARCHIVED_SQLSTATE:
+        return nothing_was(action, ARCHIVED)
     if code in TRANSIENT:
         return nothing_was(action, "another change happened at the same moment. Please try again.")
     if code == "23505":

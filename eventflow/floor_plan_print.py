@@ -232,8 +232,8 @@ def plan_pdf(plan: FloorPlan, title: str, paper: Paper = "A4") -> bytes:
             pdf.circle(cx + sx * k, cy + sy * k, 0.27 * k, style="DF")
         pdf.set_text_color(0, 0, 0)
         pdf.set_font(fonts.family, "B", number_size)
-        number = str(t.number)
-        pdf.text(cx - pdf.get_string_width(number) / 2, cy + number_size * 0.13, number)
+        digits = str(t.number)
+        pdf.text(cx - pdf.get_string_width(digits) / 2, cy + number_size * 0.13, digits)
         if t.label:
             pdf.set_font(fonts.family, "", max(3.0, number_size * 0.45))
             label = _text(t.label, fonts)

@@ -10,9 +10,10 @@ from __future__ import annotations
 import importlib
 import re
 import sys
-from collections.abc import Callable, Iterator
+import tomllib
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 from uuid import UUID
@@ -118,7 +119,10 @@ def _database_reachable(*, wrote: bool) -> Iterator[None]:
 
 def clear_reads() -> None:
     _cached_read.clear()
+    _resolve.clear()  # a new organisation or membership shows at once
 
+
+# ------------------------------------------------------------------------------------ messages
 
 # ---------------------------------------------------------------------------- organisers' text
 
@@ -172,32 +176,75 @@ def show_flash() -> None:
 
 # ------------------------------------------------------------------------------------- identity
 
+def _stop_with(message: str) -> None:
+    st.error(message, icon=":material/lock:")
+    st.stop()
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {str(key): _plain(item) for key, item in value.items()}
+    return value
+
+
 def _sign_in_configured() -> bool:
+    """Whether ``[auth]`` is configured. A secrets file that exists but cannot be read, or an
+    ``[auth]`` that is incomplete, stops the app with the reason: it never falls back to local mode
+    (which would open a shared database to whoever reaches the port)."""
+    for location in (Path(p) for p in st.get_option("secrets.files")):
+        if not location.is_file():
+            continue
+        try:
+            tomllib.loads(location.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+            _stop_with(f"The secrets file {location} cannot be read ({error}). Sign-in cannot start, and the "
+                       "dashboard does not open without it. Fix or remove the file, then reload.")
     try:
-        return "auth" in st.secrets
-    except Exception:  # no secrets.toml at all, or one that does not parse: no sign-in
+        configured = "auth" in st.secrets
+    except FileNotFoundError:
         return False
+    except Exception as error:  # Streamlit's own parse errors
+        _stop_with(f"The secrets cannot be read ({error}). Fix .streamlit/secrets.toml, then reload.")
+    if not configured:
+        return False
+    problems = auth.auth_config_problems(_plain(st.secrets["auth"]))
+    if problems:
+        _stop_with("Sign-in is configured but incomplete: " + "; ".join(problems) + ". Complete [auth] in "
+                   ".streamlit/secrets.toml (see the README, “Sign-in”), then restart the dashboard.")
+    return True
+
+
+def sign_in_available() -> bool:
+    return _sign_in_configured()
+
+
+def sign_in_settings() -> auth.SignInSettings:
+    try:
+        return auth.SignInSettings.from_environment()
+    except auth.SignInConfigurationError as error:
+        _stop_with(str(error))
+        raise
 
 
 @st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
-def _resolve(mode: auth.Mode, email: str | None, reason: str) -> auth.Identity:
-    # Plain arguments: the cache key must tell every e-mail apart.
-    return auth.resolve_identity(tenant_session, auth.IdentityClaim(mode, email, reason=reason))
+def _resolve(claim: tuple, signup: str, unverified: bool) -> auth.Identity:
+    # Plain arguments: the cache key must tell every identity apart.
+    return auth.resolve_identity(database(), auth.IdentityClaim(*claim), signup=signup,  # type: ignore[arg-type]
+                                 unverified_email_accepted=unverified)
 
 
 def current_identity() -> auth.Identity:
     configured = _sign_in_configured()
-    email = None
-    if configured and st.user.is_logged_in:
-        signed_in = st.user.get("email")
-        email = signed_in if isinstance(signed_in, str) else None
-    claim = auth.claim_identity(Settings.from_environment(), sign_in_configured=configured, signed_in_email=email,
+    settings = sign_in_settings()
+    user = st.user.to_dict() if configured and st.user.is_logged_in else None
+    claim = auth.claim_identity(Settings.from_environment(), sign_in_configured=configured, user=user,
+                                accept_unverified_email=settings.accept_unverified_email,
                                 served_on=st.get_option("server.address"))
     _tell_the_terminal(claim)
-    if claim.needs_sign_in:
-        return auth.Identity("sign-in", None, None, None, (), claim.reason)
+    if claim.mode == "sign-in" and not (claim.issuer and claim.subject):
+        return auth.Identity("sign-in", claim.shown_email, None, None, (), claim.reason)
     with _database_reachable(wrote=False):
-        return _resolve(claim.mode, claim.email, claim.reason)
+        return _resolve(astuple(claim), settings.signup, settings.accept_unverified_email)
 
 
 _told_the_terminal: set[str] = set()
@@ -240,8 +287,9 @@ class PageContext:
 
     @property
     def can_edit(self) -> bool:
-        # Decides only what the interface offers; row-level security refuses viewers' writes anyway.
-        return bool(self.membership and self.membership.can_edit)
+        # Decides only what the interface offers; row-level security refuses viewers' writes anyway,
+        # and the database refuses every change inside an archived event.
+        return bool(self.membership and self.membership.can_edit and not (self.event and self.event.archived))
 
     @property
     def ready(self) -> bool:
@@ -274,6 +322,15 @@ class PageContext:
         st.rerun()
 
 
+def distinct_labels(items: list[tuple[str, str]]) -> dict[str, str]:
+    """{key: label} with a short id added where labels repeat: a picker must tell two
+    "Acme Events" apart (Streamlit matches a choice by its label)."""
+    counts: dict[str, int] = {}
+    for _, label in items:
+        counts[label] = counts.get(label, 0) + 1
+    return {key: label if counts[label] == 1 else f"{label} · #{key[:8]}" for key, label in items}
+
+
 def sidebar() -> PageContext:
     """Who is signed in, and the organisation and event pickers (only what the organiser can see)."""
     identity = current_identity()
@@ -284,31 +341,47 @@ def sidebar() -> PageContext:
                     "without sign-in. Served to this computer only; anyone using it acts as this organiser.",
                     icon=":material/lock_open:")
     elif identity.known:
-        bar.caption(f"Signed in as **{plain(identity.display_name)}** ({plain(identity.email)})")
+        bar.caption("Signed in as")
+        bar.text(f"{identity.display_name}\n{identity.email}")
+    elif identity.mode == "sign-in" and identity.email:
+        bar.caption("Signed in with")
+        bar.text(identity.email)
+    if identity.unverified_email_accepted:
+        bar.warning("E-mail addresses are accepted without the provider's verification "
+                    "(EVENTFLOW_ACCEPT_UNVERIFIED_EMAIL is set).", icon=":material/gpp_maybe:")
     if identity.mode == "sign-in" and _sign_in_configured():
         if st.user.is_logged_in:
-            bar.button("Sign out", on_click=st.logout, key="sign_out")
+            bar.button("Sign out", on_click=st.logout, key="sign_out", icon=":material/logout:")
         else:
-            bar.button("Sign in", on_click=st.login, key="sign_in", type="primary")
+            bar.button("Sign in", on_click=st.login, key="sign_in", type="primary", icon=":material/login:")
 
     membership = event = None
     if identity.memberships:
         by_id = {str(m.organization_id): m for m in identity.memberships}
-        every_event = read(events.visible_events, identity.organiser_id)
+        organisation_labels = distinct_labels([(key, f"{m.organization_name} · {m.role}") for key, m in by_id.items()])
+        show_archived = bool(st.session_state.get("show_archived", False))
+        every_event = read(events.visible_events, identity.organiser_id, include_archived=show_archived)
         _open_linked_event(every_event, by_id)
-        chosen = bar.selectbox(
-            "Organisation", list(by_id), key="organisation_pick",
-            format_func=lambda key: f"{by_id[key].organization_name} · {by_id[key].role}",
-        )
+        if st.session_state.get("organisation_pick") not in by_id:
+            st.session_state.pop("organisation_pick", None)
+        chosen = bar.selectbox("Organisation", list(by_id), key="organisation_pick",
+                               format_func=organisation_labels.__getitem__)
         membership = by_id[chosen]
         visible = [e for e in every_event if e.organization_id == membership.organization_id]
         if visible:
             events_by_id = {str(e.id): e for e in visible}
+            event_labels = distinct_labels([(key, e.label) for key, e in events_by_id.items()])
+            if st.session_state.get("event_pick") not in events_by_id:
+                st.session_state.pop("event_pick", None)
             picked = bar.selectbox("Event", list(events_by_id), key="event_pick",
-                                   format_func=lambda key: events_by_id[key].label)
+                                   format_func=event_labels.__getitem__)
             event = events_by_id[picked]
+            if event.archived:
+                bar.info("This event is archived: read-only until it is restored (Events page).",
+                         icon=":material/inventory_2:")
         else:
-            bar.info("This organisation has no events yet.")
+            bar.info("This organisation has no current events. Create one on the Events page.")
+        bar.toggle("Show archived events", key="show_archived")
         if not membership.can_edit:
             bar.info("You can view this organisation's events; changes need a manager or owner.",
                      icon=":material/visibility:")
@@ -317,12 +390,18 @@ def sidebar() -> PageContext:
     return context
 
 
+OPEN_EVENT_KEY = "eventflow_open_event"  # a page sets it to open an event it just created
+
+
 def _open_linked_event(every_event: list, organisations: dict) -> None:
     """A link with ``?event=<id>`` opens that event (when this organiser may see it), so organisers
-    can bookmark or share an event; the pickers stay as chosen for the rest of the session."""
-    wanted = st.query_params.get("event")
-    if not wanted or "event_pick" in st.session_state:
-        return
+    can bookmark or share an event; the pickers stay as chosen for the rest of the session. An event
+    a page just created opens the same way."""
+    wanted = st.session_state.pop(OPEN_EVENT_KEY, None)
+    if not wanted:
+        wanted = st.query_params.get("event")
+        if not wanted or "event_pick" in st.session_state:
+            return
     linked = next((e for e in every_event if str(e.id) == wanted), None)
     if linked is not None and str(linked.organization_id) in organisations:
         st.session_state["organisation_pick"] = str(linked.organization_id)

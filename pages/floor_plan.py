@@ -5,6 +5,7 @@ that was on screen (kept in the session until the next save or reload), so a col
 between is reported, never overwritten.
 """
 
+import time
 from typing import Any
 
 import streamlit as st
@@ -25,6 +26,7 @@ def _notice(kind: str, text: str) -> None:
 
 def _reload() -> None:
     store["token"] += 1
+    store["patched"] = None
     ui.clear_reads()
 
 
@@ -70,7 +72,15 @@ def _handle_intent() -> None:
         return
     if result.ok:
         _notice("success", result.message)
-    elif getattr(result, "conflict", False):
+        # Read back only what this save changed; colleagues' changes arrive with the next full read.
+        people = [str(intent[k]) for k in ("pid", "other") if intent.get(k)]
+        with ui.tenant_session(organiser) as session:
+            store["patched"] = (time.monotonic(), floor_plan.refresh_plan(
+                session, shown, people=people, tables=[int(intent["table"])] if kind == "move_table" else [],
+                elements=kind == "move_element"))
+        store["token"] += 1
+        return
+    if getattr(result, "conflict", False):
         _notice("warning", result.message)
     elif not store["offer"]:
         _notice("error", result.message)
@@ -88,8 +98,12 @@ with option_col:
     colour_by = st.radio("Colour tables by", ["fill", "track"], horizontal=True, key="floor_colour",
                          format_func=lambda v: {"fill": "Free seats", "track": "Main track"}[v])
 
-plan: floor_plan.FloorPlan = context.read(floor_plan.load_floor_plan,
-                                     with_track_mix=colour_by == "track")
+patched = store.get("patched")
+if patched is not None and time.monotonic() - patched[0] < ui.READ_TTL_SECONDS and colour_by == "fill":
+    plan: floor_plan.FloorPlan = patched[1]  # just saved here: the plan as read back after the save
+else:
+    store["patched"] = None
+    plan = context.read(floor_plan.load_floor_plan, with_track_mix=colour_by == "track")
 if context.can_edit and plan.needs_layout:
     context.write(floor_plan.ensure_layout)
     plan = context.read(floor_plan.load_floor_plan,
@@ -145,7 +159,8 @@ payload = floor_plan.plan_payload(plan, can_edit=context.can_edit, focus=focus, 
                                   offer=store.get("offer"))
 plan_component(payload, key=COMPONENT_KEY, on_intent=_handle_intent)
 
-with st.expander("The plan as text (every table, its place and its people)"):
+# Built only on request: at 2,000 tables it is a large table to send on every run.
+if st.toggle("Show the plan as text (every table, its place and its people)", key="floor_as_text"):
     st.dataframe(floor_plan.table_summary(plan), hide_index=True, width="stretch")
 
 st.subheader("Print")

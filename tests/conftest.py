@@ -38,7 +38,7 @@ from eventflow.demo import load_demo
 # generate hundreds of cases, and the second run of the database tests on PostgreSQL 15.
 SLOW_MODULES = frozenset({
     "test_concurrency", "test_hostile_input", "test_query_plans", "test_embedded", "test_db",
-    "test_autoseat_page", "test_history_page", "test_engine_exact",
+    "test_autoseat_page", "test_history_page", "test_engine_exact", "test_engine_scale",
 })
 
 

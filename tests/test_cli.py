@@ -58,3 +58,36 @@ def test_organiser_add(data_dir: Path) -> None:
 def test_status_reports_an_up_to_date_database(data_dir: Path) -> None:
     status = _run("db", "status", data_dir=data_dir)
     assert status.returncode == 0 and status.stdout.strip() == "database is up to date"
+
+
+def test_organiser_add_with_an_existing_name_joins_that_organisation(data_dir: Path) -> None:
+    first = _run("organiser", "add", "first@example.test", "--organization", "Twin Events", data_dir=data_dir)
+    second = _run("organiser", "add", "second@example.test", "--organization", "twin events", "--role", "viewer",
+                  data_dir=data_dir)
+    assert first.returncode == second.returncode == 0, first.stderr + second.stderr
+    assert "(new organisation" in first.stdout and "(existing organisation" in second.stdout
+    assert first.stdout.split("organisation ")[-1] == second.stdout.split("organisation ")[-1]  # the same id
+
+
+def test_member_and_event_commands(data_dir: Path) -> None:
+    org = ("--organization", "Cli Events")
+    add = _run("member", "add", "Owner@Example.test", "--role", "owner", "--create-organization", *org,
+               data_dir=data_dir)
+    assert add.returncode == 0, add.stderr
+    assert "Invited owner@example.test as owner" in add.stdout
+    listed = _run("member", "list", *org, data_dir=data_dir)
+    assert "owner    owner@example.test  (invited" in listed.stdout
+    assert "neither a member" in _run("member", "remove", "nobody@example.test", *org, data_dir=data_dir).stderr
+    assert "withdrew the invitation" in _run("member", "remove", "owner@example.test", *org, data_dir=data_dir).stdout
+    bad = _run("member", "add", "not-an-address", "--role", "viewer", *org, data_dir=data_dir)
+    assert bad.returncode == 2 and "not an e-mail" in bad.stderr
+
+    created = _run("event", "create", "Cli Summit", "--starts", "2026-05-04", "--track", "Data", "--track", "Cloud",
+                   *org, data_dir=data_dir)
+    assert created.returncode == 0, created.stderr
+    event_id = created.stdout.split()[-1]
+    assert _run("event", "archive", event_id, data_dir=data_dir).stdout.strip() == f"archived {event_id}"
+    assert f"{event_id}  2026-05-04  Cli Summit  [archived]" in _run("event", "list", *org, data_dir=data_dir).stdout
+    again = _run("event", "archive", event_id, data_dir=data_dir)
+    assert again.returncode == 2 and "already archived" in again.stderr
+    assert "no organisation is called" in _run("event", "list", "--organization", "Nope", data_dir=data_dir).stderr

@@ -253,3 +253,24 @@ def test_payload_is_columnar_and_carries_names_as_data(world):
     assert payload["p"]["name"][index] == "<img src=x onerror=alert(1)>"
     assert (payload["p"]["t"][index], payload["p"]["s"][index]) == (2, 1)
     json.dumps(payload)  # plain JSON all the way
+
+
+def test_refresh_reads_back_only_what_ones_own_save_changed(world):
+    org = world.a
+    _seat(world.database, org, 0, 2, 1)
+    world.database.run_transaction(org.manager, lambda s: floor_plan.ensure_layout(s, org.event_id))
+    plan = _plan(world.database, org)
+    pid = str(org.participant_ids[0])
+    assert world.database.run_transaction(org.manager, lambda s: floor_plan.move_person(s, plan.grid, pid, 3)).ok
+    table = plan.table(1)
+    assert world.database.run_transaction(
+        org.manager, lambda s: floor_plan.move_table(s, org.event_id, 1, table.x + 2, table.y, table.version)).ok
+    with world.database.tenant_session(org.manager) as session:
+        patched = floor_plan.refresh_plan(session, plan, people=[pid], tables=[1])
+    fresh = _plan(world.database, org)
+    columns = ["participant_id", "base_table", "base_seat", "assignment_id", "version"]
+    assert patched.grid.frame[columns].sort_values("participant_id").reset_index(drop=True).equals(
+        fresh.grid.frame[columns].sort_values("participant_id").reset_index(drop=True))
+    assert patched.tables == fresh.tables
+    # And it is a snapshot the next move can be saved against.
+    assert world.database.run_transaction(org.manager, lambda s: floor_plan.move_person(s, patched.grid, pid, 2)).ok

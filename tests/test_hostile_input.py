@@ -499,6 +499,91 @@ def test_sql_in_names_and_track_names_is_only_text(hostile):
     assert after == {**before, "participants": before["participants"] + 1, "tracks": before["tracks"] + 1}
 
 
+# ------------------------------------------- new forms: events, organisations, invitations (issue 10)
+
+def _event_count(h: Hostile) -> int:
+    with h.database.owner_connection() as conn:
+        return conn.execute(text("SELECT count(*) FROM events WHERE organization_id = :o"), {"o": h.org.id}).scalar_one()
+
+
+HOSTILE_OR_ANY = st.one_of(st.sampled_from(HOSTILE_TEXT), st.text(max_size=260))
+
+
+@PROPERTY
+@given(name=HOSTILE_OR_ANY, venue=HOSTILE_OR_ANY, tracks=st.lists(HOSTILE_OR_ANY, max_size=4))
+def test_event_form_stores_text_verbatim_or_refuses_and_writes_nothing(hostile, name, venue, tracks):
+    from eventflow import events as event_module
+
+    before = _event_count(hostile)
+    try:
+        with hostile.database.tenant_session(hostile.org.manager) as session:
+            created = event_module.create_event(session, hostile.org.id, name, None, None, venue, False, tracks)
+            stored = event_module.event_settings(session, created)
+            stored_tracks = sorted(t.name for t in event_module.list_tracks(session, created))
+    except event_module.EventInputError as error:
+        assert str(error) and "Traceback" not in str(error)
+        assert _event_count(hostile) == before
+        cases["event form refused"] += 1
+        return
+    assert stored.name == " ".join(name.split())
+    assert stored.venue == (venue.strip() or None)
+    assert stored_tracks == sorted(" ".join(t.split()) for line in "\n".join(tracks).splitlines()
+                                   for t in line.split(",") if t.strip())
+    assert _event_count(hostile) == before + 1
+    with hostile.database.tenant_session(hostile.org.owner) as session:
+        event_module.delete_event(session, created, stored.name)
+    cases["event form stored"] += 1
+
+
+@PROPERTY
+@given(address=st.one_of(st.sampled_from(HOSTILE_TEXT), st.emails(), st.text(max_size=80)),
+       role=st.sampled_from(["owner", "manager", "viewer", "admin", "", "OWNER"]))
+def test_invitation_form_accepts_only_plain_addresses_and_known_roles(hostile, address, role):
+    from eventflow import members
+    from eventflow.emails import canonical_email
+
+    with hostile.database.tenant_session(hostile.org.owner) as session:
+        before = len(members.list_invitations(session, hostile.org.id))
+    try:
+        with hostile.database.tenant_session(hostile.org.owner) as session:
+            members.invite(session, hostile.org.id, address, role)
+    except members.MemberInputError as error:
+        assert str(error)
+        with hostile.database.tenant_session(hostile.org.owner) as session:
+            assert len(members.list_invitations(session, hostile.org.id)) == before
+        cases["invitation refused"] += 1
+        return
+    with hostile.database.tenant_session(hostile.org.owner) as session:
+        invited = {i.email: i for i in members.list_invitations(session, hostile.org.id)}
+        assert invited[canonical_email(address)].role == role
+        members.withdraw_invitation(session, hostile.org.id, invited[canonical_email(address)].id)
+    cases["invitation stored"] += 1
+
+
+@PROPERTY
+@given(name=HOSTILE_OR_ANY)
+def test_organisation_form_stores_text_verbatim_or_refuses(hostile, name):
+    from eventflow import organisations
+
+    with hostile.database.owner_connection() as conn:
+        organiser = conn.execute(text("INSERT INTO organisers (email, display_name) VALUES (:e, 'Org maker') "
+                                      "RETURNING id"), {"e": f"maker.{uuid.uuid4().hex}@example.test"}).scalar_one()
+    try:
+        with hostile.database.tenant_session(organiser) as session:
+            created = organisations.create_organization(session, name)
+    except organisations.OrganisationInputError as error:
+        assert str(error)
+        with hostile.database.owner_connection() as conn:
+            assert conn.execute(text("SELECT count(*) FROM memberships WHERE organiser_id = :o"),
+                                {"o": organiser}).scalar_one() == 0
+        cases["organisation refused"] += 1
+        return
+    with hostile.database.owner_connection() as conn:
+        assert conn.execute(text("SELECT name FROM organizations WHERE id = :i"), {"i": created}).scalar_one() == \
+            " ".join(name.split())
+    cases["organisation stored"] += 1
+
+
 # ------------------------------------------- invisible characters in every form that takes a name
 
 @pytest.mark.parametrize("hidden", INVISIBLE)

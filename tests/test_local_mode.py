@@ -33,21 +33,22 @@ def _settings(database_url=None, local=None) -> Settings:
 
 @pytest.mark.parametrize("address", ["127.0.0.1", "127.0.0.2", "::1", "[::1]", "localhost"])
 def test_local_mode_runs_on_a_loopback_address(address: str) -> None:
-    claim = claim_identity(_settings(), sign_in_configured=False, signed_in_email=None, served_on=address)
+    claim = claim_identity(_settings(), sign_in_configured=False, user=None, served_on=address)
     assert (claim.mode, claim.email, claim.local_mode_refused) == ("local", DEMO_OWNER_EMAIL, False)
 
 
 @pytest.mark.parametrize("address", [None, "", "0.0.0.0", "::", "192.168.1.20", "eventflow.example.org"])
 @pytest.mark.parametrize("database_url, local", [(None, None), ("postgresql://db/x", "me@x.test")])
 def test_local_mode_is_refused_beyond_loopback(address, database_url, local) -> None:
-    claim = claim_identity(_settings(database_url, local), sign_in_configured=False, signed_in_email=None,
+    claim = claim_identity(_settings(database_url, local), sign_in_configured=False, user=None,
                            served_on=address)
     assert (claim.mode, claim.email, claim.local_mode_refused) == ("none", None, True)
     assert "Local mode is refused" in claim.reason and "--server.address 127.0.0.1" in claim.reason
 
 
 def test_sign_in_does_not_depend_on_the_address() -> None:
-    claim = claim_identity(_settings(), sign_in_configured=True, signed_in_email="a@x.test", served_on="0.0.0.0")
+    user = {"iss": "https://idp.example", "sub": "a", "email": "a@x.test", "email_verified": True}
+    claim = claim_identity(_settings(), sign_in_configured=True, user=user, served_on="0.0.0.0")
     assert (claim.mode, claim.email) == ("sign-in", "a@x.test")
 
 
