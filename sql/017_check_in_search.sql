@@ -43,9 +43,12 @@ $$;
 CREATE TRIGGER participants_search_text BEFORE INSERT OR UPDATE ON participants
     FOR EACH ROW EXECUTE FUNCTION eventflow.fold_participant_search_text();
 
--- Existing guests, without counting it as their change (no version bump, updated_at kept).
+-- Existing guests, without counting it as their change (no version bump, updated_at kept), and
+-- those of archived events too (the search column is not a change an organiser made).
 ALTER TABLE participants DISABLE TRIGGER participants_touch;
+ALTER TABLE participants DISABLE TRIGGER participants_read_only_when_archived;
 UPDATE participants SET search_text = '';
+ALTER TABLE participants ENABLE TRIGGER participants_read_only_when_archived;
 ALTER TABLE participants ENABLE TRIGGER participants_touch;
 
 CREATE INDEX participants_event_search_idx

@@ -127,3 +127,42 @@ def test_the_search_column_is_kept_by_the_database(desk):
         session.execute(text("UPDATE participants SET full_name = 'Søren Kierkegård' WHERE id = :p"),
                         {"p": ids["Annabel Lee"]})
     assert _names(world, world.a.manager, world.a.event_id, "soren kierkegard") == ["Søren Kierkegård"]
+
+
+def test_guests_added_before_the_upgrade_are_found_and_keep_their_version(pg_server, tmp_path):
+    import shutil
+    import uuid
+
+    import psycopg
+    from psycopg import sql as pgsql
+
+    from eventflow import migrations
+    from eventflow.db import libpq_url, sqlalchemy_url
+
+    name = f"eventflow_test_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(pg_server.admin_url, autocommit=True) as conn:
+        conn.execute(pgsql.SQL("CREATE DATABASE {}").format(pgsql.Identifier(name)))
+    url = libpq_url(sqlalchemy_url(pg_server.admin_url).set(database=name))
+    try:
+        before = tmp_path / "sql"
+        before.mkdir()
+        for path in sorted(migrations.SQL_DIR.glob("*.sql")):
+            if path.name < "017":
+                shutil.copy(path, before / path.name)
+        migrations.upgrade(url, before)
+        with psycopg.connect(url) as conn:
+            org = conn.execute("INSERT INTO organizations (name) VALUES ('Old') RETURNING id").fetchone()[0]
+            for event, archived in (("Running", False), ("Archived", True)):
+                event_id = conn.execute("INSERT INTO events (organization_id, name) VALUES (%s, %s) RETURNING id",
+                                        (org, event)).fetchone()[0]
+                conn.execute("INSERT INTO participants (organization_id, event_id, full_name) VALUES (%s, %s, %s)",
+                             (org, event_id, f"Anna Müller {event}"))
+                if archived:
+                    conn.execute("UPDATE events SET archived_at = now() WHERE id = %s", (event_id,))
+        migrations.upgrade(url)
+        with psycopg.connect(url) as conn:
+            rows = conn.execute("SELECT search_text, version FROM participants ORDER BY full_name").fetchall()
+        assert rows == [("anna muller archived", 1), ("anna muller running", 1)]
+    finally:
+        with psycopg.connect(pg_server.admin_url, autocommit=True) as conn:
+            conn.execute(pgsql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(pgsql.Identifier(name)))
