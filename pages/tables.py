@@ -3,7 +3,7 @@
 import streamlit as st
 import streamlit.components.v1 as components
 
-from eventflow import tables, ui
+from eventflow import printouts, tables, ui
 from eventflow.formatting import to_safe_csv
 from eventflow.overview import event_overview
 
@@ -109,6 +109,12 @@ with edit:
                             done=lambda removed: f"Removed {removed} table(s).")
 
 with printing:
+    # The folded tent cards guests see (no VIP marks); table lists and the escort list are on Check-in.
+    for column, layout in zip(st.columns(len(printouts.CARD_LAYOUTS)), printouts.CARD_LAYOUTS, strict=True):
+        column.download_button(f"Place cards, {layout} folded (PDF)",
+                               lambda layout=layout: context.read(printouts.place_cards_pdf, layout),
+                               f"place-cards-{layout}.pdf", "application/pdf", key=f"tent_cards_{layout}",
+                               help=printouts.CARD_LAYOUTS[layout], icon=":material/badge:")
     cards = context.read(tables.place_cards)
     event_info = context.read(event_overview)
     event_name = event_info.event_name if event_info else context.event.name

@@ -38,3 +38,10 @@ def test_the_message_names_the_kind_of_tables():
     assert tables.added_message([21, 22, 23], 8, True, True, " Hall A ") == \
         "Added 3 VIP tables (21–23) of 8 seats, wheelchair accessible, labelled “Hall A”."
     assert tables.added_message([5], 10, False, False, "") == "Added 1 table (5) of 10 seats."
+
+
+def test_the_place_cards_tab_offers_the_folded_cards_as_pdf(own_demo_database, open_app):
+    at = open_app(own_demo_database, DEMO_MANAGER_EMAIL, "pages/tables.py")
+    assert not at.exception, [e.value for e in at.exception]
+    labels = [d.proto.label for d in at.get("download_button")]
+    assert "Place cards, A4 folded (PDF)" in labels and "Place cards, A6 folded (PDF)" in labels
