@@ -109,12 +109,12 @@ with fill_col:
     st.caption("Tables (with your unsaved edits)")
     fill = seating.table_fill(grid, change_set)
     st.dataframe(
-        fill[["table", "vip", "after_edits", "full", "capacity", "free"]], hide_index=True, height=560,
+        fill[["table", "vip", "full", "capacity", "free"]], hide_index=True, height=560,
         column_config={
             "table": st.column_config.NumberColumn("Table", format="%d"),
             "vip": st.column_config.CheckboxColumn("VIP"),
-            "after_edits": st.column_config.NumberColumn("Seated", format="%d"),
-            "full": st.column_config.ProgressColumn("Full", min_value=0.0, max_value=1.0, format="percent"),
+            # Of the table's own seats: a full 8-seat table is a full bar beside tables of 10.
+            "full": st.column_config.ProgressColumn("Seated", min_value=0.0, max_value=1.0, format="percent"),
             "capacity": st.column_config.NumberColumn("Seats"),
             "free": st.column_config.NumberColumn("Free"),
         },
