@@ -111,12 +111,13 @@ with fill_col:
     st.dataframe(
         fill[["table", "vip", "full", "capacity", "free"]], hide_index=True, height=560,
         column_config={
-            "table": st.column_config.NumberColumn("Table", format="%d"),
-            "vip": st.column_config.CheckboxColumn("VIP"),
+            "table": st.column_config.NumberColumn("Table", format="%d", width=44),
+            "vip": st.column_config.CheckboxColumn("VIP", width=40),
             # Of the table's own seats: a full 8-seat table is a full bar beside tables of 10.
-            "full": st.column_config.ProgressColumn("Seated", min_value=0.0, max_value=1.0, format="percent"),
-            "capacity": st.column_config.NumberColumn("Seats"),
-            "free": st.column_config.NumberColumn("Free"),
+            "full": st.column_config.ProgressColumn("Seated", min_value=0.0, max_value=1.0, format="percent",
+                                                    width=96),
+            "capacity": st.column_config.NumberColumn("Seats", width=48),
+            "free": st.column_config.NumberColumn("Free", width=44),
         },
     )
 
