@@ -7,6 +7,8 @@ organiser's role may use. The page list is built here and only here.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
 
 import streamlit as st
 
@@ -30,6 +32,7 @@ class PageSpec:
 PAGES = (
     PageSpec("pages/overview.py", "Overview", ":material/dashboard:"),
     PageSpec("pages/seating_editor.py", "Seating editor", ":material/event_seat:"),
+    PageSpec("pages/floor_plan.py", "Floor plan", ":material/floor:"),
     PageSpec("pages/auto_seat.py", "Auto-seat", ":material/auto_awesome:", roles=EDITORS),
     PageSpec("pages/tables.py", "Tables", ":material/table_restaurant:"),
     PageSpec("pages/participants.py", "Participants", ":material/groups:"),
@@ -50,12 +53,34 @@ def navigation_for(context: ui.PageContext) -> dict[str, list[st.Page]]:
     return groups
 
 
-st.set_page_config(page_title="EventFlow Seating", page_icon="🪑", layout="wide")
-page_context = ui.sidebar()
-pages = navigation_for(page_context)
-navigation = st.navigation(pages)
-resume = st.session_state.pop(ui.RESUME_PAGE_KEY, None)
-if resume and any(page_path == resume for page_path in (spec.path for spec in PAGES)) and page_context.ready:
-    st.switch_page(resume)
-ui.show_flash()
-navigation.run()
+def page_asked_for(url: str | None) -> PageSpec | None:
+    """The page ``url`` names, if any.
+
+    Why: Streamlit runs the very first session of a freshly started server in its old "pages
+    folder" mode, which runs the page in the address bar without this script. That page finds no
+    context, notes the address and switches here (``ui.context``); ``main`` maps it back to the page
+    and opens it once the sidebar has set the context up. This is the only place that knows of it."""
+    if not url:
+        return None
+    name = urlsplit(url).path.rstrip("/").rpartition("/")[2]
+    return next((spec for spec in PAGES if Path(spec.path).stem == name), None)
+
+
+def main() -> None:
+    st.set_page_config(page_title="EventFlow Seating", page_icon="🪑", layout="wide")
+    page_context = ui.sidebar()
+    pages = navigation_for(page_context)
+    navigation = st.navigation(pages)
+    wanted = page_asked_for(st.session_state.pop(ui.RESUME_PAGE_KEY, None))
+    if wanted is not None and page_context.ready:
+        # Only to a page of this organiser's navigation: switching to another one is an exception.
+        if page_context.role in wanted.roles:
+            st.switch_page(wanted.path)
+        ui.flash(f"{wanted.title} needs a manager or owner of this organisation; you are a "
+                 f"{page_context.role}. Here is what you can see.", "info")
+    ui.show_flash()
+    navigation.run()
+
+
+if __name__ == "__main__":  # streamlit run and AppTest run it as __main__; tests import it for PAGES
+    main()

@@ -8,13 +8,16 @@ Two ways in:
 * **Local mode** (no sign-in configured): the embedded database runs as the demo owner, or as
   ``EVENTFLOW_LOCAL_ORGANISER``. Against a real server (``DATABASE_URL``) local mode is off
   unless that variable names someone — a shared database is never opened to whoever reaches
-  the port.
+  the port. Local mode only runs when Streamlit serves on a loopback address (the project's
+  ``.streamlit/config.toml`` sets ``server.address = "127.0.0.1"``): served on every interface,
+  whoever reached the port would act as that organiser (issue 9, item 1).
 
 Role checks here only decide what the interface offers; row-level security enforces them.
 """
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -40,6 +43,7 @@ class IdentityClaim:
     email: str | None
     needs_sign_in: bool = False  # sign-in is configured but nobody has signed in yet
     reason: str = ""
+    local_mode_refused: bool = False  # local mode was asked for, but the dashboard is served beyond this computer
 
 
 @dataclass(frozen=True)
@@ -73,16 +77,45 @@ class Identity:
         return None
 
 
-def claim_identity(settings: Settings, *, sign_in_configured: bool, signed_in_email: str | None) -> IdentityClaim:
-    """Decide, without the database, whose identity this session claims."""
+LOOPBACK = "127.0.0.1"
+
+
+def is_loopback(address: str | None) -> bool:
+    """Whether a Streamlit ``server.address`` serves this computer only (unset means every interface)."""
+    host = (address or "").strip().strip("[]")
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False  # empty (every interface), a host name or a non-loopback address
+
+
+def local_mode_refusal(address: str | None, email: str) -> str:
+    where = f"the address {address}" if address else "every network interface of this computer"
+    return (f"Local mode is refused: this dashboard is served on {where}, so anyone who can reach it over "
+            f"the network would act as {email} without signing in. To use it on this computer only, start it "
+            f"with `streamlit run app.py --server.address 127.0.0.1` (the project's .streamlit/config.toml does "
+            f"this when you start it from the project folder). To serve it to others, configure sign-in "
+            f"([auth] in .streamlit/secrets.toml; see docs/security.md).")
+
+
+def claim_identity(settings: Settings, *, sign_in_configured: bool, signed_in_email: str | None,
+                   served_on: str | None = LOOPBACK) -> IdentityClaim:
+    """Decide, without the database, whose identity this session claims.
+
+    ``served_on`` is Streamlit's effective ``server.address``; local mode needs a loopback one.
+    """
     if sign_in_configured:
         if signed_in_email:
             return IdentityClaim("sign-in", signed_in_email.strip())
         return IdentityClaim("sign-in", None, needs_sign_in=True, reason="Please sign in to see your events.")
-    if settings.local_organiser:
-        return IdentityClaim("local", settings.local_organiser.strip())
-    if settings.embedded:
-        return IdentityClaim("local", DEMO_OWNER_EMAIL)
+    local = settings.local_organiser.strip() if settings.local_organiser else DEMO_OWNER_EMAIL if settings.embedded \
+        else None
+    if local and not is_loopback(served_on):
+        return IdentityClaim("none", None, reason=local_mode_refusal(served_on, local), local_mode_refused=True)
+    if local:
+        return IdentityClaim("local", local)
     return IdentityClaim(
         "none", None,
         reason="Sign-in is not configured for this database. Configure [auth] in .streamlit/secrets.toml, "

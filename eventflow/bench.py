@@ -28,13 +28,13 @@ import psycopg
 from sqlalchemy import text
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
-from eventflow import migrations, seating, synthetic
+from eventflow import floor_plan_bench, migrations, seating, synthetic
 from eventflow.config import Settings
 from eventflow.db import Database, derive_app_url, libpq_url, sqlalchemy_url
 
 RESULTS = Path(__file__).resolve().parent.parent / "bench" / "results.json"
 TARGETS_MS = {"stats_rls_ms": 50, "grid_load_ms": 500, "grid_save_100_ms": 300,
-              "page_distribution_ms": 1500, "page_seating_ms": 1500}
+              "page_distribution_ms": 1500, "page_seating_ms": 1500, **floor_plan_bench.TARGETS_MS}
 
 
 # ------------------------------------------------------------------------------------ the data set
@@ -48,10 +48,11 @@ def prepare_dataset(spec: synthetic.SyntheticSpec, data_dir: Path) -> tuple[Data
     wanted = json.dumps(asdict(spec) | {"schema": [m.checksum for m in migrations.discover()],
                                         "generator": synthetic.GENERATOR_VERSION}, sort_keys=True)
     with psycopg.connect(owner_url, autocommit=True) as conn:
-        marker = conn.execute("SELECT to_regclass('eventflow.bench_dataset') IS NOT NULL").fetchone()[0]
+        marker = conn.execute("SELECT to_regclass('eventflow.bench_dataset') IS NOT NULL").fetchone() == (True,)
         row = conn.execute("SELECT spec, loaded FROM eventflow.bench_dataset").fetchone() if marker else None
     if row and row[0] == wanted:
-        loaded = synthetic.SyntheticSet(**{k: (UUID(v) if k != "participants" else v) for k, v in row[1].items()})
+        stored: dict[str, Any] = {k: (UUID(v) if k != "participants" else v) for k, v in row[1].items()}
+        loaded = synthetic.SyntheticSet(**stored)
         print(f"reusing the data set in {data_dir}")
     else:
         admin_url = libpq_url(sqlalchemy_url(owner_url).set(database="postgres"))
@@ -197,7 +198,9 @@ def _save_row_by_row(session: Session, organization_id: UUID, change_set: seatin
     for change in change_set.changes:
         row = session.get(_AssignmentRow, (organization_id, UUID(change.assignment_id)))
         assert row is not None and row.version == change.version
-        row.table_number, row.seat_number = change.new
+        table_number, row.seat_number = change.new
+        assert table_number is not None  # the swaps only move seated people
+        row.table_number = table_number
         row.assigned_by = "manager"
         session.flush()
 
@@ -368,6 +371,8 @@ def run(quick: bool, repeats: int | None = None, engine: bool = True, load: bool
     results["stats_pandas_ratio"] = results["stats_pandas_ms"]["median"] / results["stats_rls_ms"]["median"]
     results["grid_save_rowwise_ratio"] = (results["grid_save_rowwise_ms"]["median"]
                                           / results["grid_save_100_ms"]["median"])
+    print("measuring the floor plan…", flush=True)
+    results |= floor_plan_bench.run(database, data.flagship_event_id, data.flagship_owner_id, repeats)
     if load:
         print("measuring concurrent organisers on one process…", flush=True)
         results["replica_load"] = measure_replica_load(database, data, seconds=10 if quick else 20)
@@ -389,6 +394,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="a 100,000-participant data set, fewer repeats")
     parser.add_argument("--engine", action="store_true", help="only the seating engine's figures")
     parser.add_argument("--load", action="store_true", help="also a load test of concurrent organisers")
+    parser.add_argument("--floor-plan", action="store_true", help="only the floor plan's figures")
     parser.add_argument("--repeats", type=int, help="runs per figure")
     parser.add_argument("--mdgp", action="store_true",
                         help="only the engine against published results on MDGPLIB (with --quick: 8 instances)")
@@ -405,6 +411,14 @@ def main(argv: list[str] | None = None) -> int:
         from eventflow import engine_bench
 
         return engine_bench.main(["--quick"] if args.quick else [])
+    if args.floor_plan:
+        spec = synthetic.QUICK if args.quick else synthetic.FULL
+        data_dir = Settings.from_environment().data_dir / ("bench-quick" if args.quick else "bench")
+        database, data = prepare_dataset(spec, data_dir)
+        results = floor_plan_bench.run(database, data.flagship_event_id, data.flagship_owner_id, args.repeats or 5)
+        print_table(results)
+        database.dispose()
+        return 0
     results = run(args.quick, args.repeats, load=args.load)
     print_table(results)
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -204,8 +204,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         # eventflow.migrations is imported lazily: it brings psycopg (about a second of start-up),
         # which `seat --instance` under a 3-second time limit cannot afford.  An error of its
         # kind can only come from a command that imported it.
-        migrations = sys.modules.get("eventflow.migrations")
-        if migrations is not None and isinstance(error, migrations.MigrationError):
+        # Likewise the embedded server's and the start-up check's refusals (eventflow.embedded,
+        # eventflow.db): messages for whoever typed the command, not tracebacks.
+        expected = [getattr(sys.modules.get(module), name, None) for module, name in (
+            ("eventflow.migrations", "MigrationError"), ("eventflow.embedded", "EmbeddedServerError"),
+            ("eventflow.db", "UnsafeRoleError"))]
+        if any(kind is not None and isinstance(error, kind) for kind in expected):
             print(f"error: {error}", file=sys.stderr)
             return 2
         raise

@@ -167,17 +167,68 @@ def is_transient(error: BaseException) -> bool:
     return getattr(getattr(error, "orig", None), "sqlstate", None) in TRANSIENT_SQLSTATES
 
 
+# Every way the app's connection could step around row-level security, as (reason) rows; the
+# dashboard refuses to start on a connection that yields any. Membership is transitive and counted
+# whether or not the role inherits (policies apply to members either way; SET ROLE is one step).
+# Ownership counts for tables with row-level security and EventFlow's views, policies for tables
+# that force it (all of EventFlow's): other applications' tables in a shared database (Supabase's
+# storage schema, say) do not stop the dashboard.
+_PRIVILEGE_PROBLEMS = """
+WITH me AS (SELECT oid, rolname, rolsuper, rolbypassrls, rolcreaterole FROM pg_catalog.pg_roles
+             WHERE rolname = current_user)
+SELECT 'it is a superuser' FROM me WHERE rolsuper
+UNION ALL SELECT 'it has BYPASSRLS' FROM me WHERE rolbypassrls
+UNION ALL SELECT 'it has CREATEROLE (it could grant itself the administrative role)' FROM me WHERE rolcreaterole
+UNION ALL SELECT 'it is a member of ' || quote_ident(r.rolname)
+                 || ', the administrative role whose policies see every tenant'
+  FROM pg_catalog.pg_roles AS r
+ WHERE r.rolname = 'eventflow_admin' AND pg_catalog.pg_has_role(current_user, r.oid, 'MEMBER')
+UNION ALL SELECT 'it owns ' || CASE c.relkind WHEN 'v' THEN 'view ' ELSE 'table ' END || c.oid::regclass::text
+                 || ' (an owner may switch row-level security off)'
+  FROM pg_catalog.pg_class AS c JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
+ WHERE (c.relrowsecurity OR (c.relkind = 'v' AND n.nspname IN ('public', 'eventflow')))
+   AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+   AND pg_catalog.pg_has_role(current_user, c.relowner, 'MEMBER')
+UNION ALL SELECT 'it owns schema ' || quote_ident(n.nspname)
+  FROM pg_catalog.pg_namespace AS n
+ WHERE n.nspname = 'eventflow' AND pg_catalog.pg_has_role(current_user, n.nspowner, 'MEMBER')
+UNION ALL SELECT 'it owns function ' || p.oid::regprocedure::text
+  FROM pg_catalog.pg_proc AS p JOIN pg_catalog.pg_namespace AS n ON n.oid = p.pronamespace
+ WHERE n.nspname = 'eventflow' AND pg_catalog.pg_has_role(current_user, p.proowner, 'MEMBER')
+UNION ALL SELECT 'policy ' || quote_ident(pol.polname) || ' on ' || pol.polrelid::regclass::text
+                 || ' applies to it and does not depend on the signed-in organiser'
+  FROM pg_catalog.pg_policy AS pol JOIN pg_catalog.pg_class AS c ON c.oid = pol.polrelid
+ WHERE c.relforcerowsecurity  -- every tenant table; not other applications' tables in a shared database
+   AND EXISTS (SELECT FROM unnest(pol.polroles) AS r(oid)
+                WHERE r.oid = 0 OR pg_catalog.pg_has_role(current_user, r.oid, 'MEMBER'))
+   AND NOT (coalesce(pg_catalog.pg_get_expr(pol.polqual, pol.polrelid), 'current_organiser_id(')
+              ~ '(current_organiser_id|organization_ids)\\('
+            AND coalesce(pg_catalog.pg_get_expr(pol.polwithcheck, pol.polrelid), 'current_organiser_id(')
+              ~ '(current_organiser_id|organization_ids)\\(')
+"""
+
+
+def privilege_problems(cursor: object) -> list[str]:
+    """Why the connection behind ``cursor`` (a DB-API cursor) could bypass row-level security."""
+    cursor.execute(_PRIVILEGE_PROBLEMS)  # type: ignore[attr-defined]
+    return [row[0] for row in cursor.fetchall()]  # type: ignore[attr-defined]
+
+
 def _refuse_privileged_role(dbapi_connection: object, connection_record: object) -> None:
     cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
     try:
-        cursor.execute("SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user")
-        row = cursor.fetchone()
+        problems = privilege_problems(cursor)
+        cursor.execute("SELECT current_user")
+        user = cursor.fetchone()[0]
     finally:
         cursor.close()
-    if row is None or row[0]:
+    # Nothing the role did in this check may linger on the pooled connection.
+    dbapi_connection.rollback()  # type: ignore[attr-defined]
+    if problems:
         raise UnsafeRoleError(
-            "the dashboard's database user may bypass row-level security; "
-            f"point EVENTFLOW_APP_DATABASE_URL at the {APP_ROLE} role"
+            f"the dashboard's database user {user!r} could bypass row-level security: " + "; ".join(problems)
+            + f". Point EVENTFLOW_APP_DATABASE_URL at the {APP_ROLE} role (created by `python -m eventflow db "
+            "upgrade`), never at the schema owner's or an administrator's account."
         )
 
 

@@ -18,7 +18,7 @@ from datetime import date
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from eventflow import admin
+from eventflow import admin, floor_plan
 from eventflow.db import Database
 
 _NAMESPACE = uuid.UUID("6f1c2a52-8d0e-4d5e-9a43-2f6a8e1b7c90")
@@ -128,6 +128,8 @@ def load_demo(database: Database) -> bool:
     for org, spec in ((demo_org, SUMMIT), (other_org, PARTNER_DAY)):
         with database.tenant_session(owners[org]) as session:
             created |= _create_event(session, org, spec)
+            # The room: stage, VIP zone by it, accessible tables by the entrance (places only what is missing).
+            floor_plan.ensure_layout(session, spec.event_id)
     return created
 
 

@@ -72,7 +72,7 @@ def run(quick: bool = False, out=sys.stdout) -> dict[str, Any]:
     say(f"Quality: heuristic vs CP-SAT on {count} generated instances (exact limit {exact_limit:g} s)")
     say(f"{'instance':>8} {'n':>3} {'tables':>6} {'optimum':>9} {'proven':>6} {'heuristic':>9} "
         f"{'gap %':>6} {'greedy':>8} {'exact s':>7} {'heur s':>6}")
-    rows = []
+    rows: list[dict[str, Any]] = []
     for k in range(count):
         n, n_tables, seed = quality_instance(k)
         instance = instance_from_json(generate_instance(n, n_tables, seed))
@@ -81,8 +81,9 @@ def run(quick: bool = False, out=sys.stdout) -> dict[str, Any]:
         t1 = time.perf_counter()
         heuristic = solve(instance, mode="heuristic", seed=seed)
         t2 = time.perf_counter()
+        assert exact.objective is not None and heuristic.objective is not None  # generated plans are feasible
         best = max(exact.objective, heuristic.objective)
-        row = {"instance": k, "n": n, "tables": n_tables, "optimum": best,
+        row: dict[str, Any] = {"instance": k, "n": n, "tables": n_tables, "optimum": best,
                "proven": exact.status == "optimal", "bound": exact.bound,
                "heuristic": heuristic.objective, "gap_pct": _gap_pct(best, heuristic.objective),
                "greedy": heuristic.greedy_score, "exact_s": t1 - t0, "heuristic_s": t2 - t1}
@@ -133,6 +134,7 @@ def _speed_case(n: int, n_tables: int, limit: float | None) -> dict[str, Any]:
     t0 = time.perf_counter()
     solution = solve(instance, mode="heuristic", time_limit=limit)
     seconds = time.perf_counter() - t0
+    assert solution.objective is not None  # generated plans are feasible
     peak = _peak_mib()
     greedy, greedy_s = _greedy_baseline(instance)
     return {"score": solution.objective, "seconds": seconds, "peak_mib": peak, "greedy": greedy,
@@ -246,7 +248,7 @@ def run_mdgp(quick: bool = False, seeds: int = 1, directory: Path = MDGP_DIR, cp
         say(f"warm-up run (compiles the kernel if its cache is cold): {time.perf_counter() - t0:.1f} s")
     say(f"{'instance':<20} {'limit':>5} {'seed':>4} {'ours':>13} {'TPSDP best':>13} {'TPSDP avg':>13} "
         f"{'gap %':>7} {'avg gap %':>9} {'wall s':>6} {'cpu s':>5}")
-    rows = []
+    rows: list[dict[str, Any]] = []
     for name in names:
         data, distance = mdgp_instance(directory / f"{name}.txt")
         limit = MDGP_LIMITS[len(distance)]
@@ -262,7 +264,7 @@ def run_mdgp(quick: bool = False, seeds: int = 1, directory: Path = MDGP_DIR, cp
                                cwd=_ROOT, capture_output=True, check=True, env=env)
                 wall, cpu = time.perf_counter() - t0, _children_cpu() - cpu0
                 ours = _mdgp_objective(distance, json.loads(solution_path.read_text()))
-                row = {"instance": name, "family": name.split("_")[0], "n": len(distance), "seed": seed,
+                row: dict[str, Any] = {"instance": name, "family": name.split("_")[0], "n": len(distance), "seed": seed,
                        "limit_s": limit, "objective": ours, "tpsdp_best": best, "tpsdp_avg": average,
                        "gap_pct": 100.0 * (best - ours) / best, "avg_gap_pct": 100.0 * (best - average) / best,
                        "wall_s": wall, "cpu_s": cpu}

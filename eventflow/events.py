@@ -15,11 +15,15 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from eventflow import text_rules
+from eventflow.errors import InputError, OrganiserError, describe_database_error, require_editor
+from eventflow.event_settings import save_settings, with_defaults
+from eventflow.statements import changed_rows
+
 TRACK_NAME_MAX = 200
 
 
-class EventInputError(ValueError):
-    """Input an organiser can correct; the message says what to change."""
+EventInputError = OrganiserError  # the name callers knew; the vocabulary lives in eventflow.errors
 
 
 @dataclass(frozen=True)
@@ -74,51 +78,40 @@ def visible_events(session: Session) -> list[EventSummary]:
 
 def event_settings(session: Session, event_id: UUID) -> EventSettings | None:
     row = session.execute(
-        text(
-            """
-            SELECT id AS event_id, name, starts_on, ends_on, venue,
-                   coalesce((settings ->> 'default_networking_opt_in')::boolean, false)
-                       AS default_networking_opt_in
-              FROM events WHERE id = :event_id
-            """
-        ),
+        text("SELECT id AS event_id, name, starts_on, ends_on, venue, settings FROM events WHERE id = :event_id"),
         {"event_id": event_id},
     ).first()
-    return EventSettings(**row._mapping) if row else None
+    if row is None:
+        return None
+    return EventSettings(row.event_id, row.name, row.starts_on, row.ends_on, row.venue,
+                         with_defaults(row.settings)["default_networking_opt_in"])
 
 
 def set_default_networking_opt_in(session: Session, event_id: UUID, value: bool) -> None:
     """New participants imported without an opt-in answer get this value (a database trigger applies it)."""
-    updated = session.execute(
-        text(
-            """
-            UPDATE events
-               SET settings = settings || jsonb_build_object('default_networking_opt_in', CAST(:value AS boolean))
-             WHERE id = :event_id
-            """
-        ),
-        {"event_id": event_id, "value": bool(value)},
-    ).rowcount
-    _require_one(updated)
+    save_settings(session, event_id, {"default_networking_opt_in": bool(value)})
 
 
 def update_event_details(session: Session, event_id: UUID, name: str, starts_on: date | None,
                          ends_on: date | None, venue: str | None) -> None:
+    require_editor(session, event_id, "changed")
     name = (name or "").strip()
     if not name:
-        raise EventInputError("The event needs a name.")
+        raise InputError("The event needs a name.")
     if len(name) > 200:
-        raise EventInputError("The event name is longer than 200 characters.")
+        raise InputError("The event name is longer than 200 characters.")
+    text_rules.check(name, "the event name", error=InputError)
     if starts_on and ends_on and ends_on < starts_on:
-        raise EventInputError("The event cannot end before it starts.")
+        raise InputError("The event cannot end before it starts.")
     venue = (venue or "").strip() or None
     if venue and len(venue) > 500:
-        raise EventInputError("The venue is longer than 500 characters.")
-    updated = session.execute(
-        text("UPDATE events SET name = :name, starts_on = :starts_on, ends_on = :ends_on, venue = :venue "
-             "WHERE id = :event_id"),
+        raise InputError("The venue is longer than 500 characters.")
+    text_rules.check(venue, "the venue", error=InputError)
+    updated = changed_rows(
+        session, text("UPDATE events SET name = :name, starts_on = :starts_on, ends_on = :ends_on, venue = :venue "
+                      "WHERE id = :event_id"),
         {"event_id": event_id, "name": name, "starts_on": starts_on, "ends_on": ends_on, "venue": venue},
-    ).rowcount
+    )
     _require_one(updated)
 
 
@@ -142,6 +135,7 @@ def list_tracks(session: Session, event_id: UUID) -> list[Track]:
 
 
 def add_track(session: Session, event_id: UUID, name: str) -> UUID:
+    require_editor(session, event_id, "added")
     name = _track_name(name)
     _refuse_duplicate_name(session, event_id, name, except_id=None)
     try:
@@ -151,34 +145,37 @@ def add_track(session: Session, event_id: UUID, name: str) -> UUID:
                 {"event_id": event_id, "name": name},
             ).scalar_one()
     except DBAPIError as error:
-        raise EventInputError(_write_refused(error)) from None
+        raise InputError(describe_database_error(error, "added")) from None
 
 
 def rename_track(session: Session, event_id: UUID, track_id: UUID, name: str) -> None:
+    require_editor(session, event_id, "changed")
     name = _track_name(name)
     _refuse_duplicate_name(session, event_id, name, except_id=track_id)
-    updated = session.execute(
-        text("UPDATE tracks SET name = :name WHERE id = :track_id AND event_id = :event_id"),
+    updated = changed_rows(
+        session, text("UPDATE tracks SET name = :name WHERE id = :track_id AND event_id = :event_id"),
         {"track_id": track_id, "event_id": event_id, "name": name},
-    ).rowcount
+    )
     _require_one(updated)
 
 
 def set_track_active(session: Session, event_id: UUID, track_id: UUID, active: bool) -> None:
     """Deactivating keeps the participants' choices but leaves the track out of every statistic."""
-    updated = session.execute(
-        text("UPDATE tracks SET is_active = :active WHERE id = :track_id AND event_id = :event_id"),
+    require_editor(session, event_id, "changed")
+    updated = changed_rows(
+        session, text("UPDATE tracks SET is_active = :active WHERE id = :track_id AND event_id = :event_id"),
         {"track_id": track_id, "event_id": event_id, "active": bool(active)},
-    ).rowcount
+    )
     _require_one(updated)
 
 
 def _track_name(name: str) -> str:
     name = " ".join((name or "").split())
     if not name:
-        raise EventInputError("A track needs a name.")
+        raise InputError("A track needs a name.")
     if len(name) > TRACK_NAME_MAX:
-        raise EventInputError(f"A track name may be at most {TRACK_NAME_MAX} characters.")
+        raise InputError(f"A track name may be at most {TRACK_NAME_MAX} characters.")
+    text_rules.check(name, "the track name", error=InputError)
     return name
 
 
@@ -189,19 +186,10 @@ def _refuse_duplicate_name(session: Session, event_id: UUID, name: str, except_i
         {"event_id": event_id, "name": name, "except_id": except_id},
     ).first()
     if taken:
-        raise EventInputError(f"This event already has a track called “{taken.name}”.")
+        raise InputError(f"This event already has a track called “{taken.name}”.")
 
 
 def _require_one(rowcount: int) -> None:
-    # Row-level security hides what an organiser may not change: 0 rows means no right to write.
+    # require_editor has vouched for the organiser: no row means it was removed meanwhile.
     if rowcount != 1:
-        raise EventInputError("Nothing was changed: you can only view this event.")
-
-
-def _write_refused(error: DBAPIError) -> str:
-    code = getattr(error.orig, "sqlstate", None)
-    if code == "42501":
-        return "Nothing was changed: you can only view this event."
-    if code == "23505":
-        return "That name is already taken in this event."
-    return "The database refused the change; nothing was saved."
+        raise InputError("Nothing was changed: it was removed meanwhile. Reload the page.")

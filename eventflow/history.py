@@ -15,7 +15,11 @@ import pandas as pd
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-ChangeKind = Literal["save", "auto-seat", "re-plan", "walk-in", "import", "undo", "tables"]
+from eventflow.errors import ViewOnly, require_editor, view_only
+from eventflow.formatting import seat_text
+from eventflow.statements import changed_rows
+
+ChangeKind = Literal["save", "auto-seat", "re-plan", "walk-in", "import", "undo", "tables", "layout"]
 
 
 def begin_change_set(session: Session, kind: ChangeKind) -> UUID:
@@ -115,14 +119,16 @@ def undo_change_set(session: Session, event_id: UUID, change_set_id: UUID) -> Un
     """), {"event_id": event_id, "change_set_id": change_set_id}).all()
     if not rows:
         return UndoResult(False, problems=["This change set does not exist in this event (or you cannot see it)."])
+    require_editor(session, event_id, "undone")
 
     before: dict[UUID, Seat | None] = {}
     after: dict[UUID, Seat | None] = {}
     names: dict[UUID, str] = {}
     for row in rows:
-        old = Seat(row.old_table_number, row.old_seat_number, row.old_assigned_by)
-        new = Seat(row.new_table_number, row.new_seat_number, row.new_assigned_by)
-        old, new = (None if row.operation == "insert" else old), (None if row.operation == "delete" else new)
+        old = None if row.operation == "insert" else Seat(row.old_table_number, row.old_seat_number,
+                                                          row.old_assigned_by)
+        new = None if row.operation == "delete" else Seat(row.new_table_number, row.new_seat_number,
+                                                          row.new_assigned_by)
         before.setdefault(row.participant_id, old)  # the first row of a person holds their state before
         after[row.participant_id] = new             # the last one their state after
         names[row.participant_id] = row.participant
@@ -132,15 +138,12 @@ def undo_change_set(session: Session, event_id: UUID, change_set_id: UUID) -> Un
          WHERE event_id = :event_id AND participant_id = ANY (:people)
     """), {"event_id": event_id, "people": list(before)}).all()
     current = {r.participant_id: Seat(r.table_number, r.seat_number, r.assigned_by) for r in current_rows}
-    # Lock them so nobody moves them between this check and the undo. Row-level security lets
-    # only writers lock rows: fewer locked than seen means the organiser may only read.
-    locked = session.execute(text("""
+    # Lock them so nobody moves them between this check and the undo.
+    session.execute(text("""
         SELECT participant_id FROM table_assignments
          WHERE event_id = :event_id AND participant_id = ANY (:people)
            FOR UPDATE
     """), {"event_id": event_id, "people": list(before)}).all()
-    if len(locked) < len(current_rows):
-        raise PermissionError("You can see this event's seating but not change it.")
     problems = [
         f"{names[person]} has been moved since: now {_describe(current.get(person))}, "
         f"this change left them {_describe(after[person])}."
@@ -157,25 +160,41 @@ def undo_change_set(session: Session, event_id: UUID, change_set_id: UUID) -> Un
             continue
         restored += 1
         if seat is None:
-            written = session.execute(
-                text("DELETE FROM table_assignments WHERE event_id = :event_id AND participant_id = :person"),
-                {"event_id": event_id, "person": person}).rowcount
+            written = changed_rows(
+                session, text("DELETE FROM table_assignments WHERE event_id = :event_id AND participant_id = :person"),
+                {"event_id": event_id, "person": person})
+        elif person in current:
+            # Their row exists and is locked above: nobody changed it since the check.
+            written = changed_rows(session, text("""
+                UPDATE table_assignments
+                   SET table_number = :table_number, seat_number = :seat_number, assigned_by = :assigned_by
+                 WHERE event_id = :event_id AND participant_id = :person
+            """), {"event_id": event_id, "person": person, "table_number": seat.table_number,
+                   "seat_number": seat.seat_number, "assigned_by": seat.assigned_by})
         else:
-            written = session.execute(text("""
+            # Unseated at the check, so there was no row to lock: a colleague may seat them meanwhile.
+            # Their seat wins; the insert then waits for their commit and adds nothing.
+            written = changed_rows(session, text("""
                 INSERT INTO table_assignments (event_id, participant_id, table_number, seat_number, assigned_by)
                 VALUES (:event_id, :person, :table_number, :seat_number, :assigned_by)
-                ON CONFLICT (organization_id, event_id, participant_id) DO UPDATE
-                   SET table_number = EXCLUDED.table_number, seat_number = EXCLUDED.seat_number,
-                       assigned_by = EXCLUDED.assigned_by
+                ON CONFLICT (organization_id, event_id, participant_id) DO NOTHING
             """), {"event_id": event_id, "person": person, "table_number": seat.table_number,
-                   "seat_number": seat.seat_number, "assigned_by": seat.assigned_by}).rowcount
+                   "seat_number": seat.seat_number, "assigned_by": seat.assigned_by})
+            if written == 0:
+                now = session.execute(text("""
+                    SELECT table_number, seat_number, assigned_by FROM table_assignments
+                     WHERE event_id = :event_id AND participant_id = :person
+                """), {"event_id": event_id, "person": person}).first()
+                session.rollback()  # nothing of the undo is kept
+                return UndoResult(False, problems=[
+                    f"{names[person]} has been seated since: now "
+                    f"{_describe(Seat(*now) if now else None)}, this change left them unseated."])
         if written != 1:
-            # Row-level security filtered the write out: a viewer. Raise so the caller rolls back.
-            raise PermissionError("You can see this event's seating but not change it.")
+            # Row-level security filtered the write out (the role changed since require_editor):
+            # raise so the caller rolls back what was written.
+            raise ViewOnly(view_only("undone"))
     return UndoResult(True, change_set_id=undo_id, restored=restored)
 
 
 def _describe(seat: Seat | None) -> str:
-    if seat is None:
-        return "unseated"
-    return f"table {seat.table_number}" + (f", seat {seat.seat_number}" if seat.seat_number else "")
+    return "unseated" if seat is None else seat_text(seat.table_number, seat.seat_number)

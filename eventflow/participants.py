@@ -2,19 +2,21 @@
 
 Import is all or nothing: the file is parsed and checked completely (:func:`parse_participants_csv`)
 and written (:func:`import_participants`) only when no row has a problem. Exports neutralise
-cells a spreadsheet would run as a formula (:func:`to_safe_csv`).
+cells a spreadsheet would run as a formula (:func:`eventflow.formatting.to_safe_csv`).
 """
 
 from __future__ import annotations
 
 import codecs
 import csv
+import functools
+import hashlib
 import io
 import json
 import re
-import unicodedata
 import uuid
-from collections.abc import Iterable, Mapping
+from collections import Counter
+from collections.abc import Iterable, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from uuid import UUID
 
@@ -23,7 +25,19 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from eventflow import text_rules
+from eventflow.errors import (
+    InputError,
+    OrganiserError,
+    describe_database_error,
+    nothing_was,
+    require_editor,
+    sqlstate,
+)
+from eventflow.formatting import neutralise as neutralise  # re-exported: callers knew it here
+from eventflow.formatting import to_safe_csv
 from eventflow.history import begin_change_set
+from eventflow.statements import changed_rows
 
 IMPORT_COLUMNS = ("name", "email", "company", "tracks", "vip", "networking_opt_in", "interests")
 _HEADER_ALIASES = {
@@ -36,18 +50,20 @@ _FALSE = {"no", "n", "false", "0", "nein", "non"}
 _DELIMITERS = (",", ";", "\t")  # comma, semicolon (Excel where "," is the decimal mark), tab
 _LIST_SEPARATORS = re.compile(r"\s*[;|,]\s*")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-# Leading characters that make Excel, LibreOffice or Sheets evaluate a cell (OWASP "CSV injection").
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 FLAGS = ("is_vip", "networking_opt_in", "checked_in")
+# An event's participant list, with room to spare (the demo conference has 400). A bigger file is
+# refused as a whole: its preview alone would hold the server's memory for minutes.
+MAX_IMPORT_ROWS = 20_000
+# Blank lines and quoted line breaks count here; far beyond any real list, far below 5 MB of newlines.
+MAX_IMPORT_LINES = 5 * MAX_IMPORT_ROWS
+_COLUMN_WORDS = {"name": "name", "email": "e-mail", "company": "company", "tracks": "tracks", "vip": "vip",
+                 "networking_opt_in": "networking_opt_in", "interests": "interests"}
 
 
-class ImportRefused(ValueError):
-    """The database refused the import; nothing was written."""
-
-
-class UploadTooLarge(ValueError):
-    """The file is bigger than ``Settings.upload_limit_mb``; it was not read."""
+# The names callers knew; the vocabulary lives in eventflow.errors.
+ImportRefused = OrganiserError  # the import was refused; nothing was written
+UploadTooLarge = InputError     # the file is bigger than ``Settings.upload_limit_mb``; it was not read
 
 
 @dataclass(frozen=True)
@@ -101,6 +117,7 @@ def import_context(session: Session, event_id: UUID) -> ImportContext:
     return ImportContext(tracks, emails)
 
 
+@functools.lru_cache(maxsize=256)  # a hostile header repeats one name hundreds of thousands of times
 def _header(name: str) -> str:
     key = re.sub(r"[\s\-]+", "_", (name or "").strip().lower())
     return _HEADER_ALIASES.get(key, key)
@@ -140,7 +157,7 @@ def parse_participants_csv(data: bytes, context: ImportContext, limit_mb: int) -
         return ImportPreview(empty, file_error="The file is not UTF-8 text. Save it as “CSV UTF-8” and try again.")
     if not content.strip():
         return ImportPreview(empty, file_error="The file is empty.")
-    first_line = content.splitlines()[0]
+    first_line = re.split(r"\r\n|\r|\n", content, maxsplit=1)[0]
     delimiter = max(_DELIMITERS, key=first_line.count)  # the first on a tie: ","
     reader = csv.reader(io.StringIO(content, newline=""), delimiter=delimiter)
     try:
@@ -150,11 +167,13 @@ def parse_participants_csv(data: bytes, context: ImportContext, limit_mb: int) -
     if "name" not in header:
         return ImportPreview(empty, file_error="The file needs a “name” column (found: "
                              + ", ".join(h for h in header if h) + ").")
-    unknown = [h for h in header if h and h not in IMPORT_COLUMNS]
+    # Linear in the header's length (a header may be megabytes of repeated names), and every
+    # name listed once, at most ten of them.
+    unknown = list(dict.fromkeys(h for h in header if h and h not in IMPORT_COLUMNS))
     if unknown:
-        return ImportPreview(empty, file_error="Unknown columns: " + ", ".join(unknown)
+        return ImportPreview(empty, file_error="Unknown columns: " + _some(unknown)
                              + ". Allowed: " + ", ".join(IMPORT_COLUMNS) + ".")
-    twice = sorted({h for h in header if h and header.count(h) > 1})
+    twice = sorted(h for h, count in Counter(h for h in header if h).items() if count > 1)
     if twice:
         # e.g. "Email" and "E-mail": which one holds the address is anyone's guess.
         return ImportPreview(empty, file_error="Columns given more than once (counting synonyms): "
@@ -168,16 +187,22 @@ def parse_participants_csv(data: bytes, context: ImportContext, limit_mb: int) -
         for cells in reader:
             # A quoted cell may span lines: name the line the row starts on, as a spreadsheet shows it.
             line, record_end = record_end + 1, reader.line_num
+            if record_end > MAX_IMPORT_LINES:
+                return ImportPreview(empty, file_error=_too_long(f"more than {MAX_IMPORT_LINES:,} lines"))
             if not any(cell.strip() for cell in cells):
                 continue
+            if len(rows) == MAX_IMPORT_ROWS:
+                return ImportPreview(empty, file_error=_too_long(f"more than {MAX_IMPORT_ROWS:,} participants"))
             problems: list[str] = []
             if len(cells) > len(header):
                 problems.append(f"{len(cells)} cells but the header has {len(header)} columns")
-            controls = sorted({f"U+{ord(ch):04X}" for cell in cells for ch in cell
-                               if ch not in "\t\n\r" and unicodedata.category(ch) == "Cc"})
-            if controls:
-                # The database cannot store NUL, and the rest are invisible in every list: refuse them.
-                problems.append("contains control characters (" + ", ".join(controls[:5]) + ")")
+            # Invisible, bidirectional and control characters, per column (text_rules says which).
+            # The database cannot store NUL either.
+            for index, cell in enumerate(cells):
+                column = header[index] if index < len(header) else ""
+                reason = text_rules.problem(cell, _COLUMN_WORDS.get(column, "a cell"), email=column == "email")
+                if reason:
+                    problems.append(reason)
             record = {column: (cells[i].strip() if i < len(cells) else "") for i, column in enumerate(header) if column}
             name = " ".join(record.get("name", "").split())
             if not name:
@@ -234,14 +259,38 @@ def parse_participants_csv(data: bytes, context: ImportContext, limit_mb: int) -
     return ImportPreview(frame, errors)
 
 
+def _some(names: list[str], at_most: int = 10) -> str:
+    return ", ".join(names[:at_most]) + (f" and {len(names) - at_most:,} more" if len(names) > at_most else "")
+
+
+def _too_long(what: str) -> str:
+    return (f"The file has {what}; an import takes up to {MAX_IMPORT_ROWS:,} participants. "
+            "Split it into smaller files.")
+
+
+def parse_upload_once(store: MutableMapping, data: bytes, context: ImportContext, limit_mb: int) -> ImportPreview:
+    """:func:`parse_participants_csv`, once per uploaded file: ``store`` (the organiser's session
+    state) keeps the last preview with the file's SHA-256 and the context it was checked against,
+    so the reruns of every click reuse it; a new file or a changed event parses again."""
+    check_upload_size(len(data), limit_mb)
+    digest = hashlib.sha256(data).hexdigest()
+    kept = store.get("preview")
+    if kept is not None and store.get("digest") == digest and store.get("context") == context:
+        return kept
+    preview = parse_participants_csv(data, context, limit_mb)
+    store.update(digest=digest, context=context, preview=preview)
+    return preview
+
+
 def import_participants(session: Session, event_id: UUID, preview: ImportPreview) -> int:
     """Write every row of a clean preview in the caller's transaction; refuse a preview with problems."""
     if not preview.ok:
-        raise ValueError("The file has problems; fix them and upload it again. Nothing was imported.")
+        raise InputError("The file has problems; fix them and upload it again. Nothing was imported.")
+    require_editor(session, event_id, "imported")
     # Any seats the import writes (now or by a trigger) are one change set, labelled in the history.
     begin_change_set(session, "import")
-    people = []
-    choices = []
+    people: list[dict[str, object]] = []
+    choices: list[dict[str, str]] = []
     for row in preview.rows.itertuples(index=False):
         person = str(uuid.uuid4())
         people.append({"id": person, "full_name": row.name, "email": _plain(row.email), "company": _plain(row.company),
@@ -252,13 +301,10 @@ def import_participants(session: Session, event_id: UUID, preview: ImportPreview
         _insert_people(session, event_id, people, choices)
     except DBAPIError as error:
         session.rollback()
-        code = getattr(error.orig, "sqlstate", None)
-        if code == "42501":
-            raise ImportRefused("Nothing was imported: you can only view this event.") from None
-        if code == "23505":
-            raise ImportRefused("Nothing was imported: an e-mail in the file was added to this event meanwhile. "
-                                "Upload the file again to see which.") from None
-        raise ImportRefused(f"Nothing was imported: the database refused the file (code {code}).") from None
+        if sqlstate(error) == "23505":
+            raise InputError(nothing_was("imported", "an e-mail in the file was added to this event meanwhile. "
+                                                     "Upload the file again to see which.")) from None
+        raise InputError(describe_database_error(error, "imported")) from None
     return len(people)
 
 
@@ -300,15 +346,13 @@ def list_participants(session: Session, event_id: UUID) -> pd.DataFrame:
         text(
             """
             SELECT p.id::text AS participant_id, p.full_name AS name, p.email, p.company,
-                   coalesce((SELECT string_agg(t.name, '; ' ORDER BY t.name)
-                               FROM participant_tracks AS pt
-                               JOIN tracks AS t ON t.organization_id = pt.organization_id AND t.id = pt.track_id
-                              WHERE pt.organization_id = p.organization_id AND pt.participant_id = p.id), '')
-                       AS tracks,
+                   coalesce(array_to_string(tr.track_names, '; '), '') AS tracks,
                    p.is_vip AS vip, p.networking_opt_in, p.checked_in_at IS NOT NULL AS checked_in, p.checked_in_at,
                    array_to_string(p.interests, '; ') AS interests, a.table_number, a.seat_number
               FROM participants AS p
               LEFT JOIN table_assignments AS a ON a.organization_id = p.organization_id AND a.participant_id = p.id
+              LEFT JOIN participant_track_names AS tr
+                     ON tr.organization_id = p.organization_id AND tr.event_id = p.event_id AND tr.participant_id = p.id
              WHERE p.event_id = :event_id
              ORDER BY lower(p.full_name), p.id
             """
@@ -343,24 +387,8 @@ def set_flag(session: Session, event_id: UUID, participant_ids: Iterable[str | U
     ids = [str(UUID(str(pid))) for pid in participant_ids]
     if not ids:
         return 0
-    return session.execute(_FLAG_UPDATES[flag], {"event_id": event_id, "ids": ids, "value": bool(value)}).rowcount
-
-
-def neutralise(value: object) -> object:
-    """A text cell that a spreadsheet would run as a formula, made inert with a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
-
-
-def to_safe_csv(frame: pd.DataFrame) -> bytes:
-    """CSV (UTF-8 with BOM so Excel reads accents) with formula-like cells neutralised."""
-    safe = frame.copy()
-    for column in safe.columns:
-        if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column]):
-            safe[column] = safe[column].map(neutralise)
-    safe.columns = [str(neutralise(str(c))) for c in safe.columns]
-    return safe.to_csv(index=False).encode("utf-8-sig")
+    require_editor(session, event_id, "changed")
+    return changed_rows(session, _FLAG_UPDATES[flag], {"event_id": event_id, "ids": ids, "value": bool(value)})
 
 
 def export_participants_csv(session: Session, event_id: UUID) -> bytes:

@@ -30,7 +30,8 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from eventflow.db import is_transient
+from eventflow.errors import editor_refusal, refused, view_only
+from eventflow.event_settings import with_defaults
 from eventflow.history import begin_change_set
 
 EDITABLE_COLUMNS = ("table_number", "seat_number")
@@ -53,6 +54,19 @@ class TableInfo:
     capacity: int
     is_vip: bool
     label: str | None
+    accessible: bool = False
+
+
+@dataclass(frozen=True)
+class PlacementRules:
+    """The event's seating rules a manual move must respect, as the auto-seat engine does: VIP tables
+    reserved for VIPs (when the event says so), accessible places for those who need them, and the
+    keep-together groups and keep-apart pairs. Participant ids as text."""
+
+    vip_tables_reserved: bool = False
+    needs_accessible: frozenset[str] = frozenset()
+    together: tuple[tuple[str, ...], ...] = ()
+    apart: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -62,6 +76,7 @@ class SeatingGrid:
     event_id: UUID
     frame: pd.DataFrame
     tables: tuple[TableInfo, ...]
+    rules: PlacementRules = PlacementRules()
 
     @property
     def table_numbers(self) -> list[int]:
@@ -130,19 +145,15 @@ class SaveResult:
 _GRID_QUERY = text(
     """
     SELECT p.id::text AS participant_id, p.full_name, p.company, p.email,
-           coalesce(tr.tracks, '') AS tracks,
+           coalesce(array_to_string(tr.track_names, ', '), '') AS tracks,
            p.is_vip, p.networking_opt_in, p.checked_in_at IS NOT NULL AS checked_in,
            a.table_number, a.seat_number, a.assigned_by, a.assigned_at,
            a.id::text AS assignment_id, a.version
       FROM participants AS p
       LEFT JOIN table_assignments AS a ON a.organization_id = p.organization_id AND a.participant_id = p.id
       -- The event's track names grouped once (a subquery per person cost a third more at 20,000).
-      LEFT JOIN (SELECT pt.organization_id, pt.participant_id, string_agg(t.name, ', ' ORDER BY t.name) AS tracks
-                   FROM participant_tracks AS pt
-                   JOIN tracks AS t ON t.organization_id = pt.organization_id AND t.id = pt.track_id
-                  WHERE pt.event_id = :event_id AND t.event_id = :event_id AND t.is_active
-                  GROUP BY pt.organization_id, pt.participant_id) AS tr
-             ON tr.organization_id = p.organization_id AND tr.participant_id = p.id
+      LEFT JOIN participant_track_names AS tr
+             ON tr.organization_id = p.organization_id AND tr.event_id = p.event_id AND tr.participant_id = p.id
      WHERE p.event_id = :event_id
      ORDER BY lower(p.full_name), p.id
     """
@@ -162,11 +173,38 @@ def load_seating_grid(session: Session, event_id: UUID) -> SeatingGrid:
     frame["base_table"] = frame["table_number"].copy()
     frame["base_seat"] = frame["seat_number"].copy()
     tables = session.execute(
-        text("SELECT table_number AS number, capacity, is_vip_table AS is_vip, label "
+        text("SELECT table_number AS number, capacity, is_vip_table AS is_vip, label, accessible "
              "FROM seating_tables WHERE event_id = :event_id ORDER BY table_number"),
         {"event_id": event_id},
     ).all()
-    return SeatingGrid(event_id, frame[list(GRID_COLUMNS)], tuple(TableInfo(**row._mapping) for row in tables))
+    return SeatingGrid(event_id, frame[list(GRID_COLUMNS)], tuple(TableInfo(**row._mapping) for row in tables),
+                       load_placement_rules(session, event_id))
+
+
+def load_placement_rules(session: Session, event_id: UUID) -> PlacementRules:
+    """The rules every manual move is checked against (two queries, whatever the event's size)."""
+    settings = session.execute(text(
+        """
+        SELECT e.settings,
+               ARRAY(SELECT p.id::text FROM participants AS p
+                      WHERE p.event_id = e.id AND p.organization_id = e.organization_id AND p.needs_accessible)
+                   AS needs_accessible
+          FROM events AS e WHERE e.id = :event_id
+        """), {"event_id": event_id}).first()
+    rules = session.execute(text(
+        """
+        SELECT r.kind, array_agg(m.participant_id::text ORDER BY m.participant_id) AS members
+          FROM seating_rules AS r
+          JOIN seating_rule_members AS m ON m.organization_id = r.organization_id AND m.rule_id = r.id
+         WHERE r.event_id = :event_id
+         GROUP BY r.id, r.kind
+        """), {"event_id": event_id}).all()
+    return PlacementRules(
+        vip_tables_reserved=with_defaults(settings.settings if settings else {})["vip_tables_reserved"],
+        needs_accessible=frozenset(settings.needs_accessible or ()) if settings else frozenset(),
+        together=tuple(tuple(r.members) for r in rules if r.kind == "together" and len(r.members) >= 2),
+        apart=tuple((r.members[0], r.members[1]) for r in rules if r.kind == "apart" and len(r.members) == 2),
+    )
 
 
 # ------------------------------------------------------------------------------ filtering the view
@@ -353,11 +391,16 @@ def validate_changes(change_set: ChangeSet, grid: SeatingGrid) -> dict[str, tupl
     fill = _fill_after(grid, change_set)
     for change in change_set.changes:
         table_number = change.new[0]
-        table = tables.get(table_number) if table_number is not None else None
+        if table_number is None:
+            continue
+        table = tables.get(table_number)
         # Only those who join a table are told it is over full; people already there stay put.
         if table is not None and fill[table_number] > table.capacity and change.old[0] != table_number:
             problems[change.participant_id].append(
                 f"Table {table_number} would have {fill[table_number]} people for {table.capacity} seats")
+
+    for pid, broken in _rule_problems(change_set, grid).items():
+        problems[pid].extend(broken)
 
     clashes = {seat: people for seat, people in _holders_after(grid, change_set).items() if len(people) > 1}
     if clashes:
@@ -371,6 +414,57 @@ def validate_changes(change_set: ChangeSet, grid: SeatingGrid) -> dict[str, tupl
                     others = ", ".join(sorted(names.get(other, "someone") for other in people if other != pid))
                     problems[pid].append(f"Seat {seat} at table {table_number} is also given to {others}")
     return {pid: tuple(messages) for pid, messages in problems.items() if messages}
+
+
+def _rule_problems(change_set: ChangeSet, grid: SeatingGrid) -> dict[str, list[str]]:
+    """The event's placement rules, checked for the people a change set seats or moves: those who
+    join a table answer for its VIP reservation and accessibility; a rule is broken only when the
+    changes break it (a group already split before is not blamed on an unrelated move)."""
+    rules = grid.rules
+    problems: dict[str, list[str]] = defaultdict(list)
+    if not change_set.changes:
+        return problems
+    tables = {table.number: table for table in grid.tables}
+    changed = change_set.by_participant()
+    involved = set(changed) | {pid for group in rules.together for pid in group if set(group) & set(changed)} \
+        | {pid for pair in rules.apart for pid in pair if set(pair) & set(changed)}
+    frame = grid.frame[grid.frame["participant_id"].isin(involved)]
+    names = dict(zip(frame["participant_id"].astype(str), frame["full_name"], strict=True))
+    vip = dict(zip(frame["participant_id"].astype(str), frame["is_vip"], strict=True))
+    before = {str(pid): _cell(table) for pid, table in zip(frame["participant_id"], frame["base_table"], strict=True)}
+    after = dict(before)
+    after.update({pid: change.new[0] for pid, change in changed.items()})
+
+    for pid, change in changed.items():
+        table = tables.get(change.new[0]) if change.new[0] is not None else None
+        if table is None or change.old[0] == table.number:
+            continue
+        if rules.vip_tables_reserved and table.is_vip and not vip.get(pid, False):
+            problems[pid].append(f"Table {table.number} is reserved for VIPs, and {change.full_name} is not a VIP")
+        if pid in rules.needs_accessible and not table.accessible:
+            problems[pid].append(f"{change.full_name} needs an accessible place, and table {table.number} "
+                                 "is not accessible")
+    for first, second in rules.apart:
+        if first not in changed and second not in changed:
+            continue
+        shared = after.get(first)
+        if shared is not None and shared == after.get(second) and not before.get(first) == before.get(second) == shared:
+            for pid, other in ((first, second), (second, first)):
+                if pid in changed and changed[pid].new[0] == shared:
+                    problems[pid].append(f"{names.get(pid, 'This person')} and {names.get(other, 'someone')} "
+                                         f"are to be kept apart, so not both at table {shared}")
+    for group in rules.together:
+        if not set(group) & set(changed):
+            continue
+        spread_before = {before[pid] for pid in group if before.get(pid) is not None}
+        spread_after = {after[pid] for pid in group if after.get(pid) is not None}
+        if len(spread_after) > max(len(spread_before), 1):
+            for pid in group:
+                if pid in changed and changed[pid].new[0] is not None:
+                    others = ", ".join(sorted(names.get(o, "someone") for o in group if o != pid))
+                    problems[pid].append(f"{names.get(pid, 'This person')} is to sit together with {others}: "
+                                         "move the whole group to one table")
+    return problems
 
 
 def table_fill(grid: SeatingGrid, change_set: ChangeSet | None = None) -> pd.DataFrame:
@@ -403,6 +497,9 @@ def save_changes(session: Session, event_id: UUID, change_set: ChangeSet, grid: 
         return SaveResult(problems=problems)
     if not change_set.changes:
         return SaveResult()
+    refusal = editor_refusal(session, event_id, "saved")
+    if refusal is not None:
+        return SaveResult(error=str(refusal))
     unseat = [c for c in change_set.changes if c.kind == "unseat" and c.assignment_id]
     move = [c for c in change_set.changes if c.kind != "unseat" and c.assignment_id]
     seat = [c for c in change_set.changes if c.kind != "unseat" and not c.assignment_id]
@@ -410,6 +507,7 @@ def save_changes(session: Session, event_id: UUID, change_set: ChangeSet, grid: 
     change_set_id = begin_change_set(session, "auto-seat" if assigned_by == "auto" else
                                      "walk-in" if assigned_by == "ai" else "save")
     try:
+        lock_event_seating(session, event_id)
         if unseat:
             written |= set(session.execute(
                 text(
@@ -462,7 +560,7 @@ def save_changes(session: Session, event_id: UUID, change_set: ChangeSet, grid: 
             if any(not c.stale for c in conflicts):
                 # A row exactly as loaded that still was not written: row-level security kept it read-only.
                 session.rollback()
-                return SaveResult(error="Nothing was saved: you can only view this event.")
+                return SaveResult(error=view_only("saved"))
             # A row that already holds what this save wants (a double-submitted save, or a colleague
             # who did the same) is no conflict; anything else is, and then nothing is written.
             real = tuple(c for c in conflicts if c.theirs != c.yours)
@@ -471,12 +569,24 @@ def save_changes(session: Session, event_id: UUID, change_set: ChangeSet, grid: 
                 return SaveResult(conflicts=real)
         session.execute(text("SET CONSTRAINTS ALL IMMEDIATE"))
     except DBAPIError as error:
-        if is_transient(error):
-            raise  # a deadlock or serialization failure: Database.run_transaction runs the save again
-        session.rollback()
-        return SaveResult(error=describe_database_error(error))
+        return SaveResult(error=refused(session, error))
     # Rows that already held what this save wanted (a double submit) were not written again.
     return SaveResult(saved=len(written), change_set_id=change_set_id if written else None)
+
+
+def lock_event_seating(session: Session, event_id: UUID) -> None:
+    """Take the event's seating lock: saves of one event then write one after the other.
+
+    Without it, saves deadlocked on PostgreSQL 15 (issue 15, item 7): the seat-uniqueness check is
+    deferred, so two saves both insert and only then wait for each other at the check, and the
+    capacity trigger locks tables in whatever order the rows come. ``run_transaction`` retries a
+    deadlock, but a save that had waited longest was never the one the deadlock detector picked,
+    so two colleagues' retries could each lose ten times in a row against it and the error reached
+    the organiser. A save takes milliseconds; waiting in line costs less than one deadlock (1 s).
+    A row lock under row-level security (not an advisory lock, whose key any tenant could probe):
+    viewers lock nothing and are refused as before.
+    """
+    session.execute(text("SELECT FROM events WHERE id = :event_id FOR NO KEY UPDATE"), {"event_id": event_id})
 
 
 def _read_conflicts(session: Session, event_id: UUID, missing: list[SeatChange]) -> list[Conflict]:
@@ -507,37 +617,3 @@ def _read_conflicts(session: Session, event_id: UUID, missing: list[SeatChange])
                    or row["version"] != change.version),
         ))
     return conflicts
-
-
-_CONSTRAINT_MESSAGES = {
-    "table_assignments_capacity": "A table would have more people than seats — someone may have just filled it. "
-                                  "Reload to see the latest seating.",
-    "table_assignments_seat_within_capacity": "A seat number is higher than the table's number of seats.",
-    "table_assignments_one_per_seat": "Two people would share one seat — someone may have just taken it. "
-                                      "Reload to see the latest seating.",
-    "table_assignments_seating_table_fkey": "A table you chose no longer exists. Reload to see the current tables.",
-    "table_assignments_participant_fkey": "A participant you seated was removed meanwhile. Reload and try again.",
-    "table_assignments_one_per_participant": "Someone seated one of these people meanwhile. Reload and try again.",
-    "seating_tables_capacity_covers_seated": "A table cannot have fewer seats than the people seated at it.",
-}
-
-
-def describe_database_error(error: DBAPIError) -> str:
-    """A refusal by the database as a sentence for organisers — never a trace, never another tenant's data."""
-    original = error.orig
-    diag = getattr(original, "diag", None)
-    constraint = getattr(diag, "constraint_name", None)
-    code = getattr(original, "sqlstate", None)
-    if constraint in ("table_assignments_capacity", "table_assignments_seat_within_capacity",
-                      "seating_tables_capacity_covers_seated"):
-        # These triggers only ever look at the organiser's own table, so their wording is safe to show.
-        detail = getattr(diag, "message_primary", None)
-        base = _CONSTRAINT_MESSAGES[constraint]
-        return f"Nothing was saved: {detail}. {base}" if detail else f"Nothing was saved: {base}"
-    if constraint in _CONSTRAINT_MESSAGES:
-        return f"Nothing was saved: {_CONSTRAINT_MESSAGES[constraint]}"
-    if code == "42501":
-        return "Nothing was saved: you can only view this event."
-    if code in ("40001", "40P01"):
-        return "Nothing was saved: another save happened at the same moment. Please save again."
-    return f"Nothing was saved: the database refused the change (code {code or 'unknown'})."

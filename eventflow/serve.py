@@ -32,8 +32,12 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_app(database: Database, organiser_email: str, log: Path) -> RunningApp:
-    """Start the dashboard in local mode as ``organiser_email`` and wait until it is healthy."""
+def start_app(database: Database, organiser_email: str, log: Path, *, address: str | None = "127.0.0.1") -> RunningApp:
+    """Start the dashboard in local mode as ``organiser_email`` and wait until it is healthy.
+
+    ``address`` is passed as ``--server.address``; ``None`` leaves it to the project's
+    ``.streamlit/config.toml``. The returned URL is on 127.0.0.1 either way.
+    """
     port = _free_port()
     env = {**os.environ,
            "DATABASE_URL": libpq_url(database.owner_url),
@@ -43,9 +47,10 @@ def start_app(database: Database, organiser_email: str, log: Path) -> RunningApp
     if database.app_url.password is None:
         env.pop("EVENTFLOW_APP_PASSWORD", None)
     output = log.open("w")
+    where = [] if address is None else ["--server.address", address]
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-         "--server.port", str(port), "--server.address", "127.0.0.1", "--server.fileWatcherType", "none"],
+         "--server.port", str(port), *where, "--server.fileWatcherType", "none"],
         cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"

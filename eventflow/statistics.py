@@ -8,6 +8,7 @@ one into a plotly figure sized for a projector as well as a laptop.
 
 from __future__ import annotations
 
+import html
 from uuid import UUID
 
 import pandas as pd
@@ -122,6 +123,14 @@ def organisation_comparison(session: Session, organization_id: UUID) -> pd.DataF
     return frame.astype({"event": "string", "track": "string", "participants": "int64", "percentage": "float64"})
 
 
+def _chart_text(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
+    """Track and event names as Plotly shows them: Plotly reads ``<a href>``, ``<b>``, ``<br>`` … in
+    labels, legends and hovers as markup, so a track named ``<a href="https://…">`` would become a
+    link. Escaped, Plotly shows the characters as typed."""
+    return frame.assign(**{column: frame[column].map(lambda v: v if pd.isna(v) else html.escape(str(v), quote=False))
+                           for column in columns})
+
+
 def _style(figure: go.Figure, font_size: int) -> go.Figure:
     figure.update_layout(
         font={"size": font_size},
@@ -134,6 +143,7 @@ def _style(figure: go.Figure, font_size: int) -> go.Figure:
 
 
 def distribution_figure(frame: pd.DataFrame, font_size: int = 16) -> go.Figure:
+    frame = _chart_text(frame, "track")
     figure = px.bar(
         frame, x="track", y="participants", text=frame["percentage"].map(lambda p: f"{p:.1f} %"),
         color="track", color_discrete_sequence=PALETTE, title="Participants per track",
@@ -145,6 +155,7 @@ def distribution_figure(frame: pd.DataFrame, font_size: int = 16) -> go.Figure:
 
 
 def seating_figure(frame: pd.DataFrame, font_size: int = 16) -> go.Figure:
+    frame = _chart_text(frame, "track")
     long = frame.melt(id_vars="track", value_vars=["seated", "unseated"], var_name="status", value_name="participants")
     figure = px.bar(
         long, x="track", y="participants", color="status", barmode="stack", text="participants",
@@ -155,6 +166,7 @@ def seating_figure(frame: pd.DataFrame, font_size: int = 16) -> go.Figure:
 
 
 def table_mix_figure(frame: pd.DataFrame, font_size: int = 16) -> go.Figure:
+    frame = _chart_text(frame, "track")
     grid = frame.pivot_table(index="track", columns="table", values="participants", fill_value=0, aggfunc="sum")
     figure = px.imshow(
         # Numbers in the cells help up to a few hundred cells; beyond that they are noise and weight.
@@ -166,6 +178,7 @@ def table_mix_figure(frame: pd.DataFrame, font_size: int = 16) -> go.Figure:
 
 
 def comparison_figure(frame: pd.DataFrame, font_size: int = 16) -> go.Figure:
+    frame = _chart_text(frame, "track", "event")
     figure = px.bar(
         frame, x="track", y="percentage", color="event", barmode="group",
         color_discrete_sequence=PALETTE, title="Track share across the organisation's events",

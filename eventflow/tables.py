@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
@@ -15,15 +15,16 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from eventflow.seating import describe_database_error
+from eventflow import text_rules
+from eventflow.errors import InputError, OrganiserError, describe_database_error, editor_refusal, require_editor
+from eventflow.statements import changed_rows
 
 MAX_CAPACITY = 1000
 MAX_TABLES_AT_ONCE = 500
 EDITABLE_TABLE_COLUMNS = ("capacity", "is_vip_table", "label", "accessible")
 
 
-class TableInputError(ValueError):
-    """Input an organiser can correct; the message says what to change."""
+TableInputError = OrganiserError  # the name callers knew; the vocabulary lives in eventflow.errors
 
 
 @dataclass(frozen=True)
@@ -51,16 +52,13 @@ def tables_overview(session: Session, event_id: UUID) -> pd.DataFrame:
         text(
             """
             WITH seated AS (
-                SELECT a.table_number, a.seat_number, p.full_name, p.is_vip, tr.tracks
+                SELECT a.table_number, a.seat_number, p.full_name, p.is_vip, tr.track_names AS tracks
                   FROM table_assignments AS a
                   JOIN participants AS p ON p.organization_id = a.organization_id AND p.id = a.participant_id
                   -- The event's track names grouped once, not looked up person by person.
-                  LEFT JOIN (SELECT pt.organization_id, pt.participant_id, array_agg(t.name ORDER BY t.name) AS tracks
-                               FROM participant_tracks AS pt
-                               JOIN tracks AS t ON t.organization_id = pt.organization_id AND t.id = pt.track_id
-                              WHERE pt.event_id = :event_id AND t.event_id = :event_id AND t.is_active
-                              GROUP BY pt.organization_id, pt.participant_id) AS tr
-                         ON tr.organization_id = p.organization_id AND tr.participant_id = p.id
+                  LEFT JOIN participant_track_names AS tr
+                         ON tr.organization_id = p.organization_id AND tr.event_id = p.event_id
+                        AND tr.participant_id = p.id
                  WHERE a.event_id = :event_id
             ), mix AS (
                 -- One pass over the seated people (a lateral per table would read them once per table).
@@ -101,13 +99,15 @@ def add_tables(session: Session, event_id: UUID, *, first_number: int, count: in
                is_vip: bool = False, label: str | None = None, accessible: bool = False) -> list[int]:
     """Create ``count`` tables numbered from ``first_number``; refuses if any number is taken."""
     if not 1 <= count <= MAX_TABLES_AT_ONCE:
-        raise TableInputError(f"Add between 1 and {MAX_TABLES_AT_ONCE} tables at once.")
+        raise InputError(f"Add between 1 and {MAX_TABLES_AT_ONCE} tables at once.")
     if first_number < 1:
-        raise TableInputError("Table numbers start at 1.")
+        raise InputError("Table numbers start at 1.")
     _check_capacity(capacity)
+    require_editor(session, event_id, "added")
     label = (label or "").strip() or None
     if label and len(label) > 200:
-        raise TableInputError("A label may be at most 200 characters.")
+        raise InputError("A label may be at most 200 characters.")
+    text_rules.check(label, "the label", error=InputError)
     numbers = list(range(first_number, first_number + count))
     taken = session.execute(
         text("SELECT table_number FROM seating_tables WHERE event_id = :event_id "
@@ -115,11 +115,9 @@ def add_tables(session: Session, event_id: UUID, *, first_number: int, count: in
         {"event_id": event_id, "numbers": numbers},
     ).scalars().all()
     if taken:
-        raise TableInputError("These table numbers already exist: " + _numbers(taken)
-                              + ". Start from a free number.")
+        raise InputError("These table numbers already exist: " + _numbers(taken) + ". Start from a free number.")
     try:
-        inserted = session.execute(
-            text(
+        session.execute(text(
                 """
                 INSERT INTO seating_tables (event_id, table_number, capacity, is_vip_table, label, accessible)
                 SELECT :event_id, n, :capacity, :is_vip, :label, :accessible
@@ -128,30 +126,28 @@ def add_tables(session: Session, event_id: UUID, *, first_number: int, count: in
             ),
             {"event_id": event_id, "numbers": numbers, "capacity": capacity, "is_vip": bool(is_vip),
              "label": label, "accessible": bool(accessible)},
-        ).rowcount
+        )
     except DBAPIError as error:
         session.rollback()
-        raise TableInputError(describe_database_error(error)) from None
-    if inserted != len(numbers):
-        raise TableInputError("Nothing was added: you can only view this event.")
+        raise InputError(describe_database_error(error, "added")) from None
     return numbers
 
 
 def _check_capacity(capacity: Any) -> int:
     if isinstance(capacity, bool) or capacity is None:
-        raise TableInputError("Capacity must be a whole number.")
+        raise InputError("Capacity must be a whole number.")
     try:
         number = float(capacity)
     except (TypeError, ValueError):
-        raise TableInputError(f"Capacity “{capacity}” is not a number.") from None
+        raise InputError(f"Capacity “{capacity}” is not a number.") from None
     if math.isnan(number) or not number.is_integer():
-        raise TableInputError("Capacity must be a whole number.")
+        raise InputError("Capacity must be a whole number.")
     if not 1 <= number <= MAX_CAPACITY:
-        raise TableInputError(f"Capacity must be between 1 and {MAX_CAPACITY}.")
+        raise InputError(f"Capacity must be between 1 and {MAX_CAPACITY}.")
     return int(number)
 
 
-def _numbers(numbers: list[int]) -> str:
+def _numbers(numbers: Sequence[int]) -> str:
     shown = ", ".join(str(n) for n in numbers[:10])
     return shown + (f" and {len(numbers) - 10} more" if len(numbers) > 10 else "")
 
@@ -172,7 +168,7 @@ def table_changes_from_editor(snapshot: pd.DataFrame, editor_state: Mapping[str,
             if column == "capacity":
                 try:
                     value = _check_capacity(value)
-                except TableInputError as error:
+                except InputError as error:
                     errors.append(str(error))
                     continue
                 if value < int(row["seated"]):
@@ -183,6 +179,10 @@ def table_changes_from_editor(snapshot: pd.DataFrame, editor_state: Mapping[str,
                 value = (value or "").strip() or None
                 if value and len(value) > 200:
                     errors.append("Label may be at most 200 characters")
+                    continue
+                hidden = text_rules.problem(value, "label")
+                if hidden:
+                    errors.append(hidden[0].upper() + hidden[1:])
                     continue
             else:
                 value = bool(value)
@@ -203,6 +203,9 @@ def save_table_changes(session: Session, event_id: UUID, changes: list[TableChan
     """Write all table edits or none; a table changed by someone else since loading is a conflict."""
     if not changes:
         return TableSaveResult()
+    refusal = editor_refusal(session, event_id, "saved")
+    if refusal is not None:
+        return TableSaveResult(error=str(refusal))
     payload = [{"table_number": c.table_number, "version": c.version, **{k: c.values.get(k) for k in
                EDITABLE_TABLE_COLUMNS}, "fields": sorted(c.values)} for c in changes]
     try:
@@ -237,25 +240,25 @@ def remove_tables(session: Session, event_id: UUID, numbers: list[int]) -> int:
     """Delete empty tables; refuses (and deletes nothing) when someone sits at one of them."""
     if not numbers:
         return 0
+    require_editor(session, event_id, "removed")
     occupied = session.execute(
         text("SELECT DISTINCT table_number FROM table_assignments WHERE event_id = :event_id "
              "AND table_number = ANY (CAST(:numbers AS integer[])) ORDER BY table_number"),
         {"event_id": event_id, "numbers": numbers},
     ).scalars().all()
     if occupied:
-        raise TableInputError("People sit at table " + _numbers(occupied) + "; move them before removing it.")
+        raise InputError("People sit at table " + _numbers(occupied) + "; move them before removing it.")
     try:
-        removed = session.execute(
-            text("DELETE FROM seating_tables WHERE event_id = :event_id "
+        removed = changed_rows(session, text("DELETE FROM seating_tables WHERE event_id = :event_id "
                  "AND table_number = ANY (CAST(:numbers AS integer[]))"),
             {"event_id": event_id, "numbers": numbers},
-        ).rowcount
+        )
     except DBAPIError as error:
         session.rollback()
-        raise TableInputError(describe_database_error(error)) from None
+        raise InputError(describe_database_error(error, "removed")) from None
     if removed != len(set(numbers)):
         session.rollback()
-        raise TableInputError("Nothing was removed: you can only view this event, or a table was already gone.")
+        raise InputError("Nothing was removed: a table was already gone. Reload to see the current tables.")
     return removed
 
 

@@ -8,7 +8,8 @@ without it.
 from __future__ import annotations
 
 import importlib
-import inspect
+import re
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -19,10 +20,13 @@ from uuid import UUID
 import psycopg
 import streamlit as st
 from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session
 
 from eventflow import auth, db, events, setup
 from eventflow.config import Settings
+from eventflow.embedded import EmbeddedServerError
+from eventflow.errors import OrganiserError
 
 READ_TTL_SECONDS = 10  # short: other organisers' saves show up on the next rerun after this at most
 _CONTEXT_KEY = "eventflow_context"
@@ -40,7 +44,11 @@ def _prepared() -> bool:
 
 
 def database() -> db.Database:
-    _prepared()
+    try:
+        _prepared()
+    except EmbeddedServerError as error:  # e.g. a data folder the server's account cannot enter
+        st.error(str(error), icon=":material/folder_off:")
+        st.stop()
     return db.default_database()
 
 
@@ -79,16 +87,22 @@ def write(function: Callable[..., T], organiser_id: UUID | None, *args: Any, **k
         clear_reads()
 
 
+BUSY_MESSAGE = "The server is very busy right now. Please try again in a minute."
 UNREACHABLE_MESSAGE = ("The database cannot be reached right now (it may be restarting). "
                        "Please try again in a moment.")
 
 
 @contextmanager
 def _database_reachable(*, wrote: bool) -> Iterator[None]:
-    """A lost or refused connection becomes a message for the organiser and ends this run of the
-    page; the next run (a click, a reload) tries again. Never a stack trace."""
+    """A lost or refused connection, or no free connection in the pool, becomes a message for the
+    organiser and ends this run of the page; the next run (a click, a reload) tries again. Never a
+    stack trace."""
     try:
         yield
+    except PoolTimeout:
+        # Every pooled connection stayed in use for the pool's whole timeout (QueuePool limit reached).
+        st.error(BUSY_MESSAGE + (" This was not saved." if wrote else ""), icon=":material/hourglass_top:")
+        st.stop()
     except (OperationalError, InterfaceError, psycopg.OperationalError, psycopg.InterfaceError) as error:
         # psycopg's own classes too: the migrations on first start connect without SQLAlchemy.
         # psycopg counts deadlocks and serialization failures as operational errors too; they
@@ -106,16 +120,54 @@ def clear_reads() -> None:
     _cached_read.clear()
 
 
+# ---------------------------------------------------------------------------- organisers' text
+
+# The characters that start a Markdown construct anywhere in a line: code, emphasis, links and
+# images (and Streamlit's ``:color[...]`` directives), HTML and autolinks, tables, maths, strike-
+# through, entities, escapes. CommonMark lets each be backslash-escaped. Ordinary punctuation
+# (. , : ; ' " ( ) ? -) is left alone so a plain sentence is passed through unchanged.
+_MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_\[\]<>#|$~&{}])")
+# ... and those that start one only at the start of a line: a list item, a heading underline.
+_LINE_START = re.compile(r"^(\s*)(?:([-+=])|(\d+)([.)]))")
+# GFM's autolinks are found in the text after parsing, where escapes are already gone: a word
+# joiner (U+2060, invisible, never a line break) after ``http``/``www`` and before ``@`` breaks them.
+_AUTOLINK_START = re.compile(r"(?i)(https?|www|mailto|xmpp)(?=[:.])")
+WORD_JOINER = "\u2060"
+
+
+def plain(value: object) -> str:
+    """Text an organiser or guest typed, made safe to place inside a Markdown string (titles,
+    captions, messages, widget labels): it shows exactly as typed, never as a link, an image,
+    emphasis or HTML. Line breaks become spaces (they could start a list or a heading), and an
+    invisible word joiner keeps ``https://…``, ``www.…`` and e-mail addresses from becoming links.
+
+    Every piece of organiser-supplied text that reaches ``st.markdown``, ``st.caption``,
+    ``st.title``, ``st.info``/``success``/``warning``/``error``, ``st.metric``, a label or a
+    tooltip goes through here; fixed wording around it may still use Markdown.
+    """
+    text = " ".join(str(value).splitlines())
+    text = _AUTOLINK_START.sub(lambda m: m.group(1) + WORD_JOINER, text).replace("@", WORD_JOINER + "@")
+    text = _MARKDOWN_PUNCTUATION.sub(r"\\\1", text)
+    return _LINE_START.sub(_escape_line_start, text, count=1)
+
+
+def _escape_line_start(match: re.Match) -> str:
+    indent, mark, number, after_number = match.groups()
+    return indent + ("\\" + mark if mark else number + "\\" + after_number)
+
+
 # ------------------------------------------------------------------------------------ messages
 
 def flash(message: str, kind: str = "success") -> None:
-    """Show ``message`` on the next run (it would be lost in the rerun that follows a save)."""
+    """Show ``message`` on the next run (it would be lost in the rerun that follows a save).
+
+    The message is shown as plain text (see :func:`plain`): flashes often name people or tracks."""
     st.session_state.setdefault(_FLASH_KEY, []).append((kind, message))
 
 
 def show_flash() -> None:
     for kind, message in st.session_state.pop(_FLASH_KEY, []):
-        {"success": st.success, "warning": st.warning, "error": st.error}.get(kind, st.info)(message)
+        {"success": st.success, "warning": st.warning, "error": st.error}.get(kind, st.info)(plain(message))
 
 
 # ------------------------------------------------------------------------------------- identity
@@ -128,7 +180,7 @@ def _sign_in_configured() -> bool:
 
 
 @st.cache_data(ttl=READ_TTL_SECONDS, show_spinner=False)
-def _resolve(mode: str, email: str | None, reason: str) -> auth.Identity:
+def _resolve(mode: auth.Mode, email: str | None, reason: str) -> auth.Identity:
     # Plain arguments: the cache key must tell every e-mail apart.
     return auth.resolve_identity(tenant_session, auth.IdentityClaim(mode, email, reason=reason))
 
@@ -137,12 +189,33 @@ def current_identity() -> auth.Identity:
     configured = _sign_in_configured()
     email = None
     if configured and st.user.is_logged_in:
-        email = st.user.get("email")
-    claim = auth.claim_identity(Settings.from_environment(), sign_in_configured=configured, signed_in_email=email)
+        signed_in = st.user.get("email")
+        email = signed_in if isinstance(signed_in, str) else None
+    claim = auth.claim_identity(Settings.from_environment(), sign_in_configured=configured, signed_in_email=email,
+                                served_on=st.get_option("server.address"))
+    _tell_the_terminal(claim)
     if claim.needs_sign_in:
         return auth.Identity("sign-in", None, None, None, (), claim.reason)
     with _database_reachable(wrote=False):
         return _resolve(claim.mode, claim.email, claim.reason)
+
+
+_told_the_terminal: set[str] = set()
+
+
+def _tell_the_terminal(claim: auth.IdentityClaim) -> None:
+    """Say once per server process, where the person who started it looks, what local mode is."""
+    if claim.local_mode_refused:
+        message = "EventFlow Seating: " + claim.reason
+    elif claim.mode == "local":
+        message = (f"EventFlow Seating is in LOCAL MODE: whoever opens http://{st.get_option('server.address')}:"
+                   f"{st.get_option('server.port')} on this computer acts as {claim.email} without signing in. "
+                   "It is served to this computer only. To serve others, configure sign-in (docs/security.md).")
+    else:
+        return
+    if message not in _told_the_terminal:
+        _told_the_terminal.add(message)
+        print(f"\n{'!' * 100}\n{message}\n{'!' * 100}\n", file=sys.stderr, flush=True)
 
 
 @dataclass(frozen=True)
@@ -174,6 +247,32 @@ class PageContext:
     def ready(self) -> bool:
         return self.event is not None
 
+    # The page's scope, bound once: every read and write of a page runs as this organiser on this
+    # event, so pages never pass (organiser, event) by hand.
+
+    def read(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """``function(session, event_id, *args, **kwargs)`` as this organiser (cached briefly)."""
+        return read(function, self.organiser_id, self.event_id, *args, **kwargs)
+
+    def write(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """``function(session, event_id, *args, **kwargs)`` in one transaction as this organiser."""
+        return write(function, self.organiser_id, self.event_id, *args, **kwargs)
+
+    def act(self, function: Callable[..., T], *args: Any, done: str | Callable[[T], str],
+            then: Callable[[T], None] | None = None, **kwargs: Any) -> None:
+        """A button's write: on success run ``then`` (e.g. forget a stale preview), flash ``done``
+        and rerun; a refusal (:class:`~eventflow.errors.OrganiserError`) is shown as text, and the
+        page goes on."""
+        try:
+            result = self.write(function, *args, **kwargs)
+        except OrganiserError as error:
+            st.error(plain(error))
+            return
+        if then is not None:
+            then(result)
+        flash(done(result) if callable(done) else done)
+        st.rerun()
+
 
 def sidebar() -> PageContext:
     """Who is signed in, and the organisation and event pickers (only what the organiser can see)."""
@@ -181,10 +280,11 @@ def sidebar() -> PageContext:
     bar = st.sidebar
     bar.markdown("### :material/event_seat: EventFlow Seating")
     if identity.mode == "local" and identity.known:
-        bar.warning(f"**Local mode** — acting as {identity.display_name} ({identity.email}) without sign-in.",
+        bar.warning(f"**Local mode** — acting as {plain(identity.display_name)} ({plain(identity.email)}) "
+                    "without sign-in. Served to this computer only; anyone using it acts as this organiser.",
                     icon=":material/lock_open:")
     elif identity.known:
-        bar.caption(f"Signed in as **{identity.display_name}** ({identity.email})")
+        bar.caption(f"Signed in as **{plain(identity.display_name)}** ({plain(identity.email)})")
     if identity.mode == "sign-in" and _sign_in_configured():
         if st.user.is_logged_in:
             bar.button("Sign out", on_click=st.logout, key="sign_out")
@@ -232,14 +332,12 @@ def _open_linked_event(every_event: list, organisations: dict) -> None:
 def context() -> PageContext:
     """The context ``app.py`` set up for this run."""
     found = st.session_state.get(_CONTEXT_KEY)
-    if found is None:
-        # Streamlit runs the very first session of a fresh server in its old "pages folder" mode,
-        # which opens a page without app.py. Go through app.py and come back here.
-        page = next((Path(frame.filename) for frame in inspect.stack()
-                     if Path(frame.filename).parent.name == "pages"), None)
-        if page is not None:
-            st.session_state[RESUME_PAGE_KEY] = f"pages/{page.name}"
+    if not isinstance(found, PageContext):
+        # A page run without app.py first (Streamlit's first-session "pages folder" mode): note
+        # the address asked for and go through app.py, which comes back to it (see app.py).
+        st.session_state[RESUME_PAGE_KEY] = st.context.url
         st.switch_page(APP_SCRIPT)
+        raise AssertionError("unreachable: st.switch_page ends the run")
     return found
 
 
@@ -247,6 +345,6 @@ def require_event() -> PageContext:
     """The context, stopping the page with a clear message when there is no event to show."""
     found = context()
     if not found.ready:
-        st.info(found.identity.message or "Pick an event in the sidebar.")
+        st.info(plain(found.identity.message) if found.identity.message else "Pick an event in the sidebar.")
         st.stop()
     return found

@@ -8,20 +8,19 @@ that nothing changed since and then forgets it.
 import pandas as pd
 import streamlit as st
 
-from eventflow import autoseat, ui
+from eventflow import autoseat, errors, event_settings, formatting, solve_slots, ui
 
 context = ui.require_event()
-organiser, event_id = context.organiser_id, context.event_id
 state = st.session_state
-preview_key = f"autoseat_preview:{organiser}:{event_id}"
+preview_key = f"autoseat_preview:{context.organiser_id}:{context.event_id}"
 
 st.title("Auto-seat")
 if not context.can_edit:
     st.info("Auto-seat changes the seating: it needs a manager or owner.", icon=":material/visibility:")
     st.stop()
 
-settings = ui.read(autoseat.seating_settings, organiser, event_id)
-people = dict(ui.read(autoseat.participant_names, organiser, event_id))
+settings = context.read(autoseat.seating_settings)
+people = dict(context.read(autoseat.participant_names))
 
 # ------------------------------------------------------------------------------------------ options
 st.subheader("Options")
@@ -31,11 +30,11 @@ time_limit = limit_col.number_input("Time limit (seconds)", min_value=1, max_val
 mode = mode_col.selectbox("Search", ["auto", "heuristic", "exact"], key="autoseat_mode",
                           format_func={"auto": "Automatic", "heuristic": "Fast (heuristic)",
                                        "exact": "Prove the best (exact)"}.get)
-vip_reserved = vip_col.toggle("Reserve VIP tables for VIPs", value=settings.vip_tables_reserved,
-                              key="autoseat_vip_reserved")
-pin_manager = pin_col.toggle("Keep seats set by managers", value=settings.pin_manager_seats,
-                             key="autoseat_pin_manager",
-                             help="People a manager seated by hand stay at their table.")
+vip_setting, pin_setting = event_settings.BY_KEY["vip_tables_reserved"], event_settings.BY_KEY["pin_manager_seats"]
+vip_reserved = vip_col.toggle(vip_setting.label, value=settings.vip_tables_reserved, key="autoseat_vip_reserved",
+                              help=vip_setting.help)
+pin_manager = pin_col.toggle(pin_setting.label, value=settings.pin_manager_seats, key="autoseat_pin_manager",
+                             help=pin_setting.help)
 replan_col, penalty_col, checked_in_col, remember_col = st.columns([1, 1, 1.3, 1.3])
 replan = replan_col.toggle("Re-plan on the day", key="autoseat_replan",
                            help="Keep today's seating where possible and seat the people still without a seat.")
@@ -45,7 +44,7 @@ move_penalty = penalty_col.number_input("Cost of moving someone", min_value=0.0,
 move_checked_in = checked_in_col.toggle("Allow moving people who checked in", key="autoseat_move_checked_in")
 if (vip_reserved, pin_manager) != (settings.vip_tables_reserved, settings.pin_manager_seats) and \
         remember_col.button("Remember these for this event", key="autoseat_remember"):
-    ui.write(autoseat.save_seating_settings, organiser, event_id,
+    context.write(autoseat.save_seating_settings,
              autoseat.SeatingSettings(pin_manager_seats=pin_manager, vip_tables_reserved=vip_reserved))
     ui.flash("Saved as this event's auto-seat settings.")
     st.rerun()
@@ -55,20 +54,14 @@ options = autoseat.AutoSeatOptions(time_limit=float(time_limit), mode=mode, vip_
 
 # -------------------------------------------------------------------------------------------- rules
 with st.expander("Keep together / keep apart", expanded=False):
-    rules = ui.read(autoseat.list_rules, organiser, event_id)
+    rules = context.read(autoseat.list_rules)
     if not rules:
         st.caption("No rules yet.")
     for rule in rules:
         text_col, remove_col = st.columns([6, 1])
-        text_col.markdown(rule.description + (f" — *{rule.note}*" if rule.note else ""))
+        text_col.markdown(ui.plain(rule.description) + (f" — *{ui.plain(rule.note)}*" if rule.note else ""))
         if remove_col.button("Remove", key=f"autoseat_remove_{rule.id}"):
-            try:
-                ui.write(autoseat.remove_rule, organiser, event_id, rule.id)
-            except (autoseat.AutoSeatError, PermissionError) as error:
-                st.error(str(error))
-            else:
-                ui.flash("Rule removed.")
-                st.rerun()
+            context.act(autoseat.remove_rule, rule.id, done="Rule removed.")
     with st.form("autoseat_add_rule", clear_on_submit=True):
         kind = st.radio("Rule", ["together", "apart"], horizontal=True, key="autoseat_rule_kind",
                         format_func={"together": "Keep together (same table, side by side)",
@@ -77,24 +70,21 @@ with st.expander("Keep together / keep apart", expanded=False):
                                 placeholder="Type a name")
         note = st.text_input("Note (optional)", key="autoseat_rule_note", max_chars=500)
         if st.form_submit_button("Add rule"):
-            try:
-                ui.write(autoseat.add_rule, organiser, event_id, kind, chosen, note)
-            except (autoseat.AutoSeatError, PermissionError) as error:
-                st.error(str(error))
-            else:
-                ui.flash("Rule added. Preview again to plan with it.")
-                st.rerun()
+            context.act(autoseat.add_rule, kind, chosen, note, done="Rule added. Preview again to plan with it.")
 
 # ------------------------------------------------------------------------------------ preview, apply
 st.subheader("Plan")
 if st.button("Preview", type="primary", key="autoseat_preview"):
     with st.spinner("Planning the seating…"):
         try:
-            # A write transaction although nothing is written: a preview must read the latest seating,
-            # never a cached one, since applying it compares against what it read.
-            state[preview_key] = ui.write(autoseat.preview_plan, organiser, event_id, options)
-        except autoseat.AutoSeatError as error:
-            st.error(str(error))
+            # Read in a transaction of its own (never a cached read: applying compares against what the
+            # preview read), let the connection go, then solve in one of the server's solve slots.
+            state[preview_key] = autoseat.preview_detached(
+                lambda read: ui.write(read, context.organiser_id), context.event_id, options)
+        except solve_slots.ServerBusy as error:
+            st.warning(str(error), icon=":material/hourglass_top:")
+        except errors.OrganiserError as error:
+            st.error(ui.plain(error))
 
 preview: autoseat.PlanPreview | None = state.get(preview_key)
 if preview is not None:
@@ -102,8 +92,8 @@ if preview is not None:
         st.info("The options changed since this preview: preview again to plan with them.",
                 icon=":material/info:")
     if not preview.feasible:
-        st.error("No seating satisfies every rule:\n\n" + "\n\n".join(f"- {line}" for line in preview.problems),
-                 icon=":material/block:")
+        st.error("No seating satisfies every rule:\n\n"
+                 + "\n\n".join(f"- {ui.plain(line)}" for line in preview.problems), icon=":material/block:")
     else:
         before_col, after_col, seated_col, moved_col = st.columns(4)
         before_col.metric("Networking score now", f"{preview.score_before:g}")
@@ -113,48 +103,48 @@ if preview is not None:
         moved_col.metric("Change table", preview.moved)
         st.markdown("**Rules checked on the plan**")
         st.markdown("\n".join(
-            f"- {':white_check_mark:' if check.ok else ':x:'} {check.rule}"
-            + "".join(f"\n    - {problem}" for problem in check.problems)
+            f"- {':white_check_mark:' if check.ok else ':x:'} {ui.plain(check.rule)}"
+            + "".join(f"\n    - {ui.plain(problem)}" for problem in check.problems)
             for check in preview.checks))
         with st.expander("How the plan was found"):
-            st.markdown("\n".join(f"- {line}" for line in preview.explanation))
+            st.markdown("\n".join(f"- {ui.plain(line)}" for line in preview.explanation))
         frame = preview.changes_frame()
         st.caption(f"{len(frame)} people get a new seat ({preview.participants} participants in all).")
         st.dataframe(frame, hide_index=True, width="stretch", height=min(420, 38 + 35 * max(len(frame), 1)))
         all_rules_hold = all(check.ok for check in preview.checks)
         if st.button("Apply plan", type="primary", key="autoseat_apply", disabled=not all_rules_hold):
-            result = ui.write(autoseat.apply_plan, organiser, event_id, preview)
+            result = context.write(autoseat.apply_plan, preview)
             if result.applied:
                 state.pop(preview_key, None)
                 ui.flash(result.summary if result.change_set_id else result.message)
                 st.rerun()
             else:
-                st.error(result.message)
+                st.error(ui.plain(result.message))
 
 # ----------------------------------------------------------------------------------------- walk-ins
 st.subheader("Walk-ins")
-unseated = dict(ui.read(autoseat.unseated_participants, organiser, event_id))
+unseated = dict(context.read(autoseat.unseated_participants))
 if not unseated:
     st.caption("Everyone has a seat.")
 else:
     walk_in = st.selectbox("Person without a seat", list(unseated), key="autoseat_walk_in", index=None,
                            format_func=unseated.get, placeholder="Type a name")
     if walk_in is not None:
-        suggestions = ui.read(autoseat.walk_in_suggestions, organiser, event_id, walk_in, 3, options)
+        suggestions = context.read(autoseat.walk_in_suggestions, walk_in, 3, options)
         if not suggestions:
             st.warning("No table has a free seat that suits this person (VIP, accessibility and keep-apart rules).")
         for suggestion in suggestions:
             reason_col, accept_col = st.columns([6, 1])
             reason_col.markdown(f"**Table {suggestion.table_number}** · {suggestion.free_seats} free · "
-                                f"{suggestion.reason}")
+                                f"{ui.plain(suggestion.reason)}")
             if accept_col.button("Accept", key=f"autoseat_accept_{walk_in}_{suggestion.table_number}"):
-                result = ui.write(autoseat.accept_walk_in, organiser, event_id, walk_in, suggestion.table_number)
+                result = context.write(autoseat.accept_walk_in, walk_in, suggestion.table_number)
                 if result.applied:
                     state.pop(preview_key, None)  # the seating changed: an older preview would be refused
                     ui.flash(f"{unseated[walk_in]}: {result.message}")
                     st.rerun()
                 else:
-                    st.error(result.message)
+                    st.error(ui.plain(result.message))
 
 # -------------------------------------------------------------------------------------- who to meet
 st.subheader("Who to meet")
@@ -163,7 +153,7 @@ st.caption("For each participant who opted in to networking: the five opted-in p
 # On request: at a 20,000-person event the matching takes seconds, too long for every click.
 if not st.toggle("Show who should meet whom", key="autoseat_show_meet"):
     st.stop()
-meet = ui.read(autoseat.who_to_meet_table, organiser, event_id)
+meet = context.read(autoseat.who_to_meet_table)
 if meet.empty:
     st.caption("Nobody to suggest yet: it needs people who opted in and share interests.")
 else:
@@ -174,5 +164,5 @@ else:
         "weight": st.column_config.NumberColumn("Match", format="%.1f", width="small"),
         "shared_interests": st.column_config.TextColumn("Shared interests"),
     })
-    st.download_button("Download CSV", autoseat.who_to_meet_csv(meet), "who-to-meet.csv", "text/csv",
+    st.download_button("Download CSV", formatting.to_safe_csv(meet), "who-to-meet.csv", "text/csv",
                        key="autoseat_meet_csv")

@@ -4,18 +4,18 @@ and undoing one of them."""
 import streamlit as st
 from sqlalchemy.exc import DBAPIError
 
-from eventflow import history, participants, seating, tables, ui
+from eventflow import errors, history, participants, tables, ui
+from eventflow.formatting import seat_text
 
 context = ui.require_event()
-organiser, event_id = context.organiser_id, context.event_id
 
 st.title("History")
 st.caption("Every change to the seating, grouped by the save, auto-seat, import or undo that made it. Newest first.")
 
-people = ui.read(participants.list_participants, organiser, event_id)
+people = context.read(participants.list_participants)
 names = dict(zip(people["participant_id"], people["name"], strict=True))
 emails = dict(zip(people["participant_id"], people["email"], strict=True))
-table_numbers = ui.read(tables.tables_overview, organiser, event_id)["table_number"].astype(int).tolist()
+table_numbers = context.read(tables.tables_overview)["table_number"].astype(int).tolist()
 
 person_col, table_col = st.columns([3, 1])
 person = person_col.selectbox(
@@ -24,7 +24,7 @@ person = person_col.selectbox(
 table = table_col.selectbox("Table", [None, *table_numbers], key="history_table",
                             format_func=lambda t: "All tables" if t is None else f"Table {t}")
 
-sets = ui.read(history.recent_change_sets, organiser, event_id, participant_id=person, table_number=table)
+sets = context.read(history.recent_change_sets, participant_id=person, table_number=table)
 if sets.empty:
     st.info("No seating changes yet." if person is None and table is None
             else "No seating changes match this filter.")
@@ -57,14 +57,7 @@ def change_set_label(key: str) -> str:
 
 chosen = st.selectbox("Show one change set", list(by_id), key="history_change_set", format_func=change_set_label)
 row = by_id[chosen]
-details = ui.read(history.change_set_details, organiser, event_id, row.change_set_id)
-
-
-def seat_text(table_number: object, seat_number: object) -> str:
-    if table_number is None or table_number != table_number:  # None or NaN: no seat
-        return "unseated"
-    return f"table {int(table_number)}" + (f", seat {int(seat_number)}" if seat_number == seat_number
-                                           and seat_number is not None else "")
+details = context.read(history.change_set_details, row.change_set_id)
 
 
 with st.expander(f"{len(details)} row(s) in this change set", expanded=True):
@@ -85,17 +78,17 @@ if context.can_edit:
                "It is refused if any of them has been moved since.")
     if st.button("Undo this change set", key="undo_change_set", type="primary"):
         try:
-            result = ui.write(history.undo_change_set, organiser, event_id, row.change_set_id)
+            result = context.write(history.undo_change_set, row.change_set_id)
         except DBAPIError as error:  # (a lost connection never gets here: ui.write shows its own message)
             # A database rule at commit, e.g. the old table filled up meanwhile.
-            st.error(seating.describe_database_error(error).replace("Nothing was saved", "Nothing was undone", 1))
-        except PermissionError as error:
-            st.error(f"Nothing was undone: {error}")
+            st.error(ui.plain(errors.describe_database_error(error, "undone")))
+        except errors.OrganiserError as error:
+            st.error(ui.plain(error))
         else:
             if result.undone:
                 ui.flash(f"Undone: {result.restored} people are back where they were before that "
                          f"{row.kind}.")
                 st.rerun()
-            st.error("Nothing was undone:\n\n" + "\n".join(f"- {problem}" for problem in result.problems))
+            st.error("Nothing was undone:\n\n" + "\n".join(f"- {ui.plain(problem)}" for problem in result.problems))
 else:
     st.caption("Undoing a change needs a manager or owner.")

@@ -8,11 +8,12 @@ context = ui.context()
 identity = context.identity
 st.title("EventFlow Seating")
 if not identity.known:
-    st.warning(identity.message or "You are not signed in.", icon=":material/person_off:")
+    st.warning(ui.plain(identity.message) if identity.message else "You are not signed in.",
+               icon=":material/person_off:")
     if identity.email:
-        st.caption("Signed-in e-mail: " + identity.email)
+        st.caption("Signed-in e-mail: " + ui.plain(identity.email))
 elif not identity.memberships:
-    st.info(identity.message or "You are not a member of any organisation yet.")
+    st.info(ui.plain(identity.message) if identity.message else "You are not a member of any organisation yet.")
 else:
     st.info("This organisation has no events yet. Events are created by an administrator "
             "(`python -m eventflow`).")

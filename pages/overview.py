@@ -6,13 +6,13 @@ from eventflow import ui
 from eventflow.overview import event_overview
 
 context = ui.require_event()
-overview = ui.read(event_overview, context.organiser_id, context.event_id)
+overview = context.read(event_overview)
 if overview is None:
     st.error("This event is no longer available.")
     st.stop()
 
-st.title(overview.event_name)
-st.caption(f"{overview.dates} · {overview.venue or 'venue not set'}")
+st.title(ui.plain(overview.event_name))
+st.caption(f"{overview.dates} · {ui.plain(overview.venue) if overview.venue else 'venue not set'}")
 
 people, seats, tables = st.columns(3)
 with people:

@@ -2,16 +2,15 @@
 
 import streamlit as st
 
-from eventflow import participants, ui
+from eventflow import errors, participants, ui
 from eventflow.config import Settings
 
 context = ui.require_event()
-organiser, event_id = context.organiser_id, context.event_id
 state = st.session_state
 limit_mb = Settings.from_environment().upload_limit_mb
 
 st.title("Participants")
-people = ui.read(participants.list_participants, organiser, event_id)
+people = context.read(participants.list_participants)
 
 search = st.text_input("Search", key="people_search", placeholder="Name, company or e-mail")
 shown = people
@@ -23,7 +22,7 @@ if search.strip():
 
 selection = st.dataframe(
     shown.drop(columns=["participant_id", "checked_in_at"]), hide_index=True, width="stretch", height=420,
-    key=f"people_table:{event_id}", on_select="rerun" if context.can_edit else "ignore",
+    key=f"people_table:{context.event_id}", on_select="rerun" if context.can_edit else "ignore",
     selection_mode="multi-row",
     column_config={"vip": st.column_config.CheckboxColumn("VIP"),
                    "networking_opt_in": st.column_config.CheckboxColumn("Opt-in"),
@@ -40,38 +39,44 @@ if context.can_edit:
     if chosen.empty:
         st.caption("Select people in the table (click the row checkboxes) to change their flags.")
     else:
-        st.caption(", ".join(chosen["name"].head(8)) + (" …" if len(chosen) > 8 else ""))
+        st.caption(", ".join(ui.plain(name) for name in chosen["name"].head(8)) + (" …" if len(chosen) > 8 else ""))
         actions = [("Check in", "checked_in", True), ("Undo check-in", "checked_in", False),
                    ("Make VIP", "is_vip", True), ("Remove VIP", "is_vip", False),
                    ("Opt in to networking", "networking_opt_in", True),
                    ("Opt out of networking", "networking_opt_in", False)]
         for column, (label, flag, value) in zip(st.columns(len(actions)), actions, strict=True):
             if column.button(label, key=f"flag_{flag}_{value}"):
-                changed = ui.write(participants.set_flag, organiser, event_id,
+                changed = context.write(participants.set_flag,
                                    chosen["participant_id"].tolist(), flag, value)
                 ui.flash(f"{label}: {changed} of {len(chosen)} changed"
                          + (" (the others already were)." if changed < len(chosen) else "."))
                 st.rerun()
 
-st.download_button("Export CSV", ui.read(participants.export_participants_csv, organiser, event_id),
+st.download_button("Export CSV", context.read(participants.export_participants_csv),
                    "participants.csv", "text/csv", key="export_participants")
 
 if context.can_edit:
     st.subheader("Import from CSV")
     st.caption("Columns: name (required), email, company, tracks (separated by ;), vip (yes/no), "
-               f"networking_opt_in (yes/no; blank = event default), interests (separated by ;). Up to {limit_mb} MB. "
+               f"networking_opt_in (yes/no; blank = event default), interests (separated by ;). Up to {limit_mb} MB "
+               f"and {participants.MAX_IMPORT_ROWS:,} participants per file. "
                "Nothing is imported while any row has a problem.")
-    upload = st.file_uploader("CSV file", type=["csv"], key=f"upload:{state.get('import_revision', 0)}")
+    # The box states the same limit as the caption (Streamlit's server refuses bigger files anyway:
+    # server.maxUploadSize in .streamlit/config.toml).
+    upload = st.file_uploader("CSV file", type=["csv"], key=f"upload:{state.get('import_revision', 0)}",
+                              max_upload_size=limit_mb)
     if upload is not None:
         try:
             participants.check_upload_size(upload.size, limit_mb)
-            context_for_import = ui.read(participants.import_context, organiser, event_id)
-            preview = participants.parse_participants_csv(upload.getvalue(), context_for_import, limit_mb)
-        except participants.UploadTooLarge as error:
-            st.error(str(error))
+            context_for_import = context.read(participants.import_context)
+            # Parsed once per file: every click on this page reruns it.
+            preview = participants.parse_upload_once(state.setdefault(f"import_parse:{context.event_id}", {}),
+                                                     upload.getvalue(), context_for_import, limit_mb)
+        except errors.OrganiserError as error:
+            st.error(ui.plain(error))
         else:
             if preview.file_error:
-                st.error(preview.file_error)
+                st.error(ui.plain(preview.file_error))
             else:
                 shown_preview = preview.with_errors().drop(columns=["track_ids"])
                 st.dataframe(shown_preview, hide_index=True, width="stretch")
@@ -79,11 +84,6 @@ if context.can_edit:
                     st.error(f"{len(preview.errors)} of {len(preview.rows)} rows have problems; nothing will be "
                              "imported until the file is fixed.")
                 elif st.button(f"Import {len(preview.rows)} participants", type="primary", key="do_import"):
-                    try:
-                        count = ui.write(participants.import_participants, organiser, event_id, preview)
-                    except (participants.ImportRefused, ValueError) as error:
-                        st.error(str(error))
-                    else:
-                        ui.flash(f"Imported {count} participants.")
-                        state["import_revision"] = state.get("import_revision", 0) + 1
-                        st.rerun()
+                    context.act(participants.import_participants, preview,
+                                done=lambda count: f"Imported {count} participants.",
+                                then=lambda _: state.update(import_revision=state.get("import_revision", 0) + 1))

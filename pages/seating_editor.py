@@ -8,7 +8,7 @@ are kept (as drafts) when the filter changes.
 import pandas as pd
 import streamlit as st
 
-from eventflow import seating, ui
+from eventflow import formatting, seating, ui
 from eventflow.events import list_tracks
 
 context = ui.require_event()
@@ -22,7 +22,7 @@ def signature(grid: seating.SeatingGrid) -> int:
     return int(pd.util.hash_pandas_object(columns, index=False).sum()) ^ hash(grid.tables)
 
 
-fresh = ui.read(seating.load_seating_grid, context.organiser_id, context.event_id)
+fresh = context.read(seating.load_seating_grid)
 store = state.get(store_key)
 if store is None or store["revision"] != revision:
     store = state[store_key] = {"grid": fresh, "revision": revision, "generation": 0,
@@ -49,7 +49,7 @@ if signature(fresh) != signature(grid):
 
 st.title("Seating editor")
 
-tracks = [t.name for t in ui.read(list_tracks, context.organiser_id, context.event_id) if t.is_active]
+tracks = [t.name for t in context.read(list_tracks) if t.is_active]
 search_col, track_col, table_col, unseated_col, vip_col = st.columns([3, 2, 1.2, 1.2, 1])
 search = search_col.text_input("Search", key="seat_search", placeholder="Name, company or e-mail")
 track = track_col.selectbox("Track", [None, *tracks], key="seat_track", format_func=lambda t: t or "All tracks")
@@ -122,12 +122,7 @@ with fill_col:
 
 
 def seat_text(seat: seating.Seat | None) -> str:
-    if seat is None:
-        return "no longer in the event"
-    table, number = seat
-    if table is None:
-        return "unseated"
-    return f"table {table}" + (f", seat {number}" if number is not None else "")
+    return "no longer in the event" if seat is None else formatting.seat_text(*seat)
 
 
 if change_set:
@@ -155,7 +150,7 @@ if store["conflicts"]:
 save_col, discard_col, _ = st.columns([1, 1, 4])
 if context.can_edit and save_col.button("Save changes", type="primary", key="save_seating",
                                         disabled=not change_set.changes or bool(problems)):
-    result = ui.write(seating.save_changes, context.organiser_id, context.event_id, change_set, grid)
+    result = context.write(seating.save_changes, change_set, grid)
     if result.ok:
         ui.flash(f"Saved {result.saved} seating change(s)." if result.saved
                  else "Nothing needed saving: these people already sit where you put them.")
@@ -165,9 +160,9 @@ if context.can_edit and save_col.button("Save changes", type="primary", key="sav
         store["conflicts"] = result.conflicts
         st.rerun()
     elif result.error:
-        st.error(result.error)
+        st.error(ui.plain(result.error))
     else:
-        st.error("Nothing was saved: " + "; ".join(f"{m}" for msgs in result.problems.values() for m in msgs))
+        st.error("Nothing was saved: " + "; ".join(ui.plain(m) for msgs in result.problems.values() for m in msgs))
 if discard_col.button("Reload latest" if store["conflicts"] or change_set else "Reload", key="reload_seating",
                       help="Load the seating as saved now; unsaved edits are dropped."):
     state["seating_revision"] = revision + 1

@@ -4,16 +4,20 @@ import streamlit as st
 import streamlit.components.v1 as components
 
 from eventflow import tables, ui
+from eventflow.formatting import to_safe_csv
 from eventflow.overview import event_overview
-from eventflow.participants import to_safe_csv
 
 context = ui.require_event()
-organiser, event_id = context.organiser_id, context.event_id
 state = st.session_state
 revision = state.setdefault("tables_revision", 0)
 
+
+def next_revision(_: object) -> None:
+    state["tables_revision"] = revision + 1  # a new editor key: the grid shows what was saved
+
+
 st.title("Tables")
-frame = ui.read(tables.tables_overview, organiser, event_id)
+frame = context.read(tables.tables_overview)
 
 glance, edit, printing = st.tabs(["At a glance", "Define tables", "Place cards"])
 
@@ -42,7 +46,7 @@ with edit:
     if not context.can_edit:
         st.info("You can view the tables; changing them needs a manager or owner.")
     snapshot = frame[["table_number", "label", "capacity", "is_vip_table", "accessible", "seated", "version"]]
-    editor_key = f"tables_grid:{event_id}:{revision}"
+    editor_key = f"tables_grid:{context.event_id}:{revision}"
     st.data_editor(
         snapshot, key=editor_key, hide_index=True, num_rows="fixed", width="stretch",
         column_order=["table_number", "label", "capacity", "is_vip_table", "accessible", "seated"],
@@ -58,11 +62,11 @@ with edit:
     )
     changes, problems = tables.table_changes_from_editor(snapshot, state.get(editor_key))
     for number, messages in problems.items():
-        st.error(f"Table {number}: " + "; ".join(messages))
+        st.error(f"Table {number}: " + "; ".join(ui.plain(m) for m in messages))
     if context.can_edit:
         if st.button(f"Save table changes ({len(changes)})", type="primary", key="save_tables",
                      disabled=not changes or bool(problems)):
-            result = ui.write(tables.save_table_changes, organiser, event_id, changes)
+            result = context.write(tables.save_table_changes, changes)
             if result.ok:
                 ui.flash(f"Saved changes to {result.saved} table(s).")
                 state["tables_revision"] = revision + 1
@@ -74,7 +78,7 @@ with edit:
                     state["tables_revision"] = revision + 1
                     st.rerun()
             else:
-                st.error(result.error)
+                st.error(ui.plain(result.error))
 
         st.subheader("Add tables")
         with st.form("add_tables"):
@@ -90,34 +94,21 @@ with edit:
             is_vip = vip_col.checkbox("VIP tables")
             accessible = access_col.checkbox("Wheelchair accessible")
             if st.form_submit_button("Add tables", type="primary"):
-                try:
-                    added = ui.write(tables.add_tables, organiser, event_id, first_number=int(first),
-                                     count=int(count), capacity=int(capacity), is_vip=is_vip, label=label,
-                                     accessible=accessible)
-                except tables.TableInputError as error:
-                    st.error(str(error))
-                else:
-                    ui.flash(f"Added {len(added)} table(s): {added[0]}–{added[-1]}.")
-                    state["tables_revision"] = revision + 1
-                    st.rerun()
+                context.act(tables.add_tables, first_number=int(first), count=int(count), capacity=int(capacity),
+                            is_vip=is_vip, label=label, accessible=accessible, then=next_revision,
+                            done=lambda added: f"Added {len(added)} table(s): {added[0]}–{added[-1]}.")
 
         empty_tables = frame.loc[frame["seated"] == 0, "table_number"].tolist()
         if empty_tables:
             st.subheader("Remove empty tables")
             doomed = st.multiselect("Tables to remove", empty_tables, key="remove_tables")
             if st.button("Remove", key="do_remove_tables", disabled=not doomed):
-                try:
-                    removed = ui.write(tables.remove_tables, organiser, event_id, doomed)
-                except tables.TableInputError as error:
-                    st.error(str(error))
-                else:
-                    ui.flash(f"Removed {removed} table(s).")
-                    state["tables_revision"] = revision + 1
-                    st.rerun()
+                context.act(tables.remove_tables, doomed, then=next_revision,
+                            done=lambda removed: f"Removed {removed} table(s).")
 
 with printing:
-    cards = ui.read(tables.place_cards, organiser, event_id)
-    event_info = ui.read(event_overview, organiser, event_id)
+    cards = context.read(tables.place_cards)
+    event_info = context.read(event_overview)
     event_name = event_info.event_name if event_info else context.event.name
     st.caption(f"{len(cards)} seated people at {cards['table'].nunique() if not cards.empty else 0} tables, "
                "in place-card order (table, seat, name).")

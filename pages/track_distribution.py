@@ -3,20 +3,19 @@
 import streamlit as st
 
 from eventflow import statistics, ui
-from eventflow.participants import to_safe_csv
+from eventflow.formatting import to_safe_csv
 
 context = ui.require_event()
-organiser, event_id = context.organiser_id, context.event_id
 
 st.title("Track distribution")
 st.caption("Active tracks only. A participant in two tracks counts in both, so shares can add up to more than 100 %.")
 projector = st.toggle("Projector mode (larger text)", key="projector_mode")
 font_size = 22 if projector else 15
 
-distribution = ui.read(statistics.track_distribution, organiser, event_id)
-by_seating = ui.read(statistics.seating_by_track, organiser, event_id)
-mix = ui.read(statistics.table_track_mix, organiser, event_id)
-comparison = ui.read(statistics.organisation_comparison, organiser, context.membership.organization_id)
+distribution = context.read(statistics.track_distribution)
+by_seating = context.read(statistics.seating_by_track)
+mix = context.read(statistics.table_track_mix)
+comparison = ui.read(statistics.organisation_comparison, context.organiser_id, context.membership.organization_id)
 
 if distribution.empty:
     st.info("This event has no active tracks yet — add them under Event settings.")

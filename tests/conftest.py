@@ -12,22 +12,107 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
+import signal
 import subprocess
 import tempfile
+import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import psycopg
 import pytest
+import streamlit as st
 from psycopg import sql
 from sqlalchemy import text
 
 from eventflow import admin, db, migrations
 from eventflow.db import Database, derive_app_url, libpq_url, sqlalchemy_url
 from eventflow.demo import load_demo
+
+# ------------------------------------------------------------------------------------ slow tests
+# `pytest -m "not slow"` is the quick loop while working; the README's `pytest` runs everything.
+# Slow: every browser test, whole modules that start servers or many threads, property tests that
+# generate hundreds of cases, and the second run of the database tests on PostgreSQL 15.
+SLOW_MODULES = frozenset({
+    "test_concurrency", "test_hostile_input", "test_query_plans", "test_embedded", "test_db",
+    "test_autoseat_page", "test_history_page", "test_engine_exact",
+})
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        module = item.module.__name__.rpartition(".")[2] if isinstance(item, pytest.Function) else ""
+        callspec = getattr(item, "callspec", None)
+        on_postgres_15 = callspec is not None and callspec.params.get("any_server") == "postgresql-15"
+        generated = getattr(getattr(item, "obj", None), "is_hypothesis_test", False)
+        in_a_browser = item.get_closest_marker("browser") is not None
+        if module in SLOW_MODULES or on_postgres_15 or generated or in_a_browser:
+            item.add_marker(pytest.mark.slow)
+
+
+# ---------------------------------------------------------------- servers the run leaves behind
+# Every PostgreSQL data folder the tests make is a temporary folder named eventflow-test-…; the
+# run remembers the ones it made (other runs on the machine make their own) and, at the end, fails
+# if a server still runs on one of them, after stopping it (killed clients and crashed servers
+# once left four running for good).
+TEST_FOLDER_PREFIX = "eventflow-test-"
+_made_here: set[Path] = set()
+_mkdtemp = tempfile.mkdtemp
+
+
+def _remembering_mkdtemp(suffix=None, prefix=None, dir=None):  # noqa: A002 (tempfile's own names)
+    folder = _mkdtemp(suffix, prefix, dir)
+    if prefix and str(prefix).startswith(TEST_FOLDER_PREFIX):
+        _made_here.add(Path(folder).resolve())
+    return folder
+
+
+tempfile.mkdtemp = _remembering_mkdtemp
+
+
+def postgres_servers_under(folders: set[Path]) -> dict[int, Path]:
+    """pid -> data folder of every PostgreSQL postmaster whose data folder lies in ``folders``."""
+    found: dict[int, Path] = {}
+    for process in Path("/proc").iterdir():
+        if not process.name.isdigit():
+            continue
+        try:
+            args = (process / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if not args or not args[0].endswith(b"/postgres") or b"-D" not in args[:-1]:
+            continue  # backends rename themselves ("postgres: …"); only the postmaster keeps -D
+        data = Path(os.fsdecode(args[args.index(b"-D") + 1])).resolve()
+        if any(data == folder or folder in data.parents for folder in folders):
+            found[int(process.name)] = data
+    return found
+
+
+def stop_postgres_servers_under(folders: set[Path]) -> dict[int, Path]:
+    """Stop (immediate shutdown) every postmaster running on data in ``folders``; what was running."""
+    running = postgres_servers_under(folders)
+    for pid in running:
+        with suppress(ProcessLookupError, PermissionError):
+            os.kill(pid, signal.SIGQUIT)
+    deadline = time.monotonic() + 30
+    while postgres_servers_under(folders) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    for pid in postgres_servers_under(folders):
+        with suppress(ProcessLookupError, PermissionError):
+            os.kill(pid, signal.SIGKILL)
+    return running
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    left = stop_postgres_servers_under(_made_here)
+    if left:
+        listing = ", ".join(f"pid {pid} on {folder}" for pid, folder in sorted(left.items()))
+        session.config.get_terminal_writer().line(
+            f"FAILED: the test run left {len(left)} PostgreSQL server(s) running (now stopped): {listing}", red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 @dataclass
@@ -58,14 +143,20 @@ class ScratchServer:
 POSTGRES_15_BIN = Path("/usr/lib/postgresql/15/bin")
 
 
-def _start_embedded() -> ScratchServer:
-    from eventflow.embedded import start_embedded_server
+@contextmanager
+def _embedded_server() -> Iterator[ScratchServer]:
+    from eventflow import embedded
 
     # Not under pytest's own temporary root: pytest makes that folder private (0700) again at
     # the start of every run, which would lock the server's system user out of a concurrent run.
     data_dir = Path(tempfile.mkdtemp(prefix="eventflow-test-pg-"))
-    owner_url = start_embedded_server(data_dir, cleanup_mode="delete")
-    return ScratchServer(libpq_url(sqlalchemy_url(owner_url).set(database="postgres")), None)
+    owner_url = embedded.start_embedded_server(data_dir, cleanup_mode="delete")
+    try:
+        yield ScratchServer(libpq_url(sqlalchemy_url(owner_url).set(database="postgres")), None)
+    finally:
+        # Leave now rather than at interpreter exit, so the end-of-run check finds it stopped.
+        embedded._leave(data_dir.absolute(), "delete")
+        shutil.rmtree(data_dir, ignore_errors=True)
 
 
 def _as_postgres_user(command: list[str]) -> list[str]:
@@ -99,7 +190,8 @@ def pg_server() -> Iterator[ScratchServer]:
         password = os.environ.get("EVENTFLOW_APP_PASSWORD") or secrets.token_urlsafe(16)
         yield ScratchServer(libpq_url(sqlalchemy_url(external)), password)
     else:
-        yield _start_embedded()
+        with _embedded_server() as server:
+            yield server
 
 
 def _server_kinds() -> list[str]:
@@ -164,6 +256,64 @@ def as_default_database() -> Iterator[callable]:
 
     yield use
     db._default = previous
+
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = str(ROOT / "app.py")
+
+
+def app_pages(role: str = "owner") -> list[str]:
+    """The page files app.py offers an organiser with ``role``: read from ``app.PAGES``, the one list."""
+    import app
+
+    return [spec.path for spec in app.PAGES if role in spec.roles]
+
+
+def app_page_titles(role: str = "owner") -> list[tuple[str, str]]:
+    """(page file, title) of the pages app.py offers an organiser with ``role``, in menu order."""
+    import app
+
+    return [(spec.path, spec.title) for spec in app.PAGES if role in spec.roles]
+
+
+@pytest.fixture
+def open_app(as_default_database, monkeypatch):
+    """An AppTest factory: ``open_app(database, email, page)`` runs app.py on ``database`` as the
+    organiser with ``email`` in local mode (None: nobody), then switches to ``page`` (app.py's
+    first page when None). ``session`` presets session state. Cached reads are dropped before and
+    after: the demo's ids are the same in every demo database."""
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    st.cache_data.clear()
+
+    def open_as(database: Database, email: str | None, page: str | None = None, *,
+                session: dict[str, object] | None = None, timeout: float = 120) -> AppTest:
+        as_default_database(database)
+        if email is None:
+            monkeypatch.delenv("EVENTFLOW_LOCAL_ORGANISER", raising=False)
+        else:
+            monkeypatch.setenv("EVENTFLOW_LOCAL_ORGANISER", email)
+        at = AppTest.from_file(APP, default_timeout=timeout)
+        for key, value in (session or {}).items():
+            at.session_state[key] = value
+        at.run()
+        if page and not at.exception:
+            at.switch_page(page).run()
+        return at
+
+    yield open_as
+    st.cache_data.clear()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _streamlit_serves_loopback() -> None:
+    """As `streamlit run` from the project folder does (.streamlit/config.toml): app.py refuses
+    local mode on any other address, and pytest may be started from another folder."""
+    from streamlit import config
+
+    if not config.get_option("server.address"):
+        config.set_option("server.address", "127.0.0.1", where_defined="tests/conftest.py")
 
 
 @dataclass

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from eventflow import autoseat, engine
+from eventflow import autoseat, engine, formatting
 from eventflow.autoseat import AutoSeatError, AutoSeatOptions
 from tests.conftest import World
 
@@ -331,7 +331,7 @@ def test_who_to_meet_lists_only_opted_in_people(world: World) -> None:
     assert first["meet"].tolist() == [_name(world, p[1]), _name(world, p[2])]
     assert first["shared_interests"].tolist() == ["ai, climate", "ai"]
     assert first["weight"].tolist() == [2.0, 1.0]
-    csv = autoseat.who_to_meet_csv(frame).decode("utf-8-sig")
+    csv = formatting.to_safe_csv(frame).decode("utf-8-sig")
     assert _name(world, p[3]) not in csv and _name(world, p[1]) in csv
 
 
@@ -396,3 +396,21 @@ def test_the_database_keeps_rules_well_formed(world: World) -> None:
     with world.database.tenant_session(a.manager) as s:
         rules = autoseat.list_rules(s, a.event_id)
     assert [(r.kind, set(r.names)) for r in rules] == [("together", {_name(world, p[2]), _name(world, p[3])})]
+
+
+def test_an_unknown_rule_kind_is_never_shown_under_another_rules_heading(monkeypatch) -> None:
+    # Every kind the checker knows today has a heading of its own family.
+    assert {autoseat.check_family(kind) for kind in engine.RuleKind} == {key for key, _ in autoseat.CHECK_FAMILIES}
+    for kind in ("near_stage", "vip_zone", "capacity_soft", "seated"):  # kinds the table does not know
+        assert autoseat.check_family(kind) == "other", kind
+
+    # Through the page's checks: a violation of an unknown kind gets a heading of its own, and the
+    # plan does not pass (every rule must hold before "Apply plan" is offered).
+    pat = str(uuid.uuid4())
+    instance = engine.Instance(tables=(engine.Table(1, 2),), participants=(engine.Participant(pat),))
+    plan = [engine.Assignment(pat, 1, 1)]
+    unknown = engine.Violation("near_stage", (pat,), (1,), f"near_stage: participant '{pat}' is not near the stage")
+    monkeypatch.setattr(engine, "violations", lambda instance, plan: [unknown])
+    checks = {c.rule: c for c in autoseat.rule_checks(instance, plan, {pat: "Pat"})}
+    assert all(c.ok for rule, c in checks.items() if rule != autoseat.rules.OTHER[1])
+    assert checks[autoseat.rules.OTHER[1]].problems == ("near_stage: participant Pat is not near the stage",)

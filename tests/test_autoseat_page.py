@@ -2,36 +2,22 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-import streamlit as st
 from sqlalchemy import text
 from streamlit.testing.v1 import AppTest
 
 from eventflow.db import Database
 from eventflow.demo import DEMO_EVENT_ID, DEMO_MANAGER_EMAIL, DEMO_OWNER_EMAIL, DEMO_VIEWER_EMAIL
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PAGE = "pages/auto_seat.py"
 
 
 @pytest.fixture
-def open_page(own_demo_database, as_default_database, monkeypatch):
-    as_default_database(own_demo_database)
-    monkeypatch.delenv("DATABASE_URL", raising=False)
-    st.cache_data.clear()  # the demo's ids are the same in every demo database
-
+def open_page(own_demo_database, open_app):
     def open_as(email: str, page: str | None = PAGE) -> AppTest:
-        monkeypatch.setenv("EVENTFLOW_LOCAL_ORGANISER", email)
-        at = AppTest.from_file(APP, default_timeout=120)
-        at.run()
-        if page and not at.exception:
-            at.switch_page(page).run()
-        return at
+        return open_app(own_demo_database, email, page)
 
-    yield open_as
-    st.cache_data.clear()
+    return open_as
 
 
 def _count(database: Database, sql: str) -> int:

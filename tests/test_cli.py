@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.conftest import stop_postgres_servers_under
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -20,8 +25,13 @@ def _run(*args: str, data_dir: Path) -> subprocess.CompletedProcess:
 
 
 @pytest.fixture(scope="module")
-def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("cli-data")
+def data_dir() -> Iterator[Path]:
+    """A data folder the server's account can reach (run as root, the server runs as another user,
+    and pytest's own temporary root is private); the server the CLI left running is stopped after."""
+    folder = Path(tempfile.mkdtemp(prefix="eventflow-test-cli-"))
+    yield folder
+    stop_postgres_servers_under({folder.resolve()})
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 def test_upgrade_then_demo_twice_and_data_survive_restarts(data_dir: Path) -> None:

@@ -8,6 +8,7 @@ replaying the history must give the final seating (no lost update).
 
 from __future__ import annotations
 
+import os
 import random
 import threading
 import time
@@ -97,8 +98,8 @@ def _worker(database: Database, organiser: uuid.UUID, event_id: uuid.UUID, seed:
         grid = grid if rng.random() < 0.5 else None
 
 
-@pytest.fixture
-def busy_event(world: World) -> tuple[World, list[uuid.UUID]]:
+def _make_busy_event(world: World) -> list[uuid.UUID]:
+    """Organisation A's event with six tables of six, 34 more guests and WORKERS managers."""
     a = world.a
     organisers = []
     with world.database.owner_connection() as conn:
@@ -112,11 +113,41 @@ def busy_event(world: World) -> tuple[World, list[uuid.UUID]]:
                        "SELECT :e, n, 6 FROM generate_series(1, 6) AS n"), {"e": a.event_id})
         s.execute(text("INSERT INTO participants (event_id, full_name) SELECT :e, 'Guest ' || n "
                        "FROM generate_series(1, 34) AS n"), {"e": a.event_id})
-    return world, organisers
+    return organisers
+
+
+@pytest.fixture
+def busy_event(world: World) -> tuple[World, list[uuid.UUID]]:
+    return world, _make_busy_event(world)
 
 
 def test_eight_concurrent_editors_lose_nothing(busy_event, capsys) -> None:
     world, organisers = busy_event
+    with capsys.disabled():
+        print(f"\nconcurrent editors: {_edit_concurrently(world, organisers)}")
+
+
+STRESS_RUNS = int(os.environ.get("EVENTFLOW_STRESS_RUNS") or 3)
+
+
+@pytest.mark.slow
+def test_concurrent_editors_stress(database, capsys) -> None:
+    """The test above, again and again on fresh organisations: the PostgreSQL 15 deadlock that
+    reached a worker showed in about one full run of ten (issue 15, item 7; found with 30 runs).
+    More runs: EVENTFLOW_STRESS_RUNS=50."""
+    from tests.conftest import make_organisation
+
+    for run in range(STRESS_RUNS):
+        with database.owner_connection() as conn:
+            outsider = admin.ensure_organiser(conn, f"outsider.{uuid.uuid4().hex[:8]}@example.test", "Outsider")
+        world = World(database, make_organisation(database, "Alpha"), make_organisation(database, "Beta"), outsider)
+        summary = _edit_concurrently(world, _make_busy_event(world))
+        with capsys.disabled():
+            print(f"\nstress run {run + 1}/{STRESS_RUNS}: {summary}")
+
+
+def _edit_concurrently(world: World, organisers: list[uuid.UUID]) -> str:
+    """Run the workers on A's event, check every invariant, and return the figures."""
     a = world.a
     pools = [Database(world.database.owner_url, world.database.app_url) for _ in organisers]
     tallies = [Tally() for _ in organisers]
@@ -144,12 +175,14 @@ def test_eight_concurrent_editors_lose_nothing(busy_event, capsys) -> None:
     invalid = sum(t.invalid for t in tallies)
     already_done = sum(t.already_done for t in tallies)
     retries = sum(t.attempts for t in tallies) - WORKERS * OPERATIONS
-    with capsys.disabled():
-        print(f"\nconcurrent editors: {WORKERS} workers x {OPERATIONS} operations in {elapsed:.1f} s: "
-              f"{len(accepted)} writes accepted, {already_done} already done by someone else, "
-              f"{refused} refused as conflicts, {invalid} refused by validation, "
-              f"{retries} transparent retries")
+    summary = (f"{WORKERS} workers x {OPERATIONS} operations in {elapsed:.1f} s: "
+               f"{len(accepted)} writes accepted, {already_done} already done by someone else, "
+               f"{refused} refused as conflicts, {invalid} refused by validation, {retries} transparent retries")
     assert len(accepted) + already_done + refused + invalid == WORKERS * OPERATIONS
+    # Saves of one event wait in line (seating.lock_event_seating): none deadlocks, so none is run
+    # again. Before, a few deadlocked in most runs, and in about one run of ten on PostgreSQL 15 a
+    # save lost ten retries in a row and the deadlock reached the organiser (issue 15, item 7).
+    assert retries == 0
     assert len(accepted) > WORKERS * OPERATIONS // 4  # the test exercised real writes
     assert refused > 0  # and real contention
     assert [u for t in tallies for u in t.unexplained] == []
@@ -182,3 +215,4 @@ def test_eight_concurrent_editors_lose_nothing(busy_event, capsys) -> None:
         assert (row.old_table_number, row.old_seat_number) == previous, row
         replay[row.participant_id] = (row.new_table_number, row.new_seat_number)
     assert {p: s for p, s in replay.items() if s[0] is not None} == final
+    return summary

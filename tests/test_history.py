@@ -146,7 +146,7 @@ def test_undo_that_would_overfill_a_table_writes_nothing(world: World) -> None:
 def test_a_viewer_cannot_undo(world: World) -> None:
     a = world.a
     change = _save(world, a.owner, [_insert(a.event_id, a.participant_ids[0], 2, 1)])
-    with pytest.raises(PermissionError, match="not change it"), world.database.tenant_session(a.viewer) as s:
+    with pytest.raises(PermissionError, match="only view"), world.database.tenant_session(a.viewer) as s:
         undo_change_set(s, a.event_id, change)
     assert _seats(world, a.owner) == {a.participant_ids[0]: (2, 1, "manager")}
 
@@ -160,3 +160,50 @@ def test_another_organisation_cannot_see_or_undo_the_history(world: World) -> No
         result = undo_change_set(s, a.event_id, change)
     assert not result.undone
     assert _seats(world, a.owner) == {a.participant_ids[0]: (2, 1, "manager")}
+
+
+def test_undo_never_overwrites_a_seat_a_colleague_sets_meanwhile(world: World) -> None:
+    """Two concurrent transactions: the undo would seat someone again who was unseated at its check,
+    while a colleague, in a transaction not yet committed, seats that person elsewhere. The
+    colleague's seat is kept and the undo is refused naming the person and their seat."""
+    import threading
+    import time
+
+    a = world.a
+    person = a.participant_ids[0]
+    _save(world, a.owner, [_insert(a.event_id, person, 2, 4, "ai")])
+    unseat = _save(world, a.owner, [("DELETE FROM table_assignments WHERE participant_id = :p", {"p": person})])
+
+    outcome: list[object] = []
+    with world.database.tenant_session(a.manager) as colleague:
+        begin_change_set(colleague, "save")
+        statement, parameters = _insert(a.event_id, person, 3, 1)
+        colleague.execute(text(statement), parameters)  # ... not committed yet
+
+        def undo() -> None:
+            try:
+                with world.database.tenant_session(a.owner) as s:
+                    outcome.append(undo_change_set(s, a.event_id, unseat))
+            except Exception as error:  # noqa: BLE001 - checked below
+                outcome.append(error)
+
+        undoing = threading.Thread(target=undo)
+        undoing.start()
+        # Commit the colleague's seat only once the undo waits on it (its check saw nobody there).
+        for _ in range(600):
+            with world.database.owner_connection() as conn:
+                if conn.execute(text("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                                     "AND wait_event_type = 'Lock' AND query LIKE '%INSERT INTO table_assignments%'"
+                                     )).scalar():
+                    break
+            time.sleep(0.05)
+        else:
+            pytest.fail("the undo never waited for the colleague's transaction")
+    undoing.join(timeout=60)
+
+    assert len(outcome) == 1 and not isinstance(outcome[0], Exception), outcome
+    result = outcome[0]
+    assert not result.undone
+    assert result.problems == ["Alpha person 0 has been seated since: now table 3, seat 1, "
+                               "this change left them unseated."]
+    assert _seats(world, a.owner) == {person: (3, 1, "manager")}

@@ -3,7 +3,6 @@ every page shows when the database cannot be reached."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from uuid import UUID
 
 import pytest
@@ -18,28 +17,17 @@ from eventflow.demo import DEMO_EVENT_ID, DEMO_OWNER_EMAIL, DEMO_VIEWER_EMAIL, d
 from eventflow.history import begin_change_set, recent_change_sets
 from eventflow.ui import UNREACHABLE_MESSAGE
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PAGE = "pages/history.py"
 OWNER = demo_id(f"organiser:{DEMO_OWNER_EMAIL}")
 
 
 @pytest.fixture
-def open_page(as_default_database, monkeypatch):
+def open_page(open_app):
     """An AppTest factory: the given database, the organiser with the given e-mail (local mode)."""
-    monkeypatch.delenv("DATABASE_URL", raising=False)
-    st.cache_data.clear()  # the demo's ids are the same in every demo database: no cached reads across them
-
     def open_as(database: Database, email: str, page: str = PAGE) -> AppTest:
-        as_default_database(database)
-        monkeypatch.setenv("EVENTFLOW_LOCAL_ORGANISER", email)
-        at = AppTest.from_file(APP, default_timeout=60)
-        at.run()
-        if not at.exception and page:
-            at.switch_page(page).run()
-        return at
+        return open_app(database, email, page, timeout=60)
 
-    yield open_as
-    st.cache_data.clear()
+    return open_as
 
 
 def _seats(database: Database) -> dict[str, tuple]:

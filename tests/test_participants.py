@@ -95,7 +95,8 @@ def test_flags_for_many_people_and_viewers_change_nothing(world):
         assert participants.set_flag(session, org.event_id, ids, "checked_in", True) == 0  # already in
         assert participants.set_flag(session, org.event_id, ids[:1], "is_vip", True) == 1
     with world.database.tenant_session(org.viewer) as session:
-        assert participants.set_flag(session, org.event_id, ids, "networking_opt_in", True) == 0
+        with pytest.raises(PermissionError, match="only view"):
+            participants.set_flag(session, org.event_id, ids, "networking_opt_in", True)
         frame = participants.list_participants(session, org.event_id)
     assert frame["checked_in"].sum() == 3 and frame["vip"].sum() == 1 and frame["networking_opt_in"].sum() == 0
     with pytest.raises(ValueError, match="unknown flag"):

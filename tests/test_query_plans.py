@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 
 from eventflow import synthetic
 from eventflow.db import Database, libpq_url
-from tests.conftest import ScratchServer, statements_of_page_run
+from tests.conftest import ScratchServer, app_pages, statements_of_page_run
 
 BIG_TABLES = {"participants", "table_assignments", "participant_tracks", "assignment_history"}
 SPEC = synthetic.SyntheticSpec(organizations=10, events=60, participants=60_000, flagship_participants=5_000,
@@ -69,8 +68,6 @@ def test_per_event_queries_use_indexes(large, name: str) -> None:
 
 # ------------------------------------------------------------------ work per statement of a page run
 
-PAGES = ["pages/overview.py", "pages/seating_editor.py", "pages/auto_seat.py", "pages/tables.py",
-         "pages/participants.py", "pages/track_distribution.py", "pages/event_settings.py", "pages/history.py"]
 # Rows any one plan node may produce or discard, per participant of the event: generous for joins
 # with several tracks per person, far below the seats × tracks blow-up a mis-estimated join makes.
 ROWS_PER_PARTICIPANT = 25
@@ -87,30 +84,22 @@ def _rows_handled(plan: dict) -> list[tuple[str, float]]:
     return found
 
 
-def _page_statements(database: Database, loaded: synthetic.SyntheticSet, page: str, monkeypatch) -> list:
-    from streamlit.testing.v1 import AppTest
-
+def _page_statements(open_app, database: Database, loaded: synthetic.SyntheticSet, page: str) -> list:
     with database.owner_connection() as conn:
         email = conn.execute(text("SELECT email FROM organisers WHERE id = :id"),
                              {"id": loaded.flagship_owner_id}).scalar_one()
-    monkeypatch.setenv("EVENTFLOW_LOCAL_ORGANISER", email)
-    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "app.py"), default_timeout=120)
-    at.session_state["event_pick"] = str(loaded.flagship_event_id)
-    at.run()
+    at = open_app(database, email, session={"event_pick": str(loaded.flagship_event_id)})
     sent = statements_of_page_run(database, at, page)
     return [(s, p) for s, p in sent if s.lstrip().upper().startswith(("SELECT", "WITH")) and "set_config" not in s]
 
 
-@pytest.mark.parametrize("page", PAGES)
-def test_no_statement_of_a_page_does_work_out_of_proportion_to_the_event(
-        large, as_default_database, monkeypatch, page: str) -> None:
+@pytest.mark.parametrize("page", app_pages("owner"))
+def test_no_statement_of_a_page_does_work_out_of_proportion_to_the_event(large, open_app, page: str) -> None:
     """Every read a page run sends on the flagship event, run again with EXPLAIN ANALYZE as the same
     organiser: no plan node handles more than a small multiple of the event's participants. Row
     counts, not times: a plan that pairs every seat with every track fails here on any machine."""
     database, loaded = large
-    as_default_database(database)
-    monkeypatch.delenv("DATABASE_URL", raising=False)
-    statements = _page_statements(database, loaded, page, monkeypatch)
+    statements = _page_statements(open_app, database, loaded, page)
     assert statements
     limit = ROWS_PER_PARTICIPANT * SPEC.flagship_participants
     heavy = []

@@ -86,6 +86,10 @@ def test_assignment_defaults_and_vip_flag_follow_the_table(world: World) -> None
 def test_assigned_by_accepts_the_three_sources(world: World, source: str) -> None:
     with world.database.tenant_session(world.a.manager) as session:
         _seat(session, world.a.event_id, world.a.participant_ids[0], table=2, assigned_by=source)
+    with world.database.tenant_session(world.a.viewer) as session:
+        stored = session.execute(text("SELECT assigned_by FROM table_assignments WHERE participant_id = :p"),
+                                 {"p": world.a.participant_ids[0]}).scalar_one()
+    assert stored == source
 
 
 @pytest.mark.parametrize("source", ["AI", "human", "", "import"])

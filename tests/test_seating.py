@@ -10,6 +10,21 @@ from eventflow import seating
 from eventflow.seating import ChangeSet, changes_from_editor, load_seating_grid, save_changes, validate_changes
 
 
+@pytest.fixture
+def world(world):
+    """These tests are about capacity, seats and concurrency: the fixture's VIP table 1 is open to
+    everyone here. The placement rules have their own tests below (they reserve it again)."""
+    _reserve_vip_tables(world.database, world.a, False)
+    _reserve_vip_tables(world.database, world.b, False)
+    return world
+
+
+def _reserve_vip_tables(database, org, reserved: bool) -> None:
+    with database.tenant_session(org.owner) as session:
+        session.execute(text("UPDATE events SET settings = settings || jsonb_build_object('vip_tables_reserved', "
+                             "CAST(:r AS boolean)) WHERE id = :e"), {"r": reserved, "e": org.event_id})
+
+
 def _seat(database, org, index, table, seat=None, by="auto"):
     with database.tenant_session(org.owner) as session:
         session.execute(text("INSERT INTO table_assignments (event_id, participant_id, table_number, seat_number, "
@@ -268,3 +283,58 @@ def test_table_fill_counts_pending_edits(world):
     fill = seating.table_fill(grid, changes).set_index("table")
     assert fill.loc[2, "seated"] == 1 and fill.loc[2, "after_edits"] == 0
     assert fill.loc[1, "after_edits"] == 2 and fill.loc[1, "free"] == 2
+
+
+# ------------------------------------------------------------------------------ placement rules
+
+def _rule(database, org, kind, *indexes):
+    with database.tenant_session(org.owner) as session:
+        rule = session.execute(text("INSERT INTO seating_rules (event_id, kind) VALUES (:e, :k) RETURNING id"),
+                               {"e": org.event_id, "k": kind}).scalar_one()
+        for index in indexes:
+            session.execute(text("INSERT INTO seating_rule_members (organization_id, event_id, rule_id, participant_id) "
+                                 "VALUES (:o, :e, :r, :p)"),
+                            {"o": org.id, "e": org.event_id, "r": rule, "p": org.participant_ids[index]})
+
+
+def test_reserved_vip_tables_and_accessible_places_are_checked_for_those_who_join(world):
+    org = world.a
+    _reserve_vip_tables(world.database, org, True)
+    with world.database.tenant_session(org.owner) as session:
+        session.execute(text("UPDATE participants SET needs_accessible = true WHERE id = :p"),
+                        {"p": org.participant_ids[1]})
+        session.execute(text("UPDATE seating_tables SET accessible = true WHERE event_id = :e AND table_number = 3"),
+                        {"e": org.event_id})
+    _seat(world.database, org, 2, 1, 1)  # seated at the VIP table before the rule: stays put
+    grid = _grid(world.database, org)
+    p = [str(x) for x in org.participant_ids]
+    problems = validate_changes(_edit(grid, {p[0]: {"table_number": 1}, p[1]: {"table_number": 2},
+                                             p[2]: {"seat_number": 2}, p[3]: {"table_number": 3}}), grid)
+    assert problems == {
+        p[0]: ("Table 1 is reserved for VIPs, and Alpha person 0 is not a VIP",),
+        p[1]: ("Alpha person 1 needs an accessible place, and table 2 is not accessible",),
+    }
+    assert not validate_changes(_edit(grid, {p[1]: {"table_number": 3}}), grid)
+    with world.database.tenant_session(org.manager) as session:
+        result = save_changes(session, org.event_id, _edit(grid, {p[0]: {"table_number": 1}}), grid)
+    assert not result.ok and _assignments(world.database, org) == {org.participant_ids[2]: (1, 1, "auto")}
+
+
+def test_keep_apart_and_keep_together_rules_are_checked_when_a_move_breaks_them(world):
+    org = world.a
+    _rule(world.database, org, "apart", 0, 1)
+    _rule(world.database, org, "together", 2, 3)
+    _seat(world.database, org, 0, 2, 1)
+    _seat(world.database, org, 2, 3, 1)
+    _seat(world.database, org, 3, 3, 2)
+    grid = _grid(world.database, org)
+    p = [str(x) for x in org.participant_ids]
+    problems = validate_changes(_edit(grid, {p[1]: {"table_number": 2},
+                                             p[2]: {"table_number": 2, "seat_number": 3}}), grid)
+    assert problems[p[1]] == ("Alpha person 1 and Alpha person 0 are to be kept apart, so not both at table 2",)
+    assert problems[p[2]] == ("Alpha person 2 is to sit together with Alpha person 3: move the whole group "
+                              "to one table",)
+    # The whole group moving together is fine; so is the apart pair at different tables.
+    assert not validate_changes(_edit(grid, {p[2]: {"table_number": 2, "seat_number": 3},
+                                             p[3]: {"table_number": 2, "seat_number": 4},
+                                             p[1]: {"table_number": 1}}), grid)

@@ -41,7 +41,8 @@ def public_views(database: Database) -> list[str]:
 def test_the_catalog_lists_what_the_seed_promises(database: Database) -> None:
     # Guards the catalog queries themselves: an empty list would make every test below pass.
     assert {"events", "tracks", "participants", "participant_tracks", "seating_tables",
-            "table_assignments", "memberships", "assignment_history"} <= set(tenant_tables(database))
+            "table_assignments", "memberships", "assignment_history",
+            "table_layouts", "room_elements", "layout_history"} <= set(tenant_tables(database))
     assert "track_statistics" in public_views(database)
 
 
@@ -145,6 +146,11 @@ def populated_world(world: World) -> World:
                             {"p": org.participant_ids[-1], "t": org.track_ids[0]})
             session.execute(text("INSERT INTO table_assignments (event_id, participant_id, table_number, seat_number) "
                                  "VALUES (:e, :p, 2, 1)"), {"e": org.event_id, "p": org.participant_ids[-1]})
+            # The floor plan: a placed table, a room element, and so layout history rows.
+            session.execute(text("INSERT INTO table_layouts (event_id, table_number, x, y) VALUES (:e, 1, 4, 6)"),
+                            {"e": org.event_id})
+            session.execute(text("INSERT INTO room_elements (event_id, kind, label, x, y, width, height) "
+                                 "VALUES (:e, 'stage', 'Stage', 2, 1, 8, 3)"), {"e": org.event_id})
     return world
 
 
@@ -206,6 +212,10 @@ def test_a_cannot_point_at_b_parents(populated_world: World) -> None:
         "B's participant in A's track": ("INSERT INTO participant_tracks (organization_id, event_id, participant_id, track_id) "
                                          "VALUES (:a, :a_event, :b_person, :a_track)"),
         "seed-style row naming B's event": "INSERT INTO participants (event_id, full_name) VALUES (:b_event, 'Mallory')",
+        "place for B's table": "INSERT INTO table_layouts (organization_id, event_id, table_number, x, y) "
+                               "VALUES (:a, :b_event, 1, 1, 1)",
+        "room element in B's event": "INSERT INTO room_elements (organization_id, event_id, kind, label, x, y, width, "
+                                     "height) VALUES (:a, :b_event, 'bar', 'Bar', 1, 1, 1, 1)",
     }
     for label, statement in attempts.items():
         with pytest.raises(DBAPIError) as refused, w.database.tenant_session(w.a.owner) as s:
@@ -226,6 +236,19 @@ def test_track_statistics_shows_only_your_organisation(populated_world: World) -
     assert {r.event_id for r in rows} == {w.a.event_id}
     counts = {r.track_id: r.participant_count for r in rows if r.participant_count}
     assert counts == dict(expected)
+
+
+def test_participant_track_names_shows_only_your_organisation_and_active_tracks(populated_world: World) -> None:
+    w = populated_world
+    # The populated world gives A's last person the active track "Data"; add the inactive "Retired".
+    person, retired = w.a.participant_ids[-1], w.a.track_ids[2]
+    with w.database.tenant_session(w.a.owner) as s:
+        s.execute(text("INSERT INTO participant_tracks (participant_id, track_id) VALUES (:p, :t)"),
+                  {"p": person, "t": retired})
+    for organiser in (w.a.owner, w.a.viewer):
+        with w.database.tenant_session(organiser) as s:
+            rows = s.execute(text("SELECT organization_id, participant_id, track_names FROM participant_track_names")).all()
+        assert [(r.organization_id, r.participant_id, r.track_names) for r in rows] == [(w.a.id, person, ["Data"])]
 
 
 @pytest.mark.parametrize("who", ["nobody", "empty", "outsider"])
@@ -302,10 +325,19 @@ def test_organiser_is_set_again_after_each_commit_in_one_session(populated_world
 
 def test_errors_do_not_reveal_another_organisations_email(populated_world: World) -> None:
     w = populated_world
-    # B has person0@beta.example; the same address in A is fine (uniqueness is per organisation and event).
+    insert = text("INSERT INTO participants (event_id, full_name, email) VALUES (:e, 'Same Mail', 'person0@beta.example')")
+    # B has person0@beta.example; the same address in A is accepted (uniqueness is per organisation and
+    # event), so no refusal tells A that B knows this address.
     with w.database.tenant_session(w.a.owner) as s:
-        s.execute(text("INSERT INTO participants (event_id, full_name, email) VALUES (:e, 'Same Mail', 'person0@beta.example')"),
-                  {"e": w.a.event_id})
+        s.execute(insert, {"e": w.a.event_id})
+        assert s.execute(text("SELECT count(*) FROM participants WHERE lower(email) = 'person0@beta.example'")
+                         ).scalar_one() == 1  # A's own row; B's stays out of sight
+    # A second one in A is refused, and the refusal speaks of A's row only: no B name, id or event.
+    with pytest.raises(DBAPIError) as refused, w.database.tenant_session(w.a.owner) as s:
+        s.execute(insert, {"e": w.a.event_id})
+    said = f"{refused.value.orig} {getattr(refused.value.orig.diag, 'message_detail', '')}"
+    assert refused.value.orig.sqlstate == "23505"
+    assert str(w.b.id) not in said and str(w.b.event_id) not in said and "Beta" not in said, said
 
 
 def test_the_app_refuses_to_run_as_a_privileged_role(database: Database) -> None:

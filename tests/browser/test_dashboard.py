@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from sqlalchemy import text
 
 from eventflow.demo import DEMO_EVENT_ID, DEMO_OWNER_EMAIL
 from eventflow.seating import changes_from_editor, load_seating_grid, save_changes
 from tests.browser.helpers import edit_grid_cell, no_exception, open_page, wait_idle
+from tests.conftest import app_page_titles
 
 pytestmark = pytest.mark.browser
 
-PAGES = {"": "EventFlow Summit 2026", "seating_editor": "Seating editor", "tables": "Tables",
-         "participants": "Participants", "track_distribution": "Track distribution",
-         "event_settings": "Event settings", "auto_seat": "Auto-seat", "history": "History"}
+# URL path -> the start of the page's heading, for every page app.py offers the manager: the first
+# page is the default (at "/"), and the overview's heading is the event's name.
+PAGES = {("" if index == 0 else Path(path).stem): title
+         for index, (path, title) in enumerate(app_page_titles("manager"))}
+PAGES[""] = "EventFlow Summit 2026"
 TABLE_COLUMN = 1  # position of "Table" in the grid's visible columns (see seating.DISPLAY_COLUMNS)
 
 

@@ -1,0 +1,53 @@
+"""Text for organisers that several modules and pages write: seats, and CSV files that are safe to
+open in a spreadsheet."""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Any
+
+import pandas as pd
+
+# Leading characters that make Excel, LibreOffice or Sheets evaluate a cell (OWASP "CSV injection").
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _missing(value: Any) -> bool:
+    return value is None or (not isinstance(value, str) and bool(pd.isna(value)))
+
+
+def seat_text(table_number: Any, seat_number: Any = None) -> str:
+    """"table 4, seat 2", "table 4" (no seat number) or "unseated" (no table). None, NaN and
+    pandas' NA count as no value, so a row of a frame can be passed as it is."""
+    if _missing(table_number):
+        return "unseated"
+    return f"table {int(table_number)}" + ("" if _missing(seat_number) else f", seat {int(seat_number)}")
+
+
+def _invisible_or_space(character: str) -> bool:
+    return character.isspace() or unicodedata.category(character) in ("Cc", "Cf", "Zs", "Zl", "Zp")
+
+
+def neutralise(value: object) -> object:
+    """A text cell that a spreadsheet would run as a formula, made inert with a leading apostrophe.
+
+    Spaces, a byte-order mark or invisible characters (U+200B …) in front of the ``=`` do not
+    make it safe: spreadsheets trim some of them on import, so those cells are neutralised too."""
+    if not isinstance(value, str):
+        return value
+    first_visible = next((ch for ch in value if not _invisible_or_space(ch)), "")
+    if value.startswith(_FORMULA_START) or first_visible in _FORMULA_START:
+        return "'" + value
+    return value
+
+
+def to_safe_csv(frame: pd.DataFrame) -> bytes:
+    """CSV (UTF-8 with BOM so Excel reads accents) with formula-like cells neutralised: every CSV
+    download goes through here, since names, companies and notes come from imports."""
+    safe = frame.copy()
+    for column in safe.columns:
+        if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column]):
+            safe[column] = safe[column].map(neutralise)
+    safe.columns = [str(neutralise(str(c))) for c in safe.columns]
+    data: bytes = safe.to_csv(index=False).encode("utf-8-sig")
+    return data

@@ -1,0 +1,286 @@
+"""The floor plan in a real browser: drag tables and people, swaps, refusals with their reason, a
+colleague's conflicting move, finding someone on a phone, a hostile name drawn as text, the printed plan."""
+
+from __future__ import annotations
+
+import io
+import math
+import time
+
+import pytest
+from sqlalchemy import text
+
+from eventflow import floor_plan, floor_plan_print
+from eventflow.demo import DEMO_EVENT_ID, DEMO_OWNER_EMAIL
+from eventflow.ui import READ_TTL_SECONDS
+from tests.browser.conftest import ARTIFACTS
+from tests.browser.helpers import no_exception, open_page, wait_idle
+
+pytestmark = pytest.mark.browser
+
+
+def _owner_id(database):
+    with database.owner_connection() as conn:
+        return conn.execute(text("SELECT id FROM organisers WHERE email = :e"), {"e": DEMO_OWNER_EMAIL}).scalar()
+
+
+def _plan(database) -> floor_plan.FloorPlan:
+    with database.tenant_session(_owner_id(database)) as session:
+        return floor_plan.load_floor_plan(session, DEMO_EVENT_ID)
+
+
+def _sql(database, statement: str, **params):
+    with database.owner_connection() as conn:
+        result = conn.execute(text(statement), params)
+        return result.all() if result.returns_rows else None
+
+
+def open_plan(page, url: str) -> None:
+    open_page(page, f"{url}/floor_plan")
+    page.wait_for_selector("svg.plan[data-ready]")
+    wait_idle(page)
+
+
+def _centre(page, selector: str) -> tuple[float, float]:
+    box = page.locator(selector).first.bounding_box()
+    assert box, selector
+    return box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+
+
+def _drag(page, start: tuple[float, float], end: tuple[float, float]) -> None:
+    page.mouse.move(*start)
+    page.mouse.down()
+    for step in range(1, 11):
+        page.mouse.move(start[0] + (end[0] - start[0]) * step / 10, start[1] + (end[1] - start[1]) * step / 10)
+    page.mouse.up()
+    wait_idle(page)
+
+
+def _find(page, name: str) -> None:
+    box = page.get_by_label("Find a person")
+    box.fill(name)
+    box.press("Enter")
+    wait_idle(page)
+    page.wait_for_selector("circle.seat.hit")
+
+
+def _show_too(page, selector: str) -> None:
+    """Zoom out (the plan's own button) until ``selector`` is on screen inside the plan."""
+    for _ in range(8):
+        box = page.locator("svg.plan").bounding_box()
+        x, y = _centre(page, selector)
+        if box["x"] + 10 < x < box["x"] + box["width"] - 10 and box["y"] + 10 < y < box["y"] + box["height"] - 10:
+            return
+        page.get_by_role("button", name="Zoom out").click()
+    raise AssertionError(f"{selector} never came into view")
+
+
+def _seat_of(database, participant_id: str):
+    rows = _sql(database, "SELECT table_number, seat_number, assigned_by FROM table_assignments "
+                          "WHERE participant_id = :p", p=participant_id)
+    return tuple(rows[0]) if rows else None
+
+
+def _mover_and_neighbour(database, *, full: bool = False):
+    """A seated non-VIP who needs no accessible place, and a nearby ordinary table (with a free seat,
+    or full) that keeps no rule of theirs from being met."""
+    plan = _plan(database)
+    seated = _sql(database, """
+        SELECT a.participant_id::text, p.full_name, a.table_number FROM table_assignments AS a
+          JOIN participants AS p ON p.id = a.participant_id
+          JOIN seating_tables AS t ON t.event_id = a.event_id AND t.table_number = a.table_number
+         WHERE a.event_id = :e AND NOT p.is_vip AND NOT p.needs_accessible AND NOT t.is_vip_table
+           AND NOT EXISTS (SELECT FROM seating_rule_members AS m WHERE m.participant_id = p.id)
+         ORDER BY a.table_number DESC, p.full_name LIMIT 1""", e=DEMO_EVENT_ID)[0]
+    pid, name, table = seated
+    here = plan.table(table)
+    fill = plan.grid.frame["base_table"].dropna().astype(int).value_counts().to_dict()
+    others = sorted((t for t in plan.tables if t.number != table and not t.is_vip),
+                    key=lambda t: math.dist((t.x, t.y), (here.x, here.y)))
+    if full:
+        target = others[0]
+        free = target.capacity - fill.get(target.number, 0)
+        if free > 0:  # fill it with people who have no seat, or who sit elsewhere
+            movers = _sql(database, """
+                SELECT p.id::text FROM participants AS p LEFT JOIN table_assignments AS a ON a.participant_id = p.id
+                 WHERE p.event_id = :e AND NOT p.is_vip AND NOT p.needs_accessible
+                   AND (a.table_number IS NULL OR a.table_number NOT IN (:t, :u))
+                 ORDER BY a.table_number NULLS FIRST LIMIT :n""", e=DEMO_EVENT_ID, t=table, u=target.number, n=free)
+            taken = {s for s, in _sql(database, "SELECT seat_number FROM table_assignments WHERE event_id = :e "
+                                                "AND table_number = :t", e=DEMO_EVENT_ID, t=target.number)}
+            seats = [s for s in range(1, target.capacity + 1) if s not in taken]
+            for (mover,), seat in zip(movers, seats, strict=False):
+                _sql(database, "DELETE FROM table_assignments WHERE participant_id = :p", p=mover)
+                _sql(database, "INSERT INTO table_assignments (event_id, participant_id, table_number, seat_number) "
+                               "VALUES (:e, :p, :t, :s)", e=DEMO_EVENT_ID, p=mover, t=target.number, s=seat)
+        return pid, name, table, target.number
+    target = next(t for t in others if fill.get(t.number, 0) < t.capacity)
+    return pid, name, table, target.number
+
+
+# ---------------------------------------------------------------------------------------------------------
+
+def test_the_plan_at_three_widths(app_server, chromium):
+    for width, height in ((1400, 900), (820, 1000), (390, 844)):
+        context = chromium.new_context(viewport={"width": width, "height": height})
+        page = context.new_page()
+        page.set_default_timeout(30_000)
+        try:
+            open_plan(page, app_server.url)
+            assert page.locator("g.tb").count() == 44
+            assert page.locator("g.elg").count() >= 4
+            # Every table has a text alternative and can be reached with the keyboard.
+            assert page.locator("g.tb[tabindex='0'][aria-label^='Table ']").count() == 44
+            assert no_exception(page)
+            assert page.evaluate("document.documentElement.scrollWidth") <= width
+            page.screenshot(path=str(ARTIFACTS / f"floor_plan-{width}.png"), full_page=True)
+        finally:
+            context.close()
+
+
+def test_drag_a_table(app_server, page):
+    database = app_server.database
+    open_plan(page, app_server.url)
+    before = _sql(database, "SELECT x, y, version FROM table_layouts WHERE event_id = :e AND table_number = 30",
+                  e=DEMO_EVENT_ID)[0]
+    start = _centre(page, "g.tb[data-n='30'] .top")
+    _drag(page, start, (start[0] + 90, start[1] + 40))
+    page.get_by_text("Table 30 moved.").wait_for()
+    after = _sql(database, "SELECT x, y, version FROM table_layouts WHERE event_id = :e AND table_number = 30",
+                 e=DEMO_EVENT_ID)[0]
+    assert after.x > before.x and after.y > before.y and after.version == before.version + 1
+    assert after.x * 2 == int(after.x * 2) and after.y * 2 == int(after.y * 2)  # on the half-metre grid
+    history = _sql(database, "SELECT operation, change_kind FROM layout_history WHERE event_id = :e "
+                             "AND table_number = 30 ORDER BY id DESC LIMIT 1", e=DEMO_EVENT_ID)
+    assert tuple(history[0]) == ("update", "layout")
+    assert no_exception(page)
+
+
+def test_drag_a_person_to_another_table(app_server, page):
+    database = app_server.database
+    pid, name, table, target = _mover_and_neighbour(database)
+    open_plan(page, app_server.url)
+    _find(page, name)
+    _show_too(page, f"g.tb[data-n='{target}'] .top")
+    _drag(page, _centre(page, "circle.seat.hit"), _centre(page, f"g.tb[data-n='{target}'] .top"))
+    page.get_by_text(f"{name} now sits at table {target}").wait_for()
+    assert _seat_of(database, pid)[0] == target and _seat_of(database, pid)[2] == "manager"
+    assert no_exception(page)
+
+
+def test_a_drop_on_a_full_table_offers_a_swap(app_server, page):
+    database = app_server.database
+    pid, name, table, target = _mover_and_neighbour(database, full=True)
+    open_plan(page, app_server.url)
+    _find(page, name)
+    _show_too(page, f"g.tb[data-n='{target}'] .top")
+    _drag(page, _centre(page, "circle.seat.hit"), _centre(page, f"g.tb[data-n='{target}'] .top"))
+    offer = page.locator(".offer button", has_text="Swap with").first
+    offer.wait_for()
+    assert _seat_of(database, pid)[0] == table  # nothing written yet
+    other_name = offer.inner_text().removeprefix("Swap with ")
+    other = _sql(database, "SELECT a.participant_id::text FROM table_assignments AS a JOIN participants AS p "
+                           "ON p.id = a.participant_id WHERE a.event_id = :e AND a.table_number = :t "
+                           "AND p.full_name = :n", e=DEMO_EVENT_ID, t=target, n=other_name)[0][0]
+    offer.click()
+    wait_idle(page)
+    page.get_by_text(f"Swapped {name} and {other_name}").wait_for()
+    assert _seat_of(database, pid)[0] == target and _seat_of(database, other)[0] == table
+    assert no_exception(page)
+
+
+def test_an_invalid_drop_is_refused_with_the_reason(app_server, page):
+    database = app_server.database
+    pid, name, table, _ = _mover_and_neighbour(database)
+    vip_table = _sql(database, "SELECT t.table_number FROM seating_tables AS t WHERE t.event_id = :e "
+                               "AND t.is_vip_table ORDER BY t.table_number LIMIT 1", e=DEMO_EVENT_ID)[0][0]
+    open_plan(page, app_server.url)
+    _find(page, name)
+    _show_too(page, f"g.tb[data-n='{vip_table}'] .top")
+    _drag(page, _centre(page, "circle.seat.hit"), _centre(page, f"g.tb[data-n='{vip_table}'] .top"))
+    page.get_by_text(f"Table {vip_table} is reserved for VIPs, and {name} is not a VIP").wait_for()
+    assert _seat_of(database, pid)[0] == table
+    assert no_exception(page)
+
+
+def test_a_colleagues_conflicting_move_is_shown(app_server, page):
+    database = app_server.database
+    open_plan(page, app_server.url)   # the manager sees table 25 where it stands ...
+    version = _sql(database, "SELECT version FROM table_layouts WHERE event_id = :e AND table_number = 25",
+                   e=DEMO_EVENT_ID)[0][0]
+    owner = _owner_id(database)       # ... when the owner moves it (through the same function)
+    assert database.run_transaction(owner, lambda s: floor_plan.move_table(s, DEMO_EVENT_ID, 25, 1.5, 60, version)).ok
+    start = _centre(page, "g.tb[data-n='25'] .top")
+    _drag(page, start, (start[0] - 60, start[1]))
+    page.get_by_text("a colleague moved table 25 meanwhile").wait_for()
+    assert tuple(_sql(database, "SELECT x, y FROM table_layouts WHERE event_id = :e AND table_number = 25",
+                      e=DEMO_EVENT_ID)[0]) == (1.5, 60.0)
+    assert no_exception(page)
+
+
+def test_find_a_person_by_name_on_a_phone(app_server, chromium):
+    database = app_server.database
+    pid, name, table, _ = _mover_and_neighbour(database)
+    context = chromium.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    try:
+        open_plan(page, app_server.url)
+        seat = _seat_of(database, pid)
+        _find(page, name.upper())
+        page.get_by_text(f"Where is … {name}: table {seat[0]}, seat {seat[1]}").wait_for()
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        assert page.locator(f"g.tb.focus[data-n='{seat[0]}']").count() == 1
+        page.screenshot(path=str(ARTIFACTS / "floor_plan-find-390.png"), full_page=True)
+        assert no_exception(page)
+    finally:
+        context.close()
+
+
+def test_a_hostile_name_is_drawn_as_text(app_server, page):
+    database = app_server.database
+    pid, _, table, _ = _mover_and_neighbour(database)
+    hostile = '<img src=x onerror="window.__pwned=1">Eve'
+    _sql(database, "UPDATE participants SET full_name = :n WHERE id = :p", n=hostile, p=pid)
+    time.sleep(READ_TTL_SECONDS + 1)  # written behind the dashboard's back: let its cached reads expire
+    open_plan(page, app_server.url)
+    _find(page, "Eve")
+    for _ in range(4):  # names are drawn once they are large enough to read
+        if page.locator("text.nm").count():
+            break
+        page.get_by_role("button", name="Zoom in").click()
+    page.wait_for_selector("text.nm")
+    page.locator("g.tb.focus").first.focus()
+    page.keyboard.press("Enter")  # the keyboard route: the table's people in the side panel
+    drawn = page.evaluate("""() => {
+        const hosts = [...document.querySelectorAll('*')].filter(n => n.shadowRoot);
+        let images = document.querySelectorAll('img[src="x"]').length, names = [];
+        for (const h of hosts) {
+            images += h.shadowRoot.querySelectorAll('img').length;
+            names.push(...[...h.shadowRoot.querySelectorAll('text.nm, .detail .who')].map(n => n.textContent));
+        }
+        return {images, names, pwned: window.__pwned === 1};
+    }""")
+    assert drawn["images"] == 0 and not drawn["pwned"]
+    assert any(hostile in name for name in drawn["names"])
+    assert no_exception(page)
+
+
+def test_download_the_printable_plan(app_server, page):
+    from pypdf import PdfReader
+
+    open_plan(page, app_server.url)
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Floor plan, PDF (A4 landscape)").click()
+    path = ARTIFACTS / "floor-plan-A4.pdf"
+    download.value.save_as(path)
+    reader = PdfReader(io.BytesIO(path.read_bytes()))
+    plan = _plan(app_server.database)
+    assert len(reader.pages) == floor_plan_print.pdf_page_count(plan, "A4") >= 2
+    pieces: list[str] = []
+    drawing = reader.pages[0].extract_text(visitor_text=lambda text, *_: pieces.append(text.strip()))
+    assert "Stage" in drawing and "Entrance" in drawing
+    assert {str(t.number) for t in plan.tables} <= set(pieces)  # every table number, drawn on its own
+    lists = " ".join(p.extract_text() for p in reader.pages[1:])
+    assert all(f"Table {t.number}" in lists for t in plan.tables)
+    assert page.get_by_role("button", name="Floor plan, SVG").count() == 1

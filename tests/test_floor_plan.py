@@ -1,0 +1,255 @@
+"""The floor plan: automatic layout, table and element moves with optimistic concurrency and history,
+people moved through the grid's own validation, finding people, copying a layout, the payload."""
+
+from __future__ import annotations
+
+import json
+import math
+import uuid
+
+import pytest
+from sqlalchemy import text
+
+from eventflow import floor_plan, seating
+from eventflow.floor_plan import FloorPlanError
+
+
+def _plan(database, org, who=None):
+    with database.tenant_session(who or org.manager) as session:
+        return floor_plan.load_floor_plan(session, org.event_id)
+
+
+def _in_transaction(database, who, work):
+    return database.run_transaction(who, work)
+
+
+def _seat(database, org, index, table, seat):
+    with database.tenant_session(org.owner) as session:
+        session.execute(text("INSERT INTO table_assignments (event_id, participant_id, table_number, seat_number) "
+                             "VALUES (:e, :p, :t, :s)"),
+                        {"e": org.event_id, "p": org.participant_ids[index], "t": table, "s": seat})
+
+
+def _seats(database, org):
+    with database.owner_connection() as conn:
+        rows = conn.execute(text("SELECT participant_id, table_number, seat_number, assigned_by "
+                                 "FROM table_assignments WHERE event_id = :e"), {"e": org.event_id}).all()
+    return {r[0]: (r[1], r[2], r[3]) for r in rows}
+
+
+def _place(database, org, table):
+    with database.owner_connection() as conn:
+        return conn.execute(text("SELECT x, y, version FROM table_layouts WHERE event_id = :e AND table_number = :n"),
+                            {"e": org.event_id, "n": table}).first()
+
+
+# ---------------------------------------------------------------------------------------- pure parts
+
+def _tables(n, vip=(), accessible=(), capacity=10):
+    return [seating.TableInfo(i, capacity, i in vip, None, i in accessible) for i in range(1, n + 1)]
+
+
+def test_auto_layout_puts_vip_tables_by_the_stage_and_accessible_ones_by_the_entrance():
+    layout = floor_plan.auto_layout(_tables(30, vip=(7, 8), accessible=(20, 21)))
+    stage = next(e for e in layout.elements if e.kind == "stage")
+    entrance = next(e for e in layout.elements if e.kind == "entrance")
+    zone = next(e for e in layout.elements if e.kind == "vip_zone")
+    assert {e.kind for e in layout.elements} == {"stage", "screen", "entrance", "bar", "vip_zone"}
+    stage_centre = (stage.x + stage.width / 2, stage.y + stage.height)
+    entrance_centre = (entrance.x, entrance.y + entrance.height / 2)
+
+    def distance(point, table):
+        x, y, _ = layout.places[table]
+        return math.dist(point, (x, y))
+
+    to_stage = sorted(layout.places, key=lambda n: distance(stage_centre, n))
+    assert set(to_stage[:2]) == {7, 8}
+    to_entrance = sorted(layout.places, key=lambda n: distance(entrance_centre, n))
+    assert set(to_entrance[:2]) == {20, 21}
+    for table in (7, 8):
+        x, y, _ = layout.places[table]
+        assert zone.x <= x <= zone.x + zone.width and zone.y <= y <= zone.y + zone.height
+    # On the grid, no two tables overlap, and nothing stands on the stage.
+    assert all(x % 0.5 == 0 and y % 0.5 == 0 for x, y, _ in layout.places.values())
+    points = list(layout.places.values())
+    width = floor_plan.footprint(10, "round")[0]
+    assert all(math.dist(a[:2], b[:2]) >= width for i, a in enumerate(points) for b in points[i + 1:])
+    assert all(y - width / 2 > stage.y + stage.height for _, y, _ in points)
+
+
+def test_snap_and_seats_follow_the_table():
+    assert floor_plan.snap(3.26) == 3.5 and floor_plan.snap(-4) == 0 and floor_plan.snap(99999) == 2000
+    seats = floor_plan.seat_positions(8, "round")
+    assert len(seats) == 8 and seats[0][0] == pytest.approx(0) and seats[0][1] < 0  # seat 1 at the top
+    rect = floor_plan.seat_positions(6, "rectangular")
+    assert sorted(y for _, y in rect) == sorted([rect[0][1]] * 3 + [-rect[0][1]] * 3)
+
+
+def test_find_ignores_accents_and_case(world):
+    org = world.a
+    with world.database.tenant_session(org.owner) as session:
+        session.execute(text("UPDATE participants SET full_name = 'Zoë Müller-Østergård' WHERE id = :p"),
+                        {"p": org.participant_ids[2]})
+    _seat(world.database, org, 2, 2, 3)
+    grid = _plan(world.database, org).grid
+    found = floor_plan.find_people(grid, "  MULLER  zoe ")
+    assert [f.name for f in found] == ["Zoë Müller-Østergård"]
+    assert found[0].where == "Zoë Müller-Østergård: table 2, seat 3"
+    assert floor_plan.find_people(grid, "") == [] and floor_plan.find_people(grid, "nobody") == []
+
+
+# ------------------------------------------------------------------------------------------ layout
+
+def test_a_new_event_is_laid_out_once_and_moves_are_checked_against_the_version(world):
+    org = world.a
+    plan = _plan(world.database, org)
+    assert plan.unplaced == [1, 2, 3] and all(e.id is None for e in plan.elements)
+    for _ in range(2):  # idempotent
+        assert world.database.run_transaction(
+            org.manager, lambda s: floor_plan.ensure_layout(s, org.event_id)).ok
+    plan = _plan(world.database, org)
+    assert not plan.needs_layout and len(plan.elements) == 5
+    table = plan.table(2)
+
+    mine = world.database.run_transaction(
+        org.manager, lambda s: floor_plan.move_table(s, org.event_id, 2, 20.26, 11.9, table.version))
+    assert mine.ok and tuple(_place(world.database, org, 2)[:2]) == (20.5, 12.0)
+    # A colleague who still sees the old version does not overwrite it.
+    theirs = world.database.run_transaction(
+        org.owner, lambda s: floor_plan.move_table(s, org.event_id, 2, 3, 3, table.version))
+    assert theirs.conflict and not theirs.ok and "20.5 m, 12 m" in theirs.message
+    assert tuple(_place(world.database, org, 2)[:2]) == (20.5, 12.0)
+    # Viewers are told, not silently ignored; nothing changes.
+    fresh = _place(world.database, org, 2).version
+    viewer = world.database.run_transaction(
+        org.viewer, lambda s: floor_plan.move_table(s, org.event_id, 2, 5, 5, fresh))
+    assert not viewer.ok and "only view" in viewer.message and _place(world.database, org, 2).version == fresh
+    with pytest.raises(FloorPlanError):
+        world.database.run_transaction(org.manager, lambda s: floor_plan.move_table(s, org.event_id, 2, "x", 1, fresh))
+
+    with world.database.owner_connection() as conn:
+        history = conn.execute(text("SELECT operation, change_kind, (old_state ->> 'x')::float, (new_state ->> 'x')::float "
+                                    "FROM layout_history WHERE event_id = :e AND table_number = 2 ORDER BY id"),
+                               {"e": org.event_id}).all()
+    assert [tuple(h) for h in history] == [("insert", "layout", None, plan.table(2).x),
+                                           ("update", "layout", plan.table(2).x, 20.5)]
+
+
+def test_room_elements_move_with_a_version_and_labels_are_checked(world):
+    org = world.a
+    element_id = world.database.run_transaction(
+        org.manager, lambda s: floor_plan.add_element(s, org.event_id, "bar", "  Coffee   bar ", x=10, y=2))
+    element = next(e for e in _plan(world.database, org).elements if e.id == element_id)
+    assert element.label == "Coffee bar"
+    assert world.database.run_transaction(org.manager, lambda s: floor_plan.move_element(
+        s, org.event_id, element_id, 12.2, 4, element.version, width=3)).ok
+    stale = world.database.run_transaction(org.owner, lambda s: floor_plan.move_element(
+        s, org.event_id, element_id, 1, 1, element.version))
+    assert stale.conflict and "Coffee bar" in stale.message
+    moved = next(e for e in _plan(world.database, org).elements if e.id == element_id)
+    assert (moved.x, moved.y, moved.width) == (12.0, 4.0, 3.0)
+    for bad in (" " * 3, "x" * 101):
+        with pytest.raises(FloorPlanError):
+            world.database.run_transaction(org.manager, lambda s, bad=bad: floor_plan.add_element(
+                s, org.event_id, "stage", bad))
+    with pytest.raises(FloorPlanError):
+        world.database.run_transaction(org.manager, lambda s: floor_plan.add_element(s, org.event_id, "pool"))
+
+
+def test_copy_layout_gives_a_duplicated_event_the_same_room(world):
+    org = world.a
+    world.database.run_transaction(org.manager, lambda s: floor_plan.ensure_layout(s, org.event_id))
+    source = _plan(world.database, org)
+    new_event = uuid.uuid4()
+    with world.database.tenant_session(org.owner) as session:
+        session.execute(text("INSERT INTO events (organization_id, id, name) VALUES (:o, :e, 'Copy')"),
+                        {"o": org.id, "e": new_event})
+        session.execute(text("INSERT INTO seating_tables (event_id, table_number, capacity) "
+                             "VALUES (:e, 1, 4), (:e, 2, 4)"), {"e": new_event})
+        assert floor_plan.copy_layout(session, org.event_id, new_event) == 2
+        assert floor_plan.copy_layout(session, org.event_id, new_event) == 0  # idempotent
+        copy = floor_plan.load_floor_plan(session, new_event)
+    assert [(t.number, t.x, t.y) for t in copy.tables] == [(t.number, t.x, t.y) for t in source.tables[:2]]
+    assert sorted((e.kind, e.label, e.x) for e in copy.elements) == sorted((e.kind, e.label, e.x)
+                                                                         for e in source.elements)
+    # Another organisation cannot copy A's room, nor into A's event.
+    with world.database.tenant_session(world.b.owner) as session:
+        assert floor_plan.copy_layout(session, org.event_id, world.b.event_id) == 0
+        assert floor_plan.copy_layout(session, world.b.event_id, new_event) == 0
+
+
+# ------------------------------------------------------------------------------------------- people
+
+def test_a_person_moves_through_the_grids_validation_as_a_manager(world):
+    org = world.a
+    _seat(world.database, org, 0, 2, 1)
+    grid = _plan(world.database, org).grid
+    pid = str(org.participant_ids[0])
+    moved = world.database.run_transaction(org.manager, lambda s: floor_plan.move_person(s, grid, pid, 3))
+    assert moved.ok and "table 3, seat 1" in moved.message
+    assert _seats(world.database, org)[org.participant_ids[0]] == (3, 1, "manager")
+    # The reserved VIP table refuses a non-VIP, with the reason, and nothing changes.
+    grid = _plan(world.database, org).grid
+    refused = world.database.run_transaction(org.manager, lambda s: floor_plan.move_person(s, grid, pid, 1))
+    assert not refused.ok and "reserved for VIPs" in refused.message
+    assert _seats(world.database, org)[org.participant_ids[0]] == (3, 1, "manager")
+    # Unseat, through the same path.
+    assert world.database.run_transaction(org.manager, lambda s: floor_plan.unseat_person(s, grid, pid)).ok
+    assert org.participant_ids[0] not in _seats(world.database, org)
+
+
+def test_a_drop_on_a_full_table_offers_a_swap_and_the_swap_saves_both(world):
+    org = world.a
+    _seat(world.database, org, 0, 3, 1)
+    _seat(world.database, org, 1, 3, 2)  # table 3 has 2 seats: full
+    _seat(world.database, org, 2, 2, 1)
+    grid = _plan(world.database, org).grid
+    offer = world.database.run_transaction(
+        org.manager, lambda s: floor_plan.move_person(s, grid, str(org.participant_ids[2]), 3))
+    assert not offer.ok and offer.target_table == 3
+    assert {pid for pid, _ in offer.swap_with} == {str(org.participant_ids[0]), str(org.participant_ids[1])}
+    assert _seats(world.database, org)[org.participant_ids[2]][:2] == (2, 1)
+    swapped = world.database.run_transaction(org.manager, lambda s: floor_plan.swap_people(
+        s, grid, str(org.participant_ids[2]), str(org.participant_ids[0])))
+    assert swapped.ok
+    seats = _seats(world.database, org)
+    assert seats[org.participant_ids[2]] == (3, 1, "manager") and seats[org.participant_ids[0]] == (2, 1, "manager")
+
+
+def test_a_colleagues_move_in_between_is_reported_not_overwritten(world):
+    org = world.a
+    _seat(world.database, org, 0, 2, 1)
+    mine = _plan(world.database, org).grid
+    theirs = _plan(world.database, org, org.owner).grid
+    pid = str(org.participant_ids[0])
+    assert world.database.run_transaction(org.owner, lambda s: floor_plan.move_person(s, theirs, pid, 2, 4)).ok
+    result = world.database.run_transaction(org.manager, lambda s: floor_plan.move_person(s, mine, pid, 3))
+    assert result.conflict and not result.ok and "colleague" in result.message
+    assert _seats(world.database, org)[org.participant_ids[0]][:2] == (2, 4)
+
+
+def test_a_taken_seat_offers_a_swap_with_its_holder(world):
+    org = world.a
+    _seat(world.database, org, 0, 2, 1)
+    _seat(world.database, org, 1, 2, 2)
+    grid = _plan(world.database, org).grid
+    offer = world.database.run_transaction(
+        org.manager, lambda s: floor_plan.move_person(s, grid, str(org.participant_ids[0]), 2, 2))
+    assert not offer.ok and offer.swap_with == ((str(org.participant_ids[1]), "Alpha person 1"),)
+
+
+# ------------------------------------------------------------------------------------------ payload
+
+def test_payload_is_columnar_and_carries_names_as_data(world):
+    org = world.a
+    with world.database.tenant_session(org.owner) as session:
+        session.execute(text("UPDATE participants SET full_name = '<img src=x onerror=alert(1)>' WHERE id = :p"),
+                        {"p": org.participant_ids[0]})
+    _seat(world.database, org, 0, 2, 1)
+    plan = _plan(world.database, org)
+    payload = floor_plan.plan_payload(plan, can_edit=False)
+    assert payload["edit"] is False and payload["t"]["n"] == [1, 2, 3] and len(payload["p"]["id"]) == 6
+    index = payload["p"]["id"].index(str(org.participant_ids[0]))
+    assert payload["p"]["name"][index] == "<img src=x onerror=alert(1)>"
+    assert (payload["p"]["t"][index], payload["p"]["s"][index]) == (2, 1)
+    json.dumps(payload)  # plain JSON all the way

@@ -1,0 +1,70 @@
+"""The floor-plan page through AppTest: editors get the tools, viewers a read-only plan."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from eventflow.demo import DEMO_MANAGER_EMAIL, DEMO_VIEWER_EMAIL
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+
+
+@pytest.fixture
+def open_as(demo_database, as_default_database, monkeypatch):
+    as_default_database(demo_database)
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    st.cache_data.clear()
+
+    def run(email: str) -> AppTest:
+        monkeypatch.setenv("EVENTFLOW_LOCAL_ORGANISER", email)
+        at = AppTest.from_file(APP, default_timeout=60)
+        at.run()
+        at.switch_page("pages/floor_plan.py").run()
+        assert not at.exception, [e.value for e in at.exception]
+        return at
+
+    yield run
+    st.cache_data.clear()
+
+
+def _plan_data(at: AppTest) -> dict:
+    import json
+
+    found = [node.proto for node in at.get("bidi_component")]
+    assert len(found) == 1
+    return json.loads(found[0].json)
+
+
+def test_managers_get_the_plan_with_editing_walk_ins_and_print(open_as):
+    at = open_as(DEMO_MANAGER_EMAIL)
+    assert at.title[0].value == "Floor plan"
+    data = _plan_data(at)
+    assert data["edit"] is True and len(data["t"]["n"]) == 44 and len(data["p"]["id"]) == 400
+    assert {e["k"] for e in data["e"]} == {"stage", "screen", "entrance", "bar", "vip_zone"}
+    # A walk-in: found by name among those without a seat, then the engine's tables, with reasons.
+    data = _plan_data(at)
+    pid, loose = next((pid, name) for pid, name, table, flags in zip(
+        data["p"]["id"], data["p"]["name"], data["p"]["t"], data["p"]["f"], strict=True) if table == 0 and not flags & 2)
+    at.text_input(key="floor_walk_in_name").input(loose.lower()).run()
+    at.radio(key="floor_walk_in").set_value(pid).run()
+    assert not at.exception, [e.value for e in at.exception]
+    suggested = [t.value for t in at.text if t.value.startswith("Table ")]
+    assert suggested and _plan_data(at)["suggest"] and _plan_data(at)["walkin"]
+
+
+def test_viewers_see_it_read_only(open_as):
+    at = open_as(DEMO_VIEWER_EMAIL)
+    assert _plan_data(at)["edit"] is False
+    assert not any(t.label == "Who arrived?" for t in at.text_input)
+    assert any("Read-only" in c.value for c in at.caption)
+
+
+def test_find_answers_where_someone_sits(open_as):
+    at = open_as(DEMO_VIEWER_EMAIL)
+    name = _plan_data(at)["p"]["name"][0]
+    at.text_input(key="floor_find").input(name.upper()).run()
+    assert any(t.value.startswith(f"Where is … {name}") for t in at.text)
