@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import re
 import sys
+import threading
 import tomllib
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -41,7 +42,16 @@ T = TypeVar("T")
 @st.cache_resource(show_spinner="Preparing the database…")
 def _prepared() -> bool:
     setup.prepare()
+    # The seating engine's kernels compile at their first use (several seconds after an install):
+    # do it now, in the background, rather than inside an organiser's first auto-seat time limit.
+    threading.Thread(target=_warm_up_engine, name="engine-warm-up", daemon=True).start()
     return True
+
+
+def _warm_up_engine() -> None:
+    from eventflow import engine
+
+    engine.warm_up()
 
 
 def database() -> db.Database:

@@ -307,6 +307,16 @@ def open_app(as_default_database, monkeypatch):
 
 
 @pytest.fixture(autouse=True, scope="session")
+def _engine_compiled() -> None:
+    """Compile the engine's kernels (or load numba's cache) before any test: on a fresh clone the
+    first compilation takes several seconds, which would otherwise land inside the time limit of
+    whichever test plans first and make it return the greedy start."""
+    from eventflow import engine
+
+    engine.warm_up()
+
+
+@pytest.fixture(autouse=True, scope="session")
 def _streamlit_serves_loopback() -> None:
     """As `streamlit run` from the project folder does (.streamlit/config.toml): app.py refuses
     local mode on any other address, and pytest may be started from another folder."""

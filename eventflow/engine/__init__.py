@@ -16,7 +16,7 @@ from .instance import (
     load_instance,
     networking_weight,
 )
-from .planner import EXACT_MODE_MAX_PARTICIPANTS, Solution, solution_to_json, solve
+from .planner import EXACT_MODE_MAX_PARTICIPANTS, Solution, solution_to_json, solve, warm_up
 from .rules import may_use_table, tables_open_to
 from .score import RuleKind, Violation, check, score, violations
 from .suggest import TableSuggestion, suggest_tables, who_to_meet
@@ -26,5 +26,5 @@ __all__ = [
     "Problem", "Solution", "Table", "Weights", "check", "find_problems", "generate_instance",
     "instance_from_json", "instance_to_json", "load_instance", "networking_weight", "score",
     "TableSuggestion", "solution_to_json", "solve", "suggest_tables", "who_to_meet",
-    "RuleKind", "Violation", "violations", "may_use_table", "tables_open_to",
+    "RuleKind", "Violation", "violations", "may_use_table", "tables_open_to", "warm_up",
 ]

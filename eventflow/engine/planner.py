@@ -12,8 +12,9 @@ import numpy as np
 from . import clock
 from .exact import EXACT_MAX_BYTES, exact_model_size, exact_seating
 from .explain import Problem, find_problems
+from .generator import generate_instance
 from .indexed import IndexedInstance
-from .instance import Assignment, Instance, InstanceError, ParticipantId, TableNumber
+from .instance import Assignment, Instance, InstanceError, ParticipantId, TableNumber, instance_from_json
 from .score import check, score
 from .search import heuristic_seating
 from .state import SeatingState
@@ -300,3 +301,18 @@ def _success_explanation(
     lines.append("All hard rules hold: capacities and minimum fills, pins, keep-together groups "
                  "on adjacent seats, keep-apart pairs, VIP tables and accessible places.")
     return lines
+
+
+def warm_up() -> None:
+    """Compile the search kernels now (or load them from numba's cache), outside any time limit.
+
+    numba compiles a kernel at its first call: without this, the first plan after an install (a
+    fresh clone, a new server) spends 4–8 s of its time limit compiling and may return no more
+    than the greedy start. A small event without keep-together groups, so that the compiled
+    search (descent, tabu chunks, perturbations) runs to its end; exact mode's CP-SAT loads too.
+    """
+    data = generate_instance(16, 3, seed=0)
+    data["together"] = []
+    instance = instance_from_json(data)
+    solve(instance, time_limit=60.0, mode="heuristic")
+    solve(instance, time_limit=60.0, mode="exact")
