@@ -6,17 +6,32 @@ from __future__ import annotations
 import io
 import math
 import time
+from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import text
 
 from eventflow import floor_plan, floor_plan_print
-from eventflow.demo import DEMO_EVENT_ID, DEMO_OWNER_EMAIL
+from eventflow.demo import DEMO_EVENT_ID, DEMO_MANAGER_EMAIL, DEMO_OWNER_EMAIL, load_demo
+from eventflow.serve import RunningApp, start_app, stop_app
 from eventflow.ui import READ_TTL_SECONDS
 from tests.browser.conftest import ARTIFACTS
 from tests.browser.helpers import no_exception, open_page, wait_idle
 
 pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def app_server(pg_server) -> Iterator[RunningApp]:
+    """A dashboard on a demo of this module's own: these tests pick people and tables from the demo
+    as loaded, so what other browser modules did to the shared one (an applied auto-seat plan, a
+    colleague's seat set behind the app's back, reads still cached) must not reach them."""
+    database = pg_server.create_database()
+    load_demo(database)
+    app = start_app(database, DEMO_MANAGER_EMAIL, ARTIFACTS / "streamlit-floor-plan.log")
+    yield app
+    stop_app(app)
+    pg_server.drop_database(database)
 
 
 def _owner_id(database):
