@@ -23,6 +23,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from eventflow.emails import canonical_email, email_problem
+from eventflow.errors import InputError
 
 Role = Literal["owner", "manager", "viewer"]
 ROLES: tuple[Role, ...] = ("owner", "manager", "viewer")
@@ -34,7 +35,7 @@ ROLE_DESCRIPTIONS = {
 Db = Session | Connection
 
 
-class MemberInputError(ValueError):
+class MemberInputError(InputError):
     """Something an owner can correct; the message says what."""
 
 

@@ -14,11 +14,12 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from eventflow import text_rules
+from eventflow.errors import InputError
 
 ORGANISATION_NAME_MAX = 200
 
 
-class OrganisationInputError(ValueError):
+class OrganisationInputError(InputError):
     """Input an organiser can correct; the message says what to change."""
 
 
