@@ -88,6 +88,13 @@ def read(function: Callable[..., T], organiser_id: UUID | None, *args: Any, **kw
                             tuple(sorted(kwargs.items())))
 
 
+def read_fresh(function: Callable[..., T], organiser_id: UUID | None, *args: Any, **kwargs: Any) -> T:
+    """``function(session, *args, **kwargs)`` as ``organiser_id``, not cached: for arguments that
+    cannot be a cache key (e.g. the plan on screen) or a read-back right after one's own save."""
+    with _database_reachable(wrote=False), tenant_session(organiser_id) as session:
+        return function(session, *args, **kwargs)
+
+
 def write(function: Callable[..., T], organiser_id: UUID | None, *args: Any, **kwargs: Any) -> T:
     """``function(session, ...)`` in one transaction as ``organiser_id``, run again after a deadlock
     or serialization failure; every cached read is dropped after."""

@@ -74,10 +74,9 @@ def _handle_intent() -> None:
         _notice("success", result.message)
         # Read back only what this save changed; colleagues' changes arrive with the next full read.
         people = [str(intent[k]) for k in ("pid", "other") if intent.get(k)]
-        with ui.tenant_session(organiser) as session:
-            store["patched"] = (time.monotonic(), floor_plan.refresh_plan(
-                session, shown, people=people, tables=[int(intent["table"])] if kind == "move_table" else [],
-                elements=kind == "move_element"))
+        store["patched"] = (time.monotonic(), ui.read_fresh(
+            floor_plan.refresh_plan, organiser, shown, people=people,
+            tables=[int(intent["table"])] if kind == "move_table" else [], elements=kind == "move_element"))
         store["token"] += 1
         return
     if getattr(result, "conflict", False):
