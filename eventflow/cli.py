@@ -233,8 +233,8 @@ def _seat_event(args: argparse.Namespace) -> int:
         print("preview only: add --apply to write this plan")
         return 0
     result = database.run_transaction(organiser, lambda session: autoseat.apply_plan(session, event_id, preview))
-    print(result.summary)
-    return 0 if result.applied else 1
+    print(result.message)
+    return 0 if result.ok else 1
 
 
 def _print_preview(preview) -> None:  # an autoseat.PlanPreview
