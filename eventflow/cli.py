@@ -80,7 +80,7 @@ def _organiser_add(args: argparse.Namespace) -> int:
 
 def _member(args: argparse.Namespace) -> int:
     """``member add|list|remove``: as an administrator, through the Members page's own functions."""
-    from eventflow import members
+    from eventflow import errors, members
     from eventflow.db import default_database
 
     try:
@@ -98,7 +98,7 @@ def _member(args: argparse.Namespace) -> int:
                 for invitation in members.list_invitations(conn, organization):
                     print(f"{invitation.role:<8} {invitation.email}  (invited {invitation.created_at:%Y-%m-%d}, "
                           "not signed in yet)")
-    except (LookupError, members.MemberInputError) as error:
+    except (LookupError, errors.InputError) as error:
         print(f"error: {error.args[0]}", file=sys.stderr)
         return 2
     return 0
