@@ -16,9 +16,11 @@ import json
 import re
 import uuid
 from collections import Counter
-from collections.abc import Iterable, Mapping, MutableMapping
+from collections.abc import Iterable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 from sqlalchemy import text
@@ -34,6 +36,7 @@ from eventflow.errors import (
     require_editor,
     sqlstate,
 )
+from eventflow.event_settings import event_time_zone
 from eventflow.formatting import neutralise as neutralise  # re-exported: callers knew it here
 from eventflow.formatting import to_safe_csv
 from eventflow.history import begin_change_set
@@ -340,8 +343,31 @@ def _insert_people(session: Session, event_id: UUID, people: list[dict], choices
         )
 
 
-def list_participants(session: Session, event_id: UUID) -> pd.DataFrame:
-    """Everyone in the event with their tracks, flags and seat, ordered by name."""
+_SCREEN_TIME = "%H:%M · %-d %b"
+_EXPORT_TIME = "%Y-%m-%d %H:%M ({zone})"
+
+
+def checked_in_text(moment: datetime | None, zone: ZoneInfo, time_format: str = _SCREEN_TIME) -> str:
+    """A check-in time as the door saw it: "14:05 · 1 Dec" in the event's time zone, blank when
+    not checked in (never raw UTC with microseconds)."""
+    if moment is None or pd.isna(moment):
+        return ""
+    return moment.astimezone(zone).strftime(time_format.replace("{zone}", zone.key))
+
+
+def merge_selection(selected: Iterable[str], view_ids: Sequence[str], rows: Iterable[int]) -> list[str]:
+    """The people selected after the organiser ticked ``rows`` (positions) of a view that showed
+    ``view_ids``: the people of this view are exactly those ticked, everyone selected outside the
+    view stays selected. Selections are kept as participant ids, so a new search (a new view)
+    never turns a tick into someone else."""
+    shown = set(view_ids)
+    ticked = [view_ids[row] for row in rows if 0 <= row < len(view_ids)]
+    return [pid for pid in selected if pid not in shown] + list(dict.fromkeys(ticked))
+
+
+def list_participants(session: Session, event_id: UUID, *, time_format: str = _SCREEN_TIME) -> pd.DataFrame:
+    """Everyone in the event with their tracks, flags and seat, ordered by name; ``checked_in_at``
+    as text in the event's time zone."""
     rows = session.execute(
         text(
             """
@@ -362,6 +388,8 @@ def list_participants(session: Session, event_id: UUID) -> pd.DataFrame:
     columns = ["participant_id", "name", "email", "company", "tracks", "vip", "networking_opt_in", "checked_in",
                "checked_in_at", "interests", "table_number", "seat_number"]
     frame = pd.DataFrame([dict(row) for row in rows], columns=columns)
+    zone = event_time_zone(session, event_id)
+    frame["checked_in_at"] = [checked_in_text(moment, zone, time_format) for moment in frame["checked_in_at"]]
     return frame.astype({"table_number": "Int64", "seat_number": "Int64", "vip": "bool",
                          "networking_opt_in": "bool", "checked_in": "bool"})
 
@@ -392,5 +420,16 @@ def set_flag(session: Session, event_id: UUID, participant_ids: Iterable[str | U
 
 
 def export_participants_csv(session: Session, event_id: UUID) -> bytes:
-    frame = list_participants(session, event_id).drop(columns=["participant_id"])
+    """The list as CSV; check-in times with their date and the event's time zone named."""
+    frame = list_participants(session, event_id, time_format=_EXPORT_TIME).drop(columns=["participant_id"])
     return to_safe_csv(frame)
+
+
+def view_digest(participant_ids: Sequence[str]) -> str:
+    """A short fingerprint of the people a table shows, in order: the table's widget key, so a
+    different list of people is a different table (its ticks never carry over by position)."""
+    return hashlib.sha256("\n".join(participant_ids).encode()).hexdigest()[:16]
+
+
+def zone_name(session: Session, event_id: UUID) -> str:
+    return event_time_zone(session, event_id).key

@@ -20,37 +20,62 @@ if search.strip():
                 + people["email"].fillna("")).str.lower()
     shown = people[haystack.str.contains(needle, regex=False)]
 
-selection = st.dataframe(
-    shown.drop(columns=["participant_id", "checked_in_at"]), hide_index=True, width="stretch", height=420,
-    key=f"people_table:{context.event_id}", on_select="rerun" if context.can_edit else "ignore",
-    selection_mode="multi-row",
-    column_config={"vip": st.column_config.CheckboxColumn("VIP"),
+# Selections name people (participant ids), never row positions: the table's key changes with the
+# rows it shows, so a new search is a new table, given the people already selected as its ticks.
+selected_key = f"people_selected:{context.event_id}"
+selected = [pid for pid in state.get(selected_key, []) if pid in set(people["participant_id"])]
+view_ids = shown["participant_id"].tolist()
+table_key = (f"people_table:{context.event_id}:{participants.view_digest(view_ids)}"
+             f":{state.get('people_selection_revision', 0)}")
+
+
+def _ticked() -> None:
+    rows = state[table_key].selection.rows
+    state[selected_key] = participants.merge_selection(state.get(selected_key, []), view_ids, rows)
+
+
+st.dataframe(
+    shown.drop(columns=["participant_id"]), hide_index=True, width="stretch",
+    height=420 if len(shown) > 10 else "auto",
+    key=table_key, on_select=_ticked if context.can_edit else "ignore", selection_mode="multi-row",
+    selection_default={"selection": {"rows": [i for i, pid in enumerate(view_ids) if pid in set(selected)],
+                                     "columns": []}},
+    column_config={"name": st.column_config.TextColumn("Name", pinned=True),
+                   "email": "E-mail", "company": "Company", "tracks": "Tracks", "interests": "Interests",
+                   "vip": st.column_config.CheckboxColumn("VIP"),
                    "networking_opt_in": st.column_config.CheckboxColumn("Opt-in"),
                    "checked_in": st.column_config.CheckboxColumn("Checked in"),
+                   "checked_in_at": st.column_config.TextColumn(
+                       "Checked in at", help=f"In the event's time zone ({context.read(participants.zone_name)})"),
                    "table_number": st.column_config.NumberColumn("Table", format="%d"),
                    "seat_number": st.column_config.NumberColumn("Seat", format="%d")},
 )
 st.caption(f"{len(shown)} of {len(people)} participants · {int(people['checked_in'].sum())} checked in")
 
 if context.can_edit:
-    rows = selection.selection.rows if selection else []
-    chosen = shown.iloc[rows] if rows else shown.iloc[0:0]
+    chosen = people[people["participant_id"].isin(selected)]
     st.subheader(f"Change {len(chosen)} selected")
     if chosen.empty:
         st.caption("Select people in the table (click the row checkboxes) to change their flags.")
     else:
-        st.caption(", ".join(ui.plain(name) for name in chosen["name"].head(8)) + (" …" if len(chosen) > 8 else ""))
+        hidden = len(set(chosen["participant_id"]) - set(view_ids))
+        st.caption(", ".join(ui.plain(name) for name in chosen["name"].head(8)) + (" …" if len(chosen) > 8 else "")
+                   + (f" ({hidden} not in the current search)" if hidden else ""))
         actions = [("Check in", "checked_in", True), ("Undo check-in", "checked_in", False),
                    ("Make VIP", "is_vip", True), ("Remove VIP", "is_vip", False),
                    ("Opt in to networking", "networking_opt_in", True),
                    ("Opt out of networking", "networking_opt_in", False)]
-        for column, (label, flag, value) in zip(st.columns(len(actions)), actions, strict=True):
-            if column.button(label, key=f"flag_{flag}_{value}"):
-                changed = context.write(participants.set_flag,
-                                   chosen["participant_id"].tolist(), flag, value)
-                ui.flash(f"{label}: {changed} of {len(chosen)} changed"
-                         + (" (the others already were)." if changed < len(chosen) else "."))
-                st.rerun()
+        for pair in (actions[0:2], actions[2:4], actions[4:6]):  # stacked in this order on a phone
+            for column, (label, flag, value) in zip(st.columns(2), pair, strict=True):
+                if column.button(label, key=f"flag_{flag}_{value}", width="stretch"):
+                    changed = context.write(participants.set_flag, chosen["participant_id"].tolist(), flag, value)
+                    ui.flash(f"{label}: {changed} of {len(chosen)} changed"
+                             + (" (the others already were)." if changed < len(chosen) else "."))
+                    st.rerun()
+        if st.button("Clear selection", key="clear_selection", icon=":material/deselect:"):
+            state[selected_key] = []
+            state["people_selection_revision"] = state.get("people_selection_revision", 0) + 1
+            st.rerun()
 
 st.download_button("Export CSV", context.read(participants.export_participants_csv),
                    "participants.csv", "text/csv", key="export_participants")

@@ -101,3 +101,31 @@ def test_flags_for_many_people_and_viewers_change_nothing(world):
     assert frame["checked_in"].sum() == 3 and frame["vip"].sum() == 1 and frame["networking_opt_in"].sum() == 0
     with pytest.raises(ValueError, match="unknown flag"):
         participants.set_flag(None, org.event_id, ids, "version", True)
+
+
+def test_check_in_times_show_in_the_event_time_zone(world):
+    from eventflow import event_settings
+
+    org = world.a
+    with world.database.tenant_session(org.manager) as session:
+        event_settings.save_settings(session, org.event_id, {"time_zone": "Asia/Tokyo"})
+        session.execute(text("UPDATE participants SET checked_in_at = '2026-12-01 05:07:33.123456+00' WHERE id = :p"),
+                        {"p": org.participant_ids[0]})
+    with world.database.tenant_session(org.viewer) as session:
+        frame = participants.list_participants(session, org.event_id).set_index("participant_id")
+        exported = participants.export_participants_csv(session, org.event_id).decode("utf-8-sig")
+    assert frame.loc[str(org.participant_ids[0]), "checked_in_at"] == "14:07 · 1 Dec"
+    assert frame.loc[str(org.participant_ids[1]), "checked_in_at"] == ""
+    assert "2026-12-01 14:07 (Asia/Tokyo)" in exported and "05:07" not in exported
+
+
+def test_a_selection_keeps_the_people_ticked_whatever_the_view_shows():
+    everyone = ["lars", "ingrid", "anna"]
+    assert participants.merge_selection([], everyone, [0]) == ["lars"]
+    # A search now shows only Ingrid; the table has no ticks of its own yet: Lars stays, Ingrid is not added.
+    assert participants.merge_selection(["lars"], ["ingrid"], []) == ["lars"]
+    assert participants.merge_selection(["lars"], ["ingrid"], [0]) == ["lars", "ingrid"]
+    # Unticking in a view that shows Lars removes him only.
+    assert participants.merge_selection(["lars", "ingrid"], everyone, [1]) == ["ingrid"]
+    assert participants.merge_selection(["lars"], ["ingrid"], [5]) == ["lars"]  # a stale row is ignored
+    assert participants.view_digest(["a", "b"]) != participants.view_digest(["b", "a"])
