@@ -39,7 +39,7 @@ st.dataframe(
     height=420 if len(shown) > 10 else "auto",
     key=table_key, on_select=_ticked if context.can_edit else "ignore", selection_mode="multi-row",
     selection_default={"selection": {"rows": [i for i, pid in enumerate(view_ids) if pid in set(selected)],
-                                     "columns": []}},
+                                     "columns": []}} if context.can_edit else None,
     column_config={"name": st.column_config.TextColumn("Name", pinned=True),
                    "email": "E-mail", "company": "Company", "tracks": "Tracks", "interests": "Interests",
                    "vip": st.column_config.CheckboxColumn("VIP"),
