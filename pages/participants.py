@@ -1,4 +1,5 @@
-"""Participants: import, export, and flags for one or many people (VIP, opt-in, checked in)."""
+"""Participants: the list, one person added, edited or removed, flags for many people (VIP,
+opt-in, checked in), import and export."""
 
 import streamlit as st
 
@@ -8,6 +9,38 @@ from eventflow.config import Settings
 context = ui.require_event()
 state = st.session_state
 limit_mb = Settings.from_environment().upload_limit_mb
+
+
+def person_form(key: str, start: participants.PersonForm, tracks: dict[str, str], submit: str,
+                *, new: bool) -> participants.PersonForm | None:
+    """The fields of one person; the form as typed when ``submit`` is clicked, else None."""
+    with st.form(key, clear_on_submit=False, border=True):
+        left, right = st.columns(2)
+        name = left.text_input("Name (required)", start.name, max_chars=300)
+        email = right.text_input("E-mail", start.email, max_chars=320, placeholder="name@example.org")
+        company = left.text_input("Company", start.company, max_chars=300)
+        chosen = right.multiselect("Tracks", list(tracks), [str(t) for t in start.track_ids if str(t) in tracks],
+                                   format_func=tracks.__getitem__, placeholder="No track")
+        interests = st.text_input("Interests (separated by ;)", start.interests)
+        dietary = left.text_input("Dietary requirement", start.dietary, max_chars=participants.DIETARY_MAX,
+                                  placeholder="e.g. vegetarian, halal, nut allergy")
+        accessibility = right.text_input("Accessibility needs", start.accessibility,
+                                         max_chars=participants.ACCESSIBILITY_MAX,
+                                         placeholder="e.g. wheelchair, hearing loop")
+        note = st.text_area("Note (for organisers only)", start.note, max_chars=participants.NOTE_MAX, height=80)
+        flags = st.columns(3)
+        vip = flags[0].checkbox("VIP", start.is_vip)
+        accessible = flags[1].checkbox("Needs an accessible table", start.needs_accessible)
+        opt_choices = ["Event default", "Yes", "No"] if new else ["Yes", "No"]
+        opt_start = ("Event default" if start.networking_opt_in is None else "Yes" if start.networking_opt_in
+                     else "No")
+        opt_in = flags[2].selectbox("Networking opt-in", opt_choices, opt_choices.index(opt_start))
+        if not st.form_submit_button(submit, type="primary"):
+            return None
+    return participants.PersonForm(name, email, company, tuple(chosen), interests, vip,
+                                   None if opt_in == "Event default" else opt_in == "Yes", accessible,
+                                   accessibility, dietary, note)
+
 
 st.title("Participants")
 people = context.read(participants.list_participants)
@@ -76,6 +109,34 @@ if context.can_edit:
             state[selected_key] = []
             state["people_selection_revision"] = state.get("people_selection_revision", 0) + 1
             st.rerun()
+    tracks = context.read(participants.active_tracks)
+    if len(chosen) == 1:
+        person = ui.read_fresh(participants.get_participant, context.organiser_id, context.event_id,
+                               chosen["participant_id"].iloc[0])
+        if person is not None:
+            st.subheader(f"Edit {ui.plain(person.form.name)}")
+            edited = person_form(f"edit:{person.participant_id}:{person.version}", person.form, tracks, "Save changes",
+                                 new=False)
+            if edited is not None:
+                context.act(participants.update_participant, person.participant_id, person.version, edited,
+                            done=lambda changed: f"Saved {edited.name.strip()}." if changed else "Nothing changed.")
+            with st.expander(f"Remove {ui.plain(person.form.name)} (cancelled)", icon=":material/person_remove:"):
+                st.write(ui.plain(participants.removal_consequences(person)))
+                confirm = st.checkbox(f"Yes, remove {ui.plain(person.form.name)}",
+                                      key=f"confirm_remove:{person.participant_id}")
+                if st.button("Remove", key=f"remove:{person.participant_id}", disabled=not confirm, type="primary"):
+                    context.act(participants.remove_participant, person.participant_id, person.version,
+                                done=lambda message: message,
+                                then=lambda _: state.update({selected_key: []}))
+    elif len(chosen) > 1:
+        st.caption("Select one person to edit or remove them.")
+
+    st.subheader("Add a person")
+    added = person_form(f"add:{state.get('people_added', 0)}", participants.PersonForm(""), tracks, "Add person",
+                        new=True)
+    if added is not None:
+        context.act(participants.add_participant, added, done=f"Added {' '.join(added.name.split())}.",
+                    then=lambda _: state.update(people_added=state.get("people_added", 0) + 1))
 
 st.download_button("Export CSV", context.read(participants.export_participants_csv),
                    "participants.csv", "text/csv", key="export_participants")
