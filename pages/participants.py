@@ -3,7 +3,7 @@ opt-in, checked in), import and export."""
 
 import streamlit as st
 
-from eventflow import errors, participants, ui
+from eventflow import errors, participants, privacy, ui
 from eventflow.config import Settings
 
 context = ui.require_event()
@@ -128,6 +128,24 @@ if context.can_edit:
                     context.act(participants.remove_participant, person.participant_id, person.version,
                                 done=lambda message: message,
                                 then=lambda _: state.update({selected_key: []}))
+            if context.role == "owner":
+                with st.expander(f"Privacy: export or erase {ui.plain(person.form.name)}", icon=":material/shield:"):
+                    export_key = f"privacy_export:{person.participant_id}"
+                    if st.button("Prepare their data (JSON)", key=f"prepare:{person.participant_id}"):
+                        try:
+                            state[export_key] = context.write(privacy.export_person, person.participant_id)
+                        except errors.OrganiserError as error:
+                            st.error(ui.plain(error))
+                    if export_key in state:
+                        st.download_button("Download their data", state[export_key], "participant.json",
+                                           "application/json", key=f"download:{person.participant_id}")
+                        st.caption("The export is recorded (who and when).")
+                    st.write(ui.plain(privacy.erasure_consequences(person.form.name)))
+                    typed = st.text_input("Type their name to confirm", key=f"erase_name:{person.participant_id}")
+                    if st.button("Erase", key=f"erase:{person.participant_id}", type="primary",
+                                 disabled=typed.strip() != person.form.name):
+                        context.act(privacy.erase_person, person.participant_id, done=lambda message: message,
+                                    then=lambda _: state.update({selected_key: []}))
     elif len(chosen) > 1:
         st.caption("Select one person to edit or remove them.")
 

@@ -70,3 +70,27 @@ def test_fix_a_name_then_remove_the_person_after_confirming(own_demo_database, o
     with own_demo_database.owner_connection() as conn:
         assert conn.execute(text("SELECT count(*) FROM table_assignments WHERE participant_id = :p"),
                             {"p": pid}).scalar_one() == 0
+
+
+def test_an_owner_exports_then_erases_after_typing_the_name(own_demo_database, open_app, seated):
+    from eventflow.demo import DEMO_OWNER_EMAIL
+
+    pid, name, _, _ = seated
+    at = open_app(own_demo_database, DEMO_OWNER_EMAIL, PAGE, session={SELECTED: [pid]})
+    assert not at.exception, [e.value for e in at.exception]
+    next(b for b in at.button if b.label == "Prepare their data (JSON)").click().run()
+    assert not at.error, [e.value for e in at.error]
+    assert [d.proto.label for d in at.get("download_button") if d.proto.label == "Download their data"]
+    assert next(b for b in at.button if b.label == "Erase").disabled
+    next(t for t in at.text_input if t.label == "Type their name to confirm").input(name).run()
+    next(b for b in at.button if b.label == "Erase").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    with own_demo_database.owner_connection() as conn:
+        assert conn.execute(text("SELECT count(*) FROM participants WHERE id = :p"), {"p": pid}).scalar_one() == 0
+        assert conn.execute(text("SELECT array_agg(action ORDER BY id) FROM participant_log WHERE event_id = :e"),
+                            {"e": DEMO_EVENT_ID}).scalar_one()[-1] == "erased"
+
+
+def test_a_manager_is_not_offered_privacy_actions(own_demo_database, open_app, seated):
+    at = open_app(own_demo_database, DEMO_MANAGER_EMAIL, PAGE, session={SELECTED: [seated[0]]})
+    assert not [b for b in at.button if b.label in ("Erase", "Prepare their data (JSON)")]
