@@ -3,7 +3,7 @@ opt-in, checked in), import and export."""
 
 import streamlit as st
 
-from eventflow import errors, participants, privacy, ui
+from eventflow import errors, participant_import, participants, privacy, ui
 from eventflow.config import Settings
 
 context = ui.require_event()
@@ -160,34 +160,79 @@ st.download_button("Export CSV", context.read(participants.export_participants_c
                    "participants.csv", "text/csv", key="export_participants")
 
 if context.can_edit:
-    st.subheader("Import from CSV")
-    st.caption("Columns: name (required), email, company, tracks (separated by ;), vip (yes/no), "
-               f"networking_opt_in (yes/no; blank = event default), interests (separated by ;). Up to {limit_mb} MB "
-               f"and {participants.MAX_IMPORT_ROWS:,} participants per file. "
-               "Nothing is imported while any row has a problem.")
-    # The box states the same limit as the caption (Streamlit's server refuses bigger files anyway:
-    # server.maxUploadSize in .streamlit/config.toml).
+    st.subheader("Import or update from a file")
+    st.caption("A CSV file with a header line, as a spreadsheet saves it. People are matched by e-mail: those "
+               "already in the event are updated (the preview shows each change), the others are added. Columns "
+               "are matched to fields below (unknown ones are ignored unless you choose a field). Tracks the file "
+               "names that do not exist yet are created. A “plus-one of” column (an e-mail or a name) keeps "
+               f"people together at one table. Up to {limit_mb} MB and {participants.MAX_IMPORT_ROWS:,} participants "
+               "per file. Nothing is written while any row has a problem.")
     upload = st.file_uploader("CSV file", type=["csv"], key=f"upload:{state.get('import_revision', 0)}",
                               max_upload_size=limit_mb)
     if upload is not None:
         try:
             participants.check_upload_size(upload.size, limit_mb)
-            context_for_import = context.read(participants.import_context)
-            # Parsed once per file: every click on this page reruns it.
-            preview = participants.parse_upload_once(state.setdefault(f"import_parse:{context.event_id}", {}),
-                                                     upload.getvalue(), context_for_import, limit_mb)
+            kept = state.setdefault(f"import_table:{context.event_id}", {})
+            digest = participant_import.file_digest(upload.getvalue())
+            if kept.get("digest") != digest:  # read once per file: every click reruns this page
+                kept.update(digest=digest, table=participant_import.read_table(upload.getvalue(), limit_mb))
+            table = kept["table"]
         except errors.OrganiserError as error:
             st.error(ui.plain(error))
-        else:
-            if preview.file_error:
-                st.error(ui.plain(preview.file_error))
-            else:
-                shown_preview = preview.with_errors().drop(columns=["track_ids"])
-                st.dataframe(shown_preview, hide_index=True, width="stretch")
-                if preview.errors:
-                    st.error(f"{len(preview.errors)} of {len(preview.rows)} rows have problems; nothing will be "
-                             "imported until the file is fixed.")
-                elif st.button(f"Import {len(preview.rows)} participants", type="primary", key="do_import"):
-                    context.act(participants.import_participants, preview,
-                                done=lambda count: f"Imported {count} participants.",
+            table = None
+        if table is not None and table.file_error:
+            st.error(ui.plain(table.file_error))
+        elif table is not None:
+            suggested = participant_import.suggest_mapping(table.header)
+            choices = [participant_import.IGNORE, *participant_import.FIELDS]
+            with st.expander(f"Columns: {sum(1 for f in suggested.values() if f)} of {len(table.header)} matched",
+                             expanded=not all(suggested.values()), icon=":material/view_column:"):
+                mapping = {}
+                grid = st.columns(3)
+                sample = table.rows[0][1]
+                for index, header in enumerate(table.header):
+                    example = sample[index] if index < len(sample) else ""
+                    mapping[index] = grid[index % 3].selectbox(
+                        f"“{ui.plain(header or f'column {index + 1}')}”", choices, choices.index(suggested[index]),
+                        key=f"map:{digest}:{index}", help=f"First row: {ui.plain(example[:80])}" if example else None,
+                        format_func=lambda f: participant_import.FIELDS.get(f, "Ignore this column"))
+            try:
+                plan = participant_import.plan_import(table, mapping, context.read(participant_import.event_people))
+            except errors.OrganiserError as error:
+                st.error(ui.plain(error))
+                plan = None
+            if plan is not None:
+                st.markdown(f"**{participant_import.plan_summary(plan)}.**")
+                if plan.new_tracks:
+                    st.info("The import creates these tracks: " + ui.plain(", ".join(plan.new_tracks)) + ".",
+                            icon=":material/add_circle:")
+                if plan.groups:
+                    st.info(f"{len(plan.groups)} plus-one group(s) will be kept together at one table "
+                            "(keep-together rules).", icon=":material/group:")
+                problems = plan.problems
+                if problems:
+                    st.error(f"{len(problems)} of {len(plan.rows)} rows have problems; nothing will be imported "
+                             "until the file is fixed.")
+                only = st.toggle("Only rows with problems", value=bool(problems), key=f"only_problems:{digest}")
+                st.dataframe(participant_import.preview_rows(plan, problems_only=only), hide_index=True,
+                             width="stretch", height=320 if len(plan.rows) > 8 else "auto",
+                             column_order=["line", "name", "status", "details", "email"],
+                             column_config={"line": st.column_config.NumberColumn("Line", width="small"),
+                                            "name": st.column_config.TextColumn("Name", pinned=True),
+                                            "status": "Status",
+                                            "details": st.column_config.TextColumn("Problem or change", width="large"),
+                                            "email": "E-mail"})
+                remove_missing = False
+                if plan.missing:
+                    with st.expander(f"{len(plan.missing)} people of this event are not in the file",
+                                     icon=":material/person_off:"):
+                        st.caption(ui.plain(", ".join(str(p.values["name"]) for p in plan.missing[:50]))
+                                   + (" …" if len(plan.missing) > 50 else ""))
+                        remove_missing = st.checkbox(f"Also remove these {len(plan.missing)} people (cancelled); "
+                                                     "their seats are freed", key=f"remove_missing:{digest}")
+                if plan.ok and st.button(f"Import: {participant_import.plan_summary(plan)}"
+                                         + (f", remove {len(plan.missing)}" if remove_missing else ""),
+                                         type="primary", key="do_import"):
+                    context.act(participant_import.apply_import, plan, remove_missing=remove_missing,
+                                done=lambda result: result.message(),
                                 then=lambda _: state.update(import_revision=state.get("import_revision", 0) + 1))
