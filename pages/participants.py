@@ -3,7 +3,7 @@ opt-in, checked in), import and export."""
 
 import streamlit as st
 
-from eventflow import errors, participant_import, participants, privacy, ui
+from eventflow import errors, kitchen, participant_import, participants, privacy, ui
 from eventflow.config import Settings
 
 context = ui.require_event()
@@ -156,8 +156,14 @@ if context.can_edit:
         context.act(participants.add_participant, added, done=f"Added {' '.join(added.name.split())}.",
                     then=lambda _: state.update(people_added=state.get("people_added", 0) + 1))
 
-st.download_button("Export CSV", context.read(participants.export_participants_csv),
-                   "participants.csv", "text/csv", key="export_participants")
+exports = st.columns(3)
+exports[0].download_button("Export CSV", context.read(participants.export_participants_csv),
+                           "participants.csv", "text/csv", key="export_participants", width="stretch")
+exports[1].download_button("Kitchen list (PDF)", lambda: context.read(kitchen.kitchen_pdf), "kitchen-list.pdf",
+                           "application/pdf", key="kitchen_pdf", width="stretch", icon=":material/restaurant:",
+                           help="Per table: how many of each diet, and who has a dietary or accessibility need.")
+exports[2].download_button("Kitchen list (CSV)", lambda: context.read(kitchen.kitchen_csv), "kitchen-list.csv",
+                           "text/csv", key="kitchen_csv", width="stretch")
 
 if context.can_edit:
     st.subheader("Import or update from a file")
