@@ -37,6 +37,7 @@ def begin_change_set(session: Session, kind: ChangeKind) -> UUID:
     return change_set_id
 
 
+# Names through participant_names (sql/019): a removed person keeps their name here, an erased one does not.
 _RECENT_CHANGE_SETS = """
 SELECT h.change_set_id,
        min(h.changed_at) AS changed_at,
@@ -44,10 +45,10 @@ SELECT h.change_set_id,
        coalesce(max(o.display_name), 'someone no longer in this organisation') AS organiser,
        count(*) AS rows_changed,
        count(DISTINCT h.participant_id) AS people,
-       string_agg(DISTINCT coalesce(p.full_name, '(deleted participant)'), ', ') AS who
+       string_agg(DISTINCT coalesce(p.full_name, '(erased participant)'), ', ') AS who
   FROM assignment_history AS h
   LEFT JOIN organisers AS o ON o.id = h.organiser_id
-  LEFT JOIN participants AS p ON p.organization_id = h.organization_id AND p.id = h.participant_id
+  LEFT JOIN participant_names AS p ON p.organization_id = h.organization_id AND p.participant_id = h.participant_id
  WHERE h.event_id = :event_id
    AND h.change_set_id IN (
         SELECT f.change_set_id FROM assignment_history AS f
@@ -75,11 +76,12 @@ def recent_change_sets(session: Session, event_id: UUID, *, participant_id: UUID
 def change_set_details(session: Session, event_id: UUID, change_set_id: UUID) -> pd.DataFrame:
     """Every row of one change set: who moved from which table and seat to which."""
     rows = session.execute(text("""
-        SELECT h.id, h.participant_id, coalesce(p.full_name, '(deleted participant)') AS participant,
+        SELECT h.id, h.participant_id, coalesce(p.full_name, '(erased participant)') AS participant,
                h.operation, h.old_table_number, h.old_seat_number, h.new_table_number, h.new_seat_number,
                h.old_assigned_by, h.new_assigned_by, h.changed_at
           FROM assignment_history AS h
-          LEFT JOIN participants AS p ON p.organization_id = h.organization_id AND p.id = h.participant_id
+          LEFT JOIN participant_names AS p
+                 ON p.organization_id = h.organization_id AND p.participant_id = h.participant_id
          WHERE h.event_id = :event_id AND h.change_set_id = :change_set_id
          ORDER BY h.id
     """), {"event_id": event_id, "change_set_id": change_set_id}).mappings().all()
