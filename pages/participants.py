@@ -240,5 +240,5 @@ if context.can_edit:
                                          + (f", remove {len(plan.missing)}" if remove_missing else ""),
                                          type="primary", key="do_import"):
                     context.act(participant_import.apply_import, plan, remove_missing=remove_missing,
-                                done=lambda result: result.message(),
+                                done=lambda result: result.message,
                                 then=lambda _: state.update(import_revision=state.get("import_revision", 0) + 1))
