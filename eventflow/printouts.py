@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 
 from eventflow.errors import EVENT_GONE, InputError
 from eventflow.event_settings import event_time_zone
+from eventflow.formatting import local_time
 
 CardLayout = Literal["A4", "A6"]
 CARD_LAYOUTS: dict[str, str] = {"A4": "A4 sheet, one card, folded across the middle",
@@ -112,11 +113,6 @@ def _load(session: Session, event_id: UUID) -> _Event:
         "SELECT table_number AS number, label, capacity, is_vip_table AS vip_table FROM seating_tables "
         "WHERE event_id = :event_id ORDER BY table_number"), {"event_id": event_id}).mappings()]
     return _Event(name, event_time_zone(session, event_id), guests, tables)
-
-
-def local_time(moment: datetime, zone: ZoneInfo) -> str:
-    """"1 Dec 2026, 14:05 (Europe/Berlin)": to the minute, in the event's zone, named."""
-    return f"{moment.astimezone(zone):%-d %b %Y, %H:%M} ({zone.key})"
 
 
 # ------------------------------------------------------------------------------------------- fonts

@@ -31,7 +31,8 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from eventflow.errors import InputError, editor_refusal, refused, view_only
-from eventflow.event_settings import with_defaults
+from eventflow.event_settings import event_time_zone, with_defaults
+from eventflow.formatting import local_time
 from eventflow.history import begin_change_set
 
 EDITABLE_COLUMNS = ("table_number", "seat_number")
@@ -125,9 +126,10 @@ class Conflict:
     yours: Seat
     loaded: Seat
     theirs: Seat | None  # None: the person is no longer in the event
-    theirs_by: str | None
+    theirs_by: str | None  # who made their change: the organiser's display name (and what it was)
     theirs_at: Any
     stale: bool = True  # False: the row is as loaded, so it was not written for another reason
+    theirs_at_local: str = ""  # theirs_at in the event's time zone, to the minute, the zone named
 
 
 @dataclass(frozen=True)
@@ -701,31 +703,53 @@ def lock_event_seating(session: Session, event_id: UUID) -> None:
     session.execute(text("SELECT FROM events WHERE id = :event_id FOR NO KEY UPDATE"), {"event_id": event_id})
 
 
+_HOW = {"walk-in": "walk-in", "auto-seat": "auto-seat", "re-plan": "re-plan", "undo": "undo", "import": "import"}
+
+
 def _read_conflicts(session: Session, event_id: UUID, missing: list[SeatChange]) -> list[Conflict]:
     rows = session.execute(
         text(
             """
             SELECT p.id::text AS participant_id, a.table_number, a.seat_number, a.assigned_by, a.assigned_at,
-                   a.version, a.id::text AS assignment_id
+                   a.version, a.id::text AS assignment_id, last.change_kind,
+                   coalesce(o.display_name, o.email) AS organiser, last.organiser_id IS NOT NULL AS by_organiser
               FROM participants AS p
               LEFT JOIN table_assignments AS a ON a.organization_id = p.organization_id AND a.participant_id = p.id
+              -- Who made the latest change to this person's seat: the history knows the organiser.
+              LEFT JOIN LATERAL (
+                    SELECT h.organiser_id, h.change_kind FROM assignment_history AS h
+                     WHERE h.organization_id = p.organization_id AND h.event_id = p.event_id
+                       AND h.participant_id = p.id
+                     ORDER BY h.id DESC LIMIT 1) AS last ON true
+              LEFT JOIN organisers AS o ON o.id = last.organiser_id
              WHERE p.event_id = :event_id AND p.id = ANY (CAST(:ids AS uuid[]))
             """
         ),
         {"event_id": event_id, "ids": [c.participant_id for c in missing]},
     ).mappings().all()
+    zone = event_time_zone(session, event_id)
     current = {row["participant_id"]: row for row in rows}
     conflicts = []
     for change in missing:
         row = current.get(change.participant_id)
+        at = None if row is None else row["assigned_at"]
         conflicts.append(Conflict(
             participant_id=change.participant_id, full_name=change.full_name, yours=change.new, loaded=change.old,
             theirs=None if row is None else (row["table_number"], row["seat_number"]),
-            theirs_by=None if row is None else row["assigned_by"],
-            theirs_at=None if row is None else row["assigned_at"],
+            theirs_by=None if row is None else _changed_by(row),
+            theirs_at=at,
+            theirs_at_local="" if at is None else local_time(at, zone),
             # Not stale only if it is the very row loaded, unchanged: an insert that was not written
             # always lost a race (someone seated the person meanwhile, even if they left again).
             stale=(row is None or change.assignment_id is None or row["assignment_id"] != change.assignment_id
                    or row["version"] != change.version),
         ))
     return conflicts
+
+
+def _changed_by(row: Mapping[str, Any]) -> str:
+    """"Alex Example (walk-in)": the person, and what kind of change it was when not a plain save."""
+    who = row["organiser"] or ("a colleague no longer in this organisation" if row["by_organiser"]
+                               else "an administrator or a script")
+    how = _HOW.get(row["change_kind"] or "")
+    return f"{who} ({how})" if how else who

@@ -146,7 +146,7 @@ if store["conflicts"]:
     st.dataframe(pd.DataFrame([{
         "Name": c.full_name, "Your value": seat_text(c.yours), "When you loaded": seat_text(c.loaded),
         "Now (their value)": seat_text(c.theirs), "Changed by": c.theirs_by or "",
-        "Changed at": c.theirs_at,
+        "Changed at": c.theirs_at_local,
     } for c in store["conflicts"]]), hide_index=True, width="stretch")
 
 save_col, discard_col, _ = st.columns([1, 1, 4])

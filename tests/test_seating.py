@@ -299,13 +299,18 @@ def test_a_row_changed_by_someone_else_is_a_conflict_and_nothing_is_written(worl
     mine = _grid(world.database, org)
     theirs = _grid(world.database, org, org.owner)
     p = [str(x) for x in org.participant_ids]
+    with world.database.tenant_session(org.owner) as session:
+        session.execute(text("UPDATE events SET settings = settings || '{\"time_zone\": \"Europe/Berlin\"}' "
+                             "WHERE id = :e"), {"e": org.event_id})
     with world.database.tenant_session(org.owner) as session:   # the colleague saves first
         assert save_changes(session, org.event_id, _edit(theirs, {p[0]: {"table_number": 1}}), theirs).ok
     changes = _edit(mine, {p[0]: {"table_number": 3}, p[1]: {"table_number": 3}})
     with world.database.tenant_session(org.manager) as session:
         result = save_changes(session, org.event_id, changes, mine)
+    # "Changed by" is the colleague (not the kind "manager"), at a local time in the event's zone.
     assert [(c.participant_id, c.yours, c.loaded, c.theirs, c.theirs_by) for c in result.conflicts] == [
-        (p[0], (3, 1), (2, 1), (1, 1), "manager")]
+        (p[0], (3, 1), (2, 1), (1, 1), "Alpha owner")]
+    assert result.conflicts[0].theirs_at_local.endswith("(Europe/Berlin)")
     now = _assignments(world.database, org)
     assert now == {org.participant_ids[0]: (1, 1, "manager")}  # theirs kept; my other edit not written
 
@@ -318,6 +323,7 @@ def test_seating_someone_a_colleague_seated_meanwhile_is_a_conflict(world):
         result = save_changes(session, org.event_id, _edit(mine, {str(org.participant_ids[0]): {"table_number": 2}}),
                               mine)
     assert [c.theirs for c in result.conflicts] == [(1, 1)]
+    assert result.conflicts[0].theirs_by == "Alpha owner"
 
 
 def test_saving_the_same_change_twice_is_harmless(world):
