@@ -11,9 +11,12 @@ count = context.read(check_in.door_count)
 zone = context.read(event_settings.event_time_zone)
 st.progress(count.checked_in / count.expected if count.expected else 0.0,
             text=f"**{count.checked_in} of {count.expected} checked in** · {count.still_to_come} still to come")
-if not context.can_edit:
-    st.info("You can look guests up and see their seats; checking people in needs a manager or owner.",
-            icon=":material/visibility:")
+# Door staff, managers and owners check people in (the database's door functions decide); an
+# archived event is read-only for everyone.
+may_check_in = context.role in check_in.DOOR_ROLES and not (context.event and context.event.archived)
+if not may_check_in:
+    st.info("You can look guests up and see their seats; checking people in needs door staff, a manager or "
+            "an owner.", icon=":material/visibility:")
 
 query = st.text_input("Find a guest", key=f"door_search:{context.event_id}", type="search", live=True,
                       placeholder="First letters of a name, company or e-mail")
@@ -32,13 +35,16 @@ for guest in found[: check_in.MAX_RESULTS]:
         st.markdown(f"### {guest.seat}" + (f" · {ui.plain(guest.table_label)}" if guest.table_label else ""))
         if guest.checked_in:
             st.caption(f"Checked in at {guest.checked_in_at.astimezone(zone):%H:%M} ({zone.key})")
-        if context.can_edit:
+        if may_check_in:
             arriving = not guest.checked_in
             if st.button("Check in" if arriving else "Check out", key=f"door_{guest.participant_id}",
                          type="primary" if arriving else "secondary", width="stretch",
                          icon=":material/how_to_reg:" if arriving else ":material/undo:"):
                 context.act(check_in.set_checked_in, guest.participant_id, arriving,
                             done=lambda g: f"{g.name} is checked {'in' if g.checked_in else 'out'}. {g.seat}.")
+
+if context.role == "door":
+    st.stop()  # print-outs list companies and every table: not for door staff
 
 with st.expander("Print-outs (PDF)", icon=":material/print:"):
     layout = st.radio("Place cards", list(printouts.CARD_LAYOUTS), format_func=printouts.CARD_LAYOUTS.get,
