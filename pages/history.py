@@ -87,7 +87,7 @@ if context.can_edit:
         except errors.OrganiserError as error:
             st.error(ui.plain(error))
         else:
-            if result.undone:
+            if result.ok:
                 st.session_state.pop(refused_key, None)
                 ui.flash(f"Undone: {result.restored} people are back where they were before that {row.kind}"
                          + (f"; {len(skip)} stayed where they are." if skip else "."))
