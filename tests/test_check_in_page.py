@@ -88,7 +88,7 @@ def test_print_outs_are_offered_and_the_time_zone_is_set_in_event_settings(own_d
     assert not at.exception, [e.value for e in at.exception]
     assert any("Europe/Lisbon" in c.value for c in at.caption)
     labels = [d.proto.label for d in at.get("download_button")]
-    assert labels == ["Place cards", "Table lists", "Find your table (escort list)"]
+    assert labels == ["Place cards", "Table lists", "Guest QR codes (for check-in)", "Find your table (escort list)"]
 
 
 DOOR_EMAIL = "door@demo.eventflow.test"
