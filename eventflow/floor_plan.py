@@ -22,6 +22,7 @@ geometry (:func:`table_size`, :func:`seat_positions`).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import unicodedata
@@ -30,6 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 from uuid import UUID
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
@@ -284,9 +286,15 @@ _PEOPLE = text("""
       FROM participants AS p
       LEFT JOIN table_assignments AS a ON a.organization_id = p.organization_id AND a.participant_id = p.id
      WHERE p.event_id = :event_id
+     ORDER BY p.id  -- a stable order: an unchanged event draws the same string (the browser parses it once)
 """)
 _TABLES = text("SELECT table_number AS number, capacity, is_vip_table AS is_vip, label, accessible "
                "FROM seating_tables WHERE event_id = :event_id ORDER BY table_number")
+
+
+def _nullable_ints(values: Sequence[int | None]) -> pd.api.extensions.ExtensionArray:
+    # Through a float array (None -> NaN): pandas converts that in one vectorised step, not per value.
+    return pd.array(np.array(values, dtype=float), dtype="Int64")
 
 
 def load_plan_grid(session: Session, event_id: UUID) -> seating.SeatingGrid:
@@ -298,12 +306,12 @@ def load_plan_grid(session: Session, event_id: UUID) -> seating.SeatingGrid:
     frame = pd.DataFrame({
         "participant_id": pd.array(columns["participant_id"], dtype=object),
         "full_name": pd.array(columns["full_name"], dtype=object),
-        "table_number": pd.array(columns["table_number"], dtype="Int64"),
-        "seat_number": pd.array(columns["seat_number"], dtype="Int64"),
+        "table_number": _nullable_ints(columns["table_number"]),
+        "seat_number": _nullable_ints(columns["seat_number"]),
         "is_vip": pd.array(columns["is_vip"], dtype=bool),
         "checked_in": pd.array(columns["checked_in"], dtype=bool),
         "assignment_id": pd.array(columns["assignment_id"], dtype=object),
-        "version": pd.array(columns["version"], dtype="Int64"),
+        "version": _nullable_ints(columns["version"]),
     })
     frame["base_table"] = frame["table_number"]
     frame["base_seat"] = frame["seat_number"]
@@ -724,13 +732,32 @@ def find_people(grid: seating.SeatingGrid, query: str, limit: int = 10) -> list[
 
 # ---------------------------------------------------------------------------------- browser payload
 
-def plan_payload(plan: FloorPlan, *, can_edit: bool, focus: int | None = None,
-                 suggestions: Sequence[tuple[int, str]] = (), walk_in: str | None = None,
-                 colour_by: str = "fill", token: int = 0, hit: str | None = None,
-                 offer: dict[str, Any] | None = None) -> dict[str, Any]:
-    """What the component draws: columnar lists (one entry per table, one per person), so the size grows
-    linearly with the event and carries no key names per row. Text (names, labels) is data, drawn by
-    the component with ``textContent`` only."""
+@dataclass(frozen=True)
+class DrawnPlan:
+    """A plan with its drawing already serialised (:func:`plan_drawing`), so a page run that shows an
+    unchanged plan again (a rerun, another organiser of the event within the read cache's lifetime)
+    sends the same string instead of building and encoding 20,000 people again."""
+    plan: FloorPlan
+    drawing: str
+    key: str  # changes whenever ``drawing`` does: the browser parses a drawing once per key
+
+
+def draw(plan: FloorPlan) -> DrawnPlan:
+    drawing = plan_drawing(plan)
+    return DrawnPlan(plan, drawing, hashlib.blake2b(drawing.encode(), digest_size=8).hexdigest())
+
+
+def load_drawn_plan(session: Session, event_id: UUID, *, with_track_mix: bool = False) -> DrawnPlan:
+    """:func:`load_floor_plan` with its drawing (what the page reads through the read cache)."""
+    return draw(load_floor_plan(session, event_id, with_track_mix=with_track_mix))
+
+
+def plan_drawing(plan: FloorPlan) -> str:
+    """What every viewer of this plan sees, as compact JSON: columnar lists (one entry per table, one per
+    person), so the size grows linearly with the event and carries no key names per row. People are
+    known to the browser by their position in these lists only (no ids: half the bytes); intents name
+    them by position and :func:`participant_at` maps that back on the plan that was drawn. Text
+    (names, labels) is data, drawn by the component with ``textContent`` only."""
     frame = plan.grid.frame
     tracks = sorted({track for track, _ in plan.track_mix.values()})
     track_index = {name: index for index, name in enumerate(tracks)}
@@ -738,17 +765,11 @@ def plan_payload(plan: FloorPlan, *, can_edit: bool, focus: int | None = None,
     sizes = [table_size(t.capacity, t.shape) for t in tables]
     seated = frame["base_table"].dropna().astype(int).value_counts().to_dict()
     room_width, room_depth = plan.room
-    people_table = frame["base_table"].fillna(0).astype(int).tolist()
-    people_seat = frame["base_seat"].fillna(0).astype(int).tolist()
-    flags = (frame["is_vip"].astype(int) + 4 * frame["checked_in"].astype(int)).tolist()
+    flags = frame["is_vip"].to_numpy(dtype=int) + 4 * frame["checked_in"].to_numpy(dtype=int)
     if plan.grid.rules.needs_accessible:
-        needs = frame["participant_id"].isin(plan.grid.rules.needs_accessible).astype(int) * 2
-        flags = [f + n for f, n in zip(flags, needs.tolist(), strict=True)]
-    return {
-        "v": 1, "token": token, "edit": bool(can_edit), "room": [room_width, room_depth], "step": GRID_STEP,
-        "colour": colour_by, "focus": focus, "hit": hit, "offer": offer, "walkin": walk_in,
-        "suggest": [[int(n), reason] for n, reason in suggestions],
-        "tracks": tracks,
+        flags = flags + 2 * frame["participant_id"].isin(plan.grid.rules.needs_accessible).to_numpy(dtype=int)
+    drawing = {
+        "room": [room_width, room_depth], "step": GRID_STEP, "tracks": tracks,
         "t": {
             "n": [t.number for t in tables], "x": [t.x for t in tables], "y": [t.y for t in tables],
             "w": [s[0] for s in sizes], "h": [s[1] for s in sizes],
@@ -758,10 +779,54 @@ def plan_payload(plan: FloorPlan, *, can_edit: bool, focus: int | None = None,
             "label": [t.label or "" for t in tables], "ver": [t.version for t in tables],
             "mix": [track_index.get(plan.track_mix.get(t.number, ("", 0.0))[0], -1) for t in tables],
         },
-        "p": {"id": frame["participant_id"].astype(str).tolist(), "name": frame["full_name"].astype(str).tolist(),
-              "t": people_table, "s": people_seat, "f": flags},
+        "p": {"name": frame["full_name"].astype(str).tolist(),
+              "t": frame["base_table"].fillna(0).astype(int).tolist(),
+              "s": frame["base_seat"].fillna(0).astype(int).tolist(), "f": flags.tolist()},
         "e": [{"id": e.id, "k": e.kind, "l": e.label, "x": e.x, "y": e.y, "w": e.width, "h": e.height,
                "r": e.rotation, "v": e.version} for e in plan.elements],
+    }
+    return json.dumps(drawing, separators=(",", ":"), ensure_ascii=False)
+
+
+def person_index(plan: FloorPlan, participant_id: str | None) -> int | None:
+    """Where ``participant_id`` is in the drawing's people lists (None: not in this plan)."""
+    if participant_id is None:
+        return None
+    found = np.flatnonzero(plan.grid.frame["participant_id"].to_numpy() == str(participant_id))
+    return int(found[0]) if len(found) else None
+
+
+def participant_at(plan: FloorPlan, index: Any) -> str:
+    """The participant drawn at ``index`` on ``plan`` (an intent names people by position)."""
+    try:
+        position = int(index)
+    except (TypeError, ValueError):
+        raise FloorPlanError("This person is no longer on the plan: reload it.") from None
+    if not 0 <= position < len(plan.grid.frame):
+        raise FloorPlanError("This person is no longer on the plan: reload it.")
+    return str(plan.grid.frame["participant_id"].iat[position])
+
+
+def plan_payload(plan: FloorPlan | DrawnPlan, *, can_edit: bool, focus: int | None = None,
+                 suggestions: Sequence[tuple[int, str]] = (), walk_in: str | None = None,
+                 colour_by: str = "fill", token: int = 0, hit: str | None = None,
+                 offer: dict[str, Any] | None = None) -> dict[str, Any]:
+    """What the component gets: the drawing (a JSON string, parsed once per ``key`` in the browser) and
+    this organiser's view of it (what to centre on, whom to highlight, a swap on offer, walk-in
+    suggestions). ``offer`` is ``{"pid": …, "text": …, "with": [(pid, name), …]}``; people go out as
+    positions in the drawing."""
+    drawn = plan if isinstance(plan, DrawnPlan) else draw(plan)
+    shown = drawn.plan
+    sent_offer = None
+    if offer:
+        sent_offer = {"p": person_index(shown, offer["pid"]), "text": offer["text"],
+                      "with": [[person_index(shown, pid), name] for pid, name in offer["with"]
+                               if person_index(shown, pid) is not None]}
+    return {
+        "v": 2, "token": token, "edit": bool(can_edit), "colour": colour_by, "focus": focus,
+        "hit": person_index(shown, hit), "offer": sent_offer, "walkin": person_index(shown, walk_in),
+        "suggest": [[int(n), reason] for n, reason in suggestions],
+        "key": drawn.key, "plan": drawn.drawing,
     }
 
 

@@ -247,12 +247,29 @@ def test_payload_is_columnar_and_carries_names_as_data(world):
                         {"p": org.participant_ids[0]})
     _seat(world.database, org, 0, 2, 1)
     plan = _plan(world.database, org)
-    payload = floor_plan.plan_payload(plan, can_edit=False)
-    assert payload["edit"] is False and payload["t"]["n"] == [1, 2, 3] and len(payload["p"]["id"]) == 6
-    index = payload["p"]["id"].index(str(org.participant_ids[0]))
-    assert payload["p"]["name"][index] == "<img src=x onerror=alert(1)>"
-    assert (payload["p"]["t"][index], payload["p"]["s"][index]) == (2, 1)
+    payload = floor_plan.plan_payload(plan, can_edit=False, hit=str(org.participant_ids[0]))
+    drawing = json.loads(payload["plan"])
+    assert payload["edit"] is False and drawing["t"]["n"] == [1, 2, 3] and len(drawing["p"]["name"]) == 6
+    # People travel as positions, not ids; the position maps back to the person on that plan only.
+    assert "id" not in drawing["p"] and str(org.participant_ids[0]) not in payload["plan"]
+    index = payload["hit"]
+    assert floor_plan.participant_at(plan, index) == str(org.participant_ids[0])
+    assert drawing["p"]["name"][index] == "<img src=x onerror=alert(1)>"
+    assert (drawing["p"]["t"][index], drawing["p"]["s"][index]) == (2, 1)
+    for wrong in (-1, 6, "x", None):
+        with pytest.raises(floor_plan.FloorPlanError, match="no longer on the plan"):
+            floor_plan.participant_at(plan, wrong)
     json.dumps(payload)  # plain JSON all the way
+
+
+def test_an_unchanged_plan_draws_the_same_string(world):
+    """The browser parses a drawing once per key: reading an unchanged event again gives the same key,
+    and a change gives another."""
+    org = world.a
+    first, again = floor_plan.draw(_plan(world.database, org)), floor_plan.draw(_plan(world.database, org))
+    assert (first.key, first.drawing) == (again.key, again.drawing)
+    _seat(world.database, org, 0, 2, 1)
+    assert floor_plan.draw(_plan(world.database, org)).key != first.key
 
 
 def test_refresh_reads_back_only_what_ones_own_save_changed(world):

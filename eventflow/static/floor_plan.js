@@ -1,6 +1,8 @@
 // The floor plan component (eventflow/floor_plan_component.py): draws the room, sends intents only.
 const SVGNS = 'http://www.w3.org/2000/svg';
 const views = new WeakMap();
+// The drawing arrives as a JSON string with a key: parsed once per key, not on every rerun.
+let parsed = { key: null, value: null };
 
 function el(name, attrs, parent) {
   const node = document.createElementNS(SVGNS, name);
@@ -58,17 +60,20 @@ export default function (component) {
   const tip = root.querySelector('.tip');
   const detail = root.querySelector('.detail');
   const offerBox = root.querySelector('.offer');
-  const T = data.t, P = data.p, edit = !!data.edit;
+  if (parsed.key !== data.key) parsed = { key: data.key, value: JSON.parse(data.plan) };
+  const plan = parsed.value;
+  const T = plan.t, P = plan.p, edit = !!data.edit;
+  const nP = P.name.length;
   const nT = T.n.length;
   const byNumber = new Map();
   for (let i = 0; i < nT; i++) byNumber.set(T.n[i], i);
   const seatsOf = new Map();  // table number -> [person index]
-  for (let i = 0; i < P.id.length; i++) {
+  for (let i = 0; i < nP; i++) {
     if (P.t[i]) { if (!seatsOf.has(P.t[i])) seatsOf.set(P.t[i], []); seatsOf.get(P.t[i]).push(i); }
   }
   const suggested = new Map((data.suggest || []).map(([n, why]) => [n, why]));
   let state = views.get(parentElement);
-  const [roomW, roomH] = data.room;
+  const [roomW, roomH] = plan.room;
   if (!state) {
     state = { x: 0, y: 0, w: roomW, selected: null, focusDone: null };
     views.set(parentElement, state);
@@ -76,7 +81,7 @@ export default function (component) {
   // As deep as the room is, for the width we have (within the CSS bounds).
   const boxWidth = svg.getBoundingClientRect().width || 800;
   svg.style.height = Math.round(Math.min(Math.max(boxWidth * roomH / roomW, 300), window.innerHeight * 0.78)) + 'px';
-  const send = (intent) => setTriggerValue('intent', Object.assign({ token: data.token, nonce: Date.now() + Math.random() }, intent));
+  const send = (intent) => setTriggerValue('intent', Object.assign({ token: data.token, key: data.key, nonce: Date.now() + Math.random() }, intent));
 
   // ---------------------------------------------------------------- view box (metres)
   function aspect() { const r = svg.getBoundingClientRect(); return r.width > 0 ? r.height / r.width : 0.6; }
@@ -110,7 +115,7 @@ export default function (component) {
   while (svg.firstChild) svg.removeChild(svg.firstChild);
   el('rect', { x: 0, y: 0, width: roomW, height: roomH, fill: '#fff', stroke: '#90a4ae', 'stroke-width': 0.1, class: 'room' }, svg);
   const elLayer = el('g', {}, svg), tLayer = el('g', {}, svg), sLayer = el('g', {}, svg);
-  for (const e of data.e) {
+  for (const e of plan.e) {
     const g = el('g', { class: 'elg' + (edit && e.id ? ' movable' : ''), transform: `translate(${e.x} ${e.y})` }, elLayer);
     el('rect', { class: 'el ' + e.k, x: 0, y: 0, width: e.w, height: e.h, rx: 0.2 }, g);
     const label = el('text', { x: e.w / 2, y: e.h / 2 }, g);
@@ -142,7 +147,7 @@ export default function (component) {
     const num = el('text', { class: 'num', x: 0, y: T.label[i] ? -0.15 : 0 }, g); num.textContent = String(n);
     if (T.label[i]) { const lab = el('text', { class: 'lab', x: 0, y: 0.45 }, g); lab.textContent = T.label[i]; }
     if (acc) { const a = el('text', { class: 'acc', x: 0, y: -w / 4 - 0.05 }, g); a.textContent = '♿'; }
-    const title = el('title', {}, g); title.textContent = alt;
+    g.__alt = alt;  // shown as the hover tip: no <title> node per table (2,000 of them on a large plan)
     groups.push(g);
   }
 
@@ -162,7 +167,7 @@ export default function (component) {
       for (let s = 1; s <= T.cap[i]; s++) {
         const [dx, dy] = pos[s - 1];
         const p = bySeat.has(s) ? bySeat.get(s) : -1;
-        const cls = 'seat' + (p >= 0 ? ' taken' : '') + (p >= 0 && (P.f[p] & 1) ? ' vip' : '') + (p >= 0 && data.hit === P.id[p] ? ' hit' : '');
+        const cls = 'seat' + (p >= 0 ? ' taken' : '') + (p >= 0 && (P.f[p] & 1) ? ' vip' : '') + (p >= 0 && data.hit === p ? ' hit' : '');
         const c = el('circle', { class: cls, cx: T.x[i] + dx, cy: T.y[i] + dy, r: 0.27 }, sLayer);
         c.dataset.t = n; c.dataset.s = s; if (p >= 0) c.dataset.p = p;
         if (p >= 0 && px >= 40) {
@@ -191,7 +196,7 @@ export default function (component) {
       html('p', 'Suggested: ' + suggested.get(n), detail);
       if (edit && data.walkin) {
         const b = html('button', 'Seat the walk-in here', detail);
-        b.type = 'button'; b.onclick = () => send({ kind: 'accept', pid: data.walkin, table: n });
+        b.type = 'button'; b.onclick = () => send({ kind: 'accept', p: data.walkin, table: n });
       }
     }
     const list = html('ul', null, detail);
@@ -204,10 +209,10 @@ export default function (component) {
         input.setAttribute('aria-label', 'New table for ' + P.name[p]);
         const move = html('button', 'Move', li); move.type = 'button';
         move.setAttribute('aria-label', 'Move ' + P.name[p] + ' to the table typed');
-        move.onclick = () => { if (input.value) send({ kind: 'move_person', pid: P.id[p], table: Number(input.value) }); };
+        move.onclick = () => { if (input.value) send({ kind: 'move_person', p, table: Number(input.value) }); };
         const out = html('button', 'Unseat', li); out.type = 'button';
         out.setAttribute('aria-label', 'Unseat ' + P.name[p]);
-        out.onclick = () => send({ kind: 'unseat', pid: P.id[p] });
+        out.onclick = () => send({ kind: 'unseat', p });
       }
     }
     if (!people.length) html('p', 'Nobody sits here yet.', detail);
@@ -223,9 +228,9 @@ export default function (component) {
     while (offerBox.firstChild) offerBox.removeChild(offerBox.firstChild);
     if (!o || !edit) return;
     html('p', o.text, offerBox);
-    for (const [pid, name] of o.with) {
+    for (const [other, name] of o.with) {
       const b = html('button', 'Swap with ' + name, offerBox); b.type = 'button';
-      b.onclick = () => send({ kind: 'swap', pid: o.pid, other: pid });
+      b.onclick = () => send({ kind: 'swap', p: o.p, o: other });
     }
     const cancel = html('button', 'Cancel', offerBox); cancel.type = 'button';
     cancel.onclick = () => send({ kind: 'dismiss' });
@@ -234,12 +239,12 @@ export default function (component) {
     const header = root.querySelector('.uh'), ul = root.querySelector('.ul');
     while (ul.firstChild) ul.removeChild(ul.firstChild);
     const loose = [];
-    for (let i = 0; i < P.id.length; i++) if (!P.t[i]) loose.push(i);
+    for (let i = 0; i < nP; i++) if (!P.t[i]) loose.push(i);
     header.textContent = `Without a seat: ${loose.length}` + (edit ? ' (drag onto a table; drop people here to unseat)' : '');
     for (const p of loose.slice(0, 150)) {
       const li = html('li', personLine(p), ul);
       li.dataset.p = p; li.tabIndex = 0;
-      if (data.walkin === P.id[p]) li.style.fontWeight = '700';
+      if (data.walkin === p) li.style.fontWeight = '700';
     }
     if (loose.length > 150) html('li', `… and ${loose.length - 150} more: find them with the search above.`, ul);
   }
@@ -284,7 +289,10 @@ export default function (component) {
   svg.onpointermove = (evt) => {
     if (!drag) {
       const t = evt.target;
-      if (t.classList && t.classList.contains('seat')) showTip(evt, seatText(t)); else tip.hidden = true;
+      const tg = t.closest && t.closest('g.tb');
+      if (t.classList && t.classList.contains('seat')) showTip(evt, seatText(t));
+      else if (tg) showTip(evt, tg.__alt);
+      else tip.hidden = true;
       return;
     }
     const now = toRoom(evt), dx = now.x - drag.start.x, dy = now.y - drag.start.y;
@@ -329,9 +337,9 @@ export default function (component) {
   function dropPerson(p, evt) {
     const where = target(evt);
     if (!where) return;
-    if (where.unseat) { if (P.t[p]) send({ kind: 'unseat', pid: P.id[p] }); return; }
+    if (where.unseat) { if (P.t[p]) send({ kind: 'unseat', p }); return; }
     if (where.seat && P.t[p] === where.table && P.s[p] === where.seat) return;
-    send({ kind: 'move_person', pid: P.id[p], table: where.table, seat: where.seat || null });
+    send({ kind: 'move_person', p, table: where.table, seat: where.seat || null });
   }
   svg.onpointerleave = () => { if (!drag) tip.hidden = true; };
   svg.onwheel = (evt) => { evt.preventDefault(); const at = toRoom(evt); zoom(evt.deltaY < 0 ? 1.25 : 0.8, at.x, at.y); };
@@ -349,7 +357,7 @@ export default function (component) {
       window.removeEventListener('pointermove', moveGhost); window.removeEventListener('pointerup', up);
       ghost.remove();
       const where = target(e);
-      if (where && !where.unseat) send({ kind: 'move_person', pid: P.id[p], table: where.table, seat: where.seat || null });
+      if (where && !where.unseat) send({ kind: 'move_person', p, table: where.table, seat: where.seat || null });
     };
     window.addEventListener('pointermove', moveGhost); window.addEventListener('pointerup', up);
     evt.preventDefault();
@@ -360,7 +368,7 @@ export default function (component) {
     const g = evt.target.closest && evt.target.closest('g.tb'); if (!g) return;
     const n = Number(g.dataset.n), i = byNumber.get(n);
     if (evt.key === 'Enter' || evt.key === ' ') { evt.preventDefault(); showTable(n); return; }
-    const step = evt.shiftKey ? 2 : data.step;
+    const step = evt.shiftKey ? 2 : plan.step;
     const moves = { ArrowLeft: [-step, 0], ArrowRight: [step, 0], ArrowUp: [0, -step], ArrowDown: [0, step] };
     if (edit && moves[evt.key]) {
       evt.preventDefault();
