@@ -25,7 +25,9 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import threading
 import unicodedata
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -747,9 +749,76 @@ def draw(plan: FloorPlan) -> DrawnPlan:
     return DrawnPlan(plan, drawing, hashlib.blake2b(drawing.encode(), digest_size=8).hexdigest())
 
 
+# What the plan is drawn from, summed up in one cheap read: it changes whenever anything drawn changes
+# (a row added or removed moves a count and a sum of ids; every update bumps a version or changes a
+# row's text). Read through the organiser's own session: an event they may not see has no stamp, and
+# their role is part of it, so a plan is shared only among those who read the same rows.
+_STAMP = text("""
+    SELECT hashtext(e::text) AS event,
+           (SELECT m.role FROM memberships AS m
+             WHERE m.organization_id = e.organization_id AND m.organiser_id = eventflow.current_organiser_id()) AS role,
+           (SELECT row(count(*), sum(version), sum(hashtext(id::text)))::text
+              FROM participants WHERE event_id = e.id) AS people,
+           (SELECT row(count(*), sum(version), sum(hashtext(id::text)))::text
+              FROM table_assignments WHERE event_id = e.id) AS seats,
+           (SELECT row(count(*), sum(hashtext(t::text)))::text
+              FROM seating_tables AS t WHERE t.event_id = e.id) AS tables,
+           (SELECT row(count(*), sum(hashtext(l::text)))::text
+              FROM table_layouts AS l WHERE l.event_id = e.id) AS places,
+           (SELECT row(count(*), sum(hashtext(r::text)))::text
+              FROM room_elements AS r WHERE r.event_id = e.id) AS room,
+           (SELECT row(count(*), sum(hashtext(r::text)))::text
+              FROM seating_rules AS r WHERE r.event_id = e.id) AS rules,
+           (SELECT row(count(*), sum(hashtext(m::text)))::text
+              FROM seating_rule_members AS m WHERE m.event_id = e.id) AS rule_members
+      FROM events AS e WHERE e.id = :event_id
+""")
+SHARED_PLANS = 8  # events whose drawn plan is kept for every organiser (about 4 MB each at 20,000 people)
+_shared: OrderedDict[tuple[Any, ...], DrawnPlan] = OrderedDict()
+_shared_lock = threading.Lock()
+
+
+def plan_stamp(session: Session, event_id: UUID) -> tuple[Any, ...] | None:
+    """A fingerprint of everything the plan is drawn from, as this organiser reads it (None: no such event)."""
+    row = session.execute(_STAMP, {"event_id": event_id}).first()
+    return None if row is None or row.role is None else (str(event_id), *row)
+
+
 def load_drawn_plan(session: Session, event_id: UUID, *, with_track_mix: bool = False) -> DrawnPlan:
-    """:func:`load_floor_plan` with its drawing (what the page reads through the read cache)."""
-    return draw(load_floor_plan(session, event_id, with_track_mix=with_track_mix))
+    """:func:`load_floor_plan` with its drawing, shared by every organiser and session that opens the
+    same, unchanged event: a second organiser, a new browser tab or a return to the page costs one
+    cheap read (:func:`plan_stamp`) instead of reading and drawing 20,000 people again; any change to
+    the event gives a new stamp, so what is shown is never older than this read."""
+    stamp = None if with_track_mix else plan_stamp(session, event_id)
+    if stamp is not None:
+        with _shared_lock:
+            found = _shared.get(stamp)
+            if found is not None:
+                _shared.move_to_end(stamp)
+        if found is not None:
+            return _own_copy(found)
+    drawn = draw(load_floor_plan(session, event_id, with_track_mix=with_track_mix))
+    if stamp is not None:
+        with _shared_lock:
+            _shared[stamp] = drawn
+            while len(_shared) > SHARED_PLANS:
+                _shared.popitem(last=False)
+        return _own_copy(drawn)
+    return drawn
+
+
+def _own_copy(drawn: DrawnPlan) -> DrawnPlan:
+    # The frame is the one mutable part: each caller gets its own, the shared one is never handed out.
+    plan = drawn.plan
+    grid = seating.SeatingGrid(plan.event_id, plan.grid.frame.copy(), plan.grid.tables, plan.grid.rules)
+    own = FloorPlan(plan.event_id, grid, plan.tables, plan.elements, plan.track_mix)
+    return DrawnPlan(own, drawn.drawing, drawn.key)
+
+
+def forget_shared_plans() -> None:
+    """Drop every shared plan (benchmarks measuring a first view; tests)."""
+    with _shared_lock:
+        _shared.clear()
 
 
 def plan_drawing(plan: FloorPlan) -> str:

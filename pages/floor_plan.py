@@ -104,10 +104,13 @@ if patched is not None and time.monotonic() - patched[0] < ui.READ_TTL_SECONDS a
     drawn: floor_plan.DrawnPlan = patched[1]  # just saved here: the plan as read back after the save
 else:
     store["patched"] = None
-    drawn = context.read(floor_plan.load_drawn_plan, with_track_mix=colour_by == "track")
+    # Not through the read cache: load_drawn_plan shares unchanged plans itself, and is never stale.
+    drawn = ui.read_fresh(floor_plan.load_drawn_plan, context.organiser_id, context.event_id,
+                          with_track_mix=colour_by == "track")
 if context.can_edit and drawn.plan.needs_layout:
     context.write(floor_plan.ensure_layout)
-    drawn = context.read(floor_plan.load_drawn_plan, with_track_mix=colour_by == "track")
+    drawn = ui.read_fresh(floor_plan.load_drawn_plan, context.organiser_id, context.event_id,
+                          with_track_mix=colour_by == "track")
 plan = drawn.plan
 # The last few drawings sent, by key: an intent is resolved against the one it was made on.
 store["drawn"] = {**{k: v for k, v in list(store.get("drawn", {}).items())[-2:] if k != drawn.key}, drawn.key: plan}

@@ -291,3 +291,51 @@ def test_refresh_reads_back_only_what_ones_own_save_changed(world):
     assert patched.tables == fresh.tables
     # And it is a snapshot the next move can be saved against.
     assert world.database.run_transaction(org.manager, lambda s: floor_plan.move_person(s, patched.grid, pid, 2)).ok
+
+
+# ------------------------------------------------------------------------------ shared between sessions
+
+def _drawn(database, who, event_id):
+    with database.tenant_session(who) as session:
+        return floor_plan.load_drawn_plan(session, event_id)
+
+
+def test_an_unchanged_plan_is_shared_and_any_change_is_seen_at_once(world):
+    org = world.a
+    floor_plan.forget_shared_plans()
+    _seat(world.database, org, 0, 2, 1)
+    first = _drawn(world.database, org.manager, org.event_id)
+    again = _drawn(world.database, org.manager, org.event_id)
+    assert again.key == first.key and len(floor_plan._shared) == 1
+    # Each caller gets a frame of its own: changing it changes nobody else's plan.
+    again.plan.grid.frame.loc[:, "full_name"] = "changed"
+    assert "changed" not in set(_drawn(world.database, org.manager, org.event_id).plan.grid.frame["full_name"])
+    # Whatever the plan is drawn from, changed behind the page's back, is drawn on the next read.
+    changes = [
+        "UPDATE participants SET full_name = 'Renamed' WHERE id = :p",
+        "UPDATE participants SET checked_in_at = now() WHERE id = :p",
+        "UPDATE table_assignments SET seat_number = 3 WHERE participant_id = :p",
+        "DELETE FROM table_assignments WHERE participant_id = :p",
+        "UPDATE seating_tables SET label = 'Window' WHERE event_id = :e AND table_number = 1",
+        "UPDATE room_elements SET label = 'Main stage' WHERE event_id = :e AND kind = 'stage'",
+    ]
+    world.database.run_transaction(org.manager, lambda s: floor_plan.ensure_layout(s, org.event_id))
+    keys = {_drawn(world.database, org.manager, org.event_id).key}
+    for statement in changes:
+        with world.database.owner_connection() as conn:
+            conn.execute(text(statement), {"p": org.participant_ids[0], "e": org.event_id})
+            conn.commit()
+        keys.add(_drawn(world.database, org.manager, org.event_id).key)
+    assert len(keys) == len(changes) + 1
+
+
+def test_a_shared_plan_never_reaches_another_organisation_or_role(world):
+    org, other = world.a, world.b
+    floor_plan.forget_shared_plans()
+    _drawn(world.database, org.manager, org.event_id)
+    with world.database.tenant_session(other.owner) as session:
+        assert floor_plan.plan_stamp(session, org.event_id) is None
+    foreign = _drawn(world.database, other.owner, org.event_id)
+    assert foreign.plan.tables == () and foreign.plan.grid.frame.empty
+    with world.database.tenant_session(org.viewer) as session, world.database.tenant_session(org.manager) as manager:
+        assert floor_plan.plan_stamp(session, org.event_id) != floor_plan.plan_stamp(manager, org.event_id)
