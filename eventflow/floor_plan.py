@@ -454,6 +454,12 @@ def move_table(session: Session, event_id: UUID, table_number: int, x: Any, y: A
         return LayoutResult(False, refused(session, error))
     if written == 1:
         return LayoutResult(True, f"Table {table_number} moved.")
+    return _table_conflict(session, event_id, table_number, version, "moved")
+
+
+def _table_conflict(session: Session, event_id: UUID, table_number: int, version: int | None, done: str
+                    ) -> LayoutResult:
+    """Why a compare-and-set on a table's place wrote nothing: gone, view-only, or a colleague's change."""
     session.rollback()
     exists = session.execute(text("SELECT 1 FROM seating_tables WHERE event_id = :e AND table_number = :n"),
                              {"e": event_id, "n": table_number}).first()
@@ -465,8 +471,57 @@ def move_table(session: Session, event_id: UUID, table_number: int, x: Any, y: A
     if now is not None and now.version == version:
         return LayoutResult(False, view_only("saved"))
     where = "" if now is None else f" (it is now at {now.x:g} m, {now.y:g} m)"
+    again = "drag it again" if done == "moved" else "turn it again"
     return LayoutResult(False, f"Nothing was saved: a colleague moved table {table_number} meanwhile{where}. "
-                               "The plan now shows their move; drag it again if yours should win.", conflict=True)
+                               f"The plan now shows their move; {again} if yours should win.", conflict=True)
+
+
+ROTATION_STEP = 15  # degrees per press of a turn button or the R key
+
+
+def turn_table(session: Session, event_id: UUID, table_number: int, rotation: Any, version: int | None
+               ) -> LayoutResult:
+    """Turn a table to ``rotation`` degrees (clockwise, 0-359) where it stands; compare-and-set on the
+    version the organiser saw, recorded in the layout history like a move."""
+    turn = _rotation(rotation)
+    if version is None:
+        return LayoutResult(False, f"Nothing was saved: table {table_number} has no place on the plan yet. "
+                                   "Reload the plan and turn it again.", conflict=True)
+    begin_change_set(session, "layout")
+    try:
+        written = changed_rows(session, text(
+            "UPDATE table_layouts SET rotation = :r WHERE event_id = :e AND table_number = :n AND version = :v"),
+            {"e": event_id, "n": table_number, "r": turn, "v": version})
+    except DBAPIError as error:
+        return LayoutResult(False, refused(session, error))
+    if written == 1:
+        return LayoutResult(True, f"Table {table_number} turned to {turn}°.")
+    return _table_conflict(session, event_id, table_number, version, "turned")
+
+
+def turn_element(session: Session, event_id: UUID, element_id: str, rotation: Any, version: int) -> LayoutResult:
+    """Turn a room element about its centre to ``rotation`` degrees; compare-and-set like a move."""
+    turn = _rotation(rotation)
+    element = _element_id(element_id)
+    begin_change_set(session, "layout")
+    try:
+        written = changed_rows(session, text(
+            "UPDATE room_elements SET rotation = :r WHERE event_id = :e AND id = :id AND version = :v"),
+            {"e": event_id, "id": element, "r": turn, "v": version})
+    except DBAPIError as error:
+        return LayoutResult(False, refused(session, error))
+    if written == 1:
+        label = session.execute(text("SELECT label FROM room_elements WHERE event_id = :e AND id = :id"),
+                                {"e": event_id, "id": element}).scalar_one()
+        return LayoutResult(True, f"“{label}” turned to {turn}°.")
+    return _element_conflict(session, event_id, element, version)
+
+
+def _element_id(element_id: Any) -> str:
+    try:
+        return str(UUID(str(element_id)))
+    except ValueError:
+        raise FloorPlanError("This room element does not exist.") from None
 
 
 def move_element(session: Session, event_id: UUID, element_id: str, x: Any, y: Any, version: int, *,
@@ -483,10 +538,7 @@ def move_element(session: Session, event_id: UUID, element_id: str, x: Any, y: A
             size[name] = number
     if label is not None:
         label = _label(label)
-    try:
-        element = str(UUID(str(element_id)))
-    except ValueError:
-        raise FloorPlanError("This room element does not exist.") from None
+    element = _element_id(element_id)
     begin_change_set(session, "layout")
     try:
         written = changed_rows(session, text(
@@ -499,6 +551,10 @@ def move_element(session: Session, event_id: UUID, element_id: str, x: Any, y: A
         return LayoutResult(False, refused(session, error))
     if written == 1:
         return LayoutResult(True, "Moved.")
+    return _element_conflict(session, event_id, element, version)
+
+
+def _element_conflict(session: Session, event_id: UUID, element: str, version: int) -> LayoutResult:
     session.rollback()
     now = session.execute(text("SELECT label, version FROM room_elements WHERE event_id = :e AND id = :id"),
                           {"e": event_id, "id": element}).first()
@@ -507,7 +563,7 @@ def move_element(session: Session, event_id: UUID, element_id: str, x: Any, y: A
     if now.version == version:
         return LayoutResult(False, view_only("saved"))
     return LayoutResult(False, f"Nothing was saved: a colleague changed “{now.label}” meanwhile. The plan now "
-                               "shows their change; move it again if yours should win.", conflict=True)
+                               "shows their change; move or turn it again if yours should win.", conflict=True)
 
 
 def _label(label: str) -> str:
@@ -569,6 +625,202 @@ def copy_layout(session: Session, source_event_id: UUID, new_event_id: UUID) -> 
            AND NOT EXISTS (SELECT FROM room_elements AS r WHERE r.event_id = :new)
     """), {"source": source_event_id, "new": new_event_id})
     return copied
+
+
+# ------------------------------------------------------------------------------------------ undo
+
+@dataclass(frozen=True)
+class LayoutChange:
+    """One of the organiser's own layout changes that can be undone (a change set of ``layout_history``)."""
+    change_set_id: str
+    what: str           # in words: "Table 30 moved", "“Main stage” turned", "3 tables moved"
+    minutes_ago: int
+
+
+# The signed-in organiser's layout change sets in this event, newest first: neither an undo nor undone
+# already, nor a placement of tables (automatic or copied: undoing it would only place them again).
+_UNDOABLE = text("""
+    SELECT h.change_set_id::text AS change_set_id, max(h.changed_at) AS changed_at,
+           floor(extract(epoch FROM now() - max(h.changed_at)) / 60)::int AS minutes_ago
+      FROM layout_history AS h
+     WHERE h.event_id = :e AND h.organiser_id = eventflow.current_organiser_id()
+       AND h.change_kind = 'layout' AND h.undoes_change_set IS NULL
+       AND NOT EXISTS (SELECT FROM layout_history AS u
+                        WHERE u.organization_id = h.organization_id AND u.undoes_change_set = h.change_set_id)
+     GROUP BY h.change_set_id
+    HAVING NOT bool_or(h.operation = 'insert' AND h.subject = 'table')
+     ORDER BY max(h.id) DESC
+     LIMIT 1
+""")
+_CHANGE_SET = text("""
+    SELECT h.id, h.subject, h.table_number, h.element_id::text AS element_id, h.operation, h.old_state, h.new_state,
+           h.organiser_id = eventflow.current_organiser_id() AS mine, h.change_kind
+      FROM layout_history AS h
+     WHERE h.event_id = :e AND h.change_set_id = CAST(:c AS uuid)
+     ORDER BY h.id
+""")
+_TABLE_GEOMETRY = ("x", "y", "shape", "rotation")
+_ELEMENT_GEOMETRY = ("kind", "label", "x", "y", "width", "height", "rotation")
+
+
+def _describe(rows: Sequence[Any], labels: dict[str, str]) -> str:
+    """A change set in the organiser's words."""
+    def verb(row: Any) -> str:
+        if row.operation == "insert":
+            return "added" if row.subject == "element" else "placed"
+        if row.operation == "delete":
+            return "removed"
+        old, new = row.old_state or {}, row.new_state or {}
+        moved = any(old.get(k) != new.get(k) for k in ("x", "y"))
+        turned = old.get("rotation") != new.get("rotation")
+        resized = any(old.get(k) != new.get(k) for k in ("width", "height", "label", "shape"))
+        words = [w for w, done in (("moved", moved), ("turned", turned), ("changed", resized)) if done]
+        return " and ".join(words[:2]) or "changed"
+
+    if len(rows) == 1:
+        row = rows[0]
+        if row.subject == "table":
+            return f"Table {row.table_number} {verb(row)}"
+        state = row.new_state or row.old_state or {}
+        return f"“{labels.get(row.element_id) or state.get('label', 'Room element')}” {verb(row)}"
+    verbs = {verb(r) for r in rows}
+    tables = sum(1 for r in rows if r.subject == "table")
+    elements = len(rows) - tables
+    things = " and ".join(p for p in (f"{tables} table{'s' * (tables != 1)}" if tables else "",
+                                       f"{elements} room element{'s' * (elements != 1)}" if elements else "") if p)
+    return f"{things} {verbs.pop() if len(verbs) == 1 else 'changed'}"
+
+
+def last_layout_change(session: Session, event_id: UUID) -> LayoutChange | None:
+    """The organiser's latest layout change in this event that is not undone yet (None: nothing to undo)."""
+    found = session.execute(_UNDOABLE, {"e": event_id}).first()
+    if found is None:
+        return None
+    rows = session.execute(_CHANGE_SET, {"e": event_id, "c": found.change_set_id}).all()
+    labels = {r.id: r.label for r in session.execute(
+        text("SELECT id::text AS id, label FROM room_elements WHERE event_id = :e"), {"e": event_id})}
+    return LayoutChange(found.change_set_id, _describe(rows, labels), max(0, int(found.minutes_ago)))
+
+
+def _same(state: dict[str, Any] | None, row: Any, keys: Sequence[str]) -> bool:
+    if state is None or row is None:
+        return state is None and row is None
+    for key in keys:
+        now, then = getattr(row, key), state.get(key)
+        if isinstance(now, float) or isinstance(then, float):
+            if then is None or now is None or not math.isclose(float(now), float(then), abs_tol=1e-9):
+                return False
+        elif now != then:
+            return False
+    return True
+
+
+def undo_layout_change(session: Session, event_id: UUID, change_set_id: str) -> LayoutResult:
+    """Put back what one of the organiser's own layout changes changed (moves, turns, resizes, an element
+    added or removed), as one new change set of kind ``undo``. Refused, writing nothing, when a colleague
+    (or a later change) changed any of the same tables or elements since: the message says who and what."""
+    try:
+        change_set = str(UUID(str(change_set_id)))
+    except ValueError:
+        raise FloorPlanError("There is no such change to undo.") from None
+    rows = session.execute(_CHANGE_SET, {"e": event_id, "c": change_set}).all()
+    if not rows:
+        return LayoutResult(False, "There is no such change to undo.")
+    if not all(r.mine for r in rows):
+        return LayoutResult(False, "Only the organiser who made a change can undo it here.")
+    if any(r.change_kind != "layout" for r in rows):
+        return LayoutResult(False, "This change is not a layout change and cannot be undone here.")
+    if session.execute(text("SELECT 1 FROM layout_history WHERE event_id = :e AND undoes_change_set = CAST(:c AS uuid) "
+                            "LIMIT 1"), {"e": event_id, "c": change_set}).first():
+        return LayoutResult(False, "That change was undone already.")
+    labels = {r.id: r.label for r in session.execute(
+        text("SELECT id::text AS id, label FROM room_elements WHERE event_id = :e"), {"e": event_id})}
+    what = _describe(rows, labels)
+    # Each item's state after the change (its last row in the set) and before it (its first row).
+    items: dict[tuple[str, Any], list[Any]] = {}
+    for row in rows:
+        items.setdefault((row.subject, row.table_number if row.subject == "table" else row.element_id), []).append(row)
+    begin_change_set(session, "undo")
+    session.execute(text("SELECT set_config('eventflow.undoes_change_set', :c, true)"), {"c": change_set})
+    try:
+        for (subject, key), history in items.items():
+            before, after = history[0].old_state, history[-1].new_state
+            if subject == "table":
+                current = session.execute(text(
+                    "SELECT x, y, shape, rotation FROM table_layouts WHERE event_id = :e AND table_number = :n "
+                    "FOR UPDATE"), {"e": event_id, "n": key}).first()
+                if not _same(after, current, _TABLE_GEOMETRY):
+                    if _hidden_from_writer(session, "table_layouts", "table_number = :key", event_id, key, current):
+                        return LayoutResult(False, view_only("saved"))
+                    return _changed_since(session, event_id, history[-1].id, subject, key, f"table {key}")
+                if before is None:
+                    session.execute(text("DELETE FROM table_layouts WHERE event_id = :e AND table_number = :n"),
+                                    {"e": event_id, "n": key})
+                elif current is None:
+                    session.execute(text(
+                        "INSERT INTO table_layouts (event_id, table_number, x, y, shape, rotation) "
+                        "VALUES (:e, :n, :x, :y, :shape, :rotation)"), {"e": event_id, "n": key, **before})
+                else:
+                    session.execute(text(
+                        "UPDATE table_layouts SET x = :x, y = :y, shape = :shape, rotation = :rotation "
+                        " WHERE event_id = :e AND table_number = :n"),
+                        {"e": event_id, "n": key, **{k: before[k] for k in _TABLE_GEOMETRY}})
+            else:
+                current = session.execute(text(
+                    "SELECT kind, label, x, y, width, height, rotation FROM room_elements "
+                    " WHERE event_id = :e AND id = CAST(:id AS uuid) FOR UPDATE"), {"e": event_id, "id": key}).first()
+                state = after or before or {}
+                name = f"“{labels.get(key) or state.get('label', 'room element')}”"
+                if not _same(after, current, _ELEMENT_GEOMETRY):
+                    if _hidden_from_writer(session, "room_elements", "id = CAST(:key AS uuid)", event_id, key, current):
+                        return LayoutResult(False, view_only("saved"))
+                    return _changed_since(session, event_id, history[-1].id, subject, key, name)
+                values = {k: (before or {}).get(k) for k in _ELEMENT_GEOMETRY}
+                if before is None:
+                    session.execute(text("DELETE FROM room_elements WHERE event_id = :e AND id = CAST(:id AS uuid)"),
+                                    {"e": event_id, "id": key})
+                elif current is None:
+                    session.execute(text(
+                        "INSERT INTO room_elements (id, event_id, kind, label, x, y, width, height, rotation) "
+                        "VALUES (CAST(:id AS uuid), :e, :kind, :label, :x, :y, :width, :height, :rotation)"),
+                        {"e": event_id, "id": key, **values})
+                else:
+                    session.execute(text(
+                        "UPDATE room_elements SET label = :label, x = :x, y = :y, width = :width, height = :height, "
+                        "       rotation = :rotation WHERE event_id = :e AND id = CAST(:id AS uuid)"),
+                        {"e": event_id, "id": key, **values})
+    except DBAPIError as error:
+        return LayoutResult(False, refused(session, error))
+    return LayoutResult(True, f"Undone: {what[0].lower() + what[1:] if what.startswith('Table') else what}.")
+
+
+def _hidden_from_writer(session: Session, table: str, where: str, event_id: UUID, key: Any, locked: Any) -> bool:
+    # FOR UPDATE sees only rows the organiser may change: a row that is there but was not locked means
+    # they may only view this event (a role changed since), not that a colleague removed it.
+    if locked is not None:
+        return False
+    return session.execute(text(f"SELECT 1 FROM {table} WHERE event_id = :e AND {where}"),  # noqa: S608 (fixed names)
+                           {"e": event_id, "key": key}).first() is not None
+
+
+def _changed_since(session: Session, event_id: UUID, after_id: int, subject: str, key: Any, name: str
+                   ) -> LayoutResult:
+    """Refuse an undo because ``name`` changed after the change being undone; say who changed it."""
+    later = session.execute(text("""
+        SELECT coalesce(o.display_name, o.email, 'someone no longer in this organisation') AS who,
+               h.organiser_id = eventflow.current_organiser_id() AS mine, h.operation
+          FROM layout_history AS h LEFT JOIN organisers AS o ON o.id = h.organiser_id
+         WHERE h.event_id = :e AND h.id > :after AND h.subject = :subject
+           AND (h.table_number = :n OR h.element_id = CAST(:el AS uuid))
+         ORDER BY h.id DESC LIMIT 1
+    """), {"e": event_id, "after": after_id, "subject": subject, "n": key if subject == "table" else None,
+           "el": key if subject == "element" else None}).first()
+    session.rollback()
+    if later is None:
+        return LayoutResult(False, f"Not undone: {name} has changed since. Nothing was changed.", conflict=True)
+    who = "you changed it again" if later.mine else f"{later.who} changed it"
+    return LayoutResult(False, f"Not undone: {name} was changed after this change ({who}). Nothing was changed; "
+                               "move it back by hand if you still want to.", conflict=True)
 
 
 # ------------------------------------------------------------------------------- people on the plan

@@ -52,6 +52,12 @@ def _handle_intent() -> None:
         elif kind == "move_element":
             result = context.write(floor_plan.move_element, str(intent["id"]), intent["x"], intent["y"],
                               int(intent["version"]))
+        elif kind == "turn_table":
+            result = context.write(floor_plan.turn_table, int(intent["table"]), intent["rotation"],
+                                   intent.get("version"))
+        elif kind == "turn_element":
+            result = context.write(floor_plan.turn_element, str(intent["id"]), intent["rotation"],
+                                   int(intent["version"]))
         elif kind == "move_person":
             seat = intent.get("seat")
             result = ui.write(floor_plan.move_person, organiser, shown.grid, people[0], int(intent["table"]),
@@ -78,13 +84,20 @@ def _handle_intent() -> None:
         # Read back only what this save changed; colleagues' changes arrive with the next full read.
         store["patched"] = (time.monotonic(), floor_plan.draw(ui.read_fresh(
             floor_plan.refresh_plan, organiser, shown, people=people,
-            tables=[int(intent["table"])] if kind == "move_table" else [], elements=kind == "move_element")))
+            tables=[int(intent["table"])] if kind in ("move_table", "turn_table") else [],
+            elements=kind in ("move_element", "turn_element"))))
         store["token"] += 1
         return
     if getattr(result, "conflict", False):
         _notice("warning", result.message)
     elif not store["offer"]:
         _notice("error", result.message)
+    _reload()
+
+
+def _undo(change_set_id: str) -> None:
+    result = context.write(floor_plan.undo_layout_change, change_set_id)
+    _notice("success" if result.ok else "warning", result.message)
     _reload()
 
 
@@ -163,6 +176,14 @@ payload = floor_plan.plan_payload(drawn, can_edit=context.can_edit, focus=focus,
                                   walk_in=walk_in, colour_by=colour_by, token=store["token"],
                                   offer=store.get("offer"))
 plan_component(payload, key=COMPONENT_KEY, on_intent=_handle_intent)
+
+if context.can_edit:
+    last = ui.read_fresh(floor_plan.last_layout_change, context.organiser_id, context.event_id)
+    if last is not None:
+        ago = "just now" if last.minutes_ago < 1 else f"{last.minutes_ago} min ago"
+        # Labels are organisers' text: shown as typed, never as Markdown.
+        st.button(f"Undo my last layout change: {ui.plain(last.what)} ({ago})", key="floor_undo",
+                  icon=":material/undo:", on_click=_undo, args=(last.change_set_id,))
 
 # Built only on request: at 2,000 tables it is a large table to send on every run.
 if st.toggle("Show the plan as text (every table, its place and its people)", key="floor_as_text"):

@@ -339,3 +339,150 @@ def test_a_shared_plan_never_reaches_another_organisation_or_role(world):
     assert foreign.plan.tables == () and foreign.plan.grid.frame.empty
     with world.database.tenant_session(org.viewer) as session, world.database.tenant_session(org.manager) as manager:
         assert floor_plan.plan_stamp(session, org.event_id) != floor_plan.plan_stamp(manager, org.event_id)
+
+
+# ------------------------------------------------------------------------------------------ rotation
+
+def test_turning_a_table_and_an_element_is_saved_and_in_the_history(world):
+    org = world.a
+    db = world.database
+    db.run_transaction(org.manager, lambda s: floor_plan.ensure_layout(s, org.event_id))
+    place = _place(db, org, 2)
+    result = db.run_transaction(org.manager, lambda s: floor_plan.turn_table(s, org.event_id, 2, -15, place.version))
+    assert result.ok and result.message == "Table 2 turned to 345°."
+    plan = _plan(db, org)
+    turned = plan.table(2)
+    assert (turned.rotation, turned.x, turned.y) == (345, place.x, place.y)  # turned where it stands
+    # Its seats turn with it, on screen and in print (the same geometry).
+    assert floor_plan.seat_positions(turned.capacity, turned.shape, 345) != floor_plan.seat_positions(
+        turned.capacity, turned.shape, 0)
+    stage = next(e for e in plan.elements if e.kind == "stage")
+    result = db.run_transaction(org.manager, lambda s: floor_plan.turn_element(s, org.event_id, stage.id, 90,
+                                                                               stage.version))
+    assert result.ok and "turned to 90°" in result.message
+    with db.owner_connection() as conn:
+        history = conn.execute(text(
+            "SELECT subject, old_state ->> 'rotation', new_state ->> 'rotation', change_kind FROM layout_history "
+            "WHERE event_id = :e AND operation = 'update' ORDER BY id"), {"e": org.event_id}).all()
+    assert [tuple(h) for h in history] == [("table", "0", "345", "layout"), ("element", "0", "90", "layout")]
+    from eventflow import floor_plan_print
+    assert 'transform="rotate(90 ' in floor_plan_print.plan_svg(_plan(db, org), "Plan")
+
+
+def test_a_turn_on_a_stale_version_is_a_conflict_and_bad_angles_are_refused(world):
+    org = world.a
+    db = world.database
+    db.run_transaction(org.manager, lambda s: floor_plan.ensure_layout(s, org.event_id))
+    version = _place(db, org, 1).version
+    assert db.run_transaction(org.owner, lambda s: floor_plan.move_table(s, org.event_id, 1, 4, 4, version)).ok
+    late = db.run_transaction(org.manager, lambda s: floor_plan.turn_table(s, org.event_id, 1, 30, version))
+    assert not late.ok and late.conflict and "a colleague moved table 1 meanwhile" in late.message
+    assert "turn it again" in late.message and _place(db, org, 1).version == version + 1
+    for angle in ("left", float("nan"), None):
+        with pytest.raises(FloorPlanError, match="rotation must be a number"):
+            db.run_transaction(org.manager, lambda s, a=angle: floor_plan.turn_table(s, org.event_id, 1, a, version + 1))
+    viewer = db.run_transaction(org.viewer, lambda s: floor_plan.turn_table(s, org.event_id, 1, 30, version + 1))
+    assert not viewer.ok and "only view" in viewer.message
+
+
+# ---------------------------------------------------------------------------------------------- undo
+
+def _undo_last(db, org, who):
+    with db.tenant_session(who) as session:
+        last = floor_plan.last_layout_change(session, org.event_id)
+    assert last is not None
+    return last, db.run_transaction(who, lambda s: floor_plan.undo_layout_change(s, org.event_id, last.change_set_id))
+
+
+def test_undo_puts_back_the_last_changes_one_after_another(world):
+    org, db = world.a, world.database
+    db.run_transaction(org.manager, lambda s: floor_plan.ensure_layout(s, org.event_id))
+    with db.tenant_session(org.manager) as session:
+        assert floor_plan.last_layout_change(session, org.event_id) is None  # automatic places: nothing to undo
+    start = _place(db, org, 1)
+    assert db.run_transaction(org.manager, lambda s: floor_plan.move_table(s, org.event_id, 1, 20, 21,
+                                                                           start.version)).ok
+    assert db.run_transaction(org.manager, lambda s: floor_plan.turn_table(s, org.event_id, 1, 45,
+                                                                           start.version + 1)).ok
+    stage = next(e for e in _plan(db, org).elements if e.kind == "stage")
+    assert db.run_transaction(org.manager, lambda s: floor_plan.move_element(s, org.event_id, stage.id, 9, 9,
+                                                                             stage.version)).ok
+    last, result = _undo_last(db, org, org.manager)
+    assert last.what == "“Stage” moved" and result.ok and result.message == "Undone: “Stage” moved."
+    back = next(e for e in _plan(db, org).elements if e.id == stage.id)
+    assert (back.x, back.y) == (stage.x, stage.y)
+    last, result = _undo_last(db, org, org.manager)
+    assert last.what == "Table 1 turned" and result.ok and _plan(db, org).table(1).rotation == 0
+    last, result = _undo_last(db, org, org.manager)
+    assert last.what == "Table 1 moved" and result.ok
+    assert (_place(db, org, 1).x, _place(db, org, 1).y) == (start.x, start.y)
+    with db.tenant_session(org.manager) as session:
+        assert floor_plan.last_layout_change(session, org.event_id) is None
+    # An undo is a change set of its own in the history, naming what it undid; a change is undone once.
+    with db.owner_connection() as conn:
+        undos = conn.execute(text("SELECT count(DISTINCT undoes_change_set) FROM layout_history "
+                                  "WHERE event_id = :e AND change_kind = 'undo'"), {"e": org.event_id}).scalar()
+    assert undos == 3
+    again = db.run_transaction(org.manager, lambda s: floor_plan.undo_layout_change(s, org.event_id,
+                                                                                    last.change_set_id))
+    assert not again.ok and again.message == "That change was undone already."
+
+
+def test_undo_is_refused_when_a_colleague_changed_the_same_thing_since(world):
+    org, db = world.a, world.database
+    db.run_transaction(org.manager, lambda s: floor_plan.ensure_layout(s, org.event_id))
+    start = _place(db, org, 2)
+    assert db.run_transaction(org.manager, lambda s: floor_plan.move_table(s, org.event_id, 2, 30, 30,
+                                                                           start.version)).ok
+    assert db.run_transaction(org.owner, lambda s: floor_plan.move_table(s, org.event_id, 2, 31, 31,
+                                                                         start.version + 1)).ok
+    with db.owner_connection() as conn:
+        owner_name = conn.execute(text("SELECT coalesce(display_name, email) FROM organisers WHERE id = :o"),
+                                  {"o": org.owner}).scalar()
+    last, result = _undo_last(db, org, org.manager)
+    assert not result.ok and result.conflict
+    assert result.message.startswith("Not undone: table 2 was changed after this change")
+    assert f"({owner_name} changed it)" in result.message and "Nothing was changed" in result.message
+    assert (_place(db, org, 2).x, _place(db, org, 2).y) == (31, 31)
+    # A colleague's change elsewhere does not stand in the way.
+    assert db.run_transaction(org.manager, lambda s: floor_plan.move_table(s, org.event_id, 3, 40, 40,
+                                                                           _place(db, org, 3).version)).ok
+    assert db.run_transaction(org.owner, lambda s: floor_plan.move_table(s, org.event_id, 1, 41, 41,
+                                                                         _place(db, org, 1).version)).ok
+    last, result = _undo_last(db, org, org.manager)
+    assert last.what == "Table 3 moved" and result.ok
+
+
+def test_only_ones_own_changes_are_offered_and_undone(world):
+    org, other, db = world.a, world.b, world.database
+    db.run_transaction(org.manager, lambda s: floor_plan.ensure_layout(s, org.event_id))
+    assert db.run_transaction(org.owner, lambda s: floor_plan.move_table(s, org.event_id, 1, 12, 12,
+                                                                         _place(db, org, 1).version)).ok
+    with db.tenant_session(org.manager) as session:
+        assert floor_plan.last_layout_change(session, org.event_id) is None
+    with db.tenant_session(org.owner) as session:
+        owners = floor_plan.last_layout_change(session, org.event_id)
+    refused = db.run_transaction(org.manager, lambda s: floor_plan.undo_layout_change(s, org.event_id,
+                                                                                      owners.change_set_id))
+    assert not refused.ok and "Only the organiser who made a change" in refused.message
+    foreign = db.run_transaction(other.owner, lambda s: floor_plan.undo_layout_change(s, org.event_id,
+                                                                                      owners.change_set_id))
+    assert not foreign.ok and foreign.message == "There is no such change to undo."
+    with pytest.raises(FloorPlanError):
+        db.run_transaction(org.owner, lambda s: floor_plan.undo_layout_change(s, org.event_id, "not an id"))
+    assert _place(db, org, 1).x == 12
+
+
+def test_undo_brings_back_a_removed_element_and_removes_an_added_one(world):
+    org, db = world.a, world.database
+    added = db.run_transaction(org.manager, lambda s: floor_plan.add_element(s, org.event_id, "bar", "Coffee"))
+    last, result = _undo_last(db, org, org.manager)
+    assert last.what == "“Coffee” added" and result.ok
+    assert all(e.id != added for e in _plan(db, org).elements)
+    kept = db.run_transaction(org.manager, lambda s: floor_plan.add_element(s, org.event_id, "screen", "Left screen",
+                                                                           x=3, y=4))
+    assert db.run_transaction(org.manager, lambda s: floor_plan.remove_element(s, org.event_id, kept)).ok
+    last, result = _undo_last(db, org, org.manager)
+    assert last.what == "“Left screen” removed" and result.ok
+    back = next(e for e in _plan(db, org).elements if e.id == kept)
+    assert (back.label, back.x, back.y) == ("Left screen", 3.0, 4.0)
