@@ -46,6 +46,8 @@ function seatPositions(cap, round, w, h, rot) {
   return pts;
 }
 const KINDS = { stage: 'Stage', entrance: 'Entrance', bar: 'Bar', screen: 'Screen', vip_zone: 'VIP zone' };
+// "Stage", or "Stage: Main stage" when the organiser named it.
+function elementName(e) { const kind = KINDS[e.k] || e.k; return e.l === kind ? kind : `${kind}: ${e.l}`; }
 const TURN = 15;  // degrees per press of a turn button or the R key
 const PALETTE = ['#80cbc4', '#ce93d8', '#ffcc80', '#90caf9', '#a5d6a7', '#f48fb1', '#bcaaa4', '#e6ee9c'];
 function fillColour(seated, cap) {
@@ -128,7 +130,7 @@ export default function (component) {
       transform: e.r ? `rotate(${e.r} ${e.w / 2} ${e.h / 2})` : '' }, g);
     const label = el('text', { x: e.w / 2, y: e.h / 2 }, g);
     label.textContent = e.l;
-    g.setAttribute('aria-label', `${KINDS[e.k] || e.k}: ${e.l}` + (e.r ? `, turned ${e.r}°` : '')
+    g.setAttribute('aria-label', elementName(e) + (e.r ? `, turned ${e.r}°` : '')
       + ` — ${e.w} by ${e.h} m`);
     g.dataset.id = e.id || ''; g.dataset.v = e.v || '';
     g.__el = e; g.__alt = g.getAttribute('aria-label');
@@ -171,9 +173,10 @@ export default function (component) {
   function drawLabels() {
     while (lLayer.firstChild) lLayer.removeChild(lLayer.firstChild);
     labelOf.clear();
-    if (scale() < 8) return;
-    for (let i = 0; i < nT; i++) {
-      if (!inView(i, 2)) continue;
+    const shown = [];
+    for (let i = 0; i < nT; i++) if (inView(i, 2)) shown.push(i);
+    if (scale() < 8 && shown.length > 300) return;  // a few hundred small numbers still cost little
+    for (const i of shown) {
       const g = el('g', { class: 'tl', transform: `translate(${T.x[i]} ${T.y[i]})` }, lLayer);
       labelOf.set(i, g);
       const num = el('text', { class: 'num', x: 0, y: T.label[i] ? -0.15 : 0 }, g); num.textContent = String(T.n[i]);
@@ -271,7 +274,7 @@ export default function (component) {
     for (const g of groups) g.classList.remove('sel');
     for (const g of elGroups) g.classList.toggle('sel', g.__el === e);
     while (detail.firstChild) detail.removeChild(detail.firstChild);
-    html('h4', `${KINDS[e.k] || e.k}: ${e.l}`, detail);
+    html('h4', elementName(e), detail);
     html('p', `${e.w} × ${e.h} m, at ${e.x} m, ${e.y} m`, detail);
     if (edit && e.id) {
       turnControls(`“${e.l}”`, e.r, (to) => send({ kind: 'turn_element', id: e.id, rotation: to, version: e.v }));
