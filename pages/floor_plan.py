@@ -167,23 +167,25 @@ if context.can_edit:
             st.caption("Suggested tables are outlined in green on the plan: select one and press "
                        "“Seat the walk-in here”.")
 
-notice = store.get("notice")
-if notice:
-    {"success": st.success, "warning": st.warning}.get(notice[0], st.error)(ui.plain(notice[1]))
-    store["notice"] = None
+# Undo and the outcome of the last action, above the plan, in one container: what comes and goes
+# there does not move the plan in the page (which would draw it afresh and lose the zoom).
+with st.container():
+    if context.can_edit:
+        last = ui.read_fresh(floor_plan.last_layout_change, context.organiser_id, context.event_id)
+        if last is not None:
+            ago = "just now" if last.minutes_ago < 1 else f"{last.minutes_ago} min ago"
+            # Labels are organisers' text: shown as typed, never as Markdown.
+            st.button(f"Undo my last layout change: {ui.plain(last.what)} ({ago})", key="floor_undo",
+                      icon=":material/undo:", on_click=_undo, args=(last.change_set_id,))
+    notice = store.get("notice")
+    if notice:
+        {"success": st.success, "warning": st.warning}.get(notice[0], st.error)(ui.plain(notice[1]))
+        store["notice"] = None
 
 payload = floor_plan.plan_payload(drawn, can_edit=context.can_edit, focus=focus, hit=hit, suggestions=suggestions,
                                   walk_in=walk_in, colour_by=colour_by, token=store["token"],
                                   offer=store.get("offer"))
 plan_component(payload, key=COMPONENT_KEY, on_intent=_handle_intent)
-
-if context.can_edit:
-    last = ui.read_fresh(floor_plan.last_layout_change, context.organiser_id, context.event_id)
-    if last is not None:
-        ago = "just now" if last.minutes_ago < 1 else f"{last.minutes_ago} min ago"
-        # Labels are organisers' text: shown as typed, never as Markdown.
-        st.button(f"Undo my last layout change: {ui.plain(last.what)} ({ago})", key="floor_undo",
-                  icon=":material/undo:", on_click=_undo, args=(last.change_set_id,))
 
 # Built only on request: at 2,000 tables it is a large table to send on every run.
 if st.toggle("Show the plan as text (every table, its place and its people)", key="floor_as_text"):

@@ -324,8 +324,18 @@ def _focused(page) -> str | None:
     }""")
 
 
-def _press(page, key: str, message: str) -> None:
+def _until(condition, what: str, seconds: float = 30) -> None:
+    """Poll the database until the save arrived: the page's previous notice may still read the same."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"never saved: {what}")
+        time.sleep(0.2)
+
+
+def _press(page, key: str, message: str, saved) -> None:
     page.keyboard.press(key)
+    _until(saved, f"{key} -> {message}")
     wait_idle(page)
     page.get_by_text(message).first.wait_for()
 
@@ -335,15 +345,18 @@ def test_arrow_keys_move_a_table_and_r_turns_it(app_server, page):
     open_plan(page, app_server.url)
     before = _layout_of(database, 20)
     page.locator("g.tb[data-n='20']").focus()
-    _press(page, "ArrowRight", "Table 20 moved.")
-    assert _focused(page) == "20"  # the plan was drawn again; the keyboard stays on the table
-    _press(page, "Shift+ArrowDown", "Table 20 moved.")
+    _press(page, "ArrowRight", "Table 20 moved.", lambda: _layout_of(database, 20).version == before.version + 1)
+    _until(lambda: _focused(page) == "20", "focus back on table 20")  # drawn again; the keyboard stays on it
+    _press(page, "Shift+ArrowDown", "Table 20 moved.", lambda: _layout_of(database, 20).version == before.version + 2)
     after = _layout_of(database, 20)
-    assert (after.x, after.y) == (before.x + 0.5, before.y + 2) and after.version == before.version + 2
-    _press(page, "r", "Table 20 turned to 15°.")
-    _press(page, "Shift+R", "Table 20 turned to 0°.")
-    _press(page, "Shift+R", "Table 20 turned to 345°.")
-    assert _layout_of(database, 20).rotation == 345 and _focused(page) == "20"
+    assert (after.x, after.y) == (before.x + 0.5, before.y + 2)
+    _until(lambda: _focused(page) == "20", "focus back on table 20")
+    _press(page, "r", "Table 20 turned to 15°.", lambda: _layout_of(database, 20).rotation == 15)
+    _until(lambda: _focused(page) == "20", "focus back on table 20")
+    _press(page, "Shift+R", "Table 20 turned to 0°.", lambda: _layout_of(database, 20).rotation == 0)
+    _until(lambda: _focused(page) == "20", "focus back on table 20")
+    _press(page, "Shift+R", "Table 20 turned to 345°.", lambda: _layout_of(database, 20).rotation == 345)
+    _until(lambda: _focused(page) == "20", "focus back on table 20")
     assert page.locator("g.tb[data-n='20'][aria-label*='turned 345°']").count() == 1
     history = _sql(database, "SELECT count(*) FROM layout_history WHERE event_id = :e AND table_number = 20 "
                              "AND operation = 'update' AND change_kind = 'layout'", e=DEMO_EVENT_ID)[0][0]
@@ -362,8 +375,9 @@ def test_drag_a_room_element_and_move_it_with_the_keyboard(app_server, page):
     assert moved.x < bar.x and moved.y > bar.y and moved.version == bar.version + 1
     assert moved.x * 2 == int(moved.x * 2) and moved.y * 2 == int(moved.y * 2)  # on the grid
     page.locator("g.elg:has(rect.el.bar)").focus()
-    _press(page, "ArrowUp", "Moved.")
-    assert _element(database, "bar").y == moved.y - 0.5 and _focused(page) == bar.id
+    _press(page, "ArrowUp", "Moved.", lambda: _element(database, "bar").version == moved.version + 1)
+    assert _element(database, "bar").y == moved.y - 0.5
+    _until(lambda: _focused(page) == bar.id, "focus back on the bar")
     history = _sql(database, "SELECT count(*) FROM layout_history WHERE event_id = :e AND element_id = :id "
                              "AND operation = 'update'", e=DEMO_EVENT_ID, id=bar.id)[0][0]
     assert history == 2
@@ -377,25 +391,27 @@ def test_turn_buttons_and_undo(app_server, page):
     page.locator("g.tb[data-n='15']").focus()
     page.keyboard.press("Enter")  # the table's details, with its turn buttons
     page.get_by_role("button", name="Turn table 15 right by 15 degrees").click()
+    _until(lambda: _layout_of(database, 15).rotation == 15, "turned to 15°")
     wait_idle(page)
     page.get_by_text("Table 15 turned to 15°.").wait_for()
     page.get_by_role("button", name="Turn table 15 right by 15 degrees").click()  # still selected after the save
+    _until(lambda: _layout_of(database, 15).rotation == 30, "turned to 30°")
     wait_idle(page)
     page.get_by_text("Table 15 turned to 30°.").wait_for()
-    assert _layout_of(database, 15).rotation == 30
     # Undo, one change after the other, each saying what it undid.
     page.get_by_role("button", name="Undo my last layout change: Table 15 turned").click()
+    _until(lambda: _layout_of(database, 15).rotation == 15, "first undo")
     wait_idle(page)
     page.get_by_text("Undone: table 15 turned.").wait_for()
-    assert _layout_of(database, 15).rotation == 15
     page.get_by_role("button", name="Undo my last layout change: Table 15 turned").click()
+    _until(lambda: _layout_of(database, 15).rotation == 0, "second undo")
     wait_idle(page)
     page.get_by_text("Undone: table 15 turned.").wait_for()
-    assert _layout_of(database, 15).rotation == 0
     # A colleague changes the same table after my move: the undo is refused, saying who, and writes nothing.
-    page.locator("g.tb[data-n='16']").focus()
-    _press(page, "ArrowLeft", "Table 16 moved.")
     version = _layout_of(database, 16).version
+    page.locator("g.tb[data-n='16']").focus()
+    _press(page, "ArrowLeft", "Table 16 moved.", lambda: _layout_of(database, 16).version == version + 1)
+    version += 1
     owner = _owner_id(database)
     assert database.run_transaction(owner, lambda s: floor_plan.move_table(s, DEMO_EVENT_ID, 16, 2.5, 70, version)).ok
     page.get_by_role("button", name="Undo my last layout change: Table 16 moved").click()
