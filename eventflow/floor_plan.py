@@ -650,7 +650,7 @@ _UNDOABLE = text("""
      GROUP BY h.change_set_id
     HAVING NOT bool_or(h.operation = 'insert' AND h.subject = 'table')
      ORDER BY max(h.id) DESC
-     LIMIT 1
+     LIMIT :n
 """)
 _CHANGE_SET = text("""
     SELECT h.id, h.subject, h.table_number, h.element_id::text AS element_id, h.operation, h.old_state, h.new_state,
@@ -691,15 +691,78 @@ def _describe(rows: Sequence[Any], labels: dict[str, str]) -> str:
     return f"{things} {verbs.pop() if len(verbs) == 1 else 'changed'}"
 
 
-def last_layout_change(session: Session, event_id: UUID) -> LayoutChange | None:
-    """The organiser's latest layout change in this event that is not undone yet (None: nothing to undo)."""
-    found = session.execute(_UNDOABLE, {"e": event_id}).first()
-    if found is None:
-        return None
-    rows = session.execute(_CHANGE_SET, {"e": event_id, "c": found.change_set_id}).all()
-    labels = {r.id: r.label for r in session.execute(
+def _labels(session: Session, event_id: UUID) -> dict[str, str]:
+    return {r.id: r.label for r in session.execute(
         text("SELECT id::text AS id, label FROM room_elements WHERE event_id = :e"), {"e": event_id})}
-    return LayoutChange(found.change_set_id, _describe(rows, labels), max(0, int(found.minutes_ago)))
+
+
+def _items(rows: Sequence[Any]) -> dict[tuple[str, Any], list[Any]]:
+    """A change set's rows by what they changed: a table (by number) or a room element (by id)."""
+    items: dict[tuple[str, Any], list[Any]] = {}
+    for row in rows:
+        items.setdefault((row.subject, row.table_number if row.subject == "table" else row.element_id), []).append(row)
+    return items
+
+
+def _current(session: Session, event_id: UUID, subject: str, key: Any, *, lock: bool) -> Any:
+    lock_clause = " FOR UPDATE" if lock else ""
+    if subject == "table":
+        return session.execute(text("SELECT x, y, shape, rotation FROM table_layouts "  # noqa: S608 (fixed text)
+                                    "WHERE event_id = :e AND table_number = :n" + lock_clause),
+                               {"e": event_id, "n": key}).first()
+    return session.execute(text("SELECT kind, label, x, y, width, height, rotation FROM room_elements "  # noqa: S608
+                                "WHERE event_id = :e AND id = CAST(:id AS uuid)" + lock_clause),
+                           {"e": event_id, "id": key}).first()
+
+
+def _name(subject: str, key: Any, history: Sequence[Any], labels: dict[str, str]) -> str:
+    if subject == "table":
+        return f"table {key}"
+    state = history[-1].new_state or history[0].old_state or {}
+    return f"“{labels.get(key) or state.get('label', 'room element')}”"
+
+
+def _blocker(session: Session, event_id: UUID, rows: Sequence[Any], labels: dict[str, str], *, lock: bool
+             ) -> str | None:
+    """Why the change in ``rows`` cannot be undone now (something it changed was changed since), or None."""
+    for (subject, key), history in _items(rows).items():
+        current = _current(session, event_id, subject, key, lock=lock)
+        if _same(history[-1].new_state, current, _TABLE_GEOMETRY if subject == "table" else _ELEMENT_GEOMETRY):
+            continue
+        if lock and current is None and _current(session, event_id, subject, key, lock=False) is not None:
+            # FOR UPDATE sees only rows the organiser may change: there, but not locked, means they may
+            # only view this event now (a role changed since), not that a colleague removed it.
+            return view_only("saved")
+        return _changed_since(session, event_id, history[-1].id, subject, key, _name(subject, key, history, labels))
+    return None
+
+
+@dataclass(frozen=True)
+class UndoOffer:
+    change: LayoutChange | None   # the latest of one's own changes that can be undone now
+    note: str | None = None       # why a later one of one's own changes cannot be undone any more
+
+
+def undo_offer(session: Session, event_id: UUID, *, look_back: int = 10) -> UndoOffer:
+    """What "Undo" offers the signed-in organiser: their latest layout change in this event that is not
+    undone yet and whose tables and elements are still as they left them. A later change of theirs that
+    a colleague changed over since is skipped, and the note says so (and who)."""
+    note = None
+    labels = _labels(session, event_id)
+    for found in session.execute(_UNDOABLE, {"e": event_id, "n": look_back}).all():
+        rows = session.execute(_CHANGE_SET, {"e": event_id, "c": found.change_set_id}).all()
+        what = _describe(rows, labels)
+        blocked = _blocker(session, event_id, rows, labels, lock=False)
+        if blocked is None:
+            return UndoOffer(LayoutChange(found.change_set_id, what, max(0, int(found.minutes_ago))), note)
+        if note is None:
+            note = f"“{what}” can no longer be undone: {blocked.removeprefix('Not undone: ')}"
+    return UndoOffer(None, note)
+
+
+def last_layout_change(session: Session, event_id: UUID) -> LayoutChange | None:
+    """The change :func:`undo_offer` offers (None: nothing to undo)."""
+    return undo_offer(session, event_id).change
 
 
 def _same(state: dict[str, Any] | None, row: Any, keys: Sequence[str]) -> bool:
@@ -733,94 +796,68 @@ def undo_layout_change(session: Session, event_id: UUID, change_set_id: str) -> 
     if session.execute(text("SELECT 1 FROM layout_history WHERE event_id = :e AND undoes_change_set = CAST(:c AS uuid) "
                             "LIMIT 1"), {"e": event_id, "c": change_set}).first():
         return LayoutResult(False, "That change was undone already.")
-    labels = {r.id: r.label for r in session.execute(
-        text("SELECT id::text AS id, label FROM room_elements WHERE event_id = :e"), {"e": event_id})}
+    labels = _labels(session, event_id)
     what = _describe(rows, labels)
-    # Each item's state after the change (its last row in the set) and before it (its first row).
-    items: dict[tuple[str, Any], list[Any]] = {}
-    for row in rows:
-        items.setdefault((row.subject, row.table_number if row.subject == "table" else row.element_id), []).append(row)
+    blocked = _blocker(session, event_id, rows, labels, lock=True)  # locks what it will write
+    if blocked is not None:
+        session.rollback()
+        return LayoutResult(False, blocked, conflict=blocked != view_only("saved"))
     begin_change_set(session, "undo")
     session.execute(text("SELECT set_config('eventflow.undoes_change_set', :c, true)"), {"c": change_set})
     try:
-        for (subject, key), history in items.items():
-            before, after = history[0].old_state, history[-1].new_state
+        for (subject, key), history in _items(rows).items():
+            before = history[0].old_state
+            present = _current(session, event_id, subject, key, lock=False) is not None
             if subject == "table":
-                current = session.execute(text(
-                    "SELECT x, y, shape, rotation FROM table_layouts WHERE event_id = :e AND table_number = :n "
-                    "FOR UPDATE"), {"e": event_id, "n": key}).first()
-                if not _same(after, current, _TABLE_GEOMETRY):
-                    if _hidden_from_writer(session, "table_layouts", "table_number = :key", event_id, key, current):
-                        return LayoutResult(False, view_only("saved"))
-                    return _changed_since(session, event_id, history[-1].id, subject, key, f"table {key}")
                 if before is None:
                     session.execute(text("DELETE FROM table_layouts WHERE event_id = :e AND table_number = :n"),
                                     {"e": event_id, "n": key})
-                elif current is None:
+                elif not present:
                     session.execute(text(
                         "INSERT INTO table_layouts (event_id, table_number, x, y, shape, rotation) "
-                        "VALUES (:e, :n, :x, :y, :shape, :rotation)"), {"e": event_id, "n": key, **before})
+                        "VALUES (:e, :n, :x, :y, :shape, :rotation)"),
+                        {"e": event_id, "n": key, **{k: before[k] for k in _TABLE_GEOMETRY}})
                 else:
                     session.execute(text(
                         "UPDATE table_layouts SET x = :x, y = :y, shape = :shape, rotation = :rotation "
                         " WHERE event_id = :e AND table_number = :n"),
                         {"e": event_id, "n": key, **{k: before[k] for k in _TABLE_GEOMETRY}})
+                continue
+            values = {k: (before or {}).get(k) for k in _ELEMENT_GEOMETRY}
+            if before is None:
+                session.execute(text("DELETE FROM room_elements WHERE event_id = :e AND id = CAST(:id AS uuid)"),
+                                {"e": event_id, "id": key})
+            elif not present:
+                session.execute(text(
+                    "INSERT INTO room_elements (id, event_id, kind, label, x, y, width, height, rotation) "
+                    "VALUES (CAST(:id AS uuid), :e, :kind, :label, :x, :y, :width, :height, :rotation)"),
+                    {"e": event_id, "id": key, **values})
             else:
-                current = session.execute(text(
-                    "SELECT kind, label, x, y, width, height, rotation FROM room_elements "
-                    " WHERE event_id = :e AND id = CAST(:id AS uuid) FOR UPDATE"), {"e": event_id, "id": key}).first()
-                state = after or before or {}
-                name = f"“{labels.get(key) or state.get('label', 'room element')}”"
-                if not _same(after, current, _ELEMENT_GEOMETRY):
-                    if _hidden_from_writer(session, "room_elements", "id = CAST(:key AS uuid)", event_id, key, current):
-                        return LayoutResult(False, view_only("saved"))
-                    return _changed_since(session, event_id, history[-1].id, subject, key, name)
-                values = {k: (before or {}).get(k) for k in _ELEMENT_GEOMETRY}
-                if before is None:
-                    session.execute(text("DELETE FROM room_elements WHERE event_id = :e AND id = CAST(:id AS uuid)"),
-                                    {"e": event_id, "id": key})
-                elif current is None:
-                    session.execute(text(
-                        "INSERT INTO room_elements (id, event_id, kind, label, x, y, width, height, rotation) "
-                        "VALUES (CAST(:id AS uuid), :e, :kind, :label, :x, :y, :width, :height, :rotation)"),
-                        {"e": event_id, "id": key, **values})
-                else:
-                    session.execute(text(
-                        "UPDATE room_elements SET label = :label, x = :x, y = :y, width = :width, height = :height, "
-                        "       rotation = :rotation WHERE event_id = :e AND id = CAST(:id AS uuid)"),
-                        {"e": event_id, "id": key, **values})
+                session.execute(text(
+                    "UPDATE room_elements SET label = :label, x = :x, y = :y, width = :width, height = :height, "
+                    "       rotation = :rotation WHERE event_id = :e AND id = CAST(:id AS uuid)"),
+                    {"e": event_id, "id": key, **values})
     except DBAPIError as error:
         return LayoutResult(False, refused(session, error))
     return LayoutResult(True, f"Undone: {what[0].lower() + what[1:] if what.startswith('Table') else what}.")
 
 
-def _hidden_from_writer(session: Session, table: str, where: str, event_id: UUID, key: Any, locked: Any) -> bool:
-    # FOR UPDATE sees only rows the organiser may change: a row that is there but was not locked means
-    # they may only view this event (a role changed since), not that a colleague removed it.
-    if locked is not None:
-        return False
-    return session.execute(text(f"SELECT 1 FROM {table} WHERE event_id = :e AND {where}"),  # noqa: S608 (fixed names)
-                           {"e": event_id, "key": key}).first() is not None
-
-
-def _changed_since(session: Session, event_id: UUID, after_id: int, subject: str, key: Any, name: str
-                   ) -> LayoutResult:
-    """Refuse an undo because ``name`` changed after the change being undone; say who changed it."""
+def _changed_since(session: Session, event_id: UUID, after_id: int, subject: str, key: Any, name: str) -> str:
+    """Why an undo is refused: ``name`` changed after the change being undone, and by whom."""
     later = session.execute(text("""
         SELECT coalesce(o.display_name, o.email, 'someone no longer in this organisation') AS who,
-               h.organiser_id = eventflow.current_organiser_id() AS mine, h.operation
+               h.organiser_id = eventflow.current_organiser_id() AS mine
           FROM layout_history AS h LEFT JOIN organisers AS o ON o.id = h.organiser_id
          WHERE h.event_id = :e AND h.id > :after AND h.subject = :subject
            AND (h.table_number = :n OR h.element_id = CAST(:el AS uuid))
          ORDER BY h.id DESC LIMIT 1
     """), {"e": event_id, "after": after_id, "subject": subject, "n": key if subject == "table" else None,
            "el": key if subject == "element" else None}).first()
-    session.rollback()
     if later is None:
-        return LayoutResult(False, f"Not undone: {name} has changed since. Nothing was changed.", conflict=True)
+        return f"Not undone: {name} has changed since. Nothing was changed."
     who = "you changed it again" if later.mine else f"{later.who} changed it"
-    return LayoutResult(False, f"Not undone: {name} was changed after this change ({who}). Nothing was changed; "
-                               "move it back by hand if you still want to.", conflict=True)
+    return (f"Not undone: {name} was changed after this change ({who}). Nothing was changed; "
+            "move it back by hand if you still want to.")
 
 
 # ------------------------------------------------------------------------------- people on the plan

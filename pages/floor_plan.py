@@ -171,12 +171,15 @@ if context.can_edit:
 # there does not move the plan in the page (which would draw it afresh and lose the zoom).
 with st.container():
     if context.can_edit:
-        last = ui.read_fresh(floor_plan.last_layout_change, context.organiser_id, context.event_id)
+        offer = ui.read_fresh(floor_plan.undo_offer, context.organiser_id, context.event_id)
+        last = offer.change
         if last is not None:
             ago = "just now" if last.minutes_ago < 1 else f"{last.minutes_ago} min ago"
             # Labels are organisers' text: shown as typed, never as Markdown.
             st.button(f"Undo my last layout change: {ui.plain(last.what)} ({ago})", key="floor_undo",
                       icon=":material/undo:", on_click=_undo, args=(last.change_set_id,))
+        if offer.note:
+            st.caption(ui.plain(offer.note))
     notice = store.get("notice")
     if notice:
         {"success": st.success, "warning": st.warning}.get(notice[0], st.error)(ui.plain(notice[1]))

@@ -434,16 +434,23 @@ def test_undo_is_refused_when_a_colleague_changed_the_same_thing_since(world):
     start = _place(db, org, 2)
     assert db.run_transaction(org.manager, lambda s: floor_plan.move_table(s, org.event_id, 2, 30, 30,
                                                                            start.version)).ok
+    with db.tenant_session(org.manager) as session:
+        offered = floor_plan.last_layout_change(session, org.event_id)  # on the manager's screen ...
     assert db.run_transaction(org.owner, lambda s: floor_plan.move_table(s, org.event_id, 2, 31, 31,
-                                                                         start.version + 1)).ok
+                                                                         start.version + 1)).ok  # ... meanwhile
     with db.owner_connection() as conn:
         owner_name = conn.execute(text("SELECT coalesce(display_name, email) FROM organisers WHERE id = :o"),
                                   {"o": org.owner}).scalar()
-    last, result = _undo_last(db, org, org.manager)
+    result = db.run_transaction(org.manager, lambda s: floor_plan.undo_layout_change(s, org.event_id,
+                                                                                     offered.change_set_id))
     assert not result.ok and result.conflict
     assert result.message.startswith("Not undone: table 2 was changed after this change")
     assert f"({owner_name} changed it)" in result.message and "Nothing was changed" in result.message
     assert (_place(db, org, 2).x, _place(db, org, 2).y) == (31, 31)
+    # From then on Undo offers nothing older than that move of the same table, and says why.
+    with db.tenant_session(org.manager) as session:
+        offer = floor_plan.undo_offer(session, org.event_id)
+    assert offer.change is None and offer.note.startswith("“Table 2 moved” can no longer be undone: table 2 was")
     # A colleague's change elsewhere does not stand in the way.
     assert db.run_transaction(org.manager, lambda s: floor_plan.move_table(s, org.event_id, 3, 40, 40,
                                                                            _place(db, org, 3).version)).ok
@@ -451,6 +458,16 @@ def test_undo_is_refused_when_a_colleague_changed_the_same_thing_since(world):
                                                                          _place(db, org, 1).version)).ok
     last, result = _undo_last(db, org, org.manager)
     assert last.what == "Table 3 moved" and result.ok
+    # A later change of one's own that a colleague changed over is skipped: the one before it is offered.
+    assert db.run_transaction(org.manager, lambda s: floor_plan.move_table(s, org.event_id, 3, 50, 50,
+                                                                           _place(db, org, 3).version)).ok
+    assert db.run_transaction(org.manager, lambda s: floor_plan.move_table(s, org.event_id, 1, 52, 52,
+                                                                           _place(db, org, 1).version)).ok
+    assert db.run_transaction(org.owner, lambda s: floor_plan.move_table(s, org.event_id, 1, 53, 53,
+                                                                         _place(db, org, 1).version)).ok
+    with db.tenant_session(org.manager) as session:
+        offer = floor_plan.undo_offer(session, org.event_id)
+    assert offer.change.what == "Table 3 moved" and "“Table 1 moved” can no longer be undone" in offer.note
 
 
 def test_only_ones_own_changes_are_offered_and_undone(world):
