@@ -7,7 +7,8 @@ How a drop travels:
    with versions and the placement rules), every table's place (``table_layouts``) and the room's
    elements (``room_elements``). Tables not placed yet get a place computed here (:func:`auto_layout`)
    and are saved on the first layout write (:func:`ensure_layout`).
-2. :func:`plan_payload` turns it into the compact, columnar data the browser component draws.
+2. :func:`plan_drawing` turns it into the compact, columnar JSON the browser component draws, and
+   :func:`plan_payload` adds one organiser's view of it (focus, highlight, swap offer, walk-in).
 3. The component sends back an *intent* only (move a table, move / swap / unseat a person, accept a
    walk-in suggestion). :func:`move_person`, :func:`swap_people` and :func:`unseat_person` turn it into
    a ``seating.ChangeSet`` against that snapshot and save it with ``seating.save_changes`` — the
@@ -15,6 +16,10 @@ How a drop travels:
    and :func:`move_element` snap to the grid and compare-and-set on the row's ``version``: a colleague's
    move in between is reported, not overwritten. The database records every layout change in
    ``layout_history`` (``sql/015``).
+
+Tables and room elements turn too (:func:`turn_table`, :func:`turn_element`); an organiser undoes their own
+layout changes one after another (:func:`undo_offer`, :func:`undo_layout_change`), refused when someone
+changed the same thing since. :func:`load_drawn_plan` shares an unchanged plan between sessions.
 
 Positions are metres from the room's top-left corner; the screen and the print draw from the same
 geometry (:func:`table_size`, :func:`seat_positions`).
