@@ -48,6 +48,7 @@ from eventflow import autoseat, seating
 from eventflow.errors import (
     INSUFFICIENT_PRIVILEGE,
     InputError,
+    Outcome,
     ViewOnly,
     refused,
     sqlstate,
@@ -371,21 +372,14 @@ def _assemble(event_id: UUID, grid: seating.SeatingGrid, places: dict[int, Any],
 
 # ------------------------------------------------------------------------------------ layout writes
 
-@dataclass(frozen=True)
-class LayoutResult:
-    ok: bool
-    message: str
-    conflict: bool = False  # a colleague moved it first: the plan should be reloaded to show theirs
-
-
-def ensure_layout(session: Session, event_id: UUID) -> LayoutResult:
+def ensure_layout(session: Session, event_id: UUID) -> Outcome:
     """Save the automatic places of tables that have none, and the proposed room elements when the
     event has none yet. Idempotent: running it twice (or two organisers at once) places each once."""
     plan = load_floor_plan(session, event_id)
     new_places = [t for t in plan.tables if t.version is None]
     new_elements = [e for e in plan.elements if e.id is None]
     if not new_places and not new_elements:
-        return LayoutResult(True, "The room is laid out already.")
+        return Outcome(True, "The room is laid out already.")
     begin_change_set(session, "layout")
     try:
         placed = 0
@@ -404,8 +398,8 @@ def ensure_layout(session: Session, event_id: UUID) -> LayoutResult:
                 for element in new_elements:
                     _insert_element(session, event_id, element)
     except DBAPIError as error:
-        return LayoutResult(False, refused(session, error))
-    return LayoutResult(True, f"Placed {placed} table(s) automatically." if placed else "Room elements added.")
+        return Outcome(False, refused(session, error))
+    return Outcome(True, f"Placed {placed} table(s) automatically." if placed else "Room elements added.")
 
 
 def _insert_element(session: Session, event_id: UUID, element: RoomElement) -> str:
@@ -431,7 +425,7 @@ def _rotation(value: Any) -> int:
 
 
 def move_table(session: Session, event_id: UUID, table_number: int, x: Any, y: Any, version: int | None, *,
-               rotation: Any = None, shape: str | None = None) -> LayoutResult:
+               rotation: Any = None, shape: str | None = None) -> Outcome:
     """Put a table at (x, y) snapped to the grid, compare-and-set on the version the organiser saw
     (``None``: the table had no saved place). A colleague's move in between is a conflict: nothing is
     written, and the message says where the table is now."""
@@ -456,28 +450,28 @@ def move_table(session: Session, event_id: UUID, table_number: int, x: Any, y: A
                 {"e": event_id, "n": table_number, "x": nx, "y": ny, "shape": shape, "r": turn,
                  "v": version})
     except DBAPIError as error:
-        return LayoutResult(False, refused(session, error))
+        return Outcome(False, refused(session, error))
     if written == 1:
-        return LayoutResult(True, f"Table {table_number} moved.")
+        return Outcome(True, f"Table {table_number} moved.")
     return _table_conflict(session, event_id, table_number, version, "moved")
 
 
 def _table_conflict(session: Session, event_id: UUID, table_number: int, version: int | None, done: str
-                    ) -> LayoutResult:
+                    ) -> Outcome:
     """Why a compare-and-set on a table's place wrote nothing: gone, view-only, or a colleague's change."""
     session.rollback()
     exists = session.execute(text("SELECT 1 FROM seating_tables WHERE event_id = :e AND table_number = :n"),
                              {"e": event_id, "n": table_number}).first()
     if exists is None:
-        return LayoutResult(False, f"Nothing was saved: table {table_number} no longer exists in this event.",
+        return Outcome(False, f"Nothing was saved: table {table_number} no longer exists in this event.",
                             conflict=True)
     now = session.execute(text("SELECT x, y, version FROM table_layouts WHERE event_id = :e AND table_number = :n"),
                           {"e": event_id, "n": table_number}).first()
     if now is not None and now.version == version:
-        return LayoutResult(False, view_only("saved"))
+        return Outcome(False, view_only("saved"))
     where = "" if now is None else f" (it is now at {now.x:g} m, {now.y:g} m)"
     again = "drag it again" if done == "moved" else "turn it again"
-    return LayoutResult(False, f"Nothing was saved: a colleague moved table {table_number} meanwhile{where}. "
+    return Outcome(False, f"Nothing was saved: a colleague moved table {table_number} meanwhile{where}. "
                                f"The plan now shows their move; {again} if yours should win.", conflict=True)
 
 
@@ -485,12 +479,12 @@ ROTATION_STEP = 15  # degrees per press of a turn button or the R key
 
 
 def turn_table(session: Session, event_id: UUID, table_number: int, rotation: Any, version: int | None
-               ) -> LayoutResult:
+               ) -> Outcome:
     """Turn a table to ``rotation`` degrees (clockwise, 0-359) where it stands; compare-and-set on the
     version the organiser saw, recorded in the layout history like a move."""
     turn = _rotation(rotation)
     if version is None:
-        return LayoutResult(False, f"Nothing was saved: table {table_number} has no place on the plan yet. "
+        return Outcome(False, f"Nothing was saved: table {table_number} has no place on the plan yet. "
                                    "Reload the plan and turn it again.", conflict=True)
     begin_change_set(session, "layout")
     try:
@@ -498,13 +492,13 @@ def turn_table(session: Session, event_id: UUID, table_number: int, rotation: An
             "UPDATE table_layouts SET rotation = :r WHERE event_id = :e AND table_number = :n AND version = :v"),
             {"e": event_id, "n": table_number, "r": turn, "v": version})
     except DBAPIError as error:
-        return LayoutResult(False, refused(session, error))
+        return Outcome(False, refused(session, error))
     if written == 1:
-        return LayoutResult(True, f"Table {table_number} turned to {turn}°.")
+        return Outcome(True, f"Table {table_number} turned to {turn}°.")
     return _table_conflict(session, event_id, table_number, version, "turned")
 
 
-def turn_element(session: Session, event_id: UUID, element_id: str, rotation: Any, version: int) -> LayoutResult:
+def turn_element(session: Session, event_id: UUID, element_id: str, rotation: Any, version: int) -> Outcome:
     """Turn a room element about its centre to ``rotation`` degrees; compare-and-set like a move."""
     turn = _rotation(rotation)
     element = _element_id(element_id)
@@ -514,11 +508,11 @@ def turn_element(session: Session, event_id: UUID, element_id: str, rotation: An
             "UPDATE room_elements SET rotation = :r WHERE event_id = :e AND id = :id AND version = :v"),
             {"e": event_id, "id": element, "r": turn, "v": version})
     except DBAPIError as error:
-        return LayoutResult(False, refused(session, error))
+        return Outcome(False, refused(session, error))
     if written == 1:
         label = session.execute(text("SELECT label FROM room_elements WHERE event_id = :e AND id = :id"),
                                 {"e": event_id, "id": element}).scalar_one()
-        return LayoutResult(True, f"“{label}” turned to {turn}°.")
+        return Outcome(True, f"“{label}” turned to {turn}°.")
     return _element_conflict(session, event_id, element, version)
 
 
@@ -531,7 +525,7 @@ def _element_id(element_id: Any) -> str:
 
 def move_element(session: Session, event_id: UUID, element_id: str, x: Any, y: Any, version: int, *,
                  width: Any = None, height: Any = None, rotation: Any = None, label: str | None = None
-                 ) -> LayoutResult:
+                 ) -> Outcome:
     """Move (and optionally resize, turn or rename) a room element; compare-and-set like a table."""
     nx, ny = snap(_number(x, "The position")), snap(_number(y, "The position"))
     size = {}
@@ -553,21 +547,21 @@ def move_element(session: Session, event_id: UUID, element_id: str, x: Any, y: A
             {"e": event_id, "id": element, "x": nx, "y": ny, "w": size.get("width"), "h": size.get("height"),
              "r": None if rotation is None else _rotation(rotation), "label": label, "v": version})
     except DBAPIError as error:
-        return LayoutResult(False, refused(session, error))
+        return Outcome(False, refused(session, error))
     if written == 1:
-        return LayoutResult(True, "Moved.")
+        return Outcome(True, "Moved.")
     return _element_conflict(session, event_id, element, version)
 
 
-def _element_conflict(session: Session, event_id: UUID, element: str, version: int) -> LayoutResult:
+def _element_conflict(session: Session, event_id: UUID, element: str, version: int) -> Outcome:
     session.rollback()
     now = session.execute(text("SELECT label, version FROM room_elements WHERE event_id = :e AND id = :id"),
                           {"e": event_id, "id": element}).first()
     if now is None:
-        return LayoutResult(False, "Nothing was saved: a colleague removed this room element meanwhile.", conflict=True)
+        return Outcome(False, "Nothing was saved: a colleague removed this room element meanwhile.", conflict=True)
     if now.version == version:
-        return LayoutResult(False, view_only("saved"))
-    return LayoutResult(False, f"Nothing was saved: a colleague changed “{now.label}” meanwhile. The plan now "
+        return Outcome(False, view_only("saved"))
+    return Outcome(False, f"Nothing was saved: a colleague changed “{now.label}” meanwhile. The plan now "
                                "shows their change; move or turn it again if yours should win.", conflict=True)
 
 
@@ -597,15 +591,15 @@ def add_element(session: Session, event_id: UUID, kind: str, label: str | None =
         raise
 
 
-def remove_element(session: Session, event_id: UUID, element_id: str) -> LayoutResult:
+def remove_element(session: Session, event_id: UUID, element_id: str) -> Outcome:
     begin_change_set(session, "layout")
     deleted = changed_rows(session, text("DELETE FROM room_elements WHERE event_id = :e AND id = CAST(:id AS uuid)"),
                               {"e": event_id, "id": str(element_id)})
     if deleted == 1:
-        return LayoutResult(True, "Removed.")
+        return Outcome(True, "Removed.")
     exists = session.execute(text("SELECT 1 FROM room_elements WHERE event_id = :e AND id = CAST(:id AS uuid)"),
                              {"e": event_id, "id": str(element_id)}).first()
-    return LayoutResult(False, view_only("saved") if exists
+    return Outcome(False, view_only("saved") if exists
                         else "This room element was removed already.")
 
 
@@ -783,7 +777,7 @@ def _same(state: dict[str, Any] | None, row: Any, keys: Sequence[str]) -> bool:
     return True
 
 
-def undo_layout_change(session: Session, event_id: UUID, change_set_id: str) -> LayoutResult:
+def undo_layout_change(session: Session, event_id: UUID, change_set_id: str) -> Outcome:
     """Put back what one of the organiser's own layout changes changed (moves, turns, resizes, an element
     added or removed), as one new change set of kind ``undo``. Refused, writing nothing, when a colleague
     (or a later change) changed any of the same tables or elements since: the message says who and what."""
@@ -793,20 +787,20 @@ def undo_layout_change(session: Session, event_id: UUID, change_set_id: str) -> 
         raise FloorPlanError("There is no such change to undo.") from None
     rows = session.execute(_CHANGE_SET, {"e": event_id, "c": change_set}).all()
     if not rows:
-        return LayoutResult(False, "There is no such change to undo.")
+        return Outcome(False, "There is no such change to undo.")
     if not all(r.mine for r in rows):
-        return LayoutResult(False, "Only the organiser who made a change can undo it here.")
+        return Outcome(False, "Only the organiser who made a change can undo it here.")
     if any(r.change_kind != "layout" for r in rows):
-        return LayoutResult(False, "This change is not a layout change and cannot be undone here.")
+        return Outcome(False, "This change is not a layout change and cannot be undone here.")
     if session.execute(text("SELECT 1 FROM layout_history WHERE event_id = :e AND undoes_change_set = CAST(:c AS uuid) "
                             "LIMIT 1"), {"e": event_id, "c": change_set}).first():
-        return LayoutResult(False, "That change was undone already.")
+        return Outcome(False, "That change was undone already.")
     labels = _labels(session, event_id)
     what = _describe(rows, labels)
     blocked = _blocker(session, event_id, rows, labels, lock=True)  # locks what it will write
     if blocked is not None:
         session.rollback()
-        return LayoutResult(False, blocked, conflict=blocked != view_only("saved"))
+        return Outcome(False, blocked, conflict=blocked != view_only("saved"))
     begin_change_set(session, "undo")
     session.execute(text("SELECT set_config('eventflow.undoes_change_set', :c, true)"), {"c": change_set})
     try:
@@ -843,8 +837,8 @@ def undo_layout_change(session: Session, event_id: UUID, change_set_id: str) -> 
                     "       rotation = :rotation WHERE event_id = :e AND id = CAST(:id AS uuid)"),
                     {"e": event_id, "id": key, **values})
     except DBAPIError as error:
-        return LayoutResult(False, refused(session, error))
-    return LayoutResult(True, f"Undone: {what[0].lower() + what[1:] if what.startswith('Table') else what}.")
+        return Outcome(False, refused(session, error))
+    return Outcome(True, f"Undone: {what[0].lower() + what[1:] if what.startswith('Table') else what}.")
 
 
 def _changed_since(session: Session, event_id: UUID, after_id: int, subject: str, key: Any, name: str) -> str:
@@ -868,10 +862,7 @@ def _changed_since(session: Session, event_id: UUID, after_id: int, subject: str
 # ------------------------------------------------------------------------------- people on the plan
 
 @dataclass(frozen=True)
-class PersonResult:
-    ok: bool
-    message: str
-    conflict: bool = False            # a colleague changed these people: reload the plan
+class PersonResult(Outcome):
     swap_with: tuple[tuple[str, str], ...] = ()  # a full table: (id, name) of whom one could swap with
     target_table: int | None = None
 
@@ -910,8 +901,8 @@ def _save(session: Session, grid: seating.SeatingGrid, changes: list[seating.Sea
         names = ", ".join(sorted(c.full_name for c in result.conflicts))
         return PersonResult(False, f"Nothing was saved: a colleague changed the seat of {names} meanwhile. "
                                    "The plan now shows the latest seating.", conflict=True)
-    if result.error:
-        return PersonResult(False, result.error, conflict="Reload" in result.error)
+    if not result.problems:
+        return PersonResult(False, result.message, conflict="Reload" in result.message)
     reasons = "; ".join(message for messages in result.problems.values() for message in messages)
     return PersonResult(False, f"Not moved: {reasons}.")
 
