@@ -47,7 +47,9 @@ GUEST_LIST = (
 def _shot(page, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     for width in WIDTHS:
-        page.set_viewport_size({"width": width, "height": 900})
+        # Tall enough to show the whole page: Streamlit scrolls inside the page, so a full-page
+        # screenshot of a short window shows only its top.
+        page.set_viewport_size({"width": width, "height": 2000})
         wait_idle(page)
         page.screenshot(path=str(SHOTS / f"{name}-{width}.png"), full_page=True)
     page.set_viewport_size({"width": 1400, "height": 900})
@@ -120,12 +122,15 @@ def _journey(app, page, tmp_path) -> None:
     _open_page(page, "Participants")
     guest_list = tmp_path / "guests.csv"
     guest_list.write_text(GUEST_LIST, encoding="utf-8")
+    page.get_by_text("No participants yet. Import your list").wait_for()
+    _shot(page, "03-participants-empty")
+    page.get_by_role("tab", name="Import or update from a file").click()
     page.locator("input[type='file']").set_input_files(str(guest_list))
     page.get_by_text("10 to add, 0 to change, 0 unchanged").first.wait_for()
     page.get_by_text("The import creates these tracks: Robotics.").wait_for()
     wait_idle(page)
     _no_exception(page)
-    _shot(page, "03-import-preview")
+    _shot(page, "04-import-preview")
     page.get_by_role("button", name="Import: 10 to add, 0 to change, 0 unchanged").click()
     page.get_by_text("Added 10, updated 0 participants; created 1 track; 1 plus-one group kept together.").wait_for()
     wait_idle(page)
@@ -133,13 +138,15 @@ def _journey(app, page, tmp_path) -> None:
     assert _scalar(app.database, "SELECT dietary FROM participants WHERE full_name = 'Georgiana Babbage'") == "halal"
     assert _scalar(app.database, "SELECT count(*) FROM seating_rules WHERE kind = 'together'") == 1
 
+    page.get_by_role("tab", name="Add a person").click()
     page.get_by_label("Name (required)").last.fill("Late Guest")
     page.get_by_label("Dietary requirement").last.fill("vegan")
     page.get_by_role("button", name="Add person").click()
     page.get_by_text("Added Late Guest.").wait_for()
     wait_idle(page)
     _no_exception(page)
-    _shot(page, "04-late-guest-added")
+    _shot(page, "05-late-guest-added")
+    page.get_by_role("tab", name="People").click()
 
     _search_and_tick(page, "Ada Byron")
     page.get_by_role("heading", name="Edit Ada Byron").wait_for()
@@ -147,7 +154,7 @@ def _journey(app, page, tmp_path) -> None:
     page.get_by_role("button", name="Save changes").click()
     page.get_by_text("Saved Ada Lovelace.").wait_for()
     wait_idle(page)
-    _shot(page, "05-name-fixed")
+    _shot(page, "06-name-fixed")
     assert _scalar(app.database, "SELECT count(*) FROM participants WHERE full_name = 'Ada Lovelace'") == 1
 
     page.get_by_role("button", name="Clear selection").click()
@@ -156,7 +163,7 @@ def _journey(app, page, tmp_path) -> None:
     page.get_by_text("Remove Cancelled Person (cancelled)").click()
     page.get_by_text("Yes, remove Cancelled Person").click()
     wait_idle(page)
-    _shot(page, "06-remove-confirmation")
+    _shot(page, "07-remove-confirmation")
     page.get_by_role("button", name="Remove", exact=True).click()
     page.get_by_text("Removed Cancelled Person.").wait_for()
     wait_idle(page)
@@ -166,7 +173,7 @@ def _journey(app, page, tmp_path) -> None:
     page.get_by_role("button", name="Preview", exact=True).click()
     page.get_by_role("button", name="Apply plan").wait_for()
     wait_idle(page)
-    _shot(page, "07-auto-seat-preview")
+    _shot(page, "08-auto-seat-preview")
     page.get_by_role("button", name="Apply plan").click()
     page.get_by_role("button", name="Apply plan").wait_for(state="detached")
     wait_idle(page)
@@ -181,20 +188,21 @@ def _journey(app, page, tmp_path) -> None:
     page.get_by_text("Grace Hopper is checked in.", exact=False).wait_for()
     wait_idle(page)
     _no_exception(page)
-    _shot(page, "08-checked-in")
+    _shot(page, "09-checked-in")
     assert _scalar(app.database, "SELECT checked_in_at IS NOT NULL FROM participants WHERE full_name = 'Grace Hopper'")
 
     _open_page(page, "Track distribution")
     page.get_by_text("Participants per track").first.wait_for()
     wait_idle(page)
     _no_exception(page)
-    _shot(page, "09-track-distribution")
+    _shot(page, "10-track-distribution")
 
     _open_page(page, "Participants")
+    _shot(page, "11-participants-seated")
+    page.get_by_role("tab", name="Export and kitchen list").click()
     with page.expect_download() as download:
         page.get_by_role("button", name="Kitchen list (PDF)").click()
     from pypdf import PdfReader
 
     kitchen = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(download.value.path().read_bytes())).pages)
     assert "Kitchen list" in kitchen and "halal" in kitchen and "vegan" in kitchen
-    _shot(page, "10-participants-after")
