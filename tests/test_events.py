@@ -170,7 +170,7 @@ def test_an_archived_event_can_be_deleted_by_an_owner(world):
 
 
 def test_every_table_of_an_events_rows_is_read_only_when_archived(database):
-    # Found from the catalog, so a table added later cannot be forgotten. The history tables are
+    # Found from the catalog, so a table added later cannot be forgotten. The history tables
     # (and the participant log) are written by triggers of the protected tables; events has a
     # trigger of its own.
     with database.owner_connection() as conn:
