@@ -1058,7 +1058,7 @@ _STAMP = text("""
               FROM seating_rule_members AS m WHERE m.event_id = e.id) AS rule_members
       FROM events AS e WHERE e.id = :event_id
 """)
-SHARED_PLANS = 8  # events whose drawn plan is kept for every organiser (about 4 MB each at 20,000 people)
+SHARED_PLANS = 8  # events whose drawn plan is kept for every organiser (about 5 MB each at 20,000 people)
 _shared: OrderedDict[tuple[Any, ...], DrawnPlan] = OrderedDict()
 _shared_lock = threading.Lock()
 
