@@ -129,7 +129,7 @@ def test_preview_then_apply_seats_everyone_as_auto_in_one_auto_seat_change_set(w
     assert _seats(world) == {str(p[5]): (2, 3, "manager", 1)}, "a preview writes nothing"
 
     result = _apply(world, preview)
-    assert result.applied and result.seated == 5 and result.moved == 0, result
+    assert result.ok and result.seated == 5 and result.moved == 0, result
     seats = _seats(world)
     assert {pid: (t, s) for pid, (t, s, _, _) in seats.items()} == {pid: (t, s) for pid, t, s in preview.plan}
     assert {pid: by for pid, (_, _, by, _) in seats.items()} == {**{str(x): "auto" for x in p[:5]},
@@ -148,14 +148,14 @@ def test_apply_is_refused_and_writes_nothing_when_the_seating_changed_after_the_
     _exec(world, a.manager, "UPDATE table_assignments SET seat_number = 4 WHERE participant_id = :p", {"p": p[0]})
     before, history_before = _seats(world), _history(world)
     result = _apply(world, preview)
-    assert not result.applied and result.message == autoseat.STALE_MESSAGE
+    assert not result.ok and result.message == autoseat.STALE_MESSAGE
     assert _seats(world) == before and _history(world) == history_before
 
     # A participant added meanwhile makes the plan stale too (it would leave them out).
     fresh = _preview(world)
     _exec(world, a.owner, "INSERT INTO participants (event_id, full_name) VALUES (:e, 'Late Larry')",
           {"e": a.event_id})
-    assert not _apply(world, fresh).applied
+    assert not _apply(world, fresh).ok
     assert _seats(world) == before
 
 
@@ -163,7 +163,7 @@ def test_a_viewer_can_preview_but_not_apply(world: World) -> None:
     preview = _preview(world, world.a.viewer)
     assert preview.feasible
     result = _apply(world, preview, world.a.viewer)
-    assert not result.applied and "only view" in result.message
+    assert not result.ok and "only view" in result.message
     assert _seats(world) == {}
 
 
@@ -181,7 +181,7 @@ def test_swaps_and_rotations_are_applied_in_one_go(world: World) -> None:
     preview = _preview(world, options=AutoSeatOptions(time_limit=3.0, mode="exact"))
     assert preview.status == "optimal" and preview.moved >= 2
     result = _apply(world, preview)
-    assert result.applied, result
+    assert result.ok, result
     tables = {pid: t for pid, (t, _, _, _) in _seats(world).items()}
     assert len({tables[str(x)] for x in p[:4]}) == 1
 
@@ -195,17 +195,21 @@ def _assert_names_not_ids(lines: tuple[str, ...], names: list[str]) -> None:
     assert not UUID_TEXT.search(joined), joined
 
 
-def test_more_vips_than_vip_seats_is_explained_by_name_and_writes_nothing(world: World) -> None:
+def test_more_vips_than_vip_seats_gives_a_partial_plan_naming_who_is_left_out(world: World) -> None:
     a, p = world.a, world.a.participant_ids
     _exec(world, a.owner, "UPDATE participants SET is_vip = true WHERE event_id = :e AND id = ANY (:ids)",
           {"e": a.event_id, "ids": p[:5]})
     preview = _preview(world)
-    assert not preview.feasible and preview.problems
-    assert any("VIP" in line for line in preview.problems)
-    _assert_names_not_ids(preview.problems, [_name(world, x) for x in p[:5]])
+    assert preview.feasible and preview.partial
+    # VIPs sit at VIP tables: table 1 seats 4, so the fifth VIP (by name) has no seat.
+    assert preview.shortage == "5 VIPs, 4 seats at VIP tables: 1 seat short; add 1 VIP table of 4."
+    assert [(x.full_name, x.reason) for x in preview.left_out] == [(_name(world, p[4]), "the VIP tables were full")]
+    assert "VIPs" in preview.priority and "units" not in " ".join(preview.explanation + (preview.priority,))
+    _assert_names_not_ids(preview.left_out_frame()["Name"].tolist(), [_name(world, p[4])])
     result = _apply(world, preview)
-    assert not result.applied
-    assert _seats(world) == {} and _history(world) == []
+    assert result.ok and result.seated == 5
+    seats = _seats(world)
+    assert str(p[4]) not in seats and {seats[str(x)][0] for x in p[:4]} == {1}
 
 
 def test_a_keep_together_group_larger_than_any_table_is_explained_by_name(world: World) -> None:
@@ -216,19 +220,53 @@ def test_a_keep_together_group_larger_than_any_table_is_explained_by_name(world:
     assert not preview.feasible
     assert any("keep-together" in line for line in preview.problems), preview.problems
     _assert_names_not_ids(preview.problems, [_name(world, x) for x in p[:5]])
-    assert not _apply(world, preview).applied and _seats(world) == {}
+    assert not _apply(world, preview).ok and _seats(world) == {}
 
 
-def test_more_people_than_seats_is_explained_by_name(world: World) -> None:
-    a = world.a
-    for index in range(5):  # 11 people, 10 seats
-        _exec(world, a.owner, "INSERT INTO participants (event_id, full_name) VALUES (:e, :n)",
-              {"e": a.event_id, "n": f"Extra guest {index}"})
+def _add_guests(world: World, count: int) -> list[str]:
+    ids = []
+    for index in range(count):
+        with world.database.tenant_session(world.a.owner) as s:
+            ids.append(str(s.execute(text("INSERT INTO participants (event_id, full_name) VALUES (:e, :n) RETURNING id"),
+                                     {"e": world.a.event_id, "n": f"Extra guest {index}"}).scalar_one()))
+    return ids
+
+
+def test_more_people_than_seats_gives_a_partial_plan_in_the_stated_priority(world: World) -> None:
+    extra = _add_guests(world, 5)  # 11 people, 10 seats
+    _seat(world, extra[4], 3, 1, "auto")   # already seated: first among "everyone else"
     preview = _preview(world, options=AutoSeatOptions(time_limit=3.0, vip_tables_reserved=False))
-    assert not preview.feasible
-    assert any(line.startswith("capacity") and "11 participants" in line for line in preview.problems)
-    _assert_names_not_ids(preview.problems, ["Extra guest 0", "Alpha person 0"])
-    assert _seats(world) == {}
+    assert preview.feasible and preview.partial and not preview.problems
+    assert preview.shortage == "11 guests, 10 seats: 1 seat short; add 1 table of 4."
+    assert [(x.full_name, x.reason, x.old_table) for x in preview.left_out] == [
+        ("Extra guest 3", "every table was full", None)]
+    assert preview.partial_summary.startswith("The plan seats 10 people")
+    result = _apply(world, preview)
+    assert result.ok and len(_seats(world)) == 10 and extra[3] not in _seats(world)
+
+
+def test_a_keep_together_group_comes_before_others_who_had_a_seat(world: World) -> None:
+    a, p = world.a, world.a.participant_ids
+    extra = _add_guests(world, 5)
+    everyone = [str(x) for x in p] + extra
+    for index, pid in enumerate(everyone[1:]):  # all but Alpha person 0 seated: 10 seats, 10 people
+        _seat(world, pid, [1, 1, 1, 1, 2, 2, 2, 2, 3, 3][index], [1, 2, 3, 4, 1, 2, 3, 4, 1, 2][index], "auto")
+    with world.database.tenant_session(a.manager) as s:
+        autoseat.add_rule(s, a.event_id, "together", [p[0], p[1]])
+    preview = _preview(world, options=AutoSeatOptions(time_limit=3.0, vip_tables_reserved=False))
+    assert preview.partial
+    # The group (Alpha person 0 and 1) is seated; the last by name of those who had a seat gives way.
+    assert [(x.full_name, x.old_table) for x in preview.left_out] == [("Extra guest 4", 3)]
+    result = _apply(world, preview)
+    assert result.ok and result.unseated == 1 and "1 left without a seat" in result.message
+    seats = _seats(world)
+    assert extra[4] not in seats and seats[str(p[0])][0] == seats[str(p[1])][0]
+
+
+def test_the_shortage_sentence_counts_tables_to_add() -> None:
+    from eventflow.autoseat.shortage import Shortage
+    assert Shortage(148, 116, 8).sentence == "148 guests, 116 seats: 32 seats short; add 4 tables of 8."
+    assert Shortage(11, 10, 4).tables_to_add == 1
 
 
 def test_bad_options_are_refused_with_a_clear_message(world: World) -> None:
@@ -258,7 +296,7 @@ def test_replan_keeps_checked_in_and_pinned_people_and_seats_the_walk_ins(world:
     assert {str(x) for x in p[3:]} <= {c.participant_id for c in preview.changes if c.old_table is None}
     assert any(line.startswith("Re-plan:") for line in preview.explanation)
     result = _apply(world, preview)
-    assert result.applied and result.seated == 3
+    assert result.ok and result.seated == 3
     seats = _seats(world)
     assert len(seats) == 6 and seats[str(p[1])][:3] == (3, 1, "auto") and seats[str(p[0])][2] == "manager"
     assert {h.change_kind for h in _history(world)[3:]} == {"re-plan"}
@@ -302,7 +340,7 @@ def test_walk_in_suggestions_name_only_opted_in_people_and_accepting_writes_ai(w
     assert quiet and all(s.meets == () and "opted in" in s.reason for s in quiet)
 
     result = world.database.run_transaction(a.manager, lambda s: autoseat.accept_walk_in(s, a.event_id, p[0], 2))
-    assert result.applied and result.seated == 1
+    assert result.ok and result.seated == 1
     assert _seats(world)[str(p[0])][:3] == (2, 3, "ai")  # the first free seat
     assert [h.change_kind for h in _history(world)][-1] == "walk-in"
 
@@ -310,9 +348,9 @@ def test_walk_in_suggestions_name_only_opted_in_people_and_accepting_writes_ai(w
         autoseat.walk_in_suggestions(s, a.event_id, p[0])
     before = _seats(world)
     refused = world.database.run_transaction(a.manager, lambda s: autoseat.accept_walk_in(s, a.event_id, p[4], 1))
-    assert not refused.applied and "no longer suits" in refused.message
+    assert not refused.ok and "no longer suits" in refused.message
     refused = world.database.run_transaction(a.viewer, lambda s: autoseat.accept_walk_in(s, a.event_id, p[4], 3))
-    assert not refused.applied and "only view" in refused.message
+    assert not refused.ok and "only view" in refused.message
     assert _seats(world) == before
 
 
@@ -414,3 +452,34 @@ def test_an_unknown_rule_kind_is_never_shown_under_another_rules_heading(monkeyp
     checks = {c.rule: c for c in autoseat.rule_checks(instance, plan, {pat: "Pat"})}
     assert all(c.ok for rule, c in checks.items() if rule != autoseat.rules.OTHER[1])
     assert checks[autoseat.rules.OTHER[1]].problems == ("near_stage: participant Pat is not near the stage",)
+
+
+# -------------------------------------------------------------------------------------- networking
+
+def test_a_zero_networking_score_says_nobody_opted_in_and_what_the_score_rewards(world: World) -> None:
+    preview = _preview(world)
+    assert preview.score_before == 0 and preview.score_after == 0
+    assert preview.networking[0].startswith("The networking score is 0 whatever the seating: Nobody has opted in")
+    assert "+1 point for each interest they share" in preview.networking[1]
+    assert "-2 points (to mix companies)" in preview.networking[1]
+
+
+def test_keep_colleagues_together_turns_the_company_weight_round(world: World) -> None:
+    p = world.a.participant_ids
+    for person in p[:4]:
+        _opt_in(world, person, [], company="Shared Co")
+    for person in p[4:]:
+        _opt_in(world, person, [], company="Other Co")
+    mixed = _preview(world, options=AutoSeatOptions(time_limit=3.0, vip_tables_reserved=False))
+    together = _preview(world, options=AutoSeatOptions(time_limit=3.0, vip_tables_reserved=False, company="together"))
+    assert "+2 points (to keep colleagues together)" in together.networking[-1]
+    assert mixed.networking[0] == "6 of 6 participants opted in to networking."
+
+    def colleagues_at_one_table(preview) -> int:
+        table_of = {pid: table for pid, table, _ in preview.plan}
+        return len({table_of[str(x)] for x in p[:4]})
+
+    assert colleagues_at_one_table(together) == 1   # the four from Shared Co at one table
+    assert colleagues_at_one_table(mixed) >= 2
+    with pytest.raises(AutoSeatError, match="Colleagues"):
+        _preview(world, options=AutoSeatOptions(company="sometimes"))

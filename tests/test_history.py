@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.exc import IntegrityError, ProgrammingError
+from sqlalchemy.exc import ProgrammingError
 
 from eventflow.history import begin_change_set, change_set_details, recent_change_sets, undo_change_set
 from tests.conftest import World
@@ -101,7 +101,7 @@ def test_undo_restores_everyone_and_is_itself_recorded(world: World) -> None:
 
     with world.database.tenant_session(a.manager) as s:
         result = undo_change_set(s, a.event_id, change)
-    assert result.undone and result.restored == 4
+    assert result.ok and result.restored == 4
     assert _seats(world, a.owner) == before
     with world.database.tenant_session(a.viewer) as s:
         kinds = s.execute(text("SELECT change_kind, count(*) FROM assignment_history WHERE change_set_id = :c "
@@ -114,7 +114,7 @@ def test_undo_of_an_unseat_puts_the_person_back(world: World) -> None:
     _save(world, a.owner, [_insert(a.event_id, a.participant_ids[0], 2, 4, "ai")])
     change = _save(world, a.owner, [("DELETE FROM table_assignments WHERE participant_id = :p", {"p": a.participant_ids[0]})])
     with world.database.tenant_session(a.owner) as s:
-        assert undo_change_set(s, a.event_id, change).undone
+        assert undo_change_set(s, a.event_id, change).ok
     assert _seats(world, a.owner) == {a.participant_ids[0]: (2, 4, "ai")}
 
 
@@ -126,21 +126,49 @@ def test_undo_is_refused_when_someone_was_moved_since(world: World) -> None:
     later = _seats(world, a.owner)
     with world.database.tenant_session(a.owner) as s:
         result = undo_change_set(s, a.event_id, change)
-    assert not result.undone
-    assert result.problems == ["Alpha person 1 has been moved since: now table 3, seat 1, this change left them table 2, seat 2."]
+    assert not result.ok
+    assert result.problems == ("Alpha person 1 has been moved since: now table 3, seat 1, this change left them table 2, seat 2.",)
+    assert result.message == "Nothing was undone: " + result.problems[0]
     assert _seats(world, a.owner) == later
 
 
-def test_undo_that_would_overfill_a_table_writes_nothing(world: World) -> None:
+def test_undo_that_would_overfill_a_table_names_the_table_and_writes_nothing(world: World) -> None:
     a = world.a
     p = a.participant_ids
     _save(world, a.owner, [_insert(a.event_id, p[0], 3, 1)])
     change = _save(world, a.owner, [_move(p[0], 2, 1)])
     _save(world, a.owner, [_insert(a.event_id, p[1], 3, None), _insert(a.event_id, p[2], 3, None)])  # table 3 full
     later = _seats(world, a.owner)
-    with pytest.raises(IntegrityError, match="over capacity"), world.database.tenant_session(a.owner) as s:
-        undo_change_set(s, a.event_id, change)
+    with world.database.tenant_session(a.owner) as s:
+        result = undo_change_set(s, a.event_id, change)
+    assert not result.ok and result.blocked == (p[0],) and result.restorable == 0
+    assert result.problems[0] == ("Table 3 is now full (2 people for 2 seats were seated there since this change), "
+                                  "so Alpha person 0 cannot go back to it.")
+    assert "Reloading will not change this" in result.problems[-1]
     assert _seats(world, a.owner) == later
+
+
+def test_undo_blocked_by_a_walk_in_names_the_seat_and_person_and_can_undo_the_rest(world: World) -> None:
+    a = world.a
+    p = a.participant_ids
+    _save(world, a.owner, [_insert(a.event_id, p[0], 2, 1), _insert(a.event_id, p[1], 2, 2)])
+    change = _save(world, a.manager, [_move(p[0], 3, 1), _move(p[1], 3, 2)])
+    _save(world, a.manager, [_insert(a.event_id, p[2], 2, 1, "ai")], kind="walk-in")  # takes p0's old seat
+    later = _seats(world, a.owner)
+    with world.database.tenant_session(a.owner) as s:
+        result = undo_change_set(s, a.event_id, change)
+    assert not result.ok
+    assert result.problems == (
+        "Seat 1 at table 2 now belongs to Alpha person 2 (seated as a walk-in since this change), so Alpha person 0 "
+        "cannot go back to it.",
+        "Reloading will not change this: it is the seating as saved now.")
+    assert result.blocked == (p[0],) and result.restorable == 1
+    assert _seats(world, a.owner) == later
+    with world.database.tenant_session(a.owner) as s:
+        rest = undo_change_set(s, a.event_id, change, skip=result.blocked)
+    assert rest.ok and rest.restored == 1
+    now = _seats(world, a.owner)
+    assert now[p[1]][:2] == (2, 2) and now[p[0]][:2] == (3, 1) and now[p[2]][:2] == (2, 1)
 
 
 def test_a_viewer_cannot_undo(world: World) -> None:
@@ -158,7 +186,7 @@ def test_another_organisation_cannot_see_or_undo_the_history(world: World) -> No
         assert s.execute(text("SELECT count(*) FROM assignment_history WHERE change_set_id = :c"), {"c": change}).scalar() == 0
         assert recent_change_sets(s, a.event_id).empty
         result = undo_change_set(s, a.event_id, change)
-    assert not result.undone
+    assert not result.ok
     assert _seats(world, a.owner) == {a.participant_ids[0]: (2, 1, "manager")}
 
 
@@ -203,7 +231,7 @@ def test_undo_never_overwrites_a_seat_a_colleague_sets_meanwhile(world: World) -
 
     assert len(outcome) == 1 and not isinstance(outcome[0], Exception), outcome
     result = outcome[0]
-    assert not result.undone
-    assert result.problems == ["Alpha person 0 has been seated since: now table 3, seat 1, "
-                               "this change left them unseated."]
+    assert not result.ok
+    assert result.problems == ("Alpha person 0 has been seated since: now table 3, seat 1, "
+                               "this change left them unseated.",)
     assert _seats(world, a.owner) == {person: (3, 1, "manager")}

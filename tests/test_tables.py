@@ -42,7 +42,9 @@ def test_edits_validate_capacity_against_seated_and_detect_conflicts(world):
     with world.database.tenant_session(org.manager) as session:
         assert tables.save_table_changes(session, org.event_id, changes).saved == 1
     with world.database.tenant_session(org.manager) as session:   # the same, stale edit again
-        assert tables.save_table_changes(session, org.event_id, changes).conflicts == (3,)
+        stale = tables.save_table_changes(session, org.event_id, changes)
+    assert stale.conflicts == (3,) and stale.conflict and not stale.ok
+    assert stale.message == "Nothing was saved: someone else changed table(s) 3 meanwhile. Reload and edit again."
     row = _overview(world, org).set_index("table_number").loc[3]
     assert (row["capacity"], row["label"], row["is_vip_table"]) == (6, "Window", True)
 
@@ -64,6 +66,10 @@ def test_at_a_glance_place_cards_and_removal(world):
     assert list(cards["name"]) == ["Alpha person 1", "Alpha person 0", "Alpha person 2"]
     page = tables.place_cards_html(cards, "<Gala>")
     assert "&lt;Gala&gt;" in page and page.count("<section>") == 1
+    # Guest-facing: a VIP's line carries the name only, no "VIP" mark.
+    vip_cards = cards.assign(vip=True)
+    vip_page = tables.place_cards_html(vip_cards, "Gala")
+    assert "Alpha person 1" in vip_page and "VIP" not in vip_page
     with world.database.tenant_session(org.manager) as session, pytest.raises(tables.TableInputError,
                                                                                 match="move them"):
         tables.remove_tables(session, org.event_id, [2, 3])
