@@ -218,9 +218,10 @@ if import_tab is not None:
                 with st.expander(f"Columns: {sum(1 for f in suggested.values() if f)} of {len(table.header)} matched",
                                  expanded=not all(suggested.values()), icon=":material/view_column:"):
                     mapping = {}
-                    grid = st.columns(3)
                     sample = table.rows[0][1]
                     for index, header in enumerate(table.header):
+                        if index % 3 == 0:  # one row of three at a time: a phone stacks them in file order
+                            grid = st.columns(3)
                         example = sample[index] if index < len(sample) else ""
                         mapping[index] = grid[index % 3].selectbox(
                             f"“{ui.plain(header or f'column {index + 1}')}”", choices, choices.index(suggested[index]),
@@ -247,7 +248,8 @@ if import_tab is not None:
                     only = st.toggle("Only rows with problems", value=bool(problems), key=f"only_problems:{digest}")
                     st.dataframe(participant_import.preview_rows(plan, problems_only=only), hide_index=True,
                                  width="stretch", height=320 if len(plan.rows) > 8 else "auto",
-                                 column_order=["line", "name", "status", "details", "email"],
+                                 # The problem beside the name, in view on a phone too.
+                                 column_order=["name", "details", "status", "line", "email"],
                                  column_config={"line": st.column_config.NumberColumn("Line", width="small"),
                                                 "name": st.column_config.TextColumn("Name", pinned=True),
                                                 "status": "Status",
