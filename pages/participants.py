@@ -228,8 +228,15 @@ if import_tab is not None:
                             key=f"map:{digest}:{index}",
                             help=f"First row: {ui.plain(example[:80])}" if example else None,
                             format_func=lambda f: participant_import.FIELDS.get(f, "Ignore this column"))
+                event_people = context.read(participant_import.event_people)
+                # Planned once per file, mapping and state of the event: a 20,000-row plan takes seconds.
+                plan_key = (digest, participant_import.mapping_json(mapping), event_people.fingerprint())
                 try:
-                    plan = participant_import.plan_import(table, mapping, context.read(participant_import.event_people))
+                    if kept.get("plan_key") != plan_key:
+                        kept.pop("plan_key", None)
+                        kept["plan"] = participant_import.plan_import(table, mapping, event_people)
+                        kept["plan_key"] = plan_key
+                    plan = kept["plan"]
                 except errors.OrganiserError as error:
                     st.error(ui.plain(error))
                     plan = None
