@@ -152,6 +152,15 @@ class EventPeople:
     people: tuple[Existing, ...]
     tracks: Mapping[str, tuple[str, str, bool]]  # folded name -> (id, name, active)
 
+    def fingerprint(self) -> str:
+        """Changes whenever a person or track changes (ids and versions): a plan made against the
+        same fingerprint is still the plan for this event."""
+        digest = hashlib.sha256()
+        for person in self.people:
+            digest.update(f"{person.participant_id}:{person.version};".encode())
+        digest.update(repr(sorted(self.tracks.items())).encode())
+        return digest.hexdigest()
+
     def by_email(self) -> dict[str, Existing]:
         return {canonical_email(str(p.values["email"])): p for p in self.people if p.values.get("email")}
 

@@ -128,3 +128,13 @@ def test_a_mapping_must_name_the_names_once(world):
     with pytest.raises(pi.InputError, match="chosen more than once: Name"):
         pi.plan_import(table, {0: "name", 1: "name"}, pi.EventPeople((), {}))
     assert "columns" in pi.read_table(("," * 100 + "\n1\n").encode(), 5).file_error
+
+
+def test_the_fingerprint_follows_every_change_to_the_event(world):
+    org = world.a
+    with world.database.tenant_session(org.manager) as session:
+        first = pi.event_people(session, org.event_id).fingerprint()
+        again = pi.event_people(session, org.event_id).fingerprint()
+        session.execute(text("UPDATE participants SET company = 'X' WHERE id = :p"), {"p": org.participant_ids[0]})
+        changed = pi.event_people(session, org.event_id).fingerprint()
+    assert first == again != changed

@@ -165,8 +165,10 @@ def populated_world(world: World) -> World:
 def _org_rows(database: Database, table: str, organization_id: uuid.UUID) -> list[dict]:
     column = "id" if table == "organizations" else "organization_id"
     with database.owner_connection() as conn:
+        # Ordered: the planner may pick another scan between two reads, and the rows are compared as lists.
         return [row[0] for row in conn.execute(
-            text(f"SELECT to_jsonb(t) FROM {table} AS t WHERE {column} = :org"), {"org": organization_id})]
+            text(f"SELECT to_jsonb(t) FROM {table} AS t WHERE {column} = :org ORDER BY to_jsonb(t)::text"),
+            {"org": organization_id})]
 
 
 def test_organisation_a_cannot_see_or_touch_b(populated_world: World) -> None:

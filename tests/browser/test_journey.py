@@ -13,9 +13,10 @@ import io
 import pytest
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from pypdf import PdfReader
 
 from tests.browser.conftest import ARTIFACTS
-from tests.browser.helpers import ROW_HEIGHT, wait_idle
+from tests.browser.helpers import wait_idle
 from tests.browser.test_sign_in import (  # noqa: F401 (the fixtures are used by name)
     _no_exception,
     _open_page,
@@ -27,6 +28,7 @@ from tests.browser.test_sign_in import (  # noqa: F401 (the fixtures are used by
 )
 
 pytestmark = pytest.mark.browser
+ROW_HEIGHT = 35  # st.dataframe's row and header height: the row checkbox is clicked by position
 SHOTS = ARTIFACTS / "journey"
 WIDTHS = (1400, 820, 390)
 GUEST_LIST = (
@@ -190,6 +192,18 @@ def _journey(app, page, tmp_path) -> None:
     _no_exception(page)
     _shot(page, "09-checked-in")
     assert _scalar(app.database, "SELECT checked_in_at IS NOT NULL FROM participants WHERE full_name = 'Grace Hopper'")
+    texts = {}
+    for button in ("Place cards", "Table lists"):
+        wait_idle(page)
+        if not page.get_by_role("button", name=button, exact=True).is_visible():  # a download's rerun folds it
+            page.get_by_text("Print-outs (PDF)").click()
+            page.get_by_role("button", name=button, exact=True).wait_for()
+        with page.expect_download() as download:
+            page.get_by_role("button", name=button, exact=True).click()
+        texts[button] = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(
+            download.value.path().read_bytes())).pages)
+    assert "Grace Hopper" in texts["Place cards"] and "vegetarian" not in texts["Place cards"]
+    assert "vegetarian" in texts["Table lists"] and "halal" in texts["Table lists"]
 
     _open_page(page, "Track distribution")
     page.get_by_text("Participants per track").first.wait_for()
@@ -202,7 +216,5 @@ def _journey(app, page, tmp_path) -> None:
     page.get_by_role("tab", name="Export and kitchen list").click()
     with page.expect_download() as download:
         page.get_by_role("button", name="Kitchen list (PDF)").click()
-    from pypdf import PdfReader
-
     kitchen = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(download.value.path().read_bytes())).pages)
     assert "Kitchen list" in kitchen and "halal" in kitchen and "vegan" in kitchen
