@@ -22,6 +22,7 @@ import math
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 from uuid import UUID
 
@@ -84,6 +85,13 @@ class SeatingGrid:
 
     def table(self, number: int) -> TableInfo | None:
         return next((table for table in self.tables if table.number == number), None)
+
+    @cached_property
+    def search_text(self) -> pd.Series:
+        """Name, company and e-mail in lower case, built once per loaded grid (it is shared by
+        every organiser of the event: eventflow/shared_cache.py)."""
+        return (self.frame["full_name"].fillna("") + "\n" + self.frame["company"].fillna("") + "\n"
+                + self.frame["email"].fillna("")).str.lower()
 
 
 @dataclass(frozen=True)
@@ -208,6 +216,62 @@ def load_placement_rules(session: Session, event_id: UUID) -> PlacementRules:
 
 
 # ------------------------------------------------------------------------------ filtering the view
+
+PAGE_SIZE = 100  # rows sent to the browser at once: nobody scrolls 20,000 rows, they search
+
+
+@dataclass(frozen=True)
+class GridWindow:
+    """The rows of one page of the filtered grid, renumbered 0..n-1 (the editor's row positions)."""
+
+    frame: pd.DataFrame
+    matching: int  # rows the filters keep, on every page
+    page: int      # 1-based, within 1..pages
+    pages: int
+    first_row: int  # 1-based position of the window's first row among the matching ones (0: none)
+
+
+def grid_window(grid: SeatingGrid, drafts: ChangeSet, *, search: str = "", track: str | None = None,
+                table: int | None = None, unseated_only: bool = False, vip_only: bool = False,
+                page: int = 1, page_size: int = PAGE_SIZE) -> GridWindow:
+    """Filters and paging done here, on the server, so the browser gets at most ``page_size`` rows.
+
+    The search and filters look at the loaded grid with the unsaved ``drafts`` applied (a person
+    moved to table 5 shows under "Table 5"); only the page's rows are copied."""
+    frame = grid.frame
+    if drafts.changes:
+        frame = apply_changes(frame, drafts)
+    keep = _filter_mask(grid, frame, search=search, track=track, table=table, unseated_only=unseated_only,
+                        vip_only=vip_only)
+    positions = range(len(frame)) if keep is None else keep.to_numpy().nonzero()[0]
+    matching = len(positions)
+    pages = max(1, -(-matching // page_size))
+    page = min(max(1, int(page)), pages)
+    start = (page - 1) * page_size
+    chosen = positions[start:start + page_size]
+    window = frame.iloc[chosen] if keep is not None else frame.iloc[start:start + page_size]
+    return GridWindow(window.reset_index(drop=True), matching, page, pages, start + 1 if matching else 0)
+
+
+def _filter_mask(grid: SeatingGrid, frame: pd.DataFrame, *, search: str, track: str | None, table: int | None,
+                 unseated_only: bool, vip_only: bool) -> pd.Series | None:
+    """None when nothing is filtered (the common case costs no pass over 20,000 rows)."""
+    needle = (search or "").strip().lower()
+    if not (needle or track or table is not None or unseated_only or vip_only):
+        return None
+    keep = pd.Series(True, index=frame.index)
+    if needle:
+        keep &= grid.search_text.str.contains(needle, regex=False).to_numpy()
+    if track:
+        keep &= frame["tracks"].fillna("").map(lambda names: track in names.split(", "))
+    if table is not None:
+        keep &= frame["table_number"].eq(table).fillna(False)
+    if unseated_only:
+        keep &= frame["table_number"].isna()
+    if vip_only:
+        keep &= frame["is_vip"]
+    return keep.astype(bool)
+
 
 def filter_grid(frame: pd.DataFrame, *, search: str = "", track: str | None = None, table: int | None = None,
                 unseated_only: bool = False, vip_only: bool = False) -> pd.DataFrame:
@@ -483,6 +547,33 @@ def table_fill(grid: SeatingGrid, change_set: ChangeSet | None = None) -> pd.Dat
             "full": seated_after / table.capacity,
         })
     return pd.DataFrame(rows, columns=["table", "label", "vip", "capacity", "seated", "after_edits", "free", "full"])
+
+
+@dataclass(frozen=True)
+class FillSummary:
+    tables: int
+    seats: int
+    seated: int  # after the pending edits
+    free_tables: tuple[tuple[int, int], ...]  # (table, free seats) with room left, by table number
+
+
+def fill_summary(fill: pd.DataFrame) -> FillSummary:
+    """The whole event's fill in a line, from :func:`table_fill` (the panel shows only some tables)."""
+    room = fill[fill["free"] > 0]
+    return FillSummary(len(fill), int(fill["capacity"].sum()), int(fill["after_edits"].sum()),
+                       tuple(zip(room["table"].astype(int), room["free"].astype(int), strict=True)))
+
+
+def tables_in_view(fill: pd.DataFrame, window: pd.DataFrame, change_set: ChangeSet,
+                   also: int | None = None, limit: int = PAGE_SIZE) -> pd.DataFrame:
+    """The fill of the tables an organiser is looking at: those of the people in the window, those
+    the pending edits move people from or to, and the table filtered on; at most ``limit``."""
+    wanted = {int(t) for t in window["table_number"].dropna()} | {int(t) for t in window["base_table"].dropna()}
+    for change in change_set.changes:
+        wanted |= {t for t in (change.old[0], change.new[0]) if t is not None}
+    if also is not None:
+        wanted.add(int(also))
+    return fill[fill["table"].isin(wanted)].head(limit).reset_index(drop=True)
 
 
 # ----------------------------------------------------------------------------------------- saving

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Sequence
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -111,10 +111,20 @@ def event_read(session: Session, organization_id: UUID, event_id: UUID, role: st
     """``reader(session, event_id, *args)``, shared with every organiser of ``organization_id`` in
     ``role`` until the event changes. ``session`` is the caller's tenant session: the marker and,
     on a miss, the reader run in it, under the caller's row-level security."""
+    return event_reads(session, organization_id, event_id, role, (reader,), args, cache=cache)[0]
+
+
+def event_reads(session: Session, organization_id: UUID, event_id: UUID, role: str,
+                readers: Sequence[Callable[..., Any]], args: tuple = (), *,
+                cache: SharedCache = CACHE) -> list[Any]:
+    """Several readers of one event behind one marker look-up (see :func:`event_read`)."""
     marker = event_marker(session, organization_id, event_id)
     if marker is None:
         # Not an event this organiser may see: nothing is shared and nothing is kept.
-        return reader(session, event_id, *args)
+        return [reader(session, event_id, *args) for reader in readers]
     database = session.get_bind().url.render_as_string(hide_password=True)
-    slot = (database, organization_id, event_id, role, f"{reader.__module__}.{reader.__qualname__}", args)
-    return cache.get_or_load(slot, marker, lambda: reader(session, event_id, *args))
+    values = []
+    for reader in readers:
+        slot = (database, organization_id, event_id, role, f"{reader.__module__}.{reader.__qualname__}", args)
+        values.append(cache.get_or_load(slot, marker, lambda reader=reader: reader(session, event_id, *args)))
+    return values
