@@ -67,14 +67,15 @@ def workspace() -> None:
 
     tracks = [t.name for t in track_list if t.is_active]
     largest_table = max(grid.table_numbers, default=1)
-    search_col, track_col, table_col, unseated_col, vip_col = st.columns([3, 2, 1.2, 1.2, 1],
-                                                                         vertical_alignment="bottom")
-    search = search_col.text_input("Search", key="seat_search", placeholder="Name, company or e-mail")
-    track = track_col.selectbox("Track", [None, *tracks], key="seat_track", format_func=lambda t: t or "All tracks")
-    table_filter = table_col.number_input("Table", min_value=1, max_value=largest_table, value=None, step=1,
-                                          key="seat_table", placeholder="All tables")
-    unseated_only = unseated_col.toggle("Unseated only", key="seat_unseated")
-    vip_only = vip_col.toggle("VIP only", key="seat_vip")
+    # A row that wraps: on a phone or beside an open sidebar the filters go onto further lines.
+    bar = st.container(horizontal=True, wrap=True, vertical_alignment="bottom")
+    search = bar.text_input("Search", key="seat_search", placeholder="Name, company or e-mail", width=300)
+    track = bar.selectbox("Track", [None, *tracks], key="seat_track", format_func=lambda t: t or "All tracks",
+                          width=220)
+    table_filter = bar.number_input("Table", min_value=1, max_value=largest_table, value=None, step=1,
+                                    key="seat_table", placeholder="All tables", width=150)
+    unseated_only = bar.toggle("Unseated only", key="seat_unseated")
+    vip_only = bar.toggle("VIP only", key="seat_vip")
     filters = (search.strip().lower(), track, table_filter, unseated_only, vip_only)
     if store["filters"] is not None and store["filters"] != filters:
         state["seat_page"] = 1  # a new search starts on its first page
@@ -112,7 +113,7 @@ def workspace() -> None:
         "assigned_at": st.column_config.DatetimeColumn("Assigned at", format="D MMM, HH:mm"),
     }
 
-    grid_col, fill_col = st.columns([4, 1.5])
+    grid_col, fill_col = st.columns([4, 1.4])
     with grid_col:
         shown = f"{window.matching:,} of {len(grid.frame):,} participants shown"
         if window.pages > 1:
@@ -139,17 +140,17 @@ def workspace() -> None:
         st.caption(f"{summary.tables:,} tables · {summary.seated:,} of {summary.seats:,} seats taken "
                    "(with your unsaved edits). The tables of the people shown and of your edits:")
         st.dataframe(
-            seating.tables_in_view(fill, window.frame, change_set, table_filter)[["table", "vip", "full", "capacity",
-                                                                                  "free"]],
+            seating.tables_in_view(fill, window.frame, change_set, table_filter)[["table", "full", "capacity", "free",
+                                                                                  "vip"]],
             hide_index=True, height=min(420, 38 + 35 * max(1, len(window.frame))),
             column_config={
                 "table": st.column_config.NumberColumn("Table", format="%d", width=44),
-                "vip": st.column_config.CheckboxColumn("VIP", width=40),
+                "vip": st.column_config.CheckboxColumn("VIP", width=36),
                 # Of the table's own seats: a full 8-seat table is a full bar beside tables of 10.
                 "full": st.column_config.ProgressColumn("Seated", min_value=0.0, max_value=1.0, format="percent",
-                                                        width=96),
-                "capacity": st.column_config.NumberColumn("Seats", width=48),
-                "free": st.column_config.NumberColumn("Free", width=44),
+                                                        width=84),
+                "capacity": st.column_config.NumberColumn("Seats", width=44),
+                "free": st.column_config.NumberColumn("Free", width=40),
             },
         )
         if summary.free_tables:
