@@ -176,6 +176,9 @@ _LINE_START = re.compile(r"^(\s*)(?:([-+=])|(\d+)([.)]))")
 # GFM's autolinks are found in the text after parsing, where escapes are already gone: a word
 # joiner (U+2060, invisible, never a line break) after ``http``/``www`` and before ``@`` breaks them.
 _AUTOLINK_START = re.compile(r"(?i)(https?|www|mailto|xmpp)(?=[:.])")
+# Streamlit turns ``:smile:`` into an emoji and ``:material/lock:`` into an icon, also after
+# escaping; a word joiner after the opening colon keeps them as typed.
+_SHORTCODE_START = re.compile(r":(?=[A-Za-z+][\w+/-]*:)")
 WORD_JOINER = "\u2060"
 
 
@@ -191,6 +194,7 @@ def plain(value: object) -> str:
     """
     text = " ".join(str(value).splitlines())
     text = _AUTOLINK_START.sub(lambda m: m.group(1) + WORD_JOINER, text).replace("@", WORD_JOINER + "@")
+    text = _SHORTCODE_START.sub(":" + WORD_JOINER, text)
     text = _MARKDOWN_PUNCTUATION.sub(r"\\\1", text)
     return _LINE_START.sub(_escape_line_start, text, count=1)
 

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from eventflow.ui import WORD_JOINER, plain
@@ -27,3 +29,15 @@ def test_a_plain_sentence_is_unchanged():
 ])
 def test_markdown_in_organisers_text_is_escaped(typed, safe):
     assert plain(typed) == safe
+
+
+@pytest.mark.parametrize("typed", [":material/lock: Anna", "Lars :smile: :thumbs_up: :+1:"])
+def test_icon_and_emoji_shortcodes_stay_as_typed(typed):
+    """Streamlit draws ``:material/…:`` and emoji shortcodes as icons even when escaped."""
+    safe = plain(typed)
+    assert re.search(r":[A-Za-z+][\w+/\\-]*:", safe) is None, safe
+    assert safe.replace(WORD_JOINER, "").replace("\\", "") == typed
+
+
+def test_times_and_ratios_keep_their_colons():
+    assert plain("Doors 18:30, ratio 3:2") == "Doors 18:30, ratio 3:2"

@@ -36,7 +36,7 @@ PEOPLE = (  # name, e-mail
     ("<img src=x onerror=alert(1)> [js](javascript:alert(1))", "oscar@example.org"),
 )
 NOTE = "Call [support](https://evil.example/note) ![](http://evil.example/note.gif)"
-MANAGER_NAME = "[Manager](https://evil.example/manager)"
+MANAGER_NAME = "[Manager](https://evil.example/manager) :material/lock: :smile:"
 WORD_JOINER = "\u2060"
 HOSTILE_LINK = re.compile(r"evil\.example|javascript:", re.IGNORECASE)
 
