@@ -78,6 +78,9 @@ class SeatingGrid:
     frame: pd.DataFrame
     tables: tuple[TableInfo, ...]
     rules: PlacementRules = PlacementRules()
+    # The event's change count (migration 025) read before the grid: a save that finds only its
+    # own changes since then patches this grid instead of having everyone reload the event.
+    changes_seen: int | None = None
 
     @property
     def table_numbers(self) -> list[int]:
@@ -142,6 +145,10 @@ class SaveResult:
     conflicts: tuple[Conflict, ...] = ()
     error: str | None = None
     change_set_id: UUID | None = None  # the history's id for this save, when something was written
+    # The grid as saved, when nobody else changed the event since it was loaded, and the event's
+    # change marker it is valid for (for the shared cache): no reload of 20,000 rows after a save.
+    grid_after: SeatingGrid | None = None
+    marker_after: UUID | None = None
 
     @property
     def ok(self) -> bool:
@@ -169,7 +176,8 @@ _GRID_QUERY = text(
 
 
 def load_seating_grid(session: Session, event_id: UUID) -> SeatingGrid:
-    """The whole event in two queries (participants with seats; tables)."""
+    """The whole event in two queries (participants with seats; tables), and the rules."""
+    changes_seen = session.execute(_CHANGES, {"event_id": event_id}).scalar()
     result = session.execute(_GRID_QUERY, {"event_id": event_id})
     keys, rows = list(result.keys()), result.all()
     # Column by column: pandas probing 20,000 Row objects one by one cost more than the query.
@@ -186,7 +194,10 @@ def load_seating_grid(session: Session, event_id: UUID) -> SeatingGrid:
         {"event_id": event_id},
     ).all()
     return SeatingGrid(event_id, frame[list(GRID_COLUMNS)], tuple(TableInfo(**row._mapping) for row in tables),
-                       load_placement_rules(session, event_id))
+                       load_placement_rules(session, event_id), changes_seen)
+
+
+_CHANGES = text("SELECT changes FROM event_change_counters WHERE event_id = :event_id")
 
 
 def load_placement_rules(session: Session, event_id: UUID) -> PlacementRules:
@@ -602,7 +613,9 @@ def save_changes(session: Session, event_id: UUID, change_set: ChangeSet, grid: 
                                      "walk-in" if assigned_by == "ai" else "save")
     try:
         lock_event_seating(session, event_id)
+        own_statements = 0  # each that wrote rows moved the event's change count once (migration 025)
         if unseat:
+            before = len(written)
             written |= set(session.execute(
                 text(
                     """
@@ -615,7 +628,9 @@ def save_changes(session: Session, event_id: UUID, change_set: ChangeSet, grid: 
                 {"event_id": event_id,
                  "changes": json.dumps([{"id": c.assignment_id, "version": c.version} for c in unseat])},
             ).scalars())
+            own_statements += len(written) > before
         if move:
+            before = len(written)
             written |= set(session.execute(
                 text(
                     """
@@ -632,7 +647,9 @@ def save_changes(session: Session, event_id: UUID, change_set: ChangeSet, grid: 
                  "changes": json.dumps([{"id": c.assignment_id, "version": c.version, "table_number": c.new[0],
                                          "seat_number": c.new[1]} for c in move])},
             ).scalars())
+            own_statements += len(written) > before
         if seat:
+            before = len(written)
             written |= set(session.execute(
                 text(
                     """
@@ -648,6 +665,7 @@ def save_changes(session: Session, event_id: UUID, change_set: ChangeSet, grid: 
                  "changes": json.dumps([{"participant_id": c.participant_id, "table_number": c.new[0],
                                          "seat_number": c.new[1]} for c in seat])},
             ).scalars())
+            own_statements += len(written) > before
         missing = [c for c in change_set.changes if c.participant_id not in written]
         if missing:
             conflicts = _read_conflicts(session, event_id, missing)
@@ -662,10 +680,52 @@ def save_changes(session: Session, event_id: UUID, change_set: ChangeSet, grid: 
                 session.rollback()
                 return SaveResult(conflicts=real)
         session.execute(text("SET CONSTRAINTS ALL IMMEDIATE"))
+        grid_after, marker_after = _grid_after_save(session, event_id, grid, written, own_statements)
     except DBAPIError as error:
         return SaveResult(error=refused(session, error))
     # Rows that already held what this save wanted (a double submit) were not written again.
-    return SaveResult(saved=len(written), change_set_id=change_set_id if written else None)
+    return SaveResult(saved=len(written), change_set_id=change_set_id if written else None,
+                      grid_after=grid_after, marker_after=marker_after)
+
+
+def _grid_after_save(session: Session, event_id: UUID, grid: SeatingGrid, written: set[str],
+                     own_statements: int) -> tuple[SeatingGrid | None, UUID | None]:
+    """``grid`` with the rows this save wrote read back, when the event's change count shows no
+    other write since the grid was loaded (this transaction now holds the count's row lock, so
+    none can come before the commit either). Otherwise None: the next read loads the event."""
+    if grid.changes_seen is None or not written:
+        return None, None
+    now = session.execute(text("SELECT changes, marker FROM event_change_counters WHERE event_id = :event_id"),
+                          {"event_id": event_id}).first()
+    if now is None or now.changes != grid.changes_seen + own_statements:
+        return None, None
+    rows = session.execute(text(
+        """
+        SELECT p.id::text AS participant_id, a.id::text AS assignment_id, a.table_number, a.seat_number,
+               a.version, a.assigned_by, a.assigned_at
+          FROM participants AS p
+          LEFT JOIN table_assignments AS a ON a.organization_id = p.organization_id AND a.participant_id = p.id
+         WHERE p.event_id = :event_id AND p.id = ANY (CAST(:ids AS uuid[]))
+        """), {"event_id": event_id, "ids": sorted(written)}).mappings().all()
+    frame = grid.frame.copy()
+    # pandas picks the column's unit from what it first saw (seconds when nobody was seated yet).
+    frame["assigned_at"] = frame["assigned_at"].astype("datetime64[us, UTC]")
+    positions = pd.Index(frame["participant_id"]).get_indexer([row["participant_id"] for row in rows])
+    if (positions < 0).any():
+        return None, None
+    for position, row in zip(positions, rows, strict=True):
+        index = frame.index[position]
+        for column in ("table_number", "seat_number", "version"):
+            frame.at[index, column] = pd.NA if row[column] is None else row[column]
+        frame.at[index, "base_table"] = frame.at[index, "table_number"]
+        frame.at[index, "base_seat"] = frame.at[index, "seat_number"]
+        frame.at[index, "assignment_id"] = row["assignment_id"]
+        frame.at[index, "assigned_by"] = row["assigned_by"]
+        frame.at[index, "assigned_at"] = pd.NaT if row["assigned_at"] is None else pd.Timestamp(row["assigned_at"])
+    after = SeatingGrid(event_id, frame, grid.tables, grid.rules, now.changes)
+    if "search_text" in grid.__dict__:  # names did not change: keep the search index
+        after.__dict__["search_text"] = grid.__dict__["search_text"]
+    return after, now.marker
 
 
 def lock_event_seating(session: Session, event_id: UUID) -> None:

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -106,6 +106,20 @@ def event_marker(session: Session, organization_id: UUID, event_id: UUID) -> UUI
     return session.execute(_MARKER, {"org": organization_id, "event": event_id}).scalar_one_or_none()
 
 
+def _slot(database: str, organization_id: UUID, event_id: UUID, role: str, reader: Callable[..., Any],
+          args: tuple) -> tuple:
+    return (database, organization_id, event_id, role, f"{reader.__module__}.{reader.__qualname__}", args)
+
+
+def share(database: str, organization_id: UUID, event_id: UUID, role: str, marker: UUID,
+          values: Mapping[Callable[..., Any], Any], args: tuple = (), *, cache: SharedCache = CACHE) -> None:
+    """Store what a write already knows the readers would now return (e.g. the seating grid a save
+    patched, :attr:`eventflow.seating.SaveResult.grid_after`) under the marker the write made.
+    Call only after the write committed, with values read under the writer's row-level security."""
+    for reader, value in values.items():
+        cache.get_or_load(_slot(database, organization_id, event_id, role, reader, args), marker, lambda v=value: v)
+
+
 def event_read(session: Session, organization_id: UUID, event_id: UUID, role: str,
                reader: Callable[..., T], *args: Hashable, cache: SharedCache = CACHE) -> T:
     """``reader(session, event_id, *args)``, shared with every organiser of ``organization_id`` in
@@ -125,6 +139,6 @@ def event_reads(session: Session, organization_id: UUID, event_id: UUID, role: s
     database = session.get_bind().url.render_as_string(hide_password=True)
     values = []
     for reader in readers:
-        slot = (database, organization_id, event_id, role, f"{reader.__module__}.{reader.__qualname__}", args)
+        slot = _slot(database, organization_id, event_id, role, reader, args)
         values.append(cache.get_or_load(slot, marker, lambda reader=reader: reader(session, event_id, *args)))
     return values

@@ -356,6 +356,14 @@ class PageContext:
             return shared_cache.event_reads(session, self.membership.organization_id, self.event_id,
                                             self.membership.role, functions)
 
+    def share(self, marker: Any, values: Mapping[Callable[..., Any], Any]) -> None:
+        """After a committed write: hand colleagues (and the next run) what ``read_shared`` would
+        now return for these readers, instead of everyone reading it again."""
+        if self.membership is not None and self.event_id is not None and marker is not None:
+            url = database().app_engine.url.render_as_string(hide_password=True)
+            shared_cache.share(url, self.membership.organization_id, self.event_id, self.membership.role, marker,
+                               values)
+
     def write(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """``function(session, event_id, *args, **kwargs)`` in one transaction as this organiser."""
         return write(function, self.organiser_id, self.event_id, *args, **kwargs)

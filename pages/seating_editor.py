@@ -188,6 +188,9 @@ def workspace() -> None:
                                             disabled=not change_set.changes or bool(problems)):
         result = context.write(seating.save_changes, change_set, grid)
         if result.ok:
+            # Nobody else wrote meanwhile: the saved grid is the event as it now is, for everyone.
+            context.share(result.marker_after, {seating.load_seating_grid: result.grid_after,
+                                                list_tracks: track_list} if result.grid_after else {})
             ui.flash(f"Saved {result.saved} seating change(s)." if result.saved
                      else "Nothing needed saving: these people already sit where you put them.")
             state["seating_revision"] = revision + 1

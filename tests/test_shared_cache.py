@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 import uuid
 
+import pandas as pd
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import ProgrammingError
@@ -154,3 +155,53 @@ def test_a_failed_load_is_not_kept() -> None:
     with pytest.raises(RuntimeError):
         cache.get_or_load("slot", "m1", lambda: (_ for _ in ()).throw(RuntimeError("database gone")))
     assert cache.get_or_load("slot", "m1", lambda: 42) == 42
+
+
+# ------------------------------------------------------------------ a save hands on its grid
+
+def _load(world: World, organiser: uuid.UUID, event: uuid.UUID) -> seating.SeatingGrid:
+    with world.database.tenant_session(organiser) as session:
+        return seating.load_seating_grid(session, event)
+
+
+def _seat(grid: seating.SeatingGrid, person: uuid.UUID, table: int, seat: int | None) -> seating.ChangeSet:
+    position = int(grid.frame.index[grid.frame["participant_id"] == str(person)][0])
+    return seating.changes_from_editor(grid.frame, {"edited_rows": {position: {"table_number": table,
+                                                                                "seat_number": seat}}})
+
+
+KEY_COLUMNS = ["participant_id", "table_number", "seat_number", "version", "assignment_id", "base_table",
+               "base_seat", "assigned_by"]
+
+
+def test_a_save_nobody_raced_hands_on_the_grid_as_saved(world: World) -> None:
+    a = world.a
+    grid = _load(world, a.manager, a.event_id)
+    with world.database.tenant_session(a.manager) as session:
+        result = seating.save_changes(session, a.event_id, _seat(grid, a.participant_ids[0], 2, 3), grid)
+    assert result.ok and result.grid_after is not None
+    fresh = _load(world, a.manager, a.event_id)
+    def rows(grid: seating.SeatingGrid) -> list[tuple]:
+        frame = grid.frame[KEY_COLUMNS].astype(object)
+        return [tuple(None if pd.isna(v) else v for v in row) for row in frame.itertuples(index=False)]
+
+    assert rows(result.grid_after) == rows(fresh)
+    assert result.grid_after.changes_seen == fresh.changes_seen
+    assert result.marker_after == _marker(world, a.manager, a.id, a.event_id)
+    # ... and a second save from it, moving the same person again, is no conflict.
+    with world.database.tenant_session(a.manager) as session:
+        again = seating.save_changes(session, a.event_id, _seat(result.grid_after, a.participant_ids[0], 3, 1),
+                                     result.grid_after)
+    assert again.ok and again.saved == 1
+
+
+def test_a_save_after_a_colleagues_write_hands_on_nothing(world: World) -> None:
+    a = world.a
+    grid = _load(world, a.manager, a.event_id)
+    with world.database.tenant_session(a.owner) as session:  # a colleague checks someone in
+        session.execute(text("UPDATE participants SET checked_in_at = now() WHERE id = :p"),
+                        {"p": a.participant_ids[1]})
+    with world.database.tenant_session(a.manager) as session:
+        result = seating.save_changes(session, a.event_id, _seat(grid, a.participant_ids[0], 2, 3), grid)
+    assert result.ok and result.saved == 1
+    assert result.grid_after is None and result.marker_after is None
