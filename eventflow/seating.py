@@ -90,6 +90,21 @@ class SeatingGrid:
         return next((table for table in self.tables if table.number == number), None)
 
     @cached_property
+    def loaded_fill(self) -> dict[int, int]:
+        """People per table as loaded (built once per grid; grids are shared, never changed)."""
+        return {int(table): int(count) for table, count in self.frame["base_table"].dropna().value_counts().items()}
+
+    @cached_property
+    def tables_frame(self) -> pd.DataFrame:
+        """The tables with their fill as loaded, the base of :func:`table_fill` (copied there)."""
+        seated = [self.loaded_fill.get(table.number, 0) for table in self.tables]
+        return pd.DataFrame({
+            "table": [table.number for table in self.tables], "label": [table.label or "" for table in self.tables],
+            "vip": [table.is_vip for table in self.tables], "capacity": [table.capacity for table in self.tables],
+            "seated": seated, "after_edits": seated,
+        }, columns=["table", "label", "vip", "capacity", "seated", "after_edits"])
+
+    @cached_property
     def search_text(self) -> pd.Series:
         """Name, company and e-mail in lower case, built once per loaded grid (it is shared by
         every organiser of the event: eventflow/shared_cache.py)."""
@@ -417,7 +432,7 @@ def apply_changes(frame: pd.DataFrame, change_set: ChangeSet) -> pd.DataFrame:
 
 def _fill_after(grid: SeatingGrid, change_set: ChangeSet) -> dict[int, int]:
     """People per table after the changes: as loaded, minus those who leave, plus those who arrive."""
-    fill = {int(table): int(count) for table, count in grid.frame["base_table"].dropna().value_counts().items()}
+    fill = dict(grid.loaded_fill)
     for change in change_set.changes:
         if change.old[0] is not None:
             fill[change.old[0]] = fill.get(change.old[0], 0) - 1
@@ -545,19 +560,14 @@ def _rule_problems(change_set: ChangeSet, grid: SeatingGrid) -> dict[str, list[s
 def table_fill(grid: SeatingGrid, change_set: ChangeSet | None = None) -> pd.DataFrame:
     """Per table: capacity, people seated as loaded and after the pending edits, free seats, and how full it
     is after the edits (0 to 1, of its own capacity)."""
-    loaded = _fill_after(grid, ChangeSet())
-    after = _fill_after(grid, change_set or ChangeSet())
-    rows = []
-    for table in grid.tables:
-        seated_after = after.get(table.number, 0)
-        rows.append({
-            "table": table.number, "label": table.label or "", "vip": table.is_vip, "capacity": table.capacity,
-            "seated": loaded.get(table.number, 0), "after_edits": seated_after,
-            "free": table.capacity - seated_after,
-            # Each table against its own seats: a full 8-seat table is a full bar, next to 10-seat ones too.
-            "full": seated_after / table.capacity,
-        })
-    return pd.DataFrame(rows, columns=["table", "label", "vip", "capacity", "seated", "after_edits", "free", "full"])
+    fill = grid.tables_frame.copy()
+    if change_set and change_set.changes:
+        after = _fill_after(grid, change_set)
+        fill["after_edits"] = [after.get(number, 0) for number in fill["table"]]
+    fill["free"] = fill["capacity"] - fill["after_edits"]
+    # Each table against its own seats: a full 8-seat table is a full bar, next to 10-seat ones too.
+    fill["full"] = fill["after_edits"] / fill["capacity"]
+    return fill
 
 
 @dataclass(frozen=True)
