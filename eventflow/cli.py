@@ -80,7 +80,7 @@ def _organiser_add(args: argparse.Namespace) -> int:
 
 def _member(args: argparse.Namespace) -> int:
     """``member add|list|remove``: as an administrator, through the Members page's own functions."""
-    from eventflow import members
+    from eventflow import errors, members
     from eventflow.db import default_database
 
     try:
@@ -98,7 +98,7 @@ def _member(args: argparse.Namespace) -> int:
                 for invitation in members.list_invitations(conn, organization):
                     print(f"{invitation.role:<8} {invitation.email}  (invited {invitation.created_at:%Y-%m-%d}, "
                           "not signed in yet)")
-    except (LookupError, members.MemberInputError) as error:
+    except (LookupError, errors.InputError) as error:
         print(f"error: {error.args[0]}", file=sys.stderr)
         return 2
     return 0
@@ -233,8 +233,8 @@ def _seat_event(args: argparse.Namespace) -> int:
         print("preview only: add --apply to write this plan")
         return 0
     result = database.run_transaction(organiser, lambda session: autoseat.apply_plan(session, event_id, preview))
-    print(result.summary)
-    return 0 if result.applied else 1
+    print(result.message)
+    return 0 if result.ok else 1
 
 
 def _print_preview(preview) -> None:  # an autoseat.PlanPreview

@@ -76,34 +76,14 @@ class DemoEventSpec:
 
 
 SUMMIT = DemoEventSpec(
-    event_id=DEMO_EVENT_ID,
-    name="EventFlow Summit 2026",
-    venue="Congress Centre, Hall B",
-    starts_on=date(2026, 12, 8),
-    ends_on=date(2026, 12, 9),
+    DEMO_EVENT_ID, "EventFlow Summit 2026", "Congress Centre, Hall B", date(2026, 12, 8), date(2026, 12, 9),
     tracks=(("AI & Data", True), ("Cloud & DevOps", True), ("Security & Privacy", True),
             ("Product & Design", True), ("Leadership", True), ("Blockchain (retired)", False)),
-    participants=400,
-    tables=44,
-    vip_tables=4,
-    vips=25,
-    seated_share=0.55,
-    seed=2026,
-)
+    participants=400, tables=44, vip_tables=4, vips=25, seated_share=0.55, seed=2026)
 PARTNER_DAY = DemoEventSpec(
-    event_id=OTHER_EVENT_ID,
-    name="Northwind Partner Day",
-    venue="Northwind HQ, Rooftop",
-    starts_on=date(2026, 12, 15),
-    ends_on=date(2026, 12, 15),
+    OTHER_EVENT_ID, "Northwind Partner Day", "Northwind HQ, Rooftop", date(2026, 12, 15), date(2026, 12, 15),
     tracks=(("Partners", True), ("Roadmap", True), ("Retail", True)),
-    participants=60,
-    tables=8,
-    vip_tables=1,
-    vips=5,
-    seated_share=0.5,
-    seed=15,
-)
+    participants=60, tables=8, vip_tables=1, vips=5, seated_share=0.5, seed=15)
 
 
 def load_demo(database: Database) -> bool:

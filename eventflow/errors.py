@@ -8,10 +8,13 @@
 * The translation of a database refusal (SQLSTATE, constraint) into a sentence:
   :func:`describe_database_error`.
 * The message texts: every refusal reads "Nothing was <done>: <why>" (:func:`nothing_was`).
+* What a write did: :class:`Outcome`, the one result every write returns (a seating save, an
+  auto-seat plan or walk-in, an undo, a floor-plan move), extended only by the counts it reports.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Literal
 from uuid import UUID
 
@@ -40,6 +43,20 @@ class InputError(OrganiserError):
 
 class ViewOnly(OrganiserError, PermissionError):
     """The organiser may only view this event: a viewer, or someone whose role changed meanwhile."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one write did, the same shape for every write an organiser makes, so a page shows any of
+    them the same way: ``message`` if ``ok`` as success, otherwise as the reason nothing was written.
+
+    Writes that report more (how many were saved, moved, restored; which rows have problems) extend
+    it with those fields only."""
+
+    ok: bool               # written, or nothing needed writing; False: nothing was written
+    message: str = ""      # the sentence for the organiser: what was done, or "Nothing was …: why"
+    conflict: bool = False  # a colleague changed it first: reload to show theirs, then try again
+    change_set_id: UUID | None = None  # the history's id for what this write changed, when it changed something
 
 
 def nothing_was(action: Action, why: str) -> str:

@@ -39,6 +39,7 @@ from eventflow import autoseat, seating
 from eventflow.errors import (
     INSUFFICIENT_PRIVILEGE,
     InputError,
+    Outcome,
     ViewOnly,
     refused,
     sqlstate,
@@ -356,21 +357,14 @@ def _assemble(event_id: UUID, grid: seating.SeatingGrid, places: dict[int, Any],
 
 # ------------------------------------------------------------------------------------ layout writes
 
-@dataclass(frozen=True)
-class LayoutResult:
-    ok: bool
-    message: str
-    conflict: bool = False  # a colleague moved it first: the plan should be reloaded to show theirs
-
-
-def ensure_layout(session: Session, event_id: UUID) -> LayoutResult:
+def ensure_layout(session: Session, event_id: UUID) -> Outcome:
     """Save the automatic places of tables that have none, and the proposed room elements when the
     event has none yet. Idempotent: running it twice (or two organisers at once) places each once."""
     plan = load_floor_plan(session, event_id)
     new_places = [t for t in plan.tables if t.version is None]
     new_elements = [e for e in plan.elements if e.id is None]
     if not new_places and not new_elements:
-        return LayoutResult(True, "The room is laid out already.")
+        return Outcome(True, "The room is laid out already.")
     begin_change_set(session, "layout")
     try:
         placed = 0
@@ -389,8 +383,8 @@ def ensure_layout(session: Session, event_id: UUID) -> LayoutResult:
                 for element in new_elements:
                     _insert_element(session, event_id, element)
     except DBAPIError as error:
-        return LayoutResult(False, refused(session, error))
-    return LayoutResult(True, f"Placed {placed} table(s) automatically." if placed else "Room elements added.")
+        return Outcome(False, refused(session, error))
+    return Outcome(True, f"Placed {placed} table(s) automatically." if placed else "Room elements added.")
 
 
 def _insert_element(session: Session, event_id: UUID, element: RoomElement) -> str:
@@ -416,7 +410,7 @@ def _rotation(value: Any) -> int:
 
 
 def move_table(session: Session, event_id: UUID, table_number: int, x: Any, y: Any, version: int | None, *,
-               rotation: Any = None, shape: str | None = None) -> LayoutResult:
+               rotation: Any = None, shape: str | None = None) -> Outcome:
     """Put a table at (x, y) snapped to the grid, compare-and-set on the version the organiser saw
     (``None``: the table had no saved place). A colleague's move in between is a conflict: nothing is
     written, and the message says where the table is now."""
@@ -441,27 +435,27 @@ def move_table(session: Session, event_id: UUID, table_number: int, x: Any, y: A
                 {"e": event_id, "n": table_number, "x": nx, "y": ny, "shape": shape, "r": turn,
                  "v": version})
     except DBAPIError as error:
-        return LayoutResult(False, refused(session, error))
+        return Outcome(False, refused(session, error))
     if written == 1:
-        return LayoutResult(True, f"Table {table_number} moved.")
+        return Outcome(True, f"Table {table_number} moved.")
     session.rollback()
     exists = session.execute(text("SELECT 1 FROM seating_tables WHERE event_id = :e AND table_number = :n"),
                              {"e": event_id, "n": table_number}).first()
     if exists is None:
-        return LayoutResult(False, f"Nothing was saved: table {table_number} no longer exists in this event.",
+        return Outcome(False, f"Nothing was saved: table {table_number} no longer exists in this event.",
                             conflict=True)
     now = session.execute(text("SELECT x, y, version FROM table_layouts WHERE event_id = :e AND table_number = :n"),
                           {"e": event_id, "n": table_number}).first()
     if now is not None and now.version == version:
-        return LayoutResult(False, view_only("saved"))
+        return Outcome(False, view_only("saved"))
     where = "" if now is None else f" (it is now at {now.x:g} m, {now.y:g} m)"
-    return LayoutResult(False, f"Nothing was saved: a colleague moved table {table_number} meanwhile{where}. "
+    return Outcome(False, f"Nothing was saved: a colleague moved table {table_number} meanwhile{where}. "
                                "The plan now shows their move; drag it again if yours should win.", conflict=True)
 
 
 def move_element(session: Session, event_id: UUID, element_id: str, x: Any, y: Any, version: int, *,
                  width: Any = None, height: Any = None, rotation: Any = None, label: str | None = None
-                 ) -> LayoutResult:
+                 ) -> Outcome:
     """Move (and optionally resize, turn or rename) a room element; compare-and-set like a table."""
     nx, ny = snap(_number(x, "The position")), snap(_number(y, "The position"))
     size = {}
@@ -486,17 +480,17 @@ def move_element(session: Session, event_id: UUID, element_id: str, x: Any, y: A
             {"e": event_id, "id": element, "x": nx, "y": ny, "w": size.get("width"), "h": size.get("height"),
              "r": None if rotation is None else _rotation(rotation), "label": label, "v": version})
     except DBAPIError as error:
-        return LayoutResult(False, refused(session, error))
+        return Outcome(False, refused(session, error))
     if written == 1:
-        return LayoutResult(True, "Moved.")
+        return Outcome(True, "Moved.")
     session.rollback()
     now = session.execute(text("SELECT label, version FROM room_elements WHERE event_id = :e AND id = :id"),
                           {"e": event_id, "id": element}).first()
     if now is None:
-        return LayoutResult(False, "Nothing was saved: a colleague removed this room element meanwhile.", conflict=True)
+        return Outcome(False, "Nothing was saved: a colleague removed this room element meanwhile.", conflict=True)
     if now.version == version:
-        return LayoutResult(False, view_only("saved"))
-    return LayoutResult(False, f"Nothing was saved: a colleague changed “{now.label}” meanwhile. The plan now "
+        return Outcome(False, view_only("saved"))
+    return Outcome(False, f"Nothing was saved: a colleague changed “{now.label}” meanwhile. The plan now "
                                "shows their change; move it again if yours should win.", conflict=True)
 
 
@@ -526,15 +520,15 @@ def add_element(session: Session, event_id: UUID, kind: str, label: str | None =
         raise
 
 
-def remove_element(session: Session, event_id: UUID, element_id: str) -> LayoutResult:
+def remove_element(session: Session, event_id: UUID, element_id: str) -> Outcome:
     begin_change_set(session, "layout")
     deleted = changed_rows(session, text("DELETE FROM room_elements WHERE event_id = :e AND id = CAST(:id AS uuid)"),
                               {"e": event_id, "id": str(element_id)})
     if deleted == 1:
-        return LayoutResult(True, "Removed.")
+        return Outcome(True, "Removed.")
     exists = session.execute(text("SELECT 1 FROM room_elements WHERE event_id = :e AND id = CAST(:id AS uuid)"),
                              {"e": event_id, "id": str(element_id)}).first()
-    return LayoutResult(False, view_only("saved") if exists
+    return Outcome(False, view_only("saved") if exists
                         else "This room element was removed already.")
 
 
@@ -564,10 +558,7 @@ def copy_layout(session: Session, source_event_id: UUID, new_event_id: UUID) -> 
 # ------------------------------------------------------------------------------- people on the plan
 
 @dataclass(frozen=True)
-class PersonResult:
-    ok: bool
-    message: str
-    conflict: bool = False            # a colleague changed these people: reload the plan
+class PersonResult(Outcome):
     swap_with: tuple[tuple[str, str], ...] = ()  # a full table: (id, name) of whom one could swap with
     target_table: int | None = None
 
@@ -606,8 +597,8 @@ def _save(session: Session, grid: seating.SeatingGrid, changes: list[seating.Sea
         names = ", ".join(sorted(c.full_name for c in result.conflicts))
         return PersonResult(False, f"Nothing was saved: a colleague changed the seat of {names} meanwhile. "
                                    "The plan now shows the latest seating.", conflict=True)
-    if result.error:
-        return PersonResult(False, result.error, conflict="Reload" in result.error)
+    if not result.problems:
+        return PersonResult(False, result.message, conflict="Reload" in result.message)
     reasons = "; ".join(message for messages in result.problems.values() for message in messages)
     return PersonResult(False, f"Not moved: {reasons}.")
 

@@ -7,7 +7,7 @@ that history and reverses one change set on request.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 from uuid import UUID
 
@@ -15,7 +15,7 @@ import pandas as pd
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from eventflow.errors import ViewOnly, require_editor, view_only
+from eventflow.errors import Outcome, ViewOnly, nothing_was, require_editor, view_only
 from eventflow.formatting import seat_text
 from eventflow.statements import changed_rows
 
@@ -37,6 +37,7 @@ def begin_change_set(session: Session, kind: ChangeKind) -> UUID:
     return change_set_id
 
 
+# Names through participant_names (sql/019): a removed person keeps their name here, an erased one does not.
 _RECENT_CHANGE_SETS = """
 SELECT h.change_set_id,
        min(h.changed_at) AS changed_at,
@@ -44,10 +45,10 @@ SELECT h.change_set_id,
        coalesce(max(o.display_name), 'someone no longer in this organisation') AS organiser,
        count(*) AS rows_changed,
        count(DISTINCT h.participant_id) AS people,
-       string_agg(DISTINCT coalesce(p.full_name, '(deleted participant)'), ', ') AS who
+       string_agg(DISTINCT coalesce(p.full_name, '(erased participant)'), ', ') AS who
   FROM assignment_history AS h
   LEFT JOIN organisers AS o ON o.id = h.organiser_id
-  LEFT JOIN participants AS p ON p.organization_id = h.organization_id AND p.id = h.participant_id
+  LEFT JOIN participant_names AS p ON p.organization_id = h.organization_id AND p.participant_id = h.participant_id
  WHERE h.event_id = :event_id
    AND h.change_set_id IN (
         SELECT f.change_set_id FROM assignment_history AS f
@@ -75,11 +76,12 @@ def recent_change_sets(session: Session, event_id: UUID, *, participant_id: UUID
 def change_set_details(session: Session, event_id: UUID, change_set_id: UUID) -> pd.DataFrame:
     """Every row of one change set: who moved from which table and seat to which."""
     rows = session.execute(text("""
-        SELECT h.id, h.participant_id, coalesce(p.full_name, '(deleted participant)') AS participant,
+        SELECT h.id, h.participant_id, coalesce(p.full_name, '(erased participant)') AS participant,
                h.operation, h.old_table_number, h.old_seat_number, h.new_table_number, h.new_seat_number,
                h.old_assigned_by, h.new_assigned_by, h.changed_at
           FROM assignment_history AS h
-          LEFT JOIN participants AS p ON p.organization_id = h.organization_id AND p.id = h.participant_id
+          LEFT JOIN participant_names AS p
+                 ON p.organization_id = h.organization_id AND p.participant_id = h.participant_id
          WHERE h.event_id = :event_id AND h.change_set_id = :change_set_id
          ORDER BY h.id
     """), {"event_id": event_id, "change_set_id": change_set_id}).mappings().all()
@@ -93,12 +95,14 @@ class Seat:
     assigned_by: str
 
 
-@dataclass
-class UndoResult:
-    undone: bool
-    change_set_id: UUID | None = None  # the undo's own change set
+@dataclass(frozen=True)
+class UndoResult(Outcome):  # change_set_id: the undo's own change set
     restored: int = 0
-    problems: list[str] = field(default_factory=list)
+    problems: tuple[str, ...] = ()  # why not, person by person
+
+
+def _not_undone(*problems: str) -> UndoResult:
+    return UndoResult(False, nothing_was("undone", " ".join(problems)), problems=problems)
 
 
 def undo_change_set(session: Session, event_id: UUID, change_set_id: UUID) -> UndoResult:
@@ -118,7 +122,7 @@ def undo_change_set(session: Session, event_id: UUID, change_set_id: UUID) -> Un
          ORDER BY h.id
     """), {"event_id": event_id, "change_set_id": change_set_id}).all()
     if not rows:
-        return UndoResult(False, problems=["This change set does not exist in this event (or you cannot see it)."])
+        return _not_undone("This change set does not exist in this event (or you cannot see it).")
     require_editor(session, event_id, "undone")
 
     before: dict[UUID, Seat | None] = {}
@@ -151,7 +155,7 @@ def undo_change_set(session: Session, event_id: UUID, change_set_id: UUID) -> Un
         if current.get(person) != after[person]
     ]
     if problems:
-        return UndoResult(False, problems=problems)
+        return _not_undone(*problems)
 
     undo_id = begin_change_set(session, "undo")
     restored = 0
@@ -186,14 +190,14 @@ def undo_change_set(session: Session, event_id: UUID, change_set_id: UUID) -> Un
                      WHERE event_id = :event_id AND participant_id = :person
                 """), {"event_id": event_id, "person": person}).first()
                 session.rollback()  # nothing of the undo is kept
-                return UndoResult(False, problems=[
-                    f"{names[person]} has been seated since: now "
-                    f"{_describe(Seat(*now) if now else None)}, this change left them unseated."])
+                return _not_undone(f"{names[person]} has been seated since: now "
+                                   f"{_describe(Seat(*now) if now else None)}, this change left them unseated.")
         if written != 1:
             # Row-level security filtered the write out (the role changed since require_editor):
             # raise so the caller rolls back what was written.
             raise ViewOnly(view_only("undone"))
-    return UndoResult(True, change_set_id=undo_id, restored=restored)
+    return UndoResult(True, f"Undone: {restored} people are back where they were before it.", change_set_id=undo_id,
+                      restored=restored)
 
 
 def _describe(seat: Seat | None) -> str:

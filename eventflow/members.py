@@ -35,10 +35,6 @@ ROLE_DESCRIPTIONS = {
 Db = Session | Connection
 
 
-class MemberInputError(InputError):
-    """Something an owner can correct; the message says what."""
-
-
 @dataclass(frozen=True)
 class Member:
     organiser_id: UUID
@@ -114,7 +110,7 @@ def invite(db: Db, organization_id: UUID, email: str, role: str) -> str:
     already a member or already invited here (only this organisation is looked at)."""
     problem = email_problem(email)
     if problem:
-        raise MemberInputError(problem)
+        raise InputError(problem)
     role = _role(role)
     address = canonical_email(email)
     member = db.execute(
@@ -123,14 +119,14 @@ def invite(db: Db, organization_id: UUID, email: str, role: str) -> str:
         {"org": organization_id, "email": address},
     ).first()
     if member is not None:
-        raise MemberInputError(f"{address} is already a member ({member.display_name}). Change their role in the "
+        raise InputError(f"{address} is already a member ({member.display_name}). Change their role in the "
                                "list of members instead.")
     pending = db.execute(
         text("SELECT role FROM invitations WHERE organization_id = :org AND email = :email AND accepted_at IS NULL"),
         {"org": organization_id, "email": address},
     ).first()
     if pending is not None:
-        raise MemberInputError(f"{address} is already invited as {pending.role}. Change the role of the pending "
+        raise InputError(f"{address} is already invited as {pending.role}. Change the role of the pending "
                                "invitation instead.")
     _write(db, "INSERT INTO invitations (organization_id, email, role) VALUES (:org, :email, :role)",
            {"org": organization_id, "email": address, "role": role})
@@ -138,30 +134,38 @@ def invite(db: Db, organization_id: UUID, email: str, role: str) -> str:
             "(verified by their sign-in provider).")
 
 
+_NOT_PENDING = "That invitation is no longer pending (it was accepted or withdrawn)."
+
+
 def change_invitation_role(db: Db, organization_id: UUID, invitation_id: UUID, role: str) -> None:
-    _require_one(_write(db, "UPDATE invitations SET role = :role WHERE organization_id = :org AND id = :id "
-                            "AND accepted_at IS NULL",
-                        {"org": organization_id, "id": invitation_id, "role": _role(role)}),
-                 "That invitation is no longer pending (it was accepted or withdrawn).")
+    _pending_invitation(db, "UPDATE invitations SET role = :role", organization_id, invitation_id, role=_role(role))
 
 
 def withdraw_invitation(db: Db, organization_id: UUID, invitation_id: UUID) -> None:
-    _require_one(_write(db, "DELETE FROM invitations WHERE organization_id = :org AND id = :id AND accepted_at IS NULL",
-                        {"org": organization_id, "id": invitation_id}),
-                 "That invitation is no longer pending (it was accepted or withdrawn).")
+    _pending_invitation(db, "DELETE FROM invitations", organization_id, invitation_id)
 
 
 def change_role(db: Db, organization_id: UUID, organiser_id: UUID, role: str) -> None:
-    _require_one(_write(db, "UPDATE memberships SET role = :role WHERE organization_id = :org "
-                            "AND organiser_id = :organiser",
-                        {"org": organization_id, "organiser": organiser_id, "role": _role(role)}),
-                 "Nothing was changed: only owners change members, and this person may have left.")
+    _membership(db, "UPDATE memberships SET role = :role", organization_id, organiser_id,
+                "Nothing was changed: only owners change members, and this person may have left.", role=_role(role))
 
 
 def remove_member(db: Db, organization_id: UUID, organiser_id: UUID) -> None:
-    _require_one(_write(db, "DELETE FROM memberships WHERE organization_id = :org AND organiser_id = :organiser",
-                        {"org": organization_id, "organiser": organiser_id}),
-                 "Nothing was changed: only owners remove members, and this person may have left already.")
+    _membership(db, "DELETE FROM memberships", organization_id, organiser_id,
+                "Nothing was changed: only owners remove members, and this person may have left already.")
+
+
+def _pending_invitation(db: Db, change: str, organization_id: UUID, invitation_id: UUID, **values: str) -> None:
+    """Change or delete one invitation that is still pending; refused once it was accepted or withdrawn."""
+    _require_one(_write(db, f"{change} WHERE organization_id = :org AND id = :id AND accepted_at IS NULL",
+                        {"org": organization_id, "id": invitation_id, **values}), _NOT_PENDING)
+
+
+def _membership(db: Db, change: str, organization_id: UUID, organiser_id: UUID, refusal: str,
+                **values: str) -> None:
+    """Change or delete one membership; row-level security lets only owners, so 0 rows is the refusal."""
+    _require_one(_write(db, f"{change} WHERE organization_id = :org AND organiser_id = :organiser",
+                        {"org": organization_id, "organiser": organiser_id, **values}), refusal)
 
 
 def remove_by_email(db: Db, organization_id: UUID, email: str) -> str:
@@ -181,7 +185,7 @@ def remove_by_email(db: Db, organization_id: UUID, email: str) -> str:
     if invitation is not None:
         withdraw_invitation(db, organization_id, invitation.id)
         return f"withdrew the invitation for {address}"
-    raise MemberInputError(f"{address} is neither a member nor invited.")
+    raise InputError(f"{address} is neither a member nor invited.")
 
 
 def membership_history(db: Db, organization_id: UUID, limit: int = 200) -> list[HistoryEntry]:
@@ -202,7 +206,7 @@ def membership_history(db: Db, organization_id: UUID, limit: int = 200) -> list[
 
 def _role(role: str) -> Role:
     if role not in ROLES:
-        raise MemberInputError(f"“{role}” is not a role; choose owner, manager or viewer.")
+        raise InputError(f"“{role}” is not a role; choose owner, manager or viewer.")
     return role
 
 
@@ -215,16 +219,16 @@ def _write(db: Db, statement: str, parameters: dict) -> int:
     except DBAPIError as error:
         code = getattr(error.orig, "sqlstate", None)
         if code == "EF001":
-            raise MemberInputError("An organisation needs at least one owner: make someone else an owner first.") \
+            raise InputError("An organisation needs at least one owner: make someone else an owner first.") \
                 from None
         if code == "42501":
-            raise MemberInputError("Only owners can change members and invitations.") from None
+            raise InputError("Only owners can change members and invitations.") from None
         if code == "23505":
-            raise MemberInputError("This address is already invited.") from None
+            raise InputError("This address is already invited.") from None
         raise
 
 
 def _require_one(rowcount: int, message: str) -> None:
     # Row-level security hides what the organiser may not change: 0 rows means no right, or gone.
     if rowcount != 1:
-        raise MemberInputError(message)
+        raise InputError(message)

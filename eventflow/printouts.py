@@ -5,7 +5,8 @@ alphabetical "find your table" escort list for the entrance.
   card per sheet, folded across the middle) or A6 (landscape, folded the same way). Both faces are
   printed, the upper one upside down, so the card reads from either side of the table. Nothing
   that marks a guest as a VIP is ever printed on a card a guest sees.
-* Table lists (venue staff): every table with its seats, people, VIP marks and check-in times.
+* Table lists (venue staff): every table with its seats, people, VIP marks, dietary and
+  accessibility needs, and check-in times.
 * Escort list (entrance): everyone by name (accents and case do not change the order), with table
   and seat, large enough to read standing.
 
@@ -61,6 +62,7 @@ class PrintedGuest:
     table_label: str | None
     vip_table: bool
     checked_in_at: datetime | None
+    needs: str = ""  # dietary and accessibility: staff print-outs only, never a place card
 
     @property
     def place(self) -> str:
@@ -99,7 +101,9 @@ def _load(session: Session, event_id: UUID) -> _Event:
     guests = [PrintedGuest(**row) for row in session.execute(text(
         """
         SELECT p.full_name AS name, p.company, p.is_vip, a.table_number, a.seat_number, t.label AS table_label,
-               coalesce(t.is_vip_table, false) AS vip_table, p.checked_in_at
+               coalesce(t.is_vip_table, false) AS vip_table, p.checked_in_at,
+               concat_ws(' · ', p.dietary, coalesce(p.accessibility, CASE WHEN p.needs_accessible
+                                                                      THEN 'accessible table' END)) AS needs
           FROM participants AS p
           LEFT JOIN table_assignments AS a ON a.organization_id = p.organization_id AND a.participant_id = p.id
           LEFT JOIN seating_tables AS t
@@ -247,8 +251,8 @@ def table_lists_pdf(session: Session, event_id: UUID, *, now: datetime | None = 
         pdf.cell(0, 7, f"{len(people)} of {table.capacity} seats taken" + (" · VIP table" if table.vip_table else ""),
                  new_x="LMARGIN", new_y="NEXT")
         pdf.ln(2)
-        _rows(pdf, [("Seat", 16), ("Name", 80), ("Company", 54), ("Checked in", 40)],
-              [(str(g.seat_number or "–"), g.name + (" (VIP)" if g.is_vip else ""), g.company or "",
+        _rows(pdf, [("Seat", 14), ("Name", 64), ("Company", 42), ("Diet · access", 46), ("Checked in", 24)],
+              [(str(g.seat_number or "–"), g.name + (" (VIP)" if g.is_vip else ""), g.company or "", g.needs,
                 f"{g.checked_in_at.astimezone(event.zone):%H:%M}" if g.checked_in_at else "") for g in people])
     unseated = [g for g in event.guests if g.table_number is None]
     if unseated:

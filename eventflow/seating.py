@@ -31,7 +31,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from eventflow.errors import editor_refusal, refused, view_only
+from eventflow.errors import Outcome, editor_refusal, nothing_was, refused, view_only
 from eventflow.event_settings import with_defaults
 from eventflow.history import begin_change_set
 
@@ -154,20 +154,14 @@ class Conflict:
 
 
 @dataclass(frozen=True)
-class SaveResult:
+class SaveResult(Outcome):
     saved: int = 0
-    problems: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    conflicts: tuple[Conflict, ...] = ()
-    error: str | None = None
-    change_set_id: UUID | None = None  # the history's id for this save, when something was written
+    problems: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # by participant: why not
+    conflicts: tuple[Conflict, ...] = ()  # rows a colleague changed since they were loaded
     # The grid as saved, when nobody else changed the event since it was loaded, and the event's
     # change marker it is valid for (for the shared cache): no reload of 20,000 rows after a save.
     grid_after: SeatingGrid | None = None
     marker_after: UUID | None = None
-
-    @property
-    def ok(self) -> bool:
-        return not (self.problems or self.conflicts or self.error)
 
 
 # ---------------------------------------------------------------------------------------- loading
@@ -599,6 +593,10 @@ def tables_in_view(fill: pd.DataFrame, window: pd.DataFrame, change_set: ChangeS
 
 # ----------------------------------------------------------------------------------------- saving
 
+CONFLICT_MESSAGE = nothing_was("saved", "someone else changed these people after you loaded the grid. Your edits "
+                               "are still in the grid; reload to see the latest seating, then edit again.")
+ALREADY_SO = "Nothing needed saving: these people already sit where you put them."
+
 def save_changes(session: Session, event_id: UUID, change_set: ChangeSet, grid: SeatingGrid,
                  assigned_by: str = "manager") -> SaveResult:
     """Validate, then write every change in the session's transaction, or none of them.
@@ -609,12 +607,13 @@ def save_changes(session: Session, event_id: UUID, change_set: ChangeSet, grid: 
     """
     problems = validate_changes(change_set, grid)
     if problems:
-        return SaveResult(problems=problems)
+        return SaveResult(False, nothing_was("saved", "; ".join(m for ms in problems.values() for m in ms)),
+                          problems=problems)
     if not change_set.changes:
-        return SaveResult()
+        return SaveResult(True, "Nothing needed saving.")
     refusal = editor_refusal(session, event_id, "saved")
     if refusal is not None:
-        return SaveResult(error=str(refusal))
+        return SaveResult(False, str(refusal))
     unseat = [c for c in change_set.changes if c.kind == "unseat" and c.assignment_id]
     move = [c for c in change_set.changes if c.kind != "unseat" and c.assignment_id]
     seat = [c for c in change_set.changes if c.kind != "unseat" and not c.assignment_id]
@@ -682,19 +681,20 @@ def save_changes(session: Session, event_id: UUID, change_set: ChangeSet, grid: 
             if any(not c.stale for c in conflicts):
                 # A row exactly as loaded that still was not written: row-level security kept it read-only.
                 session.rollback()
-                return SaveResult(error=view_only("saved"))
+                return SaveResult(False, view_only("saved"))
             # A row that already holds what this save wants (a double-submitted save, or a colleague
             # who did the same) is no conflict; anything else is, and then nothing is written.
             real = tuple(c for c in conflicts if c.theirs != c.yours)
             if real:
                 session.rollback()
-                return SaveResult(conflicts=real)
+                return SaveResult(False, CONFLICT_MESSAGE, conflict=True, conflicts=real)
         session.execute(text("SET CONSTRAINTS ALL IMMEDIATE"))
         grid_after, marker_after = _grid_after_save(session, event_id, grid, written, own_statements)
     except DBAPIError as error:
-        return SaveResult(error=refused(session, error))
+        return SaveResult(False, refused(session, error))
     # Rows that already held what this save wanted (a double submit) were not written again.
-    return SaveResult(saved=len(written), change_set_id=change_set_id if written else None,
+    return SaveResult(True, f"Saved {len(written)} seating change(s)." if written else ALREADY_SO,
+                      change_set_id=change_set_id if written else None, saved=len(written),
                       grid_after=grid_after, marker_after=marker_after)
 
 

@@ -6,7 +6,7 @@ import html
 import json
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
@@ -16,7 +16,15 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from eventflow import text_rules
-from eventflow.errors import InputError, OrganiserError, describe_database_error, editor_refusal, require_editor
+from eventflow.errors import (
+    InputError,
+    OrganiserError,
+    Outcome,
+    describe_database_error,
+    editor_refusal,
+    nothing_was,
+    require_editor,
+)
 from eventflow.statements import changed_rows
 
 MAX_CAPACITY = 1000
@@ -35,15 +43,9 @@ class TableChange:
 
 
 @dataclass(frozen=True)
-class TableSaveResult:
+class TableSaveResult(Outcome):
     saved: int = 0
-    problems: Mapping[int, tuple[str, ...]] = field(default_factory=dict)
-    conflicts: tuple[int, ...] = ()
-    error: str | None = None
-
-    @property
-    def ok(self) -> bool:
-        return not (self.problems or self.conflicts or self.error)
+    conflicts: tuple[int, ...] = ()  # the tables a colleague changed since they were loaded
 
 
 def tables_overview(session: Session, event_id: UUID) -> pd.DataFrame:
@@ -212,10 +214,10 @@ def table_changes_from_editor(snapshot: pd.DataFrame, editor_state: Mapping[str,
 def save_table_changes(session: Session, event_id: UUID, changes: list[TableChange]) -> TableSaveResult:
     """Write all table edits or none; a table changed by someone else since loading is a conflict."""
     if not changes:
-        return TableSaveResult()
+        return TableSaveResult(True, "Nothing needed saving.")
     refusal = editor_refusal(session, event_id, "saved")
     if refusal is not None:
-        return TableSaveResult(error=str(refusal))
+        return TableSaveResult(False, str(refusal))
     payload = [{"table_number": c.table_number, "version": c.version, **{k: c.values.get(k) for k in
                EDITABLE_TABLE_COLUMNS}, "fields": sorted(c.values)} for c in changes]
     try:
@@ -238,12 +240,14 @@ def save_table_changes(session: Session, event_id: UUID, changes: list[TableChan
         ).scalars())
     except DBAPIError as error:
         session.rollback()
-        return TableSaveResult(error=describe_database_error(error))
+        return TableSaveResult(False, describe_database_error(error))
     missing = tuple(c.table_number for c in changes if c.table_number not in written)
     if missing:
         session.rollback()
-        return TableSaveResult(conflicts=missing)
-    return TableSaveResult(saved=len(changes))
+        which = ", ".join(map(str, missing))
+        return TableSaveResult(False, nothing_was("saved", f"someone else changed table(s) {which} meanwhile. "
+                                                           "Reload and edit again."), conflict=True, conflicts=missing)
+    return TableSaveResult(True, f"Saved changes to {len(changes)} table(s).", saved=len(changes))
 
 
 def remove_tables(session: Session, event_id: UUID, numbers: list[int]) -> int:

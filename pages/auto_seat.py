@@ -114,9 +114,9 @@ if preview is not None:
         all_rules_hold = all(check.ok for check in preview.checks)
         if st.button("Apply plan", type="primary", key="autoseat_apply", disabled=not all_rules_hold):
             result = context.write(autoseat.apply_plan, preview)
-            if result.applied:
+            if result.ok:
                 state.pop(preview_key, None)
-                ui.flash(result.summary if result.change_set_id else result.message)
+                ui.flash(result.message)
                 st.rerun()
             else:
                 st.error(ui.plain(result.message))
@@ -139,7 +139,7 @@ else:
                                 f"{ui.plain(suggestion.reason)}")
             if accept_col.button("Accept", key=f"autoseat_accept_{walk_in}_{suggestion.table_number}"):
                 result = context.write(autoseat.accept_walk_in, walk_in, suggestion.table_number)
-                if result.applied:
+                if result.ok:
                     state.pop(preview_key, None)  # the seating changed: an older preview would be refused
                     ui.flash(f"{unseated[walk_in]}: {result.message}")
                     st.rerun()

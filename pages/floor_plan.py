@@ -61,9 +61,8 @@ def _handle_intent() -> None:
         elif kind == "unseat":
             result = ui.write(floor_plan.unseat_person, organiser, shown.grid, str(intent["pid"]))
         elif kind == "accept":
-            accepted = context.write(floor_plan.accept_walk_in, str(intent["pid"]), int(intent["table"]))
-            result = floor_plan.PersonResult(accepted.applied, accepted.message)
-            if accepted.applied:
+            result = context.write(floor_plan.accept_walk_in, str(intent["pid"]), int(intent["table"]))
+            if result.ok:
                 state.pop("floor_walk_in_name", None)  # before the widget is drawn again: allowed here
         else:  # "dismiss" or anything unknown: nothing to save
             return
@@ -79,7 +78,7 @@ def _handle_intent() -> None:
             tables=[int(intent["table"])] if kind == "move_table" else [], elements=kind == "move_element"))
         store["token"] += 1
         return
-    if getattr(result, "conflict", False):
+    if result.conflict:
         _notice("warning", result.message)
     elif not store["offer"]:
         _notice("error", result.message)

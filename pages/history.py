@@ -85,7 +85,7 @@ if context.can_edit:
         except errors.OrganiserError as error:
             st.error(ui.plain(error))
         else:
-            if result.undone:
+            if result.ok:
                 ui.flash(f"Undone: {result.restored} people are back where they were before that "
                          f"{row.kind}.")
                 st.rerun()

@@ -4,7 +4,7 @@ and the history of every change."""
 import pandas as pd
 import streamlit as st
 
-from eventflow import members, ui
+from eventflow import errors, members, ui
 
 context = ui.context()
 organiser, membership = context.organiser_id, context.membership
@@ -16,7 +16,7 @@ organisation = membership.organization_id
 def attempt(action, *args, done: str) -> None:
     try:
         result = ui.write(action, organiser, organisation, *args)
-    except members.MemberInputError as error:
+    except errors.InputError as error:
         st.error(ui.plain(str(error)))
     else:
         ui.flash(result if isinstance(result, str) else done)

@@ -174,9 +174,7 @@ def workspace() -> None:
                      icon=":material/error:")
 
     if store["conflicts"]:
-        st.error("Nothing was saved: someone else changed these people after you loaded the grid. "
-                 "Your edits are still in the grid; reload to see the latest seating, then edit again.",
-                 icon=":material/sync_problem:")
+        st.error(seating.CONFLICT_MESSAGE, icon=":material/sync_problem:")
         st.dataframe(pd.DataFrame([{
             "Name": c.full_name, "Your value": seat_text(c.yours), "When you loaded": seat_text(c.loaded),
             "Now (their value)": seat_text(c.theirs), "Changed by": c.theirs_by or "",
@@ -191,17 +189,14 @@ def workspace() -> None:
             # Nobody else wrote meanwhile: the saved grid is the event as it now is, for everyone.
             context.share(result.marker_after, {seating.load_seating_grid: result.grid_after,
                                                 list_tracks: track_list} if result.grid_after else {})
-            ui.flash(f"Saved {result.saved} seating change(s)." if result.saved
-                     else "Nothing needed saving: these people already sit where you put them.")
+            ui.flash(result.message)
             state["seating_revision"] = revision + 1
             ui.rerun_fragment()
         elif result.conflicts:
             store["conflicts"] = result.conflicts
             ui.rerun_fragment()
-        elif result.error:
-            st.error(ui.plain(result.error))
         else:
-            st.error("Nothing was saved: " + "; ".join(ui.plain(m) for msgs in result.problems.values() for m in msgs))
+            st.error(ui.plain(result.message))
     if discard_col.button("Reload latest" if store["conflicts"] or change_set else "Reload", key="reload_seating",
                           help="Load the seating as saved now; unsaved edits are dropped."):
         state["seating_revision"] = revision + 1

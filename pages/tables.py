@@ -68,17 +68,13 @@ with edit:
                      disabled=not changes or bool(problems)):
             result = context.write(tables.save_table_changes, changes)
             if result.ok:
-                ui.flash(f"Saved changes to {result.saved} table(s).")
+                ui.flash(result.message)
                 state["tables_revision"] = revision + 1
                 st.rerun()
-            elif result.conflicts:
-                st.error("Nothing was saved: someone else changed table(s) "
-                         + ", ".join(map(str, result.conflicts)) + " meanwhile. Reload and edit again.")
-                if st.button("Reload tables", key="reload_tables"):
-                    state["tables_revision"] = revision + 1
-                    st.rerun()
-            else:
-                st.error(ui.plain(result.error))
+            st.error(ui.plain(result.message))
+            if result.conflict and st.button("Reload tables", key="reload_tables"):
+                state["tables_revision"] = revision + 1
+                st.rerun()
 
         st.subheader("Add tables")
         with st.form("add_tables"):

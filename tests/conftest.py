@@ -133,6 +133,16 @@ class ScratchServer:
                 conn.execute(sql.SQL("ALTER ROLE eventflow_app PASSWORD {}").format(sql.Literal(self.app_password)))
         return Database(owner_url, derive_app_url(owner_url, self.app_password))
 
+    @contextmanager
+    def demo(self) -> Iterator[Database]:
+        """A database of its own holding the demo data set, dropped afterwards."""
+        database = self.create_database()
+        try:
+            load_demo(database)
+            yield database
+        finally:
+            self.drop_database(database)
+
     def drop_database(self, database: Database) -> None:
         database.dispose()
         with psycopg.connect(self.admin_url, autocommit=True) as conn:
@@ -229,20 +239,16 @@ def fresh_database(any_server: ScratchServer) -> Iterator[Database]:
 @pytest.fixture(scope="session")
 def demo_database(pg_server: ScratchServer) -> Iterator[Database]:
     """A database holding the demo data set, to be read and not changed."""
-    database = pg_server.create_database()
-    load_demo(database)
-    yield database
-    pg_server.drop_database(database)
+    with pg_server.demo() as database:
+        yield database
 
 
 @pytest.fixture(scope="module")
 def own_demo_database(pg_server: ScratchServer) -> Iterator[Database]:
     """The demo on a database of the test module's own, for modules that change it (the shared
     ``demo_database`` must stay as loaded)."""
-    database = pg_server.create_database()
-    load_demo(database)
-    yield database
-    pg_server.drop_database(database)
+    with pg_server.demo() as database:
+        yield database
 
 
 @pytest.fixture

@@ -129,7 +129,7 @@ def test_preview_then_apply_seats_everyone_as_auto_in_one_auto_seat_change_set(w
     assert _seats(world) == {str(p[5]): (2, 3, "manager", 1)}, "a preview writes nothing"
 
     result = _apply(world, preview)
-    assert result.applied and result.seated == 5 and result.moved == 0, result
+    assert result.ok and result.seated == 5 and result.moved == 0, result
     seats = _seats(world)
     assert {pid: (t, s) for pid, (t, s, _, _) in seats.items()} == {pid: (t, s) for pid, t, s in preview.plan}
     assert {pid: by for pid, (_, _, by, _) in seats.items()} == {**{str(x): "auto" for x in p[:5]},
@@ -148,14 +148,14 @@ def test_apply_is_refused_and_writes_nothing_when_the_seating_changed_after_the_
     _exec(world, a.manager, "UPDATE table_assignments SET seat_number = 4 WHERE participant_id = :p", {"p": p[0]})
     before, history_before = _seats(world), _history(world)
     result = _apply(world, preview)
-    assert not result.applied and result.message == autoseat.STALE_MESSAGE
+    assert not result.ok and result.message == autoseat.STALE_MESSAGE
     assert _seats(world) == before and _history(world) == history_before
 
     # A participant added meanwhile makes the plan stale too (it would leave them out).
     fresh = _preview(world)
     _exec(world, a.owner, "INSERT INTO participants (event_id, full_name) VALUES (:e, 'Late Larry')",
           {"e": a.event_id})
-    assert not _apply(world, fresh).applied
+    assert not _apply(world, fresh).ok
     assert _seats(world) == before
 
 
@@ -163,7 +163,7 @@ def test_a_viewer_can_preview_but_not_apply(world: World) -> None:
     preview = _preview(world, world.a.viewer)
     assert preview.feasible
     result = _apply(world, preview, world.a.viewer)
-    assert not result.applied and "only view" in result.message
+    assert not result.ok and "only view" in result.message
     assert _seats(world) == {}
 
 
@@ -181,7 +181,7 @@ def test_swaps_and_rotations_are_applied_in_one_go(world: World) -> None:
     preview = _preview(world, options=AutoSeatOptions(time_limit=3.0, mode="exact"))
     assert preview.status == "optimal" and preview.moved >= 2
     result = _apply(world, preview)
-    assert result.applied, result
+    assert result.ok, result
     tables = {pid: t for pid, (t, _, _, _) in _seats(world).items()}
     assert len({tables[str(x)] for x in p[:4]}) == 1
 
@@ -204,7 +204,7 @@ def test_more_vips_than_vip_seats_is_explained_by_name_and_writes_nothing(world:
     assert any("VIP" in line for line in preview.problems)
     _assert_names_not_ids(preview.problems, [_name(world, x) for x in p[:5]])
     result = _apply(world, preview)
-    assert not result.applied
+    assert not result.ok
     assert _seats(world) == {} and _history(world) == []
 
 
@@ -216,7 +216,7 @@ def test_a_keep_together_group_larger_than_any_table_is_explained_by_name(world:
     assert not preview.feasible
     assert any("keep-together" in line for line in preview.problems), preview.problems
     _assert_names_not_ids(preview.problems, [_name(world, x) for x in p[:5]])
-    assert not _apply(world, preview).applied and _seats(world) == {}
+    assert not _apply(world, preview).ok and _seats(world) == {}
 
 
 def test_more_people_than_seats_is_explained_by_name(world: World) -> None:
@@ -258,7 +258,7 @@ def test_replan_keeps_checked_in_and_pinned_people_and_seats_the_walk_ins(world:
     assert {str(x) for x in p[3:]} <= {c.participant_id for c in preview.changes if c.old_table is None}
     assert any(line.startswith("Re-plan:") for line in preview.explanation)
     result = _apply(world, preview)
-    assert result.applied and result.seated == 3
+    assert result.ok and result.seated == 3
     seats = _seats(world)
     assert len(seats) == 6 and seats[str(p[1])][:3] == (3, 1, "auto") and seats[str(p[0])][2] == "manager"
     assert {h.change_kind for h in _history(world)[3:]} == {"re-plan"}
@@ -302,7 +302,7 @@ def test_walk_in_suggestions_name_only_opted_in_people_and_accepting_writes_ai(w
     assert quiet and all(s.meets == () and "opted in" in s.reason for s in quiet)
 
     result = world.database.run_transaction(a.manager, lambda s: autoseat.accept_walk_in(s, a.event_id, p[0], 2))
-    assert result.applied and result.seated == 1
+    assert result.ok and result.seated == 1
     assert _seats(world)[str(p[0])][:3] == (2, 3, "ai")  # the first free seat
     assert [h.change_kind for h in _history(world)][-1] == "walk-in"
 
@@ -310,9 +310,9 @@ def test_walk_in_suggestions_name_only_opted_in_people_and_accepting_writes_ai(w
         autoseat.walk_in_suggestions(s, a.event_id, p[0])
     before = _seats(world)
     refused = world.database.run_transaction(a.manager, lambda s: autoseat.accept_walk_in(s, a.event_id, p[4], 1))
-    assert not refused.applied and "no longer suits" in refused.message
+    assert not refused.ok and "no longer suits" in refused.message
     refused = world.database.run_transaction(a.viewer, lambda s: autoseat.accept_walk_in(s, a.event_id, p[4], 3))
-    assert not refused.applied and "only view" in refused.message
+    assert not refused.ok and "only view" in refused.message
     assert _seats(world) == before
 
 

@@ -87,12 +87,12 @@ def _worker(database: Database, organiser: uuid.UUID, event_id: uuid.UUID, seed:
             tally.accepted.append(result.change_set_id)
         elif result.ok:
             tally.already_done += 1
-        elif result.conflicts or result.error:
+        elif not result.problems:
             tally.refused += 1
             # A conflict is named as such: rows changed since loading, or a seat or table someone
             # else just took. A generic refusal or a permission problem would be a bug here.
-            if result.error and ("code" in result.error or "only view" in result.error):
-                tally.unexplained.append(result.error)
+            if "code" in result.message or "only view" in result.message:
+                tally.unexplained.append(result.message)
         else:
             tally.invalid += 1  # refused before writing: the snapshot said the seat was taken
         grid = grid if rng.random() < 0.5 else None

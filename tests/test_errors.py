@@ -63,3 +63,23 @@ def test_no_module_words_view_only_or_patches_a_message() -> None:
         if "only view this event" in source or re.search(r"\.replace\(\s*[\"']Nothing was", source):
             offenders.append(str(path.relative_to(ROOT)))
     assert not offenders, offenders
+
+
+def test_every_write_result_is_an_outcome() -> None:
+    """One result vocabulary: whatever an organiser's write returns (seating save, table save,
+    auto-seat apply, walk-in, undo, floor plan) is an errors.Outcome, so a page reads ok, message
+    and conflict the same way for all of them. The engine's solver results are no writes."""
+    import ast
+
+    results = {}
+    for path in (ROOT / "eventflow").rglob("*.py"):
+        if "engine" in path.relative_to(ROOT / "eventflow").parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ClassDef) and node.name.endswith("Result"):
+                results[f"{path.stem}.{node.name}"] = [ast.unparse(base) for base in node.bases]
+    assert {"seating.SaveResult", "tables.TableSaveResult", "history.UndoResult", "plan.ApplyResult",
+            "floor_plan.PersonResult"} <= set(results)
+    assert {name: bases for name, bases in results.items() if bases != ["Outcome"]} == {}
+    refused = errors.Outcome(False, errors.nothing_was("saved", "a reason."))
+    assert not refused.ok and refused.message == "Nothing was saved: a reason." and not refused.conflict

@@ -101,7 +101,7 @@ def test_undo_restores_everyone_and_is_itself_recorded(world: World) -> None:
 
     with world.database.tenant_session(a.manager) as s:
         result = undo_change_set(s, a.event_id, change)
-    assert result.undone and result.restored == 4
+    assert result.ok and result.restored == 4
     assert _seats(world, a.owner) == before
     with world.database.tenant_session(a.viewer) as s:
         kinds = s.execute(text("SELECT change_kind, count(*) FROM assignment_history WHERE change_set_id = :c "
@@ -114,7 +114,7 @@ def test_undo_of_an_unseat_puts_the_person_back(world: World) -> None:
     _save(world, a.owner, [_insert(a.event_id, a.participant_ids[0], 2, 4, "ai")])
     change = _save(world, a.owner, [("DELETE FROM table_assignments WHERE participant_id = :p", {"p": a.participant_ids[0]})])
     with world.database.tenant_session(a.owner) as s:
-        assert undo_change_set(s, a.event_id, change).undone
+        assert undo_change_set(s, a.event_id, change).ok
     assert _seats(world, a.owner) == {a.participant_ids[0]: (2, 4, "ai")}
 
 
@@ -126,8 +126,9 @@ def test_undo_is_refused_when_someone_was_moved_since(world: World) -> None:
     later = _seats(world, a.owner)
     with world.database.tenant_session(a.owner) as s:
         result = undo_change_set(s, a.event_id, change)
-    assert not result.undone
-    assert result.problems == ["Alpha person 1 has been moved since: now table 3, seat 1, this change left them table 2, seat 2."]
+    assert not result.ok
+    assert result.problems == ("Alpha person 1 has been moved since: now table 3, seat 1, this change left them table 2, seat 2.",)
+    assert result.message == "Nothing was undone: " + result.problems[0]
     assert _seats(world, a.owner) == later
 
 
@@ -158,7 +159,7 @@ def test_another_organisation_cannot_see_or_undo_the_history(world: World) -> No
         assert s.execute(text("SELECT count(*) FROM assignment_history WHERE change_set_id = :c"), {"c": change}).scalar() == 0
         assert recent_change_sets(s, a.event_id).empty
         result = undo_change_set(s, a.event_id, change)
-    assert not result.undone
+    assert not result.ok
     assert _seats(world, a.owner) == {a.participant_ids[0]: (2, 1, "manager")}
 
 
@@ -203,7 +204,7 @@ def test_undo_never_overwrites_a_seat_a_colleague_sets_meanwhile(world: World) -
 
     assert len(outcome) == 1 and not isinstance(outcome[0], Exception), outcome
     result = outcome[0]
-    assert not result.undone
-    assert result.problems == ["Alpha person 0 has been seated since: now table 3, seat 1, "
-                               "this change left them unseated."]
+    assert not result.ok
+    assert result.problems == ("Alpha person 0 has been seated since: now table 3, seat 1, "
+                               "this change left them unseated.",)
     assert _seats(world, a.owner) == {person: (3, 1, "manager")}

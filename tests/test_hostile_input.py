@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text
 
-from eventflow import events, participants, seating, statistics, tables
+from eventflow import errors, events, participants, seating, statistics, tables
 from eventflow.db import Database
 from tests.conftest import Organisation, ScratchServer, make_organisation
 
@@ -547,7 +547,7 @@ def test_invitation_form_accepts_only_plain_addresses_and_known_roles(hostile, a
     try:
         with hostile.database.tenant_session(hostile.org.owner) as session:
             members.invite(session, hostile.org.id, address, role)
-    except members.MemberInputError as error:
+    except errors.InputError as error:
         assert str(error)
         with hostile.database.tenant_session(hostile.org.owner) as session:
             assert len(members.list_invitations(session, hostile.org.id)) == before

@@ -19,23 +19,15 @@ APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
 
 @pytest.fixture
-def app(own_demo_database, as_default_database, monkeypatch):
-    as_default_database(own_demo_database)
-    monkeypatch.delenv("DATABASE_URL", raising=False)
-    st.cache_data.clear()
-
+def app(own_demo_database, open_app, monkeypatch):
+    """conftest's ``open_app`` on this module's own demo, with the sign-up policy to test."""
     def open_as(email: str, page: str | None = None, signup: str = "invite") -> AppTest:
-        monkeypatch.setenv("EVENTFLOW_LOCAL_ORGANISER", email)
         monkeypatch.setenv("EVENTFLOW_SIGNUP", signup)
-        at = AppTest.from_file(APP, default_timeout=60)
-        at.run()
-        if page:
-            at.switch_page(page).run()
+        at = open_app(own_demo_database, email, page)
         assert not at.exception, [e.value for e in at.exception]
         return at
 
-    yield open_as
-    st.cache_data.clear()
+    return open_as
 
 
 def _submit(at: AppTest, label: str) -> AppTest:

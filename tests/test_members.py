@@ -10,7 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from eventflow import members
-from eventflow.members import MemberInputError
+from eventflow.errors import InputError
 
 
 def _address() -> str:
@@ -24,7 +24,7 @@ def test_owner_invites_changes_and_withdraws(world):
         assert address in message and "next time they sign in" in message
         (invitation,) = members.list_invitations(s, world.a.id)
         assert (invitation.email, invitation.role, invitation.invited_by_name) == (address, "viewer", "Alpha owner")
-        with pytest.raises(MemberInputError, match="already invited as viewer"):
+        with pytest.raises(InputError, match="already invited as viewer"):
             members.invite(s, world.a.id, address, "manager")
         members.change_invitation_role(s, world.a.id, invitation.id, "manager")
         members.withdraw_invitation(s, world.a.id, invitation.id)
@@ -57,7 +57,7 @@ def test_inviting_reveals_nothing_about_other_organisations(world):
 def test_a_member_is_refused_as_a_duplicate_only_within_the_organisation(world):
     with world.database.owner_connection() as conn:
         viewer_email = conn.execute(text("SELECT email FROM organisers WHERE id = :id"), {"id": world.a.viewer}).scalar()
-    with world.database.tenant_session(world.a.owner) as s, pytest.raises(MemberInputError, match="already a member"):
+    with world.database.tenant_session(world.a.owner) as s, pytest.raises(InputError, match="already a member"):
         members.invite(s, world.a.id, viewer_email, "manager")
 
 
@@ -67,9 +67,9 @@ def test_a_member_is_refused_as_a_duplicate_only_within_the_organisation(world):
 ])
 def test_bad_addresses_are_refused_and_nothing_is_written(world, bad, words):
     with world.database.tenant_session(world.a.owner) as s:
-        with pytest.raises(MemberInputError, match=words):
+        with pytest.raises(InputError, match=words):
             members.invite(s, world.a.id, bad, "viewer")
-        with pytest.raises(MemberInputError, match="not a role"):
+        with pytest.raises(InputError, match="not a role"):
             members.invite(s, world.a.id, _address(), "admin")
         assert members.list_invitations(s, world.a.id) == []
 
@@ -77,11 +77,11 @@ def test_bad_addresses_are_refused_and_nothing_is_written(world, bad, words):
 def test_managers_and_viewers_cannot_invite_or_change_members(world):
     for who in (world.a.manager, world.a.viewer):
         with world.database.tenant_session(who) as s:
-            with pytest.raises(MemberInputError, match="Only owners"):
+            with pytest.raises(InputError, match="Only owners"):
                 members.invite(s, world.a.id, _address(), "owner")
-            with pytest.raises(MemberInputError, match="only owners"):
+            with pytest.raises(InputError, match="only owners"):
                 members.change_role(s, world.a.id, world.a.viewer, "owner")
-            with pytest.raises(MemberInputError, match="only owners"):
+            with pytest.raises(InputError, match="only owners"):
                 members.remove_member(s, world.a.id, world.a.viewer)
 
 
@@ -99,9 +99,9 @@ def test_nobody_inserts_a_membership_directly(world):
 
 def test_the_last_owner_can_be_neither_removed_nor_demoted(world):
     with world.database.tenant_session(world.a.owner) as s:
-        with pytest.raises(MemberInputError, match="at least one owner"):
+        with pytest.raises(InputError, match="at least one owner"):
             members.change_role(s, world.a.id, world.a.owner, "manager")
-        with pytest.raises(MemberInputError, match="at least one owner"):
+        with pytest.raises(InputError, match="at least one owner"):
             members.remove_member(s, world.a.id, world.a.owner)
         # With a second owner, the first may step down.
         members.change_role(s, world.a.id, world.a.manager, "owner")

@@ -228,6 +228,7 @@ def test_seating_someone_a_colleague_seated_meanwhile_is_a_conflict(world):
         result = save_changes(session, org.event_id, _edit(mine, {str(org.participant_ids[0]): {"table_number": 2}}),
                               mine)
     assert [c.theirs for c in result.conflicts] == [(1, 1)]
+    assert not result.ok and result.conflict and result.message == seating.CONFLICT_MESSAGE
 
 
 def test_saving_the_same_change_twice_is_harmless(world):
@@ -248,7 +249,7 @@ def test_capacity_race_is_caught_at_commit_as_a_message(world):
     changes = _edit(grid, {str(org.participant_ids[2]): {"table_number": 3}})
     with world.database.tenant_session(org.manager) as session:
         result = save_changes(session, org.event_id, changes, grid)
-    assert result.error and "over capacity" in result.error and "Nothing was saved" in result.error
+    assert not result.ok and "over capacity" in result.message and "Nothing was saved" in result.message
     assert org.participant_ids[2] not in _assignments(world.database, org)
 
 
@@ -260,7 +261,7 @@ def test_viewers_cannot_save(world):
     for edits in ({p[0]: {"table_number": 1}}, {p[1]: {"table_number": 1}}):
         with world.database.tenant_session(org.viewer) as session:
             result = save_changes(session, org.event_id, _edit(grid, edits), grid)
-        assert result.error == "Nothing was saved: you can only view this event."
+        assert not result.ok and result.message == "Nothing was saved: you can only view this event."
     assert _assignments(world.database, org) == {org.participant_ids[0]: (2, 1, "auto")}
 
 
@@ -271,7 +272,7 @@ def test_another_organisation_cannot_touch_the_grid(world):
         assert len(load_seating_grid(session, world.a.event_id).frame) == 0
         result = save_changes(session, world.a.event_id, changes, grid)
     assert not result.ok and world.a.participant_ids[0] not in _assignments(world.database, world.a)
-    assert "Alpha" not in (result.error or "")
+    assert "Alpha" not in result.message
 
 
 def test_table_fill_counts_pending_edits(world):

@@ -43,7 +43,7 @@ def test_the_catalog_lists_what_the_seed_promises(database: Database) -> None:
     # Guards the catalog queries themselves: an empty list would make every test below pass.
     assert {"events", "tracks", "participants", "participant_tracks", "seating_tables",
             "table_assignments", "memberships", "assignment_history", "invitations", "membership_history",
-            "table_layouts", "room_elements", "layout_history"} <= set(tenant_tables(database))
+            "table_layouts", "room_elements", "layout_history", "participant_log"} <= set(tenant_tables(database))
     assert "track_statistics" in public_views(database)
 
 
@@ -153,6 +153,12 @@ def populated_world(world: World) -> World:
                             {"e": org.event_id})
             session.execute(text("INSERT INTO room_elements (event_id, kind, label, x, y, width, height) "
                                  "VALUES (:e, 'stage', 'Stage', 2, 1, 8, 3)"), {"e": org.event_id})
+            # A cancelled guest removed (the participant log keeps their name), and one export recorded.
+            cancelled = session.execute(text("INSERT INTO participants (event_id, full_name) VALUES (:e, 'Cancelled') "
+                                             "RETURNING id"), {"e": org.event_id}).scalar_one()
+            session.execute(text("DELETE FROM participants WHERE id = :p"), {"p": cancelled})
+            session.execute(text("SELECT eventflow.record_participant_export(:e, :p)"),
+                            {"e": org.event_id, "p": org.participant_ids[0]})
     return world
 
 

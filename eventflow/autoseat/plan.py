@@ -29,7 +29,7 @@ from eventflow.autoseat.instance import EventData, load_event, name_people, snap
 from eventflow.autoseat.options import AutoSeatOptions
 from eventflow.autoseat.rules import ConstraintCheck, rule_checks
 from eventflow.engine.seat_numbers import stable_seat_numbers
-from eventflow.errors import InputError, editor_refusal, nothing_was, refused
+from eventflow.errors import InputError, Outcome, editor_refusal, nothing_was, refused
 from eventflow.formatting import seat_text
 from eventflow.history import begin_change_set
 from eventflow.statements import changed_rows
@@ -165,22 +165,18 @@ def solve_plan(plan_input: PlanInput) -> PlanPreview:
 
 
 @dataclass(frozen=True)
-class ApplyResult:
-    applied: bool
+class ApplyResult(Outcome):
     seated: int = 0      # newly seated
     moved: int = 0       # changed table
     reseated: int = 0    # same table, other seat number
-    change_set_id: UUID | None = None
-    message: str = ""
 
-    @property
-    def summary(self) -> str:
-        if not self.applied:
-            return self.message
-        parts = [f"{self.seated} newly seated", f"{self.moved} moved to another table"]
-        if self.reseated:
-            parts.append(f"{self.reseated} given another seat number at their table")
-        return "Plan applied: " + ", ".join(parts) + "."
+
+def _applied(seated: int, moved: int, reseated: int, change_set_id: UUID) -> ApplyResult:
+    parts = [f"{seated} newly seated", f"{moved} moved to another table"]
+    if reseated:
+        parts.append(f"{reseated} given another seat number at their table")
+    return ApplyResult(True, "Plan applied: " + ", ".join(parts) + ".", change_set_id=change_set_id,
+                       seated=seated, moved=moved, reseated=reseated)
 
 
 STALE_MESSAGE = nothing_was("written", "the seating, the participants or the tables changed since this preview "
@@ -215,7 +211,7 @@ def apply_plan(session: Session, event_id: UUID, preview: PlanPreview) -> ApplyR
         return ApplyResult(False, message=str(refusal))
     snapshot = _current_snapshot(session, event_id)
     if snapshot != preview.snapshot:
-        return ApplyResult(False, message=STALE_MESSAGE)
+        return ApplyResult(False, STALE_MESSAGE, conflict=True)
     if not preview.changes:
         return ApplyResult(True, message="Nothing to change: everyone already sits as planned.")
     change_set_id = begin_change_set(session, preview.kind)
@@ -242,12 +238,12 @@ def apply_plan(session: Session, event_id: UUID, preview: PlanPreview) -> ApplyR
             """), {"event_id": event_id, "rows": _json_rows(inserts)})
         if written != len(preview.changes):
             session.rollback()
-            return ApplyResult(False, message=STALE_MESSAGE)
+            return ApplyResult(False, STALE_MESSAGE, conflict=True)
         session.execute(text("SET CONSTRAINTS ALL IMMEDIATE"))
     except DBAPIError as error:
         return ApplyResult(False, message=refused(session, error, "written"))
-    return ApplyResult(True, seated=len(inserts), moved=sum(1 for c in updates if c.old_table != c.new_table),
-                       reseated=sum(1 for c in updates if c.old_table == c.new_table), change_set_id=change_set_id)
+    return _applied(len(inserts), sum(1 for c in updates if c.old_table != c.new_table),
+                    sum(1 for c in updates if c.old_table == c.new_table), change_set_id)
 
 
 def _json_rows(changes: list[PlannedSeat]) -> str:

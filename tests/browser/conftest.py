@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from eventflow.db import Database
-from eventflow.demo import DEMO_MANAGER_EMAIL, load_demo
+from eventflow.demo import DEMO_MANAGER_EMAIL
 from eventflow.serve import RunningApp, start_app, stop_app
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -39,10 +39,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 @pytest.fixture(scope="session")
 def browser_database(pg_server) -> Iterator[Database]:
     """A fresh database with the demo, for the browser tests only (they change it)."""
-    database = pg_server.create_database()
-    load_demo(database)
-    yield database
-    pg_server.drop_database(database)
+    with pg_server.demo() as database:
+        yield database
 
 
 @pytest.fixture(scope="session")
