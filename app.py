@@ -17,6 +17,7 @@ from eventflow import profiling, ui
 EVERYONE = frozenset({"owner", "manager", "viewer"})
 EDITORS = frozenset({"owner", "manager"})
 OWNERS = frozenset({"owner"})
+DOOR = EVERYONE | {"door"}  # door staff: the check-in desk and nothing else
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,7 @@ PAGES = (
     PageSpec("pages/auto_seat.py", "Auto-seat", ":material/auto_awesome:", roles=EDITORS),
     PageSpec("pages/tables.py", "Tables", ":material/table_restaurant:"),
     PageSpec("pages/participants.py", "Participants", ":material/groups:"),
-    PageSpec("pages/check_in.py", "Check-in", ":material/how_to_reg:"),
+    PageSpec("pages/check_in.py", "Check-in", ":material/how_to_reg:", roles=DOOR),
     PageSpec("pages/history.py", "History", ":material/history:", group="Review"),
     PageSpec("pages/track_distribution.py", "Track distribution", ":material/bar_chart:", group="Review"),
     PageSpec("pages/event_settings.py", "Event settings", ":material/settings:", group="Setup"),

@@ -13,7 +13,7 @@ from sqlalchemy import Connection, text
 
 from eventflow.emails import canonical_email
 
-Role = Literal["owner", "manager", "viewer"]
+Role = Literal["owner", "manager", "viewer", "door"]
 
 
 def ensure_organiser(conn: Connection, email: str, display_name: str, organiser_id: UUID | None = None) -> UUID:

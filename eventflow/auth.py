@@ -44,7 +44,7 @@ from eventflow.db import Database
 from eventflow.demo import DEMO_OWNER_EMAIL
 from eventflow.emails import canonical_email, email_problem, is_plain_email  # noqa: F401 (re-exported)
 
-Role = Literal["owner", "manager", "viewer"]
+Role = Literal["owner", "manager", "viewer", "door"]
 Mode = Literal["sign-in", "local", "none"]
 Signup = Literal["open", "invite"]
 EDITING_ROLES: frozenset[str] = frozenset({"owner", "manager"})

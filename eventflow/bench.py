@@ -320,18 +320,29 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--load", action="store_true",
                         help="only organisers' interactions and 1-16 organisers at once (eventflow/load_bench.py)")
     parser.add_argument("--floor-plan", action="store_true", help="only the floor plan's figures")
+    parser.add_argument("--distribution", action="store_true",
+                        help="only the Track distribution page on a 150-person event")
     parser.add_argument("--repeats", type=int, help="runs per figure")
     parser.add_argument("--mdgp", action="store_true",
                         help="only the engine against published results on MDGPLIB (with --quick: 8 instances)")
     parser.add_argument("--seeds", type=int, default=1, help="runs per MDGPLIB instance (with --mdgp)")
     parser.add_argument("--cpu-clock", action="store_true",
                         help="with --mdgp: count the limit in CPU seconds of the run (a loaded machine)")
+    parser.add_argument("--instances", default="",
+                        help="with --mdgp: only instances whose name contains one of these comma-separated parts")
+    parser.add_argument("--jobs", type=int, default=1,
+                        help="with --mdgp --cpu-clock: runs at a time (each is timed by its own CPU seconds)")
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
+    if args.distribution:
+        from eventflow import statistics_bench
+
+        return statistics_bench.main(args.repeats or 5)
     if args.mdgp:
         from eventflow import engine_bench
 
-        return engine_bench.mdgp_main(args.quick, args.seeds, args.out, args.cpu_clock)
+        return engine_bench.mdgp_main(args.quick, args.seeds, args.out, args.cpu_clock,
+                                      instances=args.instances, jobs=args.jobs)
     if args.engine:
         from eventflow import engine_bench
 

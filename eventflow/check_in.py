@@ -14,11 +14,11 @@ from datetime import datetime
 from uuid import UUID
 
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from eventflow.errors import InputError, nothing_was
+from eventflow.errors import ARCHIVED, ARCHIVED_SQLSTATE, EVENT_GONE, InputError, ViewOnly, nothing_was, sqlstate
 from eventflow.formatting import seat_text
-from eventflow.participants import set_flag
 
 MAX_RESULTS = 20  # a door list longer than this is a search that needs one more letter
 
@@ -54,31 +54,23 @@ class DoorCount:
         return self.expected - self.checked_in
 
 
-_GUEST_COLUMNS = """
-    p.id::text AS participant_id, p.full_name AS name, p.company, a.table_number, a.seat_number,
-    t.label AS table_label, p.checked_in_at
-  FROM participants AS p
-  LEFT JOIN table_assignments AS a ON a.organization_id = p.organization_id AND a.participant_id = p.id
-  LEFT JOIN seating_tables AS t
-         ON t.organization_id = a.organization_id AND t.event_id = a.event_id AND t.table_number = a.table_number
-"""
-
-_FIND = text(f"""
-    SELECT {_GUEST_COLUMNS}
-     WHERE p.event_id = :event_id
-       AND eventflow.fold(:query) <> ''  -- only punctuation typed: nobody, not everybody
-       AND NOT EXISTS (SELECT FROM unnest(string_to_array(eventflow.fold(:query), ' ')) AS w(word)
-                        WHERE w.word <> '' AND strpos(' ' || p.search_text, ' ' || w.word) = 0)
-     ORDER BY lower(p.full_name), p.id
-     LIMIT :limit
+# Through the database's door functions (sql/022), for every role: door staff have no other way
+# to guests, and one path keeps one set of rules. They return company only to roles that may see it.
+_FIND = text("""
+    SELECT participant_id::text, name, company, table_number, seat_number, table_label, checked_in_at
+      FROM eventflow.door_guests(:event_id, :query, :limit)
 """)
 
-_ONE = text(f"SELECT {_GUEST_COLUMNS} WHERE p.event_id = :event_id AND p.id = CAST(:participant_id AS uuid)")
-
-_COUNT = text("""
-    SELECT count(*) FILTER (WHERE checked_in_at IS NOT NULL) AS checked_in, count(*) AS expected
-      FROM participants WHERE event_id = :event_id
+_ONE = text("""
+    SELECT participant_id::text, name, company, table_number, seat_number, table_label, checked_in_at
+      FROM eventflow.door_guests(:event_id, '', 1, CAST(:participant_id AS uuid))
 """)
+
+_COUNT = text("SELECT checked_in, expected FROM eventflow.door_count(:event_id)")
+
+_CHECK_IN = text("SELECT eventflow.door_check_in(:event_id, CAST(:participant_id AS uuid), :arrived)")
+
+DOOR_ROLES = frozenset({"owner", "manager", "door"})  # who may check guests in (the database decides)
 
 
 def find_guests(session: Session, event_id: UUID, query: str, limit: int = MAX_RESULTS) -> list[Guest]:
@@ -103,9 +95,24 @@ def door_count(session: Session, event_id: UUID) -> DoorCount:
 
 def set_checked_in(session: Session, event_id: UUID, participant_id: str | UUID, arrived: bool) -> Guest:
     """Check one guest in (``arrived``) or out; doing it twice changes nothing and keeps the first
-    arrival time. Viewers are refused (``ViewOnly``), as every write is."""
-    set_flag(session, event_id, [participant_id], "checked_in", arrived)
-    found = guest(session, event_id, participant_id)
+    arrival time. Door staff, managers and owners; anyone else is refused (``ViewOnly``), and so is
+    a change to an archived event."""
+    participant = str(UUID(str(participant_id)))
+    try:
+        session.execute(_CHECK_IN, {"event_id": event_id, "participant_id": participant, "arrived": bool(arrived)})
+    except DBAPIError as error:
+        if sqlstate(error) == "42501":
+            session.rollback()
+            raise ViewOnly(nothing_was("changed", "checking guests in needs door staff, a manager or an owner."))\
+                from None
+        if sqlstate(error) == "P0002":
+            session.rollback()
+            raise InputError(nothing_was("changed", EVENT_GONE)) from None
+        if sqlstate(error) == ARCHIVED_SQLSTATE:
+            session.rollback()
+            raise ViewOnly(nothing_was("changed", ARCHIVED)) from None
+        raise
+    found = guest(session, event_id, participant)
     if found is None:
         raise InputError(nothing_was("changed", "this guest is no longer on the list (removed meanwhile?). "
                                                 "Search again."))

@@ -14,7 +14,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import numpy as np
 
@@ -219,23 +219,31 @@ def _mdgp_objective(distance: np.ndarray, solution: dict[str, Any]) -> float:
 
 
 def run_mdgp(quick: bool = False, seeds: int = 1, directory: Path = MDGP_DIR, cpu_clock: bool = False,
-             out=sys.stdout) -> dict[str, Any]:
+             out: TextIO = sys.stdout, instances: str = "", jobs: int = 1) -> dict[str, Any]:
     """Each instance through ``python -m eventflow seat`` in a fresh process at the literature's
     limit (wall-clock from the command's start), re-scored and compared with TPSDP's best.
     Also records each run's CPU seconds (a loaded machine gives the search less than the limit).
     ``cpu_clock``: the limit is counted in the process's CPU seconds instead (see
-    :mod:`eventflow.engine.clock`), what a core of its own would give on a shared machine."""
-    import os
-
-    env = dict(os.environ, EVENTFLOW_ENGINE_CLOCK="cpu") if cpu_clock else None
+    :mod:`eventflow.engine.clock`), what a core of its own would give on a shared machine; only
+    then may ``jobs`` > 1 runs share the machine (wall-clock runs would take each other's time).
+    ``instances``: comma-separated parts of names (e.g. ``n120,n240``), empty for all."""
     import csv
+    import os
     import tempfile
+    from concurrent.futures import ThreadPoolExecutor
+
+    if jobs > 1 and not cpu_clock:
+        raise ValueError("several runs at a time only with the CPU clock")
+    env = dict(os.environ, EVENTFLOW_ENGINE_CLOCK="cpu") if cpu_clock else None
 
     def say(text: str) -> None:
         print(text, file=out, flush=True)
 
     known = {row["instance"]: row for row in csv.DictReader((directory / "best_known.csv").open())}
     names = list(MDGP_QUICK) if quick else sorted(known, key=lambda x: (int(known[x]["n"]), x))
+    parts = [p for p in instances.split(",") if p]
+    if parts:
+        names = [name for name in names if any(p in name for p in parts)]
     # The first run after an install compiles the kernel (numba caches it next to the code);
     # measure that once, apart, so the figures below are what every later run gets.
     with tempfile.TemporaryDirectory() as tmp:
@@ -248,29 +256,41 @@ def run_mdgp(quick: bool = False, seeds: int = 1, directory: Path = MDGP_DIR, cp
         say(f"warm-up run (compiles the kernel if its cache is cold): {time.perf_counter() - t0:.1f} s")
     say(f"{'instance':<20} {'limit':>5} {'seed':>4} {'ours':>13} {'TPSDP best':>13} {'TPSDP avg':>13} "
         f"{'gap %':>7} {'avg gap %':>9} {'wall s':>6} {'cpu s':>5}")
-    rows: list[dict[str, Any]] = []
-    for name in names:
+
+    def one_run(name: str, seed: int) -> dict[str, Any]:
         data, distance = mdgp_instance(directory / f"{name}.txt")
         limit = MDGP_LIMITS[len(distance)]
         best, average = float(known[name]["tpsdp_best"]), float(known[name]["tpsdp_avg"])
         with tempfile.TemporaryDirectory() as tmp:
             path, solution_path = Path(tmp) / f"{name}.json", Path(tmp) / "solution.json"
             path.write_text(json.dumps(data))
-            for seed in range(seeds):
-                t0, cpu0 = time.perf_counter(), _children_cpu()
-                subprocess.run([sys.executable, "-m", "eventflow", "seat", "--instance", str(path),
-                                "--out", str(solution_path), "--time-limit", f"{limit:g}",
-                                "--mode", "heuristic", "--seed", str(seed)],
-                               cwd=_ROOT, capture_output=True, check=True, env=env)
-                wall, cpu = time.perf_counter() - t0, _children_cpu() - cpu0
-                ours = _mdgp_objective(distance, json.loads(solution_path.read_text()))
-                row: dict[str, Any] = {"instance": name, "family": name.split("_")[0], "n": len(distance), "seed": seed,
-                       "limit_s": limit, "objective": ours, "tpsdp_best": best, "tpsdp_avg": average,
-                       "gap_pct": 100.0 * (best - ours) / best, "avg_gap_pct": 100.0 * (best - average) / best,
-                       "wall_s": wall, "cpu_s": cpu}
-                rows.append(row)
-                say(f"{name:<20} {limit:>5g} {seed:>4} {ours:>13.2f} {best:>13.2f} {average:>13.2f} "
-                    f"{row['gap_pct']:>7.3f} {row['avg_gap_pct']:>9.3f} {wall:>6.1f} {cpu:>5.1f}")
+            t0 = time.perf_counter()
+            with (Path(tmp) / "stderr.txt").open("w+") as stderr:
+                process = subprocess.Popen(
+                    [sys.executable, "-m", "eventflow", "seat", "--instance", str(path),
+                     "--out", str(solution_path), "--time-limit", f"{limit:g}",
+                     "--mode", "heuristic", "--seed", str(seed)],
+                    cwd=_ROOT, stdout=subprocess.DEVNULL, stderr=stderr, env=env)
+                # wait4: this run's own CPU seconds, also while other runs go on beside it.
+                _, status, usage = os.wait4(process.pid, 0)
+                process.returncode = os.waitstatus_to_exitcode(status)
+                if process.returncode:
+                    stderr.seek(0)
+                    raise RuntimeError(f"{name} seed {seed}: seat exited with {process.returncode}: "
+                                       f"{stderr.read()}")
+            wall, cpu = time.perf_counter() - t0, usage.ru_utime + usage.ru_stime
+            ours = _mdgp_objective(distance, json.loads(solution_path.read_text()))
+        row: dict[str, Any] = {
+            "instance": name, "family": name.split("_")[0], "n": len(distance), "seed": seed,
+            "limit_s": limit, "objective": ours, "tpsdp_best": best, "tpsdp_avg": average,
+            "gap_pct": 100.0 * (best - ours) / best, "avg_gap_pct": 100.0 * (best - average) / best,
+            "wall_s": wall, "cpu_s": cpu}
+        say(f"{name:<20} {limit:>5g} {seed:>4} {ours:>13.2f} {best:>13.2f} {average:>13.2f} "
+            f"{row['gap_pct']:>7.3f} {row['avg_gap_pct']:>9.3f} {wall:>6.1f} {cpu:>5.1f}")
+        return row
+
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        rows = list(pool.map(lambda job: one_run(*job), [(n, s) for n in names for s in range(seeds)]))
     results: dict[str, Any] = {"mdgp_instances": rows, "mdgp_quick": quick, "mdgp_seeds": seeds,
                                "mdgp_clock": "cpu" if cpu_clock else "wall"}
     random_rows = [r for r in rows if r["family"] in ("RanReal", "RanInt")]
@@ -296,19 +316,17 @@ def run_mdgp(quick: bool = False, seeds: int = 1, directory: Path = MDGP_DIR, cp
     return results
 
 
-def _children_cpu() -> float:
-    # CPU seconds of finished child processes: on a shared, loaded machine the wall-clock
-    # figures are pessimistic, and this says how much of the limit the run actually got.
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
-
-def mdgp_main(quick: bool, seeds: int, results_path: Path, cpu_clock: bool = False) -> int:
+def mdgp_main(quick: bool, seeds: int, results_path: Path, cpu_clock: bool = False,
+              instances: str = "", jobs: int = 1) -> int:
     """``python -m eventflow bench --mdgp``: print the table, merge the figures into results.json."""
     if not (MDGP_DIR / "best_known.csv").exists():
         print(f"error: the MDGPLIB instances are not at {MDGP_DIR}", file=sys.stderr)
         return 2
-    results = run_mdgp(quick=quick, seeds=seeds, cpu_clock=cpu_clock)
+    if jobs > 1 and not cpu_clock:
+        print("error: --jobs above 1 needs --cpu-clock (wall-clock runs would take each other's time)",
+              file=sys.stderr)
+        return 2
+    results = run_mdgp(quick=quick, seeds=seeds, cpu_clock=cpu_clock, instances=instances, jobs=jobs)
     saved = json.loads(results_path.read_text()) if results_path.exists() else {}
     saved.update(results)
     results_path.parent.mkdir(parents=True, exist_ok=True)

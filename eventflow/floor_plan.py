@@ -7,7 +7,8 @@ How a drop travels:
    with versions and the placement rules), every table's place (``table_layouts``) and the room's
    elements (``room_elements``). Tables not placed yet get a place computed here (:func:`auto_layout`)
    and are saved on the first layout write (:func:`ensure_layout`).
-2. :func:`plan_payload` turns it into the compact, columnar data the browser component draws.
+2. :func:`plan_drawing` turns it into the compact, columnar JSON the browser component draws, and
+   :func:`plan_payload` adds one organiser's view of it (focus, highlight, swap offer, walk-in).
 3. The component sends back an *intent* only (move a table, move / swap / unseat a person, accept a
    walk-in suggestion). :func:`move_person`, :func:`swap_people` and :func:`unseat_person` turn it into
    a ``seating.ChangeSet`` against that snapshot and save it with ``seating.save_changes`` — the
@@ -16,20 +17,28 @@ How a drop travels:
    move in between is reported, not overwritten. The database records every layout change in
    ``layout_history`` (``sql/015``).
 
+Tables and room elements turn too (:func:`turn_table`, :func:`turn_element`); an organiser undoes their own
+layout changes one after another (:func:`undo_offer`, :func:`undo_layout_change`), refused when someone
+changed the same thing since. :func:`load_drawn_plan` shares an unchanged plan between sessions.
+
 Positions are metres from the room's top-left corner; the screen and the print draw from the same
 geometry (:func:`table_size`, :func:`seat_positions`).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
+import threading
 import unicodedata
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 from uuid import UUID
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
@@ -285,9 +294,15 @@ _PEOPLE = text("""
       FROM participants AS p
       LEFT JOIN table_assignments AS a ON a.organization_id = p.organization_id AND a.participant_id = p.id
      WHERE p.event_id = :event_id
+     ORDER BY p.id  -- a stable order: an unchanged event draws the same string (the browser parses it once)
 """)
 _TABLES = text("SELECT table_number AS number, capacity, is_vip_table AS is_vip, label, accessible "
                "FROM seating_tables WHERE event_id = :event_id ORDER BY table_number")
+
+
+def _nullable_ints(values: Sequence[int | None]) -> pd.api.extensions.ExtensionArray:
+    # Through a float array (None -> NaN): pandas converts that in one vectorised step, not per value.
+    return pd.array(np.array(values, dtype=float), dtype="Int64")
 
 
 def load_plan_grid(session: Session, event_id: UUID) -> seating.SeatingGrid:
@@ -299,12 +314,12 @@ def load_plan_grid(session: Session, event_id: UUID) -> seating.SeatingGrid:
     frame = pd.DataFrame({
         "participant_id": pd.array(columns["participant_id"], dtype=object),
         "full_name": pd.array(columns["full_name"], dtype=object),
-        "table_number": pd.array(columns["table_number"], dtype="Int64"),
-        "seat_number": pd.array(columns["seat_number"], dtype="Int64"),
+        "table_number": _nullable_ints(columns["table_number"]),
+        "seat_number": _nullable_ints(columns["seat_number"]),
         "is_vip": pd.array(columns["is_vip"], dtype=bool),
         "checked_in": pd.array(columns["checked_in"], dtype=bool),
         "assignment_id": pd.array(columns["assignment_id"], dtype=object),
-        "version": pd.array(columns["version"], dtype="Int64"),
+        "version": _nullable_ints(columns["version"]),
     })
     frame["base_table"] = frame["table_number"]
     frame["base_seat"] = frame["seat_number"]
@@ -438,6 +453,12 @@ def move_table(session: Session, event_id: UUID, table_number: int, x: Any, y: A
         return Outcome(False, refused(session, error))
     if written == 1:
         return Outcome(True, f"Table {table_number} moved.")
+    return _table_conflict(session, event_id, table_number, version, "moved")
+
+
+def _table_conflict(session: Session, event_id: UUID, table_number: int, version: int | None, done: str
+                    ) -> Outcome:
+    """Why a compare-and-set on a table's place wrote nothing: gone, view-only, or a colleague's change."""
     session.rollback()
     exists = session.execute(text("SELECT 1 FROM seating_tables WHERE event_id = :e AND table_number = :n"),
                              {"e": event_id, "n": table_number}).first()
@@ -449,8 +470,57 @@ def move_table(session: Session, event_id: UUID, table_number: int, x: Any, y: A
     if now is not None and now.version == version:
         return Outcome(False, view_only("saved"))
     where = "" if now is None else f" (it is now at {now.x:g} m, {now.y:g} m)"
+    again = "drag it again" if done == "moved" else "turn it again"
     return Outcome(False, f"Nothing was saved: a colleague moved table {table_number} meanwhile{where}. "
-                               "The plan now shows their move; drag it again if yours should win.", conflict=True)
+                               f"The plan now shows their move; {again} if yours should win.", conflict=True)
+
+
+ROTATION_STEP = 15  # degrees per press of a turn button or the R key
+
+
+def turn_table(session: Session, event_id: UUID, table_number: int, rotation: Any, version: int | None
+               ) -> Outcome:
+    """Turn a table to ``rotation`` degrees (clockwise, 0-359) where it stands; compare-and-set on the
+    version the organiser saw, recorded in the layout history like a move."""
+    turn = _rotation(rotation)
+    if version is None:
+        return Outcome(False, f"Nothing was saved: table {table_number} has no place on the plan yet. "
+                                   "Reload the plan and turn it again.", conflict=True)
+    begin_change_set(session, "layout")
+    try:
+        written = changed_rows(session, text(
+            "UPDATE table_layouts SET rotation = :r WHERE event_id = :e AND table_number = :n AND version = :v"),
+            {"e": event_id, "n": table_number, "r": turn, "v": version})
+    except DBAPIError as error:
+        return Outcome(False, refused(session, error))
+    if written == 1:
+        return Outcome(True, f"Table {table_number} turned to {turn}°.")
+    return _table_conflict(session, event_id, table_number, version, "turned")
+
+
+def turn_element(session: Session, event_id: UUID, element_id: str, rotation: Any, version: int) -> Outcome:
+    """Turn a room element about its centre to ``rotation`` degrees; compare-and-set like a move."""
+    turn = _rotation(rotation)
+    element = _element_id(element_id)
+    begin_change_set(session, "layout")
+    try:
+        written = changed_rows(session, text(
+            "UPDATE room_elements SET rotation = :r WHERE event_id = :e AND id = :id AND version = :v"),
+            {"e": event_id, "id": element, "r": turn, "v": version})
+    except DBAPIError as error:
+        return Outcome(False, refused(session, error))
+    if written == 1:
+        label = session.execute(text("SELECT label FROM room_elements WHERE event_id = :e AND id = :id"),
+                                {"e": event_id, "id": element}).scalar_one()
+        return Outcome(True, f"“{label}” turned to {turn}°.")
+    return _element_conflict(session, event_id, element, version)
+
+
+def _element_id(element_id: Any) -> str:
+    try:
+        return str(UUID(str(element_id)))
+    except ValueError:
+        raise FloorPlanError("This room element does not exist.") from None
 
 
 def move_element(session: Session, event_id: UUID, element_id: str, x: Any, y: Any, version: int, *,
@@ -467,10 +537,7 @@ def move_element(session: Session, event_id: UUID, element_id: str, x: Any, y: A
             size[name] = number
     if label is not None:
         label = _label(label)
-    try:
-        element = str(UUID(str(element_id)))
-    except ValueError:
-        raise FloorPlanError("This room element does not exist.") from None
+    element = _element_id(element_id)
     begin_change_set(session, "layout")
     try:
         written = changed_rows(session, text(
@@ -483,6 +550,10 @@ def move_element(session: Session, event_id: UUID, element_id: str, x: Any, y: A
         return Outcome(False, refused(session, error))
     if written == 1:
         return Outcome(True, "Moved.")
+    return _element_conflict(session, event_id, element, version)
+
+
+def _element_conflict(session: Session, event_id: UUID, element: str, version: int) -> Outcome:
     session.rollback()
     now = session.execute(text("SELECT label, version FROM room_elements WHERE event_id = :e AND id = :id"),
                           {"e": event_id, "id": element}).first()
@@ -491,7 +562,7 @@ def move_element(session: Session, event_id: UUID, element_id: str, x: Any, y: A
     if now.version == version:
         return Outcome(False, view_only("saved"))
     return Outcome(False, f"Nothing was saved: a colleague changed “{now.label}” meanwhile. The plan now "
-                               "shows their change; move it again if yours should win.", conflict=True)
+                               "shows their change; move or turn it again if yours should win.", conflict=True)
 
 
 def _label(label: str) -> str:
@@ -553,6 +624,239 @@ def copy_layout(session: Session, source_event_id: UUID, new_event_id: UUID) -> 
            AND NOT EXISTS (SELECT FROM room_elements AS r WHERE r.event_id = :new)
     """), {"source": source_event_id, "new": new_event_id})
     return copied
+
+
+# ------------------------------------------------------------------------------------------ undo
+
+@dataclass(frozen=True)
+class LayoutChange:
+    """One of the organiser's own layout changes that can be undone (a change set of ``layout_history``)."""
+    change_set_id: str
+    what: str           # in words: "Table 30 moved", "“Main stage” turned", "3 tables moved"
+    minutes_ago: int
+
+
+# The signed-in organiser's layout change sets in this event, newest first: neither an undo nor undone
+# already, nor a placement of tables (automatic or copied: undoing it would only place them again).
+_UNDOABLE = text("""
+    SELECT h.change_set_id::text AS change_set_id, max(h.changed_at) AS changed_at,
+           floor(extract(epoch FROM now() - max(h.changed_at)) / 60)::int AS minutes_ago
+      FROM layout_history AS h
+     WHERE h.event_id = :e AND h.organiser_id = eventflow.current_organiser_id()
+       AND h.change_kind = 'layout' AND h.undoes_change_set IS NULL
+       AND NOT EXISTS (SELECT FROM layout_history AS u
+                        WHERE u.organization_id = h.organization_id AND u.undoes_change_set = h.change_set_id)
+     GROUP BY h.change_set_id
+    HAVING NOT bool_or(h.operation = 'insert' AND h.subject = 'table')
+     ORDER BY max(h.id) DESC
+     LIMIT :n
+""")
+_CHANGE_SET = text("""
+    SELECT h.id, h.subject, h.table_number, h.element_id::text AS element_id, h.operation, h.old_state, h.new_state,
+           h.organiser_id = eventflow.current_organiser_id() AS mine, h.change_kind
+      FROM layout_history AS h
+     WHERE h.event_id = :e AND h.change_set_id = CAST(:c AS uuid)
+     ORDER BY h.id
+""")
+_TABLE_GEOMETRY = ("x", "y", "shape", "rotation")
+_ELEMENT_GEOMETRY = ("kind", "label", "x", "y", "width", "height", "rotation")
+
+
+def _describe(rows: Sequence[Any], labels: dict[str, str]) -> str:
+    """A change set in the organiser's words."""
+    def verb(row: Any) -> str:
+        if row.operation == "insert":
+            return "added" if row.subject == "element" else "placed"
+        if row.operation == "delete":
+            return "removed"
+        old, new = row.old_state or {}, row.new_state or {}
+        moved = any(old.get(k) != new.get(k) for k in ("x", "y"))
+        turned = old.get("rotation") != new.get("rotation")
+        resized = any(old.get(k) != new.get(k) for k in ("width", "height", "label", "shape"))
+        words = [w for w, done in (("moved", moved), ("turned", turned), ("changed", resized)) if done]
+        return " and ".join(words[:2]) or "changed"
+
+    if len(rows) == 1:
+        row = rows[0]
+        if row.subject == "table":
+            return f"Table {row.table_number} {verb(row)}"
+        state = row.new_state or row.old_state or {}
+        return f"“{labels.get(row.element_id) or state.get('label', 'Room element')}” {verb(row)}"
+    verbs = {verb(r) for r in rows}
+    tables = sum(1 for r in rows if r.subject == "table")
+    elements = len(rows) - tables
+    things = " and ".join(p for p in (f"{tables} table{'s' * (tables != 1)}" if tables else "",
+                                       f"{elements} room element{'s' * (elements != 1)}" if elements else "") if p)
+    return f"{things} {verbs.pop() if len(verbs) == 1 else 'changed'}"
+
+
+def _labels(session: Session, event_id: UUID) -> dict[str, str]:
+    return {r.id: r.label for r in session.execute(
+        text("SELECT id::text AS id, label FROM room_elements WHERE event_id = :e"), {"e": event_id})}
+
+
+def _items(rows: Sequence[Any]) -> dict[tuple[str, Any], list[Any]]:
+    """A change set's rows by what they changed: a table (by number) or a room element (by id)."""
+    items: dict[tuple[str, Any], list[Any]] = {}
+    for row in rows:
+        items.setdefault((row.subject, row.table_number if row.subject == "table" else row.element_id), []).append(row)
+    return items
+
+
+def _current(session: Session, event_id: UUID, subject: str, key: Any, *, lock: bool) -> Any:
+    lock_clause = " FOR UPDATE" if lock else ""
+    if subject == "table":
+        return session.execute(text("SELECT x, y, shape, rotation FROM table_layouts "  # noqa: S608 (fixed text)
+                                    "WHERE event_id = :e AND table_number = :n" + lock_clause),
+                               {"e": event_id, "n": key}).first()
+    return session.execute(text("SELECT kind, label, x, y, width, height, rotation FROM room_elements "  # noqa: S608
+                                "WHERE event_id = :e AND id = CAST(:id AS uuid)" + lock_clause),
+                           {"e": event_id, "id": key}).first()
+
+
+def _name(subject: str, key: Any, history: Sequence[Any], labels: dict[str, str]) -> str:
+    if subject == "table":
+        return f"table {key}"
+    state = history[-1].new_state or history[0].old_state or {}
+    return f"“{labels.get(key) or state.get('label', 'room element')}”"
+
+
+def _blocker(session: Session, event_id: UUID, rows: Sequence[Any], labels: dict[str, str], *, lock: bool
+             ) -> str | None:
+    """Why the change in ``rows`` cannot be undone now (something it changed was changed since), or None."""
+    for (subject, key), history in _items(rows).items():
+        current = _current(session, event_id, subject, key, lock=lock)
+        if _same(history[-1].new_state, current, _TABLE_GEOMETRY if subject == "table" else _ELEMENT_GEOMETRY):
+            continue
+        if lock and current is None and _current(session, event_id, subject, key, lock=False) is not None:
+            # FOR UPDATE sees only rows the organiser may change: there, but not locked, means they may
+            # only view this event now (a role changed since), not that a colleague removed it.
+            return view_only("saved")
+        return _changed_since(session, event_id, history[-1].id, subject, key, _name(subject, key, history, labels))
+    return None
+
+
+@dataclass(frozen=True)
+class UndoOffer:
+    change: LayoutChange | None   # the latest of one's own changes that can be undone now
+    note: str | None = None       # why a later one of one's own changes cannot be undone any more
+
+
+def undo_offer(session: Session, event_id: UUID, *, look_back: int = 10) -> UndoOffer:
+    """What "Undo" offers the signed-in organiser: their latest layout change in this event that is not
+    undone yet and whose tables and elements are still as they left them. A later change of theirs that
+    a colleague changed over since is skipped, and the note says so (and who)."""
+    note = None
+    labels = _labels(session, event_id)
+    for found in session.execute(_UNDOABLE, {"e": event_id, "n": look_back}).all():
+        rows = session.execute(_CHANGE_SET, {"e": event_id, "c": found.change_set_id}).all()
+        what = _describe(rows, labels)
+        blocked = _blocker(session, event_id, rows, labels, lock=False)
+        if blocked is None:
+            return UndoOffer(LayoutChange(found.change_set_id, what, max(0, int(found.minutes_ago))), note)
+        if note is None:
+            note = f"“{what}” can no longer be undone: {blocked.removeprefix('Not undone: ')}"
+    return UndoOffer(None, note)
+
+
+def last_layout_change(session: Session, event_id: UUID) -> LayoutChange | None:
+    """The change :func:`undo_offer` offers (None: nothing to undo)."""
+    return undo_offer(session, event_id).change
+
+
+def _same(state: dict[str, Any] | None, row: Any, keys: Sequence[str]) -> bool:
+    if state is None or row is None:
+        return state is None and row is None
+    for key in keys:
+        now, then = getattr(row, key), state.get(key)
+        if isinstance(now, float) or isinstance(then, float):
+            if then is None or now is None or not math.isclose(float(now), float(then), abs_tol=1e-9):
+                return False
+        elif now != then:
+            return False
+    return True
+
+
+def undo_layout_change(session: Session, event_id: UUID, change_set_id: str) -> Outcome:
+    """Put back what one of the organiser's own layout changes changed (moves, turns, resizes, an element
+    added or removed), as one new change set of kind ``undo``. Refused, writing nothing, when a colleague
+    (or a later change) changed any of the same tables or elements since: the message says who and what."""
+    try:
+        change_set = str(UUID(str(change_set_id)))
+    except ValueError:
+        raise FloorPlanError("There is no such change to undo.") from None
+    rows = session.execute(_CHANGE_SET, {"e": event_id, "c": change_set}).all()
+    if not rows:
+        return Outcome(False, "There is no such change to undo.")
+    if not all(r.mine for r in rows):
+        return Outcome(False, "Only the organiser who made a change can undo it here.")
+    if any(r.change_kind != "layout" for r in rows):
+        return Outcome(False, "This change is not a layout change and cannot be undone here.")
+    if session.execute(text("SELECT 1 FROM layout_history WHERE event_id = :e AND undoes_change_set = CAST(:c AS uuid) "
+                            "LIMIT 1"), {"e": event_id, "c": change_set}).first():
+        return Outcome(False, "That change was undone already.")
+    labels = _labels(session, event_id)
+    what = _describe(rows, labels)
+    blocked = _blocker(session, event_id, rows, labels, lock=True)  # locks what it will write
+    if blocked is not None:
+        session.rollback()
+        return Outcome(False, blocked, conflict=blocked != view_only("saved"))
+    begin_change_set(session, "undo")
+    session.execute(text("SELECT set_config('eventflow.undoes_change_set', :c, true)"), {"c": change_set})
+    try:
+        for (subject, key), history in _items(rows).items():
+            before = history[0].old_state
+            present = _current(session, event_id, subject, key, lock=False) is not None
+            if subject == "table":
+                if before is None:
+                    session.execute(text("DELETE FROM table_layouts WHERE event_id = :e AND table_number = :n"),
+                                    {"e": event_id, "n": key})
+                elif not present:
+                    session.execute(text(
+                        "INSERT INTO table_layouts (event_id, table_number, x, y, shape, rotation) "
+                        "VALUES (:e, :n, :x, :y, :shape, :rotation)"),
+                        {"e": event_id, "n": key, **{k: before[k] for k in _TABLE_GEOMETRY}})
+                else:
+                    session.execute(text(
+                        "UPDATE table_layouts SET x = :x, y = :y, shape = :shape, rotation = :rotation "
+                        " WHERE event_id = :e AND table_number = :n"),
+                        {"e": event_id, "n": key, **{k: before[k] for k in _TABLE_GEOMETRY}})
+                continue
+            values = {k: (before or {}).get(k) for k in _ELEMENT_GEOMETRY}
+            if before is None:
+                session.execute(text("DELETE FROM room_elements WHERE event_id = :e AND id = CAST(:id AS uuid)"),
+                                {"e": event_id, "id": key})
+            elif not present:
+                session.execute(text(
+                    "INSERT INTO room_elements (id, event_id, kind, label, x, y, width, height, rotation) "
+                    "VALUES (CAST(:id AS uuid), :e, :kind, :label, :x, :y, :width, :height, :rotation)"),
+                    {"e": event_id, "id": key, **values})
+            else:
+                session.execute(text(
+                    "UPDATE room_elements SET label = :label, x = :x, y = :y, width = :width, height = :height, "
+                    "       rotation = :rotation WHERE event_id = :e AND id = CAST(:id AS uuid)"),
+                    {"e": event_id, "id": key, **values})
+    except DBAPIError as error:
+        return Outcome(False, refused(session, error))
+    return Outcome(True, f"Undone: {what[0].lower() + what[1:] if what.startswith('Table') else what}.")
+
+
+def _changed_since(session: Session, event_id: UUID, after_id: int, subject: str, key: Any, name: str) -> str:
+    """Why an undo is refused: ``name`` changed after the change being undone, and by whom."""
+    later = session.execute(text("""
+        SELECT coalesce(o.display_name, o.email, 'someone no longer in this organisation') AS who,
+               h.organiser_id = eventflow.current_organiser_id() AS mine
+          FROM layout_history AS h LEFT JOIN organisers AS o ON o.id = h.organiser_id
+         WHERE h.event_id = :e AND h.id > :after AND h.subject = :subject
+           AND (h.table_number = :n OR h.element_id = CAST(:el AS uuid))
+         ORDER BY h.id DESC LIMIT 1
+    """), {"e": event_id, "after": after_id, "subject": subject, "n": key if subject == "table" else None,
+           "el": key if subject == "element" else None}).first()
+    if later is None:
+        return f"Not undone: {name} has changed since. Nothing was changed."
+    who = "you changed it again" if later.mine else f"{later.who} changed it"
+    return (f"Not undone: {name} was changed after this change ({who}). Nothing was changed; "
+            "move it back by hand if you still want to.")
 
 
 # ------------------------------------------------------------------------------- people on the plan
@@ -715,13 +1019,99 @@ def find_people(grid: seating.SeatingGrid, query: str, limit: int = 10) -> list[
 
 # ---------------------------------------------------------------------------------- browser payload
 
-def plan_payload(plan: FloorPlan, *, can_edit: bool, focus: int | None = None,
-                 suggestions: Sequence[tuple[int, str]] = (), walk_in: str | None = None,
-                 colour_by: str = "fill", token: int = 0, hit: str | None = None,
-                 offer: dict[str, Any] | None = None) -> dict[str, Any]:
-    """What the component draws: columnar lists (one entry per table, one per person), so the size grows
-    linearly with the event and carries no key names per row. Text (names, labels) is data, drawn by
-    the component with ``textContent`` only."""
+@dataclass(frozen=True)
+class DrawnPlan:
+    """A plan with its drawing already serialised (:func:`plan_drawing`), so a page run that shows an
+    unchanged plan again (a rerun, another organiser of the event within the read cache's lifetime)
+    sends the same string instead of building and encoding 20,000 people again."""
+    plan: FloorPlan
+    drawing: str
+    key: str  # changes whenever ``drawing`` does: the browser parses a drawing once per key
+
+
+def draw(plan: FloorPlan) -> DrawnPlan:
+    drawing = plan_drawing(plan)
+    return DrawnPlan(plan, drawing, hashlib.blake2b(drawing.encode(), digest_size=8).hexdigest())
+
+
+# What the plan is drawn from, summed up in one cheap read: it changes whenever anything drawn changes
+# (a row added or removed moves a count and a sum of ids; every update bumps a version or changes a
+# row's text). Read through the organiser's own session: an event they may not see has no stamp, and
+# their role is part of it, so a plan is shared only among those who read the same rows.
+_STAMP = text("""
+    SELECT hashtext(e::text) AS event,
+           (SELECT m.role FROM memberships AS m
+             WHERE m.organization_id = e.organization_id AND m.organiser_id = eventflow.current_organiser_id()) AS role,
+           (SELECT row(count(*), sum(version), sum(hashtext(id::text)))::text
+              FROM participants WHERE event_id = e.id) AS people,
+           (SELECT row(count(*), sum(version), sum(hashtext(id::text)))::text
+              FROM table_assignments WHERE event_id = e.id) AS seats,
+           (SELECT row(count(*), sum(hashtext(t::text)))::text
+              FROM seating_tables AS t WHERE t.event_id = e.id) AS tables,
+           (SELECT row(count(*), sum(hashtext(l::text)))::text
+              FROM table_layouts AS l WHERE l.event_id = e.id) AS places,
+           (SELECT row(count(*), sum(hashtext(r::text)))::text
+              FROM room_elements AS r WHERE r.event_id = e.id) AS room,
+           (SELECT row(count(*), sum(hashtext(r::text)))::text
+              FROM seating_rules AS r WHERE r.event_id = e.id) AS rules,
+           (SELECT row(count(*), sum(hashtext(m::text)))::text
+              FROM seating_rule_members AS m WHERE m.event_id = e.id) AS rule_members
+      FROM events AS e WHERE e.id = :event_id
+""")
+SHARED_PLANS = 8  # events whose drawn plan is kept for every organiser (about 5 MB each at 20,000 people)
+_shared: OrderedDict[tuple[Any, ...], DrawnPlan] = OrderedDict()
+_shared_lock = threading.Lock()
+
+
+def plan_stamp(session: Session, event_id: UUID) -> tuple[Any, ...] | None:
+    """A fingerprint of everything the plan is drawn from, as this organiser reads it (None: no such event)."""
+    row = session.execute(_STAMP, {"event_id": event_id}).first()
+    return None if row is None or row.role is None else (str(event_id), *row)
+
+
+def load_drawn_plan(session: Session, event_id: UUID, *, with_track_mix: bool = False) -> DrawnPlan:
+    """:func:`load_floor_plan` with its drawing, shared by every organiser and session that opens the
+    same, unchanged event: a second organiser, a new browser tab or a return to the page costs one
+    cheap read (:func:`plan_stamp`) instead of reading and drawing 20,000 people again; any change to
+    the event gives a new stamp, so what is shown is never older than this read."""
+    stamp = None if with_track_mix else plan_stamp(session, event_id)
+    if stamp is not None:
+        with _shared_lock:
+            found = _shared.get(stamp)
+            if found is not None:
+                _shared.move_to_end(stamp)
+        if found is not None:
+            return _own_copy(found)
+    drawn = draw(load_floor_plan(session, event_id, with_track_mix=with_track_mix))
+    if stamp is not None:
+        with _shared_lock:
+            _shared[stamp] = drawn
+            while len(_shared) > SHARED_PLANS:
+                _shared.popitem(last=False)
+        return _own_copy(drawn)
+    return drawn
+
+
+def _own_copy(drawn: DrawnPlan) -> DrawnPlan:
+    # The frame is the one mutable part: each caller gets its own, the shared one is never handed out.
+    plan = drawn.plan
+    grid = seating.SeatingGrid(plan.event_id, plan.grid.frame.copy(), plan.grid.tables, plan.grid.rules)
+    own = FloorPlan(plan.event_id, grid, plan.tables, plan.elements, plan.track_mix)
+    return DrawnPlan(own, drawn.drawing, drawn.key)
+
+
+def forget_shared_plans() -> None:
+    """Drop every shared plan (benchmarks measuring a first view; tests)."""
+    with _shared_lock:
+        _shared.clear()
+
+
+def plan_drawing(plan: FloorPlan) -> str:
+    """What every viewer of this plan sees, as compact JSON: columnar lists (one entry per table, one per
+    person), so the size grows linearly with the event and carries no key names per row. People are
+    known to the browser by their position in these lists only (no ids: half the bytes); intents name
+    them by position and :func:`participant_at` maps that back on the plan that was drawn. Text
+    (names, labels) is data, drawn by the component with ``textContent`` only."""
     frame = plan.grid.frame
     tracks = sorted({track for track, _ in plan.track_mix.values()})
     track_index = {name: index for index, name in enumerate(tracks)}
@@ -729,17 +1119,11 @@ def plan_payload(plan: FloorPlan, *, can_edit: bool, focus: int | None = None,
     sizes = [table_size(t.capacity, t.shape) for t in tables]
     seated = frame["base_table"].dropna().astype(int).value_counts().to_dict()
     room_width, room_depth = plan.room
-    people_table = frame["base_table"].fillna(0).astype(int).tolist()
-    people_seat = frame["base_seat"].fillna(0).astype(int).tolist()
-    flags = (frame["is_vip"].astype(int) + 4 * frame["checked_in"].astype(int)).tolist()
+    flags = frame["is_vip"].to_numpy(dtype=int) + 4 * frame["checked_in"].to_numpy(dtype=int)
     if plan.grid.rules.needs_accessible:
-        needs = frame["participant_id"].isin(plan.grid.rules.needs_accessible).astype(int) * 2
-        flags = [f + n for f, n in zip(flags, needs.tolist(), strict=True)]
-    return {
-        "v": 1, "token": token, "edit": bool(can_edit), "room": [room_width, room_depth], "step": GRID_STEP,
-        "colour": colour_by, "focus": focus, "hit": hit, "offer": offer, "walkin": walk_in,
-        "suggest": [[int(n), reason] for n, reason in suggestions],
-        "tracks": tracks,
+        flags = flags + 2 * frame["participant_id"].isin(plan.grid.rules.needs_accessible).to_numpy(dtype=int)
+    drawing = {
+        "room": [room_width, room_depth], "step": GRID_STEP, "tracks": tracks,
         "t": {
             "n": [t.number for t in tables], "x": [t.x for t in tables], "y": [t.y for t in tables],
             "w": [s[0] for s in sizes], "h": [s[1] for s in sizes],
@@ -749,10 +1133,54 @@ def plan_payload(plan: FloorPlan, *, can_edit: bool, focus: int | None = None,
             "label": [t.label or "" for t in tables], "ver": [t.version for t in tables],
             "mix": [track_index.get(plan.track_mix.get(t.number, ("", 0.0))[0], -1) for t in tables],
         },
-        "p": {"id": frame["participant_id"].astype(str).tolist(), "name": frame["full_name"].astype(str).tolist(),
-              "t": people_table, "s": people_seat, "f": flags},
+        "p": {"name": frame["full_name"].astype(str).tolist(),
+              "t": frame["base_table"].fillna(0).astype(int).tolist(),
+              "s": frame["base_seat"].fillna(0).astype(int).tolist(), "f": flags.tolist()},
         "e": [{"id": e.id, "k": e.kind, "l": e.label, "x": e.x, "y": e.y, "w": e.width, "h": e.height,
                "r": e.rotation, "v": e.version} for e in plan.elements],
+    }
+    return json.dumps(drawing, separators=(",", ":"), ensure_ascii=False)
+
+
+def person_index(plan: FloorPlan, participant_id: str | None) -> int | None:
+    """Where ``participant_id`` is in the drawing's people lists (None: not in this plan)."""
+    if participant_id is None:
+        return None
+    found = np.flatnonzero(plan.grid.frame["participant_id"].to_numpy() == str(participant_id))
+    return int(found[0]) if len(found) else None
+
+
+def participant_at(plan: FloorPlan, index: Any) -> str:
+    """The participant drawn at ``index`` on ``plan`` (an intent names people by position)."""
+    try:
+        position = int(index)
+    except (TypeError, ValueError):
+        raise FloorPlanError("This person is no longer on the plan: reload it.") from None
+    if not 0 <= position < len(plan.grid.frame):
+        raise FloorPlanError("This person is no longer on the plan: reload it.")
+    return str(plan.grid.frame["participant_id"].iat[position])
+
+
+def plan_payload(plan: FloorPlan | DrawnPlan, *, can_edit: bool, focus: int | None = None,
+                 suggestions: Sequence[tuple[int, str]] = (), walk_in: str | None = None,
+                 colour_by: str = "fill", token: int = 0, hit: str | None = None,
+                 offer: dict[str, Any] | None = None) -> dict[str, Any]:
+    """What the component gets: the drawing (a JSON string, parsed once per ``key`` in the browser) and
+    this organiser's view of it (what to centre on, whom to highlight, a swap on offer, walk-in
+    suggestions). ``offer`` is ``{"pid": …, "text": …, "with": [(pid, name), …]}``; people go out as
+    positions in the drawing."""
+    drawn = plan if isinstance(plan, DrawnPlan) else draw(plan)
+    shown = drawn.plan
+    sent_offer = None
+    if offer:
+        sent_offer = {"p": person_index(shown, offer["pid"]), "text": offer["text"],
+                      "with": [[person_index(shown, pid), name] for pid, name in offer["with"]
+                               if person_index(shown, pid) is not None]}
+    return {
+        "v": 2, "token": token, "edit": bool(can_edit), "colour": colour_by, "focus": focus,
+        "hit": person_index(shown, hit), "offer": sent_offer, "walkin": person_index(shown, walk_in),
+        "suggest": [[int(n), reason] for n, reason in suggestions],
+        "key": drawn.key, "plan": drawn.drawing,
     }
 
 

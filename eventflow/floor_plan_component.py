@@ -18,9 +18,14 @@ What the component does and does not do:
   with the grid's own rules and saves it, then sends the plan again.
 * A v2 component is not sandboxed (it runs with the page's DOM privileges), so every name and label
   arrives as data and is drawn with ``textContent`` / SVG text nodes, never parsed as HTML.
-* Keyboard: every table is a focusable button with a text alternative (number, label, VIP,
-  accessible, seats taken); Enter opens its people in a side panel with Move / Unseat / Swap buttons;
-  arrow keys move a selected table for editors. Viewers get the same plan without any of the editing.
+* Keyboard: every table and room element is a focusable button with a text alternative (number,
+  label, VIP, accessible, seats taken, angle); Enter opens its details in a side panel (a table's people
+  with Move / Unseat / Swap buttons, turn buttons); for editors the arrow keys move the focused table or
+  element (Shift: 2 m) and R / Shift+R turn it by 15°, the focus staying on it after the redraw.
+  Viewers get the same plan without any of the editing.
+* Size: the drawing arrives as one JSON string with a key and is parsed once per key; people are known
+  by their position in it (no ids); table numbers are drawn only once legible, seats only when zoomed in,
+  so a whole room of 2,000 tables is a few thousand SVG nodes.
 """
 
 from __future__ import annotations

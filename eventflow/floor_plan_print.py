@@ -70,9 +70,12 @@ def plan_svg(plan: FloorPlan, title: str) -> str:
     for e in plan.elements:
         dash = ' stroke-dasharray="0.5 0.3"' if e.kind == "vip_zone" else ""
         stroke = VIP_GOLD if e.kind == "vip_zone" else "#546e7a"
+        # Turned about its centre, as on screen; its label stays level so it reads the same way.
+        turn = (f' transform="rotate({e.rotation} {e.x + e.width / 2} {e.y + e.height / 2})"'
+                if e.rotation else "")
         out.append(f'<g class="element {e.kind}"><rect x="{e.x}" y="{e.y}" width="{e.width}" height="{e.height}" '
                    f'rx="0.2" fill="{ELEMENT_COLOURS.get(e.kind, "#eee")}" stroke="{stroke}" '
-                   f'stroke-width="0.06"{dash}/>'
+                   f'stroke-width="0.06"{dash}{turn}/>'
                    f'<text x="{e.x + e.width / 2}" y="{e.y + e.height / 2}" font-size="0.6" text-anchor="middle" '
                    f'dominant-baseline="central" fill="#37474f">{escape(e.label)}</text></g>')
     for t in plan.tables:
@@ -204,7 +207,8 @@ def plan_pdf(plan: FloorPlan, title: str, paper: Paper = "A4") -> bytes:
         pdf.set_fill_color(*_rgb(ELEMENT_COLOURS.get(e.kind, "#eeeeee")))
         pdf.set_draw_color(*_rgb(VIP_GOLD if e.kind == "vip_zone" else "#546e7a"))
         pdf.set_line_width(0.3)
-        pdf.rect(*at(e.x, e.y), e.width * k, e.height * k, style="DF")
+        with pdf.rotation(-e.rotation, *at(e.x + e.width / 2, e.y + e.height / 2)):
+            pdf.rect(*at(e.x, e.y), e.width * k, e.height * k, style="DF")
     for e in plan.elements:  # labels above every element's fill
         pdf.set_font(fonts.family, "B", max(5.0, min(11.0, 0.6 * k * 2.4)))
         pdf.set_text_color(*_rgb("#37474f"))

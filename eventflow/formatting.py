@@ -4,7 +4,9 @@ open in a spreadsheet."""
 from __future__ import annotations
 
 import unicodedata
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 
@@ -22,6 +24,11 @@ def seat_text(table_number: Any, seat_number: Any = None) -> str:
     if _missing(table_number):
         return "unseated"
     return f"table {int(table_number)}" + ("" if _missing(seat_number) else f", seat {int(seat_number)}")
+
+
+def local_time(moment: datetime, zone: ZoneInfo) -> str:
+    """"1 Dec 2026, 14:05 (Europe/Berlin)": to the minute, in the event's zone, named."""
+    return f"{moment.astimezone(zone):%-d %b %Y, %H:%M} ({zone.key})"
 
 
 def _invisible_or_space(character: str) -> bool:

@@ -7,6 +7,7 @@ that history and reverses one change set on request.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Literal
 from uuid import UUID
@@ -99,18 +100,30 @@ class Seat:
 class UndoResult(Outcome):  # change_set_id: the undo's own change set
     restored: int = 0
     problems: tuple[str, ...] = ()  # why not, person by person
+    # Refused: the people who stop the undo (moved since, or their old seat or table taken), and how
+    # many others it could still put back: "undo the rest" skips the first.
+    blocked: tuple[UUID, ...] = ()
+    restorable: int = 0
 
 
-def _not_undone(*problems: str) -> UndoResult:
-    return UndoResult(False, nothing_was("undone", " ".join(problems)), problems=problems)
+def _not_undone(*problems: str, blocked: tuple[UUID, ...] = (), restorable: int = 0) -> UndoResult:
+    return UndoResult(False, nothing_was("undone", " ".join(problems)), problems=problems, blocked=blocked,
+                      restorable=restorable)
 
 
-def undo_change_set(session: Session, event_id: UUID, change_set_id: UUID) -> UndoResult:
+NO_RELOAD = "Reloading will not change this: it is the seating as saved now."
+
+
+def undo_change_set(session: Session, event_id: UUID, change_set_id: UUID,
+                    skip: Collection[UUID] = ()) -> UndoResult:
     """Put everyone the change set touched back where they were before it, as a new change set.
 
     Refused, with nothing written, if anyone it touched has been moved since (the undo would
-    overwrite a later decision). The caller's transaction commits or rolls back the whole undo;
-    a capacity clash found at commit rolls it back too.
+    overwrite a later decision), or if their old seat or table is now taken by someone else (a
+    walk-in, say): the refusal names the seat and the person and offers to undo the rest, i.e. to
+    call again with ``skip`` = the result's ``blocked`` people, who then stay where they are. The
+    caller's transaction commits or rolls back the whole undo; a capacity clash found at commit
+    (a colleague's save in between) rolls it back too.
     """
     rows = session.execute(text("""
         SELECT h.participant_id, h.operation, h.old_table_number, h.old_seat_number, h.old_assigned_by,
@@ -136,6 +149,9 @@ def undo_change_set(session: Session, event_id: UUID, change_set_id: UUID) -> Un
         before.setdefault(row.participant_id, old)  # the first row of a person holds their state before
         after[row.participant_id] = new             # the last one their state after
         names[row.participant_id] = row.participant
+    for person in skip:
+        before.pop(person, None)
+        after.pop(person, None)
 
     current_rows = session.execute(text("""
         SELECT participant_id, table_number, seat_number, assigned_by FROM table_assignments
@@ -148,14 +164,20 @@ def undo_change_set(session: Session, event_id: UUID, change_set_id: UUID) -> Un
          WHERE event_id = :event_id AND participant_id = ANY (:people)
            FOR UPDATE
     """), {"event_id": event_id, "people": list(before)}).all()
+    moved = [person for person in before if current.get(person) != after[person]]
     problems = [
         f"{names[person]} has been moved since: now {_describe(current.get(person))}, "
         f"this change left them {_describe(after[person])}."
-        for person in before
-        if current.get(person) != after[person]
+        for person in moved
     ]
+    taken = _places_taken_since(session, event_id, before, after, names, exclude=set(moved))
+    problems += [problem for _, problem in taken]
     if problems:
-        return _not_undone(*problems)
+        blocked = tuple(dict.fromkeys([*moved, *(person for person, _ in taken)]))
+        restorable = sum(1 for person in before if person not in blocked and before[person] != after[person])
+        if taken:
+            problems.append(NO_RELOAD)
+        return _not_undone(*problems, blocked=blocked, restorable=restorable)
 
     undo_id = begin_change_set(session, "undo")
     restored = 0
@@ -198,6 +220,57 @@ def undo_change_set(session: Session, event_id: UUID, change_set_id: UUID) -> Un
             raise ViewOnly(view_only("undone"))
     return UndoResult(True, f"Undone: {restored} people are back where they were before it.", change_set_id=undo_id,
                       restored=restored)
+
+
+def _places_taken_since(session: Session, event_id: UUID, before: dict[UUID, Seat | None],
+                        after: dict[UUID, Seat | None], names: dict[UUID, str],
+                        exclude: set[UUID]) -> list[tuple[UUID, str]]:
+    """People whose way back is blocked: their old seat now held by someone the undo does not move,
+    or their old table full with people it does not move. (person, sentence naming seat and holder)."""
+    going_back = {person: seat for person, seat in before.items()
+                  if person not in exclude and seat is not None and seat != after[person]}
+    if not going_back:
+        return []
+    moving = [person for person in before if before[person] != after[person]]  # the others stay put
+    tables = sorted({seat.table_number for seat in going_back.values()})
+    holders = session.execute(text("""
+        SELECT a.participant_id, a.table_number, a.seat_number, p.full_name, a.assigned_by, a.assigned_at,
+               t.capacity
+          FROM table_assignments AS a
+          JOIN participants AS p ON p.organization_id = a.organization_id AND p.id = a.participant_id
+          JOIN seating_tables AS t ON t.organization_id = a.organization_id AND t.event_id = a.event_id
+                                  AND t.table_number = a.table_number
+         WHERE a.event_id = :event_id AND a.table_number = ANY (:tables)
+           AND NOT (a.participant_id = ANY (:moving))
+    """), {"event_id": event_id, "tables": tables, "moving": moving}).all()
+    capacity = {row.table_number: row.capacity for row in holders}
+    staying = {}
+    by_seat = {}
+    for row in holders:
+        staying[row.table_number] = staying.get(row.table_number, 0) + 1
+        if row.seat_number is not None:
+            by_seat[(row.table_number, row.seat_number)] = row
+    arriving: dict[int, int] = {}
+    found = []
+    how = {"ai": "seated as a walk-in", "auto": "seated by auto-seat", "manager": "seated by hand"}
+    for person, seat in sorted(going_back.items(), key=lambda item: names[item[0]].casefold()):
+        holder = by_seat.get((seat.table_number, seat.seat_number)) if seat.seat_number is not None else None
+        if holder is not None:
+            found.append((person, f"Seat {seat.seat_number} at table {seat.table_number} now belongs to "
+                                  f"{holder.full_name} ({how.get(holder.assigned_by, 'seated')} since this "
+                                  f"change), so {names[person]} cannot go back to it."))
+            continue
+        arriving[seat.table_number] = arriving.get(seat.table_number, 0) + 1
+        table_capacity = capacity.get(seat.table_number)
+        if table_capacity is not None and staying[seat.table_number] + arriving[seat.table_number] > table_capacity:
+            found.append((person, f"Table {seat.table_number} is now full ({_people(staying[seat.table_number])} "
+                                  f"for {table_capacity} {'seat' if table_capacity == 1 else 'seats'} were seated "
+                                  f"there since this change), so {names[person]} cannot go back to it."))
+    return found
+
+
+def _people(count: int) -> str:
+    return f"{count} {'person' if count == 1 else 'people'}"
 
 
 def _describe(seat: Seat | None) -> str:

@@ -25,12 +25,13 @@ from sqlalchemy.orm import Session
 from eventflow.emails import canonical_email, email_problem
 from eventflow.errors import InputError
 
-Role = Literal["owner", "manager", "viewer"]
-ROLES: tuple[Role, ...] = ("owner", "manager", "viewer")
+Role = Literal["owner", "manager", "viewer", "door"]
+ROLES: tuple[Role, ...] = ("owner", "manager", "viewer", "door")
 ROLE_DESCRIPTIONS = {
     "owner": "everything, including members and deleting events",
     "manager": "creates and edits events, tables, participants and seating",
     "viewer": "reads everything, changes nothing",
+    "door": "door staff: finds guests and checks them in; sees names and tables, nothing else",
 }
 Db = Session | Connection
 
@@ -80,7 +81,8 @@ def list_members(db: Db, organization_id: UUID) -> list[Member]:
               FROM memberships AS m
               JOIN organisers AS o ON o.id = m.organiser_id
              WHERE m.organization_id = :org
-             ORDER BY array_position(ARRAY['owner', 'manager', 'viewer'], m.role), lower(o.display_name), o.email
+             ORDER BY array_position(ARRAY['owner', 'manager', 'viewer', 'door'], m.role),
+                      lower(o.display_name), o.email
             """
         ),
         {"org": organization_id},
@@ -206,7 +208,7 @@ def membership_history(db: Db, organization_id: UUID, limit: int = 200) -> list[
 
 def _role(role: str) -> Role:
     if role not in ROLES:
-        raise InputError(f"“{role}” is not a role; choose owner, manager or viewer.")
+        raise InputError(f"“{role}” is not a role; choose owner, manager, viewer or door.")
     return role
 
 

@@ -392,6 +392,9 @@ def list_participants(session: Session, event_id: UUID, *, time_format: str = _S
                "checked_in_at", "interests", "dietary", "needs_accessible", "accessibility", "note",
                "table_number", "seat_number"]
     frame = pd.DataFrame([dict(row) for row in rows], columns=columns)
+    # Blank, not "None", where nothing was given.
+    for column in ("email", "company", "dietary", "accessibility", "note"):
+        frame[column] = frame[column].fillna("")
     zone = event_time_zone(session, event_id)
     frame["checked_in_at"] = [checked_in_text(moment, zone, time_format) for moment in frame["checked_in_at"]]
     return frame.astype({"table_number": "Int64", "seat_number": "Int64", "vip": "bool",

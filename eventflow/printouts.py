@@ -19,6 +19,7 @@ is used and characters outside Latin-1 print as "?" (the page says so).
 
 from __future__ import annotations
 
+import io
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -34,6 +35,8 @@ from sqlalchemy.orm import Session
 
 from eventflow.errors import EVENT_GONE, InputError
 from eventflow.event_settings import event_time_zone
+from eventflow.formatting import local_time
+from eventflow.guest_qr import qr_png
 
 CardLayout = Literal["A4", "A6"]
 CARD_LAYOUTS: dict[str, str] = {"A4": "A4 sheet, one card, folded across the middle",
@@ -63,6 +66,7 @@ class PrintedGuest:
     vip_table: bool
     checked_in_at: datetime | None
     needs: str = ""  # dietary and accessibility: staff print-outs only, never a place card
+    participant_id: str = ""  # for the guest's QR code (eventflow.guest_qr)
 
     @property
     def place(self) -> str:
@@ -100,7 +104,8 @@ def _load(session: Session, event_id: UUID) -> _Event:
         raise InputError(EVENT_GONE.capitalize())
     guests = [PrintedGuest(**row) for row in session.execute(text(
         """
-        SELECT p.full_name AS name, p.company, p.is_vip, a.table_number, a.seat_number, t.label AS table_label,
+        SELECT p.id::text AS participant_id, p.full_name AS name, p.company, p.is_vip,
+               a.table_number, a.seat_number, t.label AS table_label,
                coalesce(t.is_vip_table, false) AS vip_table, p.checked_in_at,
                concat_ws(' · ', p.dietary, coalesce(p.accessibility, CASE WHEN p.needs_accessible
                                                                       THEN 'accessible table' END)) AS needs
@@ -116,11 +121,6 @@ def _load(session: Session, event_id: UUID) -> _Event:
         "SELECT table_number AS number, label, capacity, is_vip_table AS vip_table FROM seating_tables "
         "WHERE event_id = :event_id ORDER BY table_number"), {"event_id": event_id}).mappings()]
     return _Event(name, event_time_zone(session, event_id), guests, tables)
-
-
-def local_time(moment: datetime, zone: ZoneInfo) -> str:
-    """"1 Dec 2026, 14:05 (Europe/Berlin)": to the minute, in the event's zone, named."""
-    return f"{moment.astimezone(zone):%-d %b %Y, %H:%M} ({zone.key})"
 
 
 # ------------------------------------------------------------------------------------------- fonts
@@ -226,6 +226,10 @@ def _card_face(pdf: _Document, guest: PrintedGuest, *, top: float, height: float
     pdf.use(18 * scale, bold=True)
     pdf.set_xy(margin, top + height - 26 * scale)
     pdf.cell(width, 10 * scale, guest.place, align="C")
+    if guest.participant_id:  # the guest's check-in code, in the corner, small enough not to distract
+        size = 24 * scale
+        pdf.image(io.BytesIO(qr_png(guest.participant_id, scale=4)), x=pdf.w - margin / 2 - size,
+                  y=top + height - size - 4 * scale, w=size, h=size)
 
 
 # ---------------------------------------------------------------------------------- lists for staff
@@ -281,6 +285,35 @@ def escort_list_pdf(session: Session, event_id: UUID, *, now: datetime | None = 
     _rows(pdf, [("Name", 100), ("Company", 50), ("Table · seat", 40)],
           [(g.name, g.company or "", g.place.replace("Table ", "").replace("Seat ", "") if g.table_number else "ask us")
            for g in event.guests], size=13, height=9, first_letter=lambda row: fold(row[0])[:1].upper())
+    return bytes(pdf.output())
+
+
+def qr_list_pdf(session: Session, event_id: UUID, *, now: datetime | None = None) -> bytes:
+    """Every guest by name with table, seat and their QR code, to hand out or send: the check-in desk
+    reads the code from a phone's camera. Names and places only (no companies, no VIP marks)."""
+    event = _load(session, event_id)
+    pdf = _Document(_printed(event, "guest QR codes", now), unit="mm", format="A4")
+    pdf.set_title(f"{event.name}: guest QR codes")
+    pdf.add_page()
+    pdf.use(20, bold=True)
+    pdf.multi_cell(0, 10, pdf.text_of(f"Check-in codes · {event.name}"), new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(2)
+    code, row = 26.0, 30.0
+    for guest in event.guests:
+        if pdf.will_page_break(row):
+            pdf.add_page()
+        y = pdf.get_y()
+        pdf.image(io.BytesIO(qr_png(guest.participant_id, scale=4)), x=pdf.l_margin, y=y + 2, w=code, h=code)
+        pdf.set_xy(pdf.l_margin + code + 6, y + 7)
+        pdf.use(14, bold=True)
+        pdf.cell(0, 8, pdf.text_of(guest.name), new_x="LMARGIN", new_y="NEXT")
+        pdf.set_x(pdf.l_margin + code + 6)
+        pdf.use(12)
+        pdf.cell(0, 7, guest.place, new_x="LMARGIN", new_y="NEXT")
+        pdf.set_y(y + row)
+    if not event.guests:
+        pdf.use(14)
+        pdf.cell(0, 10, "This event has no participants yet.")
     return bytes(pdf.output())
 
 

@@ -21,7 +21,7 @@ import json
 import math
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
 from uuid import UUID
@@ -31,8 +31,9 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from eventflow.errors import Outcome, editor_refusal, nothing_was, refused, view_only
-from eventflow.event_settings import with_defaults
+from eventflow.errors import InputError, Outcome, editor_refusal, nothing_was, refused, view_only
+from eventflow.event_settings import event_time_zone, with_defaults
+from eventflow.formatting import local_time
 from eventflow.history import begin_change_set
 
 EDITABLE_COLUMNS = ("table_number", "seat_number")
@@ -120,6 +121,9 @@ class SeatChange:
     version: int | None
     old: Seat
     new: Seat
+    # False: only a table was given, so the seat is the table's next free one (:func:`take_free_seats`),
+    # never the seat number the person had at their old table.
+    seat_given: bool = True
 
     @property
     def kind(self) -> str:
@@ -148,9 +152,10 @@ class Conflict:
     yours: Seat
     loaded: Seat
     theirs: Seat | None  # None: the person is no longer in the event
-    theirs_by: str | None
+    theirs_by: str | None  # who made their change: the organiser's display name (and what it was)
     theirs_at: Any
     stale: bool = True  # False: the row is as loaded, so it was not written for another reason
+    theirs_at_local: str = ""  # theirs_at in the event's time zone, to the minute, the zone named
 
 
 @dataclass(frozen=True)
@@ -383,11 +388,18 @@ def changes_from_editor(snapshot: pd.DataFrame, editor_state: Mapping[str, Any] 
                 continue
             seat = None  # clearing the table unseats the person, whatever seat they had
         old = (_cell(row.base_table), _cell(row.base_seat))
+        seat_given = True
+        if table is not None and "table_number" in values and "seat_number" not in values \
+                and table != _cell(row.table_number):
+            # A new table without a seat: back at the loaded table, the loaded seat; elsewhere the
+            # next free seat (the old seat number would collide with whoever sits there).
+            seat_given = table == old[0]
+            seat = old[1] if seat_given else None
         if (table, seat) != old:
             changes.append(SeatChange(
                 participant_id=participant, full_name=str(row.full_name),
                 assignment_id=None if pd.isna(row.assignment_id) else str(row.assignment_id),
-                version=_cell(row.version), old=old, new=(table, seat),
+                version=_cell(row.version), old=old, new=(table, seat), seat_given=seat_given,
             ))
     return ChangeSet(tuple(changes), problems)
 
@@ -403,6 +415,103 @@ def merge_changes(earlier: ChangeSet, later: ChangeSet) -> ChangeSet:
     merged.update(later.by_participant())
     problems.update(later.problems)
     return ChangeSet(tuple(merged.values()), problems)
+
+
+def pending_changes(drafts: ChangeSet, in_view: ChangeSet, grid: SeatingGrid) -> ChangeSet:
+    """Drafts and the edits in the current view together, every move to a bare table given its
+    next free seat (:func:`take_free_seats`). Keep drafts in this form: a draft shown in the grid
+    then carries its seat."""
+    return take_free_seats(merge_changes(drafts, in_view), grid)
+
+
+def free_seats(grid: SeatingGrid, table_number: int, change_set: ChangeSet | None = None) -> list[int]:
+    """The seat numbers of a table nobody holds after the changes, lowest first."""
+    table = grid.table(table_number)
+    if table is None:
+        return []
+    return [seat for seat in range(1, table.capacity + 1)
+            if seat not in _taken_seats(grid, change_set or ChangeSet(), {table_number})[table_number]]
+
+
+def _taken_seats(grid: SeatingGrid, change_set: ChangeSet, table_numbers: set[int]) -> dict[int, set[int]]:
+    changed = change_set.by_participant()
+    frame = grid.frame
+    nearby = frame[frame["base_table"].isin(table_numbers) & frame["base_seat"].notna()]
+    taken: dict[int, set[int]] = {number: set() for number in table_numbers}
+    for pid, table, seat in zip(nearby["participant_id"], nearby["base_table"], nearby["base_seat"], strict=True):
+        if str(pid) not in changed:
+            taken[int(table)].add(int(seat))
+    for change in change_set.changes:
+        if change.new[0] in taken and change.new[1] is not None:
+            taken[change.new[0]].add(change.new[1])
+    return taken
+
+
+def take_free_seats(change_set: ChangeSet, grid: SeatingGrid) -> ChangeSet:
+    """Every move to a table without a seat number (``seat_given`` False, no seat yet) gets that
+    table's lowest free seat after the other changes; people are served in name order, so the same
+    edits always give the same seats. A full table leaves the seat empty: validation then says the
+    table is full. Changes that already have a seat are kept as they are (so this is idempotent)."""
+    waiting = [c for c in change_set.changes if not c.seat_given and c.new[0] is not None and c.new[1] is None
+               and grid.table(c.new[0]) is not None]
+    if not waiting:
+        return change_set
+    taken = _taken_seats(grid, change_set, {c.new[0] for c in waiting})
+    given: dict[str, SeatChange] = {}
+    for change in sorted(waiting, key=lambda c: (c.full_name.lower(), c.participant_id)):
+        table = grid.table(change.new[0])
+        seat = next((n for n in range(1, table.capacity + 1) if n not in taken[table.number]), None)
+        if seat is not None:
+            taken[table.number].add(seat)
+            given[change.participant_id] = replace(change, new=(table.number, seat))
+    return ChangeSet(tuple(given.get(c.participant_id, c) for c in change_set.changes), change_set.problems)
+
+
+def move_to_table(grid: SeatingGrid, participant_id: str, table_number: int | None, seat: int | None = None,
+                  pending: ChangeSet | None = None) -> ChangeSet:
+    """One person to a table: the given seat, or the table's next free one (after ``pending``);
+    ``table_number`` None unseats them. The change is measured from the loaded seats."""
+    row = _row(grid, participant_id)
+    old = (_cell(row["base_table"]), _cell(row["base_seat"]))
+    if table_number is not None and seat is None and table_number == old[0]:
+        return ChangeSet()  # already at that table: keep the seat
+    new: Seat = (None, None) if table_number is None else (int(table_number), None if seat is None else int(seat))
+    change = _change_of(row, old, new, seat_given=seat is not None or table_number is None)
+    if new == old:
+        return ChangeSet()
+    moved = take_free_seats(merge_changes(pending or ChangeSet(), ChangeSet((change,))), grid).by_participant()
+    return ChangeSet((moved[change.participant_id],))
+
+
+def swap_seats(grid: SeatingGrid, first: str, second: str) -> ChangeSet:
+    """Two people trade their seats (table and seat number) as one change set: saved together, the
+    database checks seat uniqueness at commit, so neither is ever without a seat or on a taken one."""
+    if first == second:
+        raise InputError("Pick two different people to swap.")
+    a, b = _row(grid, first), _row(grid, second)
+    seat_a = (_cell(a["base_table"]), _cell(a["base_seat"]))
+    seat_b = (_cell(b["base_table"]), _cell(b["base_seat"]))
+    if seat_a == seat_b:
+        raise InputError(f"{a['full_name']} and {b['full_name']} sit at the same place "
+                         f"({_seat_words(seat_a)}): there is nothing to swap.")
+    return ChangeSet((_change_of(a, seat_a, seat_b), _change_of(b, seat_b, seat_a)))
+
+
+def _seat_words(seat: Seat) -> str:
+    return "both unseated" if seat[0] is None else f"table {seat[0]}" + ("" if seat[1] is None else f", seat {seat[1]}")
+
+
+def _row(grid: SeatingGrid, participant_id: str) -> pd.Series:
+    rows = grid.frame[grid.frame["participant_id"] == str(participant_id)]
+    if rows.empty:
+        raise InputError("This person is no longer in the event: reload the seating.")
+    return rows.iloc[0]
+
+
+def _change_of(row: pd.Series, old: Seat, new: Seat, seat_given: bool = True) -> SeatChange:
+    return SeatChange(participant_id=str(row["participant_id"]), full_name=str(row["full_name"]),
+                      assignment_id=None if pd.isna(row["assignment_id"]) else str(row["assignment_id"]),
+                      version=_cell(row["version"]), old=old, new=new, seat_given=seat_given)
 
 
 def apply_changes(frame: pd.DataFrame, change_set: ChangeSet) -> pd.DataFrame:
@@ -456,6 +565,7 @@ def _holders_after(grid: SeatingGrid, change_set: ChangeSet) -> dict[Seat, list[
 
 def validate_changes(change_set: ChangeSet, grid: SeatingGrid) -> dict[str, tuple[str, ...]]:
     """Every problem the change set would cause, on the changed row responsible; empty when fine."""
+    change_set = take_free_seats(change_set, grid)
     problems: dict[str, list[str]] = defaultdict(list)
     for pid, messages in change_set.problems.items():
         problems[pid].extend(messages)
@@ -605,6 +715,7 @@ def save_changes(session: Session, event_id: UUID, change_set: ChangeSet, grid: 
     result says why; on success the caller's ``tenant_session`` commits. Deferred constraints are
     checked here (``SET CONSTRAINTS ALL IMMEDIATE``) so that their errors become messages too.
     """
+    change_set = take_free_seats(change_set, grid)
     problems = validate_changes(change_set, grid)
     if problems:
         return SaveResult(False, nothing_was("saved", "; ".join(m for ms in problems.values() for m in ms)),
@@ -753,31 +864,53 @@ def lock_event_seating(session: Session, event_id: UUID) -> None:
     session.execute(text("SELECT FROM events WHERE id = :event_id FOR NO KEY UPDATE"), {"event_id": event_id})
 
 
+_HOW = {"walk-in": "walk-in", "auto-seat": "auto-seat", "re-plan": "re-plan", "undo": "undo", "import": "import"}
+
+
 def _read_conflicts(session: Session, event_id: UUID, missing: list[SeatChange]) -> list[Conflict]:
     rows = session.execute(
         text(
             """
             SELECT p.id::text AS participant_id, a.table_number, a.seat_number, a.assigned_by, a.assigned_at,
-                   a.version, a.id::text AS assignment_id
+                   a.version, a.id::text AS assignment_id, last.change_kind,
+                   coalesce(o.display_name, o.email) AS organiser, last.organiser_id IS NOT NULL AS by_organiser
               FROM participants AS p
               LEFT JOIN table_assignments AS a ON a.organization_id = p.organization_id AND a.participant_id = p.id
+              -- Who made the latest change to this person's seat: the history knows the organiser.
+              LEFT JOIN LATERAL (
+                    SELECT h.organiser_id, h.change_kind FROM assignment_history AS h
+                     WHERE h.organization_id = p.organization_id AND h.event_id = p.event_id
+                       AND h.participant_id = p.id
+                     ORDER BY h.id DESC LIMIT 1) AS last ON true
+              LEFT JOIN organisers AS o ON o.id = last.organiser_id
              WHERE p.event_id = :event_id AND p.id = ANY (CAST(:ids AS uuid[]))
             """
         ),
         {"event_id": event_id, "ids": [c.participant_id for c in missing]},
     ).mappings().all()
+    zone = event_time_zone(session, event_id)
     current = {row["participant_id"]: row for row in rows}
     conflicts = []
     for change in missing:
         row = current.get(change.participant_id)
+        at = None if row is None else row["assigned_at"]
         conflicts.append(Conflict(
             participant_id=change.participant_id, full_name=change.full_name, yours=change.new, loaded=change.old,
             theirs=None if row is None else (row["table_number"], row["seat_number"]),
-            theirs_by=None if row is None else row["assigned_by"],
-            theirs_at=None if row is None else row["assigned_at"],
+            theirs_by=None if row is None else _changed_by(row),
+            theirs_at=at,
+            theirs_at_local="" if at is None else local_time(at, zone),
             # Not stale only if it is the very row loaded, unchanged: an insert that was not written
             # always lost a race (someone seated the person meanwhile, even if they left again).
             stale=(row is None or change.assignment_id is None or row["assignment_id"] != change.assignment_id
                    or row["version"] != change.version),
         ))
     return conflicts
+
+
+def _changed_by(row: Mapping[str, Any]) -> str:
+    """"Alex Example (walk-in)": the person, and what kind of change it was when not a plain save."""
+    who = row["organiser"] or ("a colleague no longer in this organisation" if row["by_organiser"]
+                               else "an administrator or a script")
+    how = _HOW.get(row["change_kind"] or "")
+    return f"{who} ({how})" if how else who

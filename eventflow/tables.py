@@ -299,15 +299,15 @@ def place_cards(session: Session, event_id: UUID) -> pd.DataFrame:
 
 
 def place_cards_html(cards: pd.DataFrame, event_name: str) -> str:
-    """A self-contained page with one printed page per table (place-card order)."""
+    """A self-contained page with one printed page per table (place-card order). Guests read it at the
+    entrance and on the tables, so it says nothing about who is a VIP."""
     sections = []
     for table_number, people in cards.groupby("table", sort=True):
         label = people["table_label"].iloc[0]
         title = f"Table {table_number}" + (f" — {html.escape(str(label))}" if isinstance(label, str) and label else "")
         lines = "".join(
-            "<tr><td>{}</td><td>{}{}</td><td>{}</td></tr>".format(
+            "<tr><td>{}</td><td>{}</td><td>{}</td></tr>".format(
                 "" if pd.isna(row.seat) else int(row.seat), html.escape(str(row.name)),
-                " <strong>VIP</strong>" if row.vip else "",
                 "" if row.company is None or pd.isna(row.company) else html.escape(str(row.company)))
             for row in people.itertuples(index=False)
         )

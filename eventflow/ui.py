@@ -444,7 +444,10 @@ def sidebar() -> PageContext:
         else:
             bar.info("This organisation has no current events. Create one on the Events page.")
         bar.toggle("Show archived events", key="show_archived")
-        if not membership.can_edit:
+        if membership.role == "door":
+            bar.info("Door staff: you find guests and check them in (names and tables only).",
+                     icon=":material/how_to_reg:")
+        elif not membership.can_edit:
             bar.info("You can view this organisation's events; changes need a manager or owner.",
                      icon=":material/visibility:")
     context = PageContext(identity, membership, event)

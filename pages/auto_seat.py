@@ -42,6 +42,11 @@ move_penalty = penalty_col.number_input("Cost of moving someone", min_value=0.0,
                                         step=0.5, key="autoseat_move_penalty", disabled=not replan,
                                         help="Score given up for each seated person who changes table.")
 move_checked_in = checked_in_col.toggle("Allow moving people who checked in", key="autoseat_move_checked_in")
+company = st.segmented_control(
+    "Colleagues (same company)", list(autoseat.COMPANY_LABELS), default="mix", key="autoseat_company",
+    format_func=autoseat.COMPANY_LABELS.get,
+    help="Mix companies spreads colleagues over tables; keep colleagues together seats them side by side. "
+         "Applies to people who opted in to networking (nobody else's company is used).") or "mix"
 if (vip_reserved, pin_manager) != (settings.vip_tables_reserved, settings.pin_manager_seats) and \
         remember_col.button("Remember these for this event", key="autoseat_remember"):
     context.write(autoseat.save_seating_settings,
@@ -50,7 +55,7 @@ if (vip_reserved, pin_manager) != (settings.vip_tables_reserved, settings.pin_ma
     st.rerun()
 options = autoseat.AutoSeatOptions(time_limit=float(time_limit), mode=mode, vip_tables_reserved=vip_reserved,
                                    pin_manager_seats=pin_manager, replan=replan, move_penalty=float(move_penalty),
-                                   move_checked_in=move_checked_in)
+                                   move_checked_in=move_checked_in, company=company)
 
 # -------------------------------------------------------------------------------------------- rules
 with st.expander("Keep together / keep apart", expanded=False):
@@ -91,16 +96,24 @@ if preview is not None:
     if preview.options != options:
         st.info("The options changed since this preview: preview again to plan with them.",
                 icon=":material/info:")
+    if preview.shortage:
+        st.warning(f"Seats are short. {ui.plain(preview.shortage)}", icon=":material/event_seat:")
     if not preview.feasible:
         st.error("No seating satisfies every rule:\n\n"
                  + "\n\n".join(f"- {ui.plain(line)}" for line in preview.problems), icon=":material/block:")
     else:
+        if preview.partial:
+            st.info(f"{ui.plain(preview.partial_summary)} {ui.plain(preview.priority)}", icon=":material/rule:")
+            st.markdown(f"**Left without a seat ({len(preview.left_out)})**")
+            st.dataframe(preview.left_out_frame(), hide_index=True, width="stretch",
+                         height=min(300, 38 + 35 * len(preview.left_out)))
         before_col, after_col, seated_col, moved_col = st.columns(4)
         before_col.metric("Networking score now", f"{preview.score_before:g}")
         after_col.metric("After this plan", f"{preview.score_after:g}",
                          delta=f"{preview.score_after - preview.score_before:+g}")
         seated_col.metric("Newly seated", preview.newly_seated)
         moved_col.metric("Change table", preview.moved)
+        st.caption(" ".join(ui.plain(line) for line in preview.networking))
         st.markdown("**Rules checked on the plan**")
         st.markdown("\n".join(
             f"- {':white_check_mark:' if check.ok else ':x:'} {ui.plain(check.rule)}"
@@ -112,7 +125,9 @@ if preview is not None:
         st.caption(f"{len(frame)} people get a new seat ({preview.participants} participants in all).")
         st.dataframe(frame, hide_index=True, width="stretch", height=min(420, 38 + 35 * max(len(frame), 1)))
         all_rules_hold = all(check.ok for check in preview.checks)
-        if st.button("Apply plan", type="primary", key="autoseat_apply", disabled=not all_rules_hold):
+        apply_label = (f"Apply partial plan ({len(preview.plan)} of {preview.participants} seated)"
+                       if preview.partial else "Apply plan")
+        if st.button(apply_label, type="primary", key="autoseat_apply", disabled=not all_rules_hold):
             result = context.write(autoseat.apply_plan, preview)
             if result.ok:
                 state.pop(preview_key, None)

@@ -17,7 +17,7 @@ context = ui.require_event()
 state = st.session_state
 store_key = f"floor:{context.organiser_id}:{context.event_id}"
 COMPONENT_KEY = f"floor_plan:{context.event_id}"
-store: dict[str, Any] = state.setdefault(store_key, {"token": 0, "plan": None, "offer": None, "notice": None})
+store: dict[str, Any] = state.setdefault(store_key, {"token": 0, "drawn": {}, "offer": None, "notice": None})
 
 
 def _notice(kind: str, text: str) -> None:
@@ -33,35 +33,44 @@ def _reload() -> None:
 def _handle_intent() -> None:
     """Runs before the page when the plan sent an intent: validate and save it, keep the outcome."""
     intent = (state.get(COMPONENT_KEY) or {}).get("intent")
-    shown: floor_plan.FloorPlan | None = store.get("plan")
-    if not isinstance(intent, dict) or shown is None or not context.can_edit:
+    if not isinstance(intent, dict) or not context.can_edit:
         return
-    if intent.get("token") != store["token"]:
+    # The plan the browser drew (people are named by their place in its lists), by the drawing's key: a
+    # run interrupted before its drawing reached the browser must not shift whom an index means.
+    shown: floor_plan.FloorPlan | None = store.get("drawn", {}).get(intent.get("key"))
+    if shown is None or intent.get("token") != store["token"]:
         _notice("warning", "The plan had just been updated: nothing was saved. Please try again.")
         return
     kind = intent.get("kind")
     organiser = context.organiser_id  # the grid-based moves carry their event in the grid
     store["offer"] = None
     try:
+        people = [floor_plan.participant_at(shown, intent[k]) for k in ("p", "o") if intent.get(k) is not None]
         if kind == "move_table":
             result = context.write(floor_plan.move_table, int(intent["table"]), intent["x"], intent["y"],
                               intent.get("version"))
         elif kind == "move_element":
             result = context.write(floor_plan.move_element, str(intent["id"]), intent["x"], intent["y"],
                               int(intent["version"]))
+        elif kind == "turn_table":
+            result = context.write(floor_plan.turn_table, int(intent["table"]), intent["rotation"],
+                                   intent.get("version"))
+        elif kind == "turn_element":
+            result = context.write(floor_plan.turn_element, str(intent["id"]), intent["rotation"],
+                                   int(intent["version"]))
         elif kind == "move_person":
             seat = intent.get("seat")
-            result = ui.write(floor_plan.move_person, organiser, shown.grid, str(intent["pid"]), int(intent["table"]),
+            result = ui.write(floor_plan.move_person, organiser, shown.grid, people[0], int(intent["table"]),
                               int(seat) if seat else None)
             if result.swap_with:
-                store["offer"] = {"pid": str(intent["pid"]), "text": result.message,
+                store["offer"] = {"pid": people[0], "text": result.message,
                                   "with": [list(pair) for pair in result.swap_with[:20]]}
         elif kind == "swap":
-            result = ui.write(floor_plan.swap_people, organiser, shown.grid, str(intent["pid"]), str(intent["other"]))
+            result = ui.write(floor_plan.swap_people, organiser, shown.grid, people[0], people[1])
         elif kind == "unseat":
-            result = ui.write(floor_plan.unseat_person, organiser, shown.grid, str(intent["pid"]))
+            result = ui.write(floor_plan.unseat_person, organiser, shown.grid, people[0])
         elif kind == "accept":
-            result = context.write(floor_plan.accept_walk_in, str(intent["pid"]), int(intent["table"]))
+            result = context.write(floor_plan.accept_walk_in, people[0], int(intent["table"]))
             if result.ok:
                 state.pop("floor_walk_in_name", None)  # before the widget is drawn again: allowed here
         else:  # "dismiss" or anything unknown: nothing to save
@@ -72,16 +81,22 @@ def _handle_intent() -> None:
     if result.ok:
         _notice("success", result.message)
         # Read back only what this save changed; colleagues' changes arrive with the next full read.
-        people = [str(intent[k]) for k in ("pid", "other") if intent.get(k)]
-        store["patched"] = (time.monotonic(), ui.read_fresh(
+        store["patched"] = (time.monotonic(), floor_plan.draw(ui.read_fresh(
             floor_plan.refresh_plan, organiser, shown, people=people,
-            tables=[int(intent["table"])] if kind == "move_table" else [], elements=kind == "move_element"))
+            tables=[int(intent["table"])] if kind in ("move_table", "turn_table") else [],
+            elements=kind in ("move_element", "turn_element"))))
         store["token"] += 1
         return
     if result.conflict:
         _notice("warning", result.message)
     elif not store["offer"]:
         _notice("error", result.message)
+    _reload()
+
+
+def _undo(change_set_id: str) -> None:
+    result = context.write(floor_plan.undo_layout_change, change_set_id)
+    _notice("success" if result.ok else "warning", result.message)
     _reload()
 
 
@@ -98,15 +113,19 @@ with option_col:
 
 patched = store.get("patched")
 if patched is not None and time.monotonic() - patched[0] < ui.READ_TTL_SECONDS and colour_by == "fill":
-    plan: floor_plan.FloorPlan = patched[1]  # just saved here: the plan as read back after the save
+    drawn: floor_plan.DrawnPlan = patched[1]  # just saved here: the plan as read back after the save
 else:
     store["patched"] = None
-    plan = context.read(floor_plan.load_floor_plan, with_track_mix=colour_by == "track")
-if context.can_edit and plan.needs_layout:
+    # Not through the read cache: load_drawn_plan shares unchanged plans itself, and is never stale.
+    drawn = ui.read_fresh(floor_plan.load_drawn_plan, context.organiser_id, context.event_id,
+                          with_track_mix=colour_by == "track")
+if context.can_edit and drawn.plan.needs_layout:
     context.write(floor_plan.ensure_layout)
-    plan = context.read(floor_plan.load_floor_plan,
-                   with_track_mix=colour_by == "track")
-store["plan"] = plan
+    drawn = ui.read_fresh(floor_plan.load_drawn_plan, context.organiser_id, context.event_id,
+                          with_track_mix=colour_by == "track")
+plan = drawn.plan
+# The last few drawings sent, by key: an intent is resolved against the one it was made on.
+store["drawn"] = {**{k: v for k, v in list(store.get("drawn", {}).items())[-2:] if k != drawn.key}, drawn.key: plan}
 
 focus = hit = None
 if query.strip():
@@ -147,12 +166,25 @@ if context.can_edit:
             st.caption("Suggested tables are outlined in green on the plan: select one and press "
                        "“Seat the walk-in here”.")
 
-notice = store.get("notice")
-if notice:
-    {"success": st.success, "warning": st.warning}.get(notice[0], st.error)(ui.plain(notice[1]))
-    store["notice"] = None
+# Undo and the outcome of the last action, above the plan, in one container: what comes and goes
+# there does not move the plan in the page (which would draw it afresh and lose the zoom).
+with st.container():
+    if context.can_edit:
+        offer = ui.read_fresh(floor_plan.undo_offer, context.organiser_id, context.event_id)
+        last = offer.change
+        if last is not None:
+            ago = "just now" if last.minutes_ago < 1 else f"{last.minutes_ago} min ago"
+            # Labels are organisers' text: shown as typed, never as Markdown.
+            st.button(f"Undo my last layout change: {ui.plain(last.what)} ({ago})", key="floor_undo",
+                      icon=":material/undo:", on_click=_undo, args=(last.change_set_id,))
+        if offer.note:
+            st.caption(ui.plain(offer.note))
+    notice = store.get("notice")
+    if notice:
+        {"success": st.success, "warning": st.warning}.get(notice[0], st.error)(ui.plain(notice[1]))
+        store["notice"] = None
 
-payload = floor_plan.plan_payload(plan, can_edit=context.can_edit, focus=focus, hit=hit, suggestions=suggestions,
+payload = floor_plan.plan_payload(drawn, can_edit=context.can_edit, focus=focus, hit=hit, suggestions=suggestions,
                                   walk_in=walk_in, colour_by=colour_by, token=store["token"],
                                   offer=store.get("offer"))
 plan_component(payload, key=COMPONENT_KEY, on_intent=_handle_intent)

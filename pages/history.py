@@ -76,19 +76,31 @@ with st.expander(f"{len(details)} row(s) in this change set", expanded=True):
 if context.can_edit:
     st.caption("Undo puts everyone in this change set back where they were before it, as a new change set. "
                "It is refused if any of them has been moved since.")
-    if st.button("Undo this change set", key="undo_change_set", type="primary"):
+    refused_key = f"undo_refused:{chosen}"
+
+    def undo(skip: tuple = ()) -> None:
         try:
-            result = context.write(history.undo_change_set, row.change_set_id)
+            result = context.write(history.undo_change_set, row.change_set_id, skip=skip)
         except DBAPIError as error:  # (a lost connection never gets here: ui.write shows its own message)
-            # A database rule at commit, e.g. the old table filled up meanwhile.
+            # A database rule at commit, e.g. a colleague's save between the check and the undo.
             st.error(ui.plain(errors.describe_database_error(error, "undone")))
         except errors.OrganiserError as error:
             st.error(ui.plain(error))
         else:
             if result.ok:
-                ui.flash(f"Undone: {result.restored} people are back where they were before that "
-                         f"{row.kind}.")
+                st.session_state.pop(refused_key, None)
+                ui.flash(f"Undone: {result.restored} people are back where they were before that {row.kind}"
+                         + (f"; {len(skip)} stayed where they are." if skip else "."))
                 st.rerun()
-            st.error("Nothing was undone:\n\n" + "\n".join(f"- {ui.plain(problem)}" for problem in result.problems))
+            st.session_state[refused_key] = result
+
+    if st.button("Undo this change set", key="undo_change_set", type="primary"):
+        undo()
+    refused = st.session_state.get(refused_key)
+    if refused is not None:
+        st.error("Nothing was undone:\n\n" + "\n".join(f"- {ui.plain(problem)}" for problem in refused.problems))
+        if refused.restorable and st.button(f"Undo the rest: put back the other {refused.restorable}, leave "
+                                            f"{len(refused.blocked)} where they are now", key="undo_the_rest"):
+            undo(refused.blocked)
 else:
     st.caption("Undoing a change needs a manager or owner.")

@@ -85,7 +85,7 @@ def workspace() -> None:
     page_asked = int(state.get("seat_page") or 1)
     if view is not None and view["signature"] != (filters, page_asked):
         # The rows shown are about to change: keep what was typed under the old filter as drafts.
-        store["drafts"] = seating.merge_changes(store["drafts"], pending_in_view())
+        store["drafts"] = seating.pending_changes(store["drafts"], pending_in_view(), grid)
         store["generation"] += 1
     window = seating.grid_window(grid, store["drafts"], search=search, track=track, table=table_filter,
                                  unseated_only=unseated_only, vip_only=vip_only, page=page_asked)
@@ -131,7 +131,14 @@ def workspace() -> None:
                             key="seat_page", width=160,
                             help="Edits on other pages are kept until you save or reload.")
 
-    change_set = seating.merge_changes(store["drafts"], pending_in_view())
+    # A table number alone takes that table's next free seat: redraw the grid with it at once, so the
+    # row never shows the old seat number beside the new table.
+    typed_in_view = pending_in_view()
+    if any(not c.seat_given and c.new[0] is not None for c in typed_in_view.changes):
+        store["drafts"] = seating.pending_changes(store["drafts"], typed_in_view, grid)
+        store["generation"] += 1
+        ui.rerun_fragment()
+    change_set = seating.pending_changes(store["drafts"], typed_in_view, grid)
     problems = seating.validate_changes(change_set, grid)
 
     with fill_col:
@@ -178,7 +185,7 @@ def workspace() -> None:
         st.dataframe(pd.DataFrame([{
             "Name": c.full_name, "Your value": seat_text(c.yours), "When you loaded": seat_text(c.loaded),
             "Now (their value)": seat_text(c.theirs), "Changed by": c.theirs_by or "",
-            "Changed at": c.theirs_at,
+            "Changed at": c.theirs_at_local,
         } for c in store["conflicts"]]), hide_index=True, width="stretch")
 
     save_col, discard_col = st.columns(2, width=420)
@@ -202,6 +209,59 @@ def workspace() -> None:
         state["seating_revision"] = revision + 1
         ui.clear_reads()
         ui.rerun_fragment()
+
+    # Move or swap one person: the free seats of a table are offered, a swap is one action.
+    if context.can_edit:
+        with st.expander("Move or swap one person", icon=":material/swap_horiz:"):
+            shown = window.frame
+            people = dict(zip(shown["participant_id"], shown["full_name"], strict=True))
+            seats_now = dict(zip(shown["participant_id"], zip(shown["table_number"], shown["seat_number"],
+                                                                  strict=True), strict=True))
+            st.caption("People from the rows shown above (search to find someone)."
+                       + (" Your unsaved edits above are kept: this is added to them." if change_set else ""))
+            person = st.selectbox("Person", list(people), index=None, key="quick_person", placeholder="Type a name",
+                                  format_func=lambda pid: f"{people[pid]} · {formatting.seat_text(*seats_now[pid])}")
+            move_tab, swap_tab = st.tabs(["Move to a table", "Swap with someone"])
+            quick: seating.ChangeSet | None = None
+            with move_tab:
+                free = {row.table: row.free for row in fill.itertuples()}
+                table_choice = st.selectbox("Table", grid.table_numbers, index=None, key="quick_table",
+                                            placeholder="Pick a table",
+                                            format_func=lambda n: f"Table {n} · {free[n]} free")
+                open_seats = seating.free_seats(grid, table_choice, change_set) if table_choice is not None else []
+                seat_choice = st.selectbox(
+                    "Seat", [None, *open_seats], key=f"quick_seat:{table_choice}", disabled=table_choice is None,
+                    format_func=lambda n: (f"Next free seat ({open_seats[0]})" if open_seats else "No free seat")
+                    if n is None else f"Seat {n}")
+                if st.button("Move", key="quick_move", disabled=person is None or table_choice is None):
+                    quick = seating.move_to_table(grid, person, table_choice, seat_choice, pending=change_set)
+            with swap_tab:
+                other = st.selectbox("Swap seats with", [pid for pid in people if pid != person], index=None,
+                                     key="quick_other", placeholder="Type a name",
+                                     format_func=lambda pid: f"{people[pid]} · {formatting.seat_text(*seats_now[pid])}")
+                if st.button("Swap", key="quick_swap", disabled=person is None or other is None):
+                    try:
+                        quick = seating.swap_seats(grid, person, other)
+                    except seating.InputError as error:
+                        st.error(ui.plain(error))
+            if quick and change_set:
+                store["drafts"] = seating.pending_changes(change_set, quick, grid)
+                store["generation"] += 1
+                ui.rerun_fragment()
+            elif quick:
+                result = context.write(seating.save_changes, quick, grid)
+                if result.ok:
+                    context.share(result.marker_after, {seating.load_seating_grid: result.grid_after,
+                                                        list_tracks: track_list} if result.grid_after else {})
+                    ui.flash("Saved: " + "; ".join(f"{c.full_name} to {seat_text(c.new)}" for c in
+                                                  seating.take_free_seats(quick, grid).changes) + ".")
+                    state["seating_revision"] = revision + 1
+                    ui.rerun_fragment()
+                elif result.conflicts:
+                    store["conflicts"] = result.conflicts
+                    ui.rerun_fragment()
+                else:
+                    st.error(ui.plain(result.message))
 
 
 workspace()

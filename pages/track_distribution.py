@@ -12,10 +12,8 @@ st.caption("Active tracks only. A participant in two tracks counts in both, so s
 projector = st.toggle("Projector mode (larger text)", key="projector_mode")
 font_size = 22 if projector else 15
 
-distribution = context.read(statistics.track_distribution)
-by_seating = context.read(statistics.seating_by_track)
-mix = context.read(statistics.table_track_mix)
-comparison = ui.read(statistics.organisation_comparison, context.organiser_id, context.membership.organization_id)
+report = context.read(statistics.distribution_report)  # one transaction for the whole page
+distribution, by_seating, mix, comparison = report.distribution, report.seating, report.table_mix, report.comparison
 
 if distribution.empty:
     st.info("This event has no active tracks yet — add them under Event settings.")

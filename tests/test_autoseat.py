@@ -195,17 +195,21 @@ def _assert_names_not_ids(lines: tuple[str, ...], names: list[str]) -> None:
     assert not UUID_TEXT.search(joined), joined
 
 
-def test_more_vips_than_vip_seats_is_explained_by_name_and_writes_nothing(world: World) -> None:
+def test_more_vips_than_vip_seats_gives_a_partial_plan_naming_who_is_left_out(world: World) -> None:
     a, p = world.a, world.a.participant_ids
     _exec(world, a.owner, "UPDATE participants SET is_vip = true WHERE event_id = :e AND id = ANY (:ids)",
           {"e": a.event_id, "ids": p[:5]})
     preview = _preview(world)
-    assert not preview.feasible and preview.problems
-    assert any("VIP" in line for line in preview.problems)
-    _assert_names_not_ids(preview.problems, [_name(world, x) for x in p[:5]])
+    assert preview.feasible and preview.partial
+    # VIPs sit at VIP tables: table 1 seats 4, so the fifth VIP (by name) has no seat.
+    assert preview.shortage == "5 VIPs, 4 seats at VIP tables: 1 seat short; add 1 VIP table of 4."
+    assert [(x.full_name, x.reason) for x in preview.left_out] == [(_name(world, p[4]), "the VIP tables were full")]
+    assert "VIPs" in preview.priority and "units" not in " ".join(preview.explanation + (preview.priority,))
+    _assert_names_not_ids(preview.left_out_frame()["Name"].tolist(), [_name(world, p[4])])
     result = _apply(world, preview)
-    assert not result.ok
-    assert _seats(world) == {} and _history(world) == []
+    assert result.ok and result.seated == 5
+    seats = _seats(world)
+    assert str(p[4]) not in seats and {seats[str(x)][0] for x in p[:4]} == {1}
 
 
 def test_a_keep_together_group_larger_than_any_table_is_explained_by_name(world: World) -> None:
@@ -219,16 +223,50 @@ def test_a_keep_together_group_larger_than_any_table_is_explained_by_name(world:
     assert not _apply(world, preview).ok and _seats(world) == {}
 
 
-def test_more_people_than_seats_is_explained_by_name(world: World) -> None:
-    a = world.a
-    for index in range(5):  # 11 people, 10 seats
-        _exec(world, a.owner, "INSERT INTO participants (event_id, full_name) VALUES (:e, :n)",
-              {"e": a.event_id, "n": f"Extra guest {index}"})
+def _add_guests(world: World, count: int) -> list[str]:
+    ids = []
+    for index in range(count):
+        with world.database.tenant_session(world.a.owner) as s:
+            ids.append(str(s.execute(text("INSERT INTO participants (event_id, full_name) VALUES (:e, :n) RETURNING id"),
+                                     {"e": world.a.event_id, "n": f"Extra guest {index}"}).scalar_one()))
+    return ids
+
+
+def test_more_people_than_seats_gives_a_partial_plan_in_the_stated_priority(world: World) -> None:
+    extra = _add_guests(world, 5)  # 11 people, 10 seats
+    _seat(world, extra[4], 3, 1, "auto")   # already seated: first among "everyone else"
     preview = _preview(world, options=AutoSeatOptions(time_limit=3.0, vip_tables_reserved=False))
-    assert not preview.feasible
-    assert any(line.startswith("capacity") and "11 participants" in line for line in preview.problems)
-    _assert_names_not_ids(preview.problems, ["Extra guest 0", "Alpha person 0"])
-    assert _seats(world) == {}
+    assert preview.feasible and preview.partial and not preview.problems
+    assert preview.shortage == "11 guests, 10 seats: 1 seat short; add 1 table of 4."
+    assert [(x.full_name, x.reason, x.old_table) for x in preview.left_out] == [
+        ("Extra guest 3", "every table was full", None)]
+    assert preview.partial_summary.startswith("The plan seats 10 people")
+    result = _apply(world, preview)
+    assert result.ok and len(_seats(world)) == 10 and extra[3] not in _seats(world)
+
+
+def test_a_keep_together_group_comes_before_others_who_had_a_seat(world: World) -> None:
+    a, p = world.a, world.a.participant_ids
+    extra = _add_guests(world, 5)
+    everyone = [str(x) for x in p] + extra
+    for index, pid in enumerate(everyone[1:]):  # all but Alpha person 0 seated: 10 seats, 10 people
+        _seat(world, pid, [1, 1, 1, 1, 2, 2, 2, 2, 3, 3][index], [1, 2, 3, 4, 1, 2, 3, 4, 1, 2][index], "auto")
+    with world.database.tenant_session(a.manager) as s:
+        autoseat.add_rule(s, a.event_id, "together", [p[0], p[1]])
+    preview = _preview(world, options=AutoSeatOptions(time_limit=3.0, vip_tables_reserved=False))
+    assert preview.partial
+    # The group (Alpha person 0 and 1) is seated; the last by name of those who had a seat gives way.
+    assert [(x.full_name, x.old_table) for x in preview.left_out] == [("Extra guest 4", 3)]
+    result = _apply(world, preview)
+    assert result.ok and result.unseated == 1 and "1 left without a seat" in result.message
+    seats = _seats(world)
+    assert extra[4] not in seats and seats[str(p[0])][0] == seats[str(p[1])][0]
+
+
+def test_the_shortage_sentence_counts_tables_to_add() -> None:
+    from eventflow.autoseat.shortage import Shortage
+    assert Shortage(148, 116, 8).sentence == "148 guests, 116 seats: 32 seats short; add 4 tables of 8."
+    assert Shortage(11, 10, 4).tables_to_add == 1
 
 
 def test_bad_options_are_refused_with_a_clear_message(world: World) -> None:
@@ -414,3 +452,34 @@ def test_an_unknown_rule_kind_is_never_shown_under_another_rules_heading(monkeyp
     checks = {c.rule: c for c in autoseat.rule_checks(instance, plan, {pat: "Pat"})}
     assert all(c.ok for rule, c in checks.items() if rule != autoseat.rules.OTHER[1])
     assert checks[autoseat.rules.OTHER[1]].problems == ("near_stage: participant Pat is not near the stage",)
+
+
+# -------------------------------------------------------------------------------------- networking
+
+def test_a_zero_networking_score_says_nobody_opted_in_and_what_the_score_rewards(world: World) -> None:
+    preview = _preview(world)
+    assert preview.score_before == 0 and preview.score_after == 0
+    assert preview.networking[0].startswith("The networking score is 0 whatever the seating: Nobody has opted in")
+    assert "+1 point for each interest they share" in preview.networking[1]
+    assert "-2 points (to mix companies)" in preview.networking[1]
+
+
+def test_keep_colleagues_together_turns_the_company_weight_round(world: World) -> None:
+    p = world.a.participant_ids
+    for person in p[:4]:
+        _opt_in(world, person, [], company="Shared Co")
+    for person in p[4:]:
+        _opt_in(world, person, [], company="Other Co")
+    mixed = _preview(world, options=AutoSeatOptions(time_limit=3.0, vip_tables_reserved=False))
+    together = _preview(world, options=AutoSeatOptions(time_limit=3.0, vip_tables_reserved=False, company="together"))
+    assert "+2 points (to keep colleagues together)" in together.networking[-1]
+    assert mixed.networking[0] == "6 of 6 participants opted in to networking."
+
+    def colleagues_at_one_table(preview) -> int:
+        table_of = {pid: table for pid, table, _ in preview.plan}
+        return len({table_of[str(x)] for x in p[:4]})
+
+    assert colleagues_at_one_table(together) == 1   # the four from Shared Co at one table
+    assert colleagues_at_one_table(mixed) >= 2
+    with pytest.raises(AutoSeatError, match="Colleagues"):
+        _preview(world, options=AutoSeatOptions(company="sometimes"))

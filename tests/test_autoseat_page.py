@@ -81,7 +81,7 @@ def test_preview_then_apply_through_the_page_changes_the_database(open_page, own
     assert not at.exception and not any(s.value.startswith("Plan applied:") for s in at.success)
 
 
-def test_an_impossible_plan_is_explained_on_the_page_and_writes_nothing(open_page, own_demo_database):
+def test_late_registrations_beyond_the_seats_get_a_partial_plan_that_writes_nothing_until_applied(open_page, own_demo_database):
     # 30 late registrations: 405 people who may not sit at a VIP table, 400 seats outside them.
     with own_demo_database.owner_connection() as conn:
         conn.execute(text("INSERT INTO participants (event_id, full_name) "
@@ -91,9 +91,13 @@ def test_an_impossible_plan_is_explained_on_the_page_and_writes_nothing(open_pag
     at.number_input(key="autoseat_time_limit").set_value(3).run()
     at.button(key="autoseat_preview").click().run()
     assert not at.exception, [e.value for e in at.exception]
-    assert at.error and "VIP" in at.error[0].value, [e.value for e in at.error]
-    assert "405 participants" in at.error[0].value and "385 more" in at.error[0].value  # who, by name
-    assert "autoseat_apply" not in [b.key for b in at.button]
+    # Not refused: the shortage in numbers, and a partial plan naming who is left out (5 of them).
+    warning = next(w.value for w in at.warning if "Seats are short" in w.value)
+    assert "405 guests who are not VIPs, 400 seats at tables not reserved for VIPs: 5 seats short" in warning
+    assert not at.error, [e.value for e in at.error]
+    left = next(d.value for d in at.dataframe if "Why no seat" in d.value.columns)
+    assert len(left) == 5
+    assert at.button(key="autoseat_apply").label.startswith("Apply partial plan")
     assert _count(own_demo_database, "SELECT count(*) FROM table_assignments WHERE event_id = :e") == seated_before
 
     at.toggle(key="autoseat_vip_reserved").set_value(False).run()
@@ -129,3 +133,37 @@ def test_rules_are_added_and_removed_through_the_page(open_page, own_demo_databa
     at.get("form_submit_button")[0].click().run()
     assert any("exactly two" in e.value for e in at.error), [e.value for e in at.error]
     assert _count(own_demo_database, "SELECT count(*) FROM seating_rules WHERE event_id = :e") == 0
+
+
+def test_too_few_seats_gives_a_partial_plan_that_says_so_and_applies(open_page, own_demo_database):
+    seats = _count(own_demo_database, "SELECT sum(capacity) FROM seating_tables WHERE event_id = :e")
+    people = _count(own_demo_database, "SELECT count(*) FROM participants WHERE event_id = :e")
+    extra = seats - people + 7
+    with own_demo_database.owner_connection() as conn:
+        org = conn.execute(text("SELECT organization_id FROM events WHERE id = :e"), {"e": DEMO_EVENT_ID}).scalar_one()
+        conn.execute(text("INSERT INTO participants (organization_id, event_id, full_name) "
+                          "SELECT :o, :e, 'Late guest ' || n FROM generate_series(1, :k) AS n"),
+                     {"o": org, "e": DEMO_EVENT_ID, "k": extra})
+        conn.commit()
+    at = open_page(DEMO_MANAGER_EMAIL)
+    at.number_input(key="autoseat_time_limit").set_value(3).run()
+    at.button(key="autoseat_preview").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    warning = next(w.value for w in at.warning if "Seats are short" in w.value)
+    assert f"{people + extra} guests, {seats} seats: 7 seats short; add 1 table of" in warning
+    info = next(i.value for i in at.info if "left without a seat" in i.value)
+    assert "then VIPs" in info and "units" not in info
+    # VIP tables are reserved in the demo: people who are not VIPs are short of more seats than 7.
+    left = next(d.value for d in at.dataframe if "Why no seat" in d.value.columns)
+    vip_free = _count(own_demo_database, "SELECT sum(capacity) FROM seating_tables WHERE event_id = :e "
+                                         "AND is_vip_table") - _count(
+        own_demo_database, "SELECT count(*) FROM participants WHERE event_id = :e AND is_vip")
+    assert len(left) == 7 + vip_free and (left["Why no seat"] == "every table was full").all()
+    if vip_free:
+        assert "seats at tables not reserved for VIPs" in warning
+    seats -= vip_free
+    apply = at.button(key="autoseat_apply")
+    assert apply.label == f"Apply partial plan ({seats} of {people + extra} seated)"
+    apply.click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert _count(own_demo_database, "SELECT count(*) FROM table_assignments WHERE event_id = :e") == seats

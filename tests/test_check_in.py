@@ -166,3 +166,52 @@ def test_guests_added_before_the_upgrade_are_found_and_keep_their_version(pg_ser
     finally:
         with psycopg.connect(pg_server.admin_url, autocommit=True) as conn:
             conn.execute(pgsql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(pgsql.Identifier(name)))
+
+
+# ------------------------------------------------------------------------------------ door staff
+
+def _door_staff(world, org):
+    """A door-staff member of ``org`` (the fixture's world has owner, manager and viewer)."""
+    import uuid
+
+    from eventflow import admin
+    with world.database.owner_connection() as conn:
+        person = admin.ensure_organiser(conn, f"door.{uuid.uuid4().hex[:8]}@example.test", "Door Person")
+        admin.set_membership(conn, org.id, person, "door")
+        conn.commit()
+    return person
+
+
+def test_door_staff_find_guests_by_name_see_tables_and_check_them_in(desk):
+    world, ids = desk
+    door = _door_staff(world, world.a)
+    assert _names(world, door, world.a.event_id, "anna muller") == ["Anna Müller"]
+    # Only names are searched for door staff, and the company is not shown to them.
+    assert _names(world, door, world.a.event_id, "nordlicht") == []
+    with world.database.tenant_session(door) as session:
+        anna = check_in.find_guests(session, world.a.event_id, "anna muller")[0]
+        assert (anna.company, anna.seat) == (None, "Table 2, seat 3")
+        assert check_in.door_count(session, world.a.event_id).expected == len(GUESTS) + len(world.a.participant_ids)
+        assert check_in.set_checked_in(session, world.a.event_id, ids["Anna Müller"], True).checked_in
+    with world.database.tenant_session(world.a.manager) as session:
+        assert check_in.guest(session, world.a.event_id, ids["Anna Müller"]).checked_in
+        assert check_in.find_guests(session, world.a.event_id, "nordlicht")  # others still search companies
+    # Another organisation's event: nothing found, nothing changed.
+    with world.database.tenant_session(door) as session:
+        assert check_in.find_guests(session, world.b.event_id, "beta") == []
+        assert check_in.door_count(session, world.b.event_id).expected == 0
+        with pytest.raises(InputError, match="does not exist"):
+            check_in.set_checked_in(session, world.b.event_id, world.b.participant_ids[0], True)
+
+
+def test_door_staff_see_nothing_else_directly(desk):
+    world, _ = desk
+    door = _door_staff(world, world.a)
+    with world.database.tenant_session(door) as session:
+        for table in ("participants", "table_assignments", "seating_tables", "tracks", "participant_tracks",
+                      "assignment_history", "seating_rules", "invitations", "membership_history"):
+            assert session.execute(text(f"SELECT count(*) FROM {table}")).scalar() == 0, table
+        assert session.execute(text("SELECT count(*) FROM memberships")).scalar() == 1  # their own
+        assert session.execute(text("SELECT id FROM events")).scalars().all() == [world.a.event_id]
+        assert session.execute(text("UPDATE participants SET checked_in_at = now()")).rowcount == 0
+        assert session.execute(text("UPDATE events SET name = 'Renamed'")).rowcount == 0

@@ -60,7 +60,7 @@ def test_a_manager_checks_a_guest_in_and_out_by_an_accent_free_search(own_demo_d
 def test_a_viewer_sees_the_seat_and_is_told_checking_in_needs_a_manager(own_demo_database, open_app, guest):
     at = open_app(own_demo_database, DEMO_VIEWER_EMAIL, PAGE)
     assert not at.exception, [e.value for e in at.exception]
-    assert any("needs a manager or owner" in i.value for i in at.info)
+    assert any("needs door staff, a manager or an owner" in i.value for i in at.info)
     at.text_input(key=f"door_search:{DEMO_EVENT_ID}").input("ZOE").run()
     assert any("Zo" in m.value and "Ångström" in m.value for m in at.markdown)
     assert not [b for b in at.button if b.key == f"door_{guest}"]
@@ -88,4 +88,40 @@ def test_print_outs_are_offered_and_the_time_zone_is_set_in_event_settings(own_d
     assert not at.exception, [e.value for e in at.exception]
     assert any("Europe/Lisbon" in c.value for c in at.caption)
     labels = [d.proto.label for d in at.get("download_button")]
-    assert labels == ["Place cards", "Table lists", "Find your table (escort list)"]
+    assert labels == ["Place cards", "Table lists", "Guest QR codes (for check-in)", "Find your table (escort list)"]
+
+
+DOOR_EMAIL = "door@demo.eventflow.test"
+
+
+@pytest.fixture(scope="module")
+def door_staff(own_demo_database) -> str:
+    from eventflow import admin
+    from eventflow.demo import DEMO_ORGANIZATION_ID
+    with own_demo_database.owner_connection() as conn:
+        person = admin.ensure_organiser(conn, DOOR_EMAIL, "Dora Door")
+        admin.set_membership(conn, DEMO_ORGANIZATION_ID, person, "door")
+        conn.commit()
+    return DOOR_EMAIL
+
+
+def test_door_staff_get_the_check_in_desk_only_and_check_a_guest_in(own_demo_database, open_app, guest,
+                                                                   door_staff):
+    import app as dashboard
+    at = open_app(own_demo_database, door_staff)
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.title[0].value == "Check-in", "door staff land on the check-in desk"
+    assert any("Door staff" in i.value for i in at.sidebar.info)
+    assert [spec.path for spec in dashboard.PAGES if "door" in spec.roles] == [PAGE]
+    with pytest.raises(Exception, match="participants"):  # not in their navigation: refused
+        at.switch_page("pages/participants.py").run()
+    at = open_app(own_demo_database, door_staff, PAGE)
+    at.text_input(key=f"door_search:{DEMO_EVENT_ID}").input("zoe angstrom").run()
+    card = at.get("markdown")
+    assert any("Zoë Ångström-Müller" in m.value for m in card)
+    assert not any("Print-outs" in e.label for e in at.expander), "no print-outs for door staff"
+    if _checked_in(own_demo_database, guest):
+        at.button(key=f"door_{guest}").click().run()
+    at.button(key=f"door_{guest}").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert _checked_in(own_demo_database, guest)

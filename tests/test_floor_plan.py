@@ -247,12 +247,29 @@ def test_payload_is_columnar_and_carries_names_as_data(world):
                         {"p": org.participant_ids[0]})
     _seat(world.database, org, 0, 2, 1)
     plan = _plan(world.database, org)
-    payload = floor_plan.plan_payload(plan, can_edit=False)
-    assert payload["edit"] is False and payload["t"]["n"] == [1, 2, 3] and len(payload["p"]["id"]) == 6
-    index = payload["p"]["id"].index(str(org.participant_ids[0]))
-    assert payload["p"]["name"][index] == "<img src=x onerror=alert(1)>"
-    assert (payload["p"]["t"][index], payload["p"]["s"][index]) == (2, 1)
+    payload = floor_plan.plan_payload(plan, can_edit=False, hit=str(org.participant_ids[0]))
+    drawing = json.loads(payload["plan"])
+    assert payload["edit"] is False and drawing["t"]["n"] == [1, 2, 3] and len(drawing["p"]["name"]) == 6
+    # People travel as positions, not ids; the position maps back to the person on that plan only.
+    assert "id" not in drawing["p"] and str(org.participant_ids[0]) not in payload["plan"]
+    index = payload["hit"]
+    assert floor_plan.participant_at(plan, index) == str(org.participant_ids[0])
+    assert drawing["p"]["name"][index] == "<img src=x onerror=alert(1)>"
+    assert (drawing["p"]["t"][index], drawing["p"]["s"][index]) == (2, 1)
+    for wrong in (-1, 6, "x", None):
+        with pytest.raises(floor_plan.FloorPlanError, match="no longer on the plan"):
+            floor_plan.participant_at(plan, wrong)
     json.dumps(payload)  # plain JSON all the way
+
+
+def test_an_unchanged_plan_draws_the_same_string(world):
+    """The browser parses a drawing once per key: reading an unchanged event again gives the same key,
+    and a change gives another."""
+    org = world.a
+    first, again = floor_plan.draw(_plan(world.database, org)), floor_plan.draw(_plan(world.database, org))
+    assert (first.key, first.drawing) == (again.key, again.drawing)
+    _seat(world.database, org, 0, 2, 1)
+    assert floor_plan.draw(_plan(world.database, org)).key != first.key
 
 
 def test_refresh_reads_back_only_what_ones_own_save_changed(world):
@@ -274,3 +291,215 @@ def test_refresh_reads_back_only_what_ones_own_save_changed(world):
     assert patched.tables == fresh.tables
     # And it is a snapshot the next move can be saved against.
     assert world.database.run_transaction(org.manager, lambda s: floor_plan.move_person(s, patched.grid, pid, 2)).ok
+
+
+# ------------------------------------------------------------------------------ shared between sessions
+
+def _drawn(database, who, event_id):
+    with database.tenant_session(who) as session:
+        return floor_plan.load_drawn_plan(session, event_id)
+
+
+def test_an_unchanged_plan_is_shared_and_any_change_is_seen_at_once(world):
+    org = world.a
+    floor_plan.forget_shared_plans()
+    _seat(world.database, org, 0, 2, 1)
+    first = _drawn(world.database, org.manager, org.event_id)
+    again = _drawn(world.database, org.manager, org.event_id)
+    assert again.key == first.key and len(floor_plan._shared) == 1
+    # Each caller gets a frame of its own: changing it changes nobody else's plan.
+    again.plan.grid.frame.loc[:, "full_name"] = "changed"
+    assert "changed" not in set(_drawn(world.database, org.manager, org.event_id).plan.grid.frame["full_name"])
+    # Whatever the plan is drawn from, changed behind the page's back, is drawn on the next read.
+    changes = [
+        "UPDATE participants SET full_name = 'Renamed' WHERE id = :p",
+        "UPDATE participants SET checked_in_at = now() WHERE id = :p",
+        "UPDATE table_assignments SET seat_number = 3 WHERE participant_id = :p",
+        "DELETE FROM table_assignments WHERE participant_id = :p",
+        "UPDATE seating_tables SET label = 'Window' WHERE event_id = :e AND table_number = 1",
+        "UPDATE room_elements SET label = 'Main stage' WHERE event_id = :e AND kind = 'stage'",
+    ]
+    world.database.run_transaction(org.manager, lambda s: floor_plan.ensure_layout(s, org.event_id))
+    keys = {_drawn(world.database, org.manager, org.event_id).key}
+    for statement in changes:
+        with world.database.owner_connection() as conn:
+            conn.execute(text(statement), {"p": org.participant_ids[0], "e": org.event_id})
+            conn.commit()
+        keys.add(_drawn(world.database, org.manager, org.event_id).key)
+    assert len(keys) == len(changes) + 1
+
+
+def test_a_shared_plan_never_reaches_another_organisation_or_role(world):
+    org, other = world.a, world.b
+    floor_plan.forget_shared_plans()
+    _drawn(world.database, org.manager, org.event_id)
+    with world.database.tenant_session(other.owner) as session:
+        assert floor_plan.plan_stamp(session, org.event_id) is None
+    foreign = _drawn(world.database, other.owner, org.event_id)
+    assert foreign.plan.tables == () and foreign.plan.grid.frame.empty
+    with world.database.tenant_session(org.viewer) as session, world.database.tenant_session(org.manager) as manager:
+        assert floor_plan.plan_stamp(session, org.event_id) != floor_plan.plan_stamp(manager, org.event_id)
+
+
+# ------------------------------------------------------------------------------------------ rotation
+
+def test_turning_a_table_and_an_element_is_saved_and_in_the_history(world):
+    org = world.a
+    db = world.database
+    db.run_transaction(org.manager, lambda s: floor_plan.ensure_layout(s, org.event_id))
+    place = _place(db, org, 2)
+    result = db.run_transaction(org.manager, lambda s: floor_plan.turn_table(s, org.event_id, 2, -15, place.version))
+    assert result.ok and result.message == "Table 2 turned to 345°."
+    plan = _plan(db, org)
+    turned = plan.table(2)
+    assert (turned.rotation, turned.x, turned.y) == (345, place.x, place.y)  # turned where it stands
+    # Its seats turn with it, on screen and in print (the same geometry).
+    assert floor_plan.seat_positions(turned.capacity, turned.shape, 345) != floor_plan.seat_positions(
+        turned.capacity, turned.shape, 0)
+    stage = next(e for e in plan.elements if e.kind == "stage")
+    result = db.run_transaction(org.manager, lambda s: floor_plan.turn_element(s, org.event_id, stage.id, 90,
+                                                                               stage.version))
+    assert result.ok and "turned to 90°" in result.message
+    with db.owner_connection() as conn:
+        history = conn.execute(text(
+            "SELECT subject, old_state ->> 'rotation', new_state ->> 'rotation', change_kind FROM layout_history "
+            "WHERE event_id = :e AND operation = 'update' ORDER BY id"), {"e": org.event_id}).all()
+    assert [tuple(h) for h in history] == [("table", "0", "345", "layout"), ("element", "0", "90", "layout")]
+    from eventflow import floor_plan_print
+    assert 'transform="rotate(90 ' in floor_plan_print.plan_svg(_plan(db, org), "Plan")
+
+
+def test_a_turn_on_a_stale_version_is_a_conflict_and_bad_angles_are_refused(world):
+    org = world.a
+    db = world.database
+    db.run_transaction(org.manager, lambda s: floor_plan.ensure_layout(s, org.event_id))
+    version = _place(db, org, 1).version
+    assert db.run_transaction(org.owner, lambda s: floor_plan.move_table(s, org.event_id, 1, 4, 4, version)).ok
+    late = db.run_transaction(org.manager, lambda s: floor_plan.turn_table(s, org.event_id, 1, 30, version))
+    assert not late.ok and late.conflict and "a colleague moved table 1 meanwhile" in late.message
+    assert "turn it again" in late.message and _place(db, org, 1).version == version + 1
+    for angle in ("left", float("nan"), None):
+        with pytest.raises(FloorPlanError, match="rotation must be a number"):
+            db.run_transaction(org.manager, lambda s, a=angle: floor_plan.turn_table(s, org.event_id, 1, a, version + 1))
+    viewer = db.run_transaction(org.viewer, lambda s: floor_plan.turn_table(s, org.event_id, 1, 30, version + 1))
+    assert not viewer.ok and "only view" in viewer.message
+
+
+# ---------------------------------------------------------------------------------------------- undo
+
+def _undo_last(db, org, who):
+    with db.tenant_session(who) as session:
+        last = floor_plan.last_layout_change(session, org.event_id)
+    assert last is not None
+    return last, db.run_transaction(who, lambda s: floor_plan.undo_layout_change(s, org.event_id, last.change_set_id))
+
+
+def test_undo_puts_back_the_last_changes_one_after_another(world):
+    org, db = world.a, world.database
+    db.run_transaction(org.manager, lambda s: floor_plan.ensure_layout(s, org.event_id))
+    with db.tenant_session(org.manager) as session:
+        assert floor_plan.last_layout_change(session, org.event_id) is None  # automatic places: nothing to undo
+    start = _place(db, org, 1)
+    assert db.run_transaction(org.manager, lambda s: floor_plan.move_table(s, org.event_id, 1, 20, 21,
+                                                                           start.version)).ok
+    assert db.run_transaction(org.manager, lambda s: floor_plan.turn_table(s, org.event_id, 1, 45,
+                                                                           start.version + 1)).ok
+    stage = next(e for e in _plan(db, org).elements if e.kind == "stage")
+    assert db.run_transaction(org.manager, lambda s: floor_plan.move_element(s, org.event_id, stage.id, 9, 9,
+                                                                             stage.version)).ok
+    last, result = _undo_last(db, org, org.manager)
+    assert last.what == "“Stage” moved" and result.ok and result.message == "Undone: “Stage” moved."
+    back = next(e for e in _plan(db, org).elements if e.id == stage.id)
+    assert (back.x, back.y) == (stage.x, stage.y)
+    last, result = _undo_last(db, org, org.manager)
+    assert last.what == "Table 1 turned" and result.ok and _plan(db, org).table(1).rotation == 0
+    last, result = _undo_last(db, org, org.manager)
+    assert last.what == "Table 1 moved" and result.ok
+    assert (_place(db, org, 1).x, _place(db, org, 1).y) == (start.x, start.y)
+    with db.tenant_session(org.manager) as session:
+        assert floor_plan.last_layout_change(session, org.event_id) is None
+    # An undo is a change set of its own in the history, naming what it undid; a change is undone once.
+    with db.owner_connection() as conn:
+        undos = conn.execute(text("SELECT count(DISTINCT undoes_change_set) FROM layout_history "
+                                  "WHERE event_id = :e AND change_kind = 'undo'"), {"e": org.event_id}).scalar()
+    assert undos == 3
+    again = db.run_transaction(org.manager, lambda s: floor_plan.undo_layout_change(s, org.event_id,
+                                                                                    last.change_set_id))
+    assert not again.ok and again.message == "That change was undone already."
+
+
+def test_undo_is_refused_when_a_colleague_changed_the_same_thing_since(world):
+    org, db = world.a, world.database
+    db.run_transaction(org.manager, lambda s: floor_plan.ensure_layout(s, org.event_id))
+    start = _place(db, org, 2)
+    assert db.run_transaction(org.manager, lambda s: floor_plan.move_table(s, org.event_id, 2, 30, 30,
+                                                                           start.version)).ok
+    with db.tenant_session(org.manager) as session:
+        offered = floor_plan.last_layout_change(session, org.event_id)  # on the manager's screen ...
+    assert db.run_transaction(org.owner, lambda s: floor_plan.move_table(s, org.event_id, 2, 31, 31,
+                                                                         start.version + 1)).ok  # ... meanwhile
+    with db.owner_connection() as conn:
+        owner_name = conn.execute(text("SELECT coalesce(display_name, email) FROM organisers WHERE id = :o"),
+                                  {"o": org.owner}).scalar()
+    result = db.run_transaction(org.manager, lambda s: floor_plan.undo_layout_change(s, org.event_id,
+                                                                                     offered.change_set_id))
+    assert not result.ok and result.conflict
+    assert result.message.startswith("Not undone: table 2 was changed after this change")
+    assert f"({owner_name} changed it)" in result.message and "Nothing was changed" in result.message
+    assert (_place(db, org, 2).x, _place(db, org, 2).y) == (31, 31)
+    # From then on Undo offers nothing older than that move of the same table, and says why.
+    with db.tenant_session(org.manager) as session:
+        offer = floor_plan.undo_offer(session, org.event_id)
+    assert offer.change is None and offer.note.startswith("“Table 2 moved” can no longer be undone: table 2 was")
+    # A colleague's change elsewhere does not stand in the way.
+    assert db.run_transaction(org.manager, lambda s: floor_plan.move_table(s, org.event_id, 3, 40, 40,
+                                                                           _place(db, org, 3).version)).ok
+    assert db.run_transaction(org.owner, lambda s: floor_plan.move_table(s, org.event_id, 1, 41, 41,
+                                                                         _place(db, org, 1).version)).ok
+    last, result = _undo_last(db, org, org.manager)
+    assert last.what == "Table 3 moved" and result.ok
+    # A later change of one's own that a colleague changed over is skipped: the one before it is offered.
+    assert db.run_transaction(org.manager, lambda s: floor_plan.move_table(s, org.event_id, 3, 50, 50,
+                                                                           _place(db, org, 3).version)).ok
+    assert db.run_transaction(org.manager, lambda s: floor_plan.move_table(s, org.event_id, 1, 52, 52,
+                                                                           _place(db, org, 1).version)).ok
+    assert db.run_transaction(org.owner, lambda s: floor_plan.move_table(s, org.event_id, 1, 53, 53,
+                                                                         _place(db, org, 1).version)).ok
+    with db.tenant_session(org.manager) as session:
+        offer = floor_plan.undo_offer(session, org.event_id)
+    assert offer.change.what == "Table 3 moved" and "“Table 1 moved” can no longer be undone" in offer.note
+
+
+def test_only_ones_own_changes_are_offered_and_undone(world):
+    org, other, db = world.a, world.b, world.database
+    db.run_transaction(org.manager, lambda s: floor_plan.ensure_layout(s, org.event_id))
+    assert db.run_transaction(org.owner, lambda s: floor_plan.move_table(s, org.event_id, 1, 12, 12,
+                                                                         _place(db, org, 1).version)).ok
+    with db.tenant_session(org.manager) as session:
+        assert floor_plan.last_layout_change(session, org.event_id) is None
+    with db.tenant_session(org.owner) as session:
+        owners = floor_plan.last_layout_change(session, org.event_id)
+    refused = db.run_transaction(org.manager, lambda s: floor_plan.undo_layout_change(s, org.event_id,
+                                                                                      owners.change_set_id))
+    assert not refused.ok and "Only the organiser who made a change" in refused.message
+    foreign = db.run_transaction(other.owner, lambda s: floor_plan.undo_layout_change(s, org.event_id,
+                                                                                      owners.change_set_id))
+    assert not foreign.ok and foreign.message == "There is no such change to undo."
+    with pytest.raises(FloorPlanError):
+        db.run_transaction(org.owner, lambda s: floor_plan.undo_layout_change(s, org.event_id, "not an id"))
+    assert _place(db, org, 1).x == 12
+
+
+def test_undo_brings_back_a_removed_element_and_removes_an_added_one(world):
+    org, db = world.a, world.database
+    added = db.run_transaction(org.manager, lambda s: floor_plan.add_element(s, org.event_id, "bar", "Coffee"))
+    last, result = _undo_last(db, org, org.manager)
+    assert last.what == "“Coffee” added" and result.ok
+    assert all(e.id != added for e in _plan(db, org).elements)
+    kept = db.run_transaction(org.manager, lambda s: floor_plan.add_element(s, org.event_id, "screen", "Left screen",
+                                                                           x=3, y=4))
+    assert db.run_transaction(org.manager, lambda s: floor_plan.remove_element(s, org.event_id, kept)).ok
+    last, result = _undo_last(db, org, org.manager)
+    assert last.what == "“Left screen” removed" and result.ok
+    back = next(e for e in _plan(db, org).elements if e.id == kept)
+    assert (back.label, back.x, back.y) == ("Left screen", 3.0, 4.0)

@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 import streamlit as st
+from sqlalchemy import text
 from streamlit.testing.v1 import AppTest
 
-from eventflow.demo import DEMO_MANAGER_EMAIL, DEMO_VIEWER_EMAIL
+from eventflow.demo import DEMO_EVENT_ID, DEMO_MANAGER_EMAIL, DEMO_VIEWER_EMAIL
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
@@ -36,20 +37,24 @@ def _plan_data(at: AppTest) -> dict:
 
     found = [node.proto for node in at.get("bidi_component")]
     assert len(found) == 1
-    return json.loads(found[0].json)
+    payload = json.loads(found[0].json)
+    return payload | json.loads(payload["plan"])  # the drawing travels as a JSON string of its own
 
 
-def test_managers_get_the_plan_with_editing_walk_ins_and_print(open_as):
+def test_managers_get_the_plan_with_editing_walk_ins_and_print(open_as, demo_database):
     at = open_as(DEMO_MANAGER_EMAIL)
     assert at.title[0].value == "Floor plan"
     data = _plan_data(at)
-    assert data["edit"] is True and len(data["t"]["n"]) == 44 and len(data["p"]["id"]) == 400
+    assert data["edit"] is True and len(data["t"]["n"]) == 44 and len(data["p"]["name"]) == 400
     assert {e["k"] for e in data["e"]} == {"stage", "screen", "entrance", "bar", "vip_zone"}
     # A walk-in: found by name among those without a seat, then the engine's tables, with reasons.
     data = _plan_data(at)
-    pid, loose = next((pid, name) for pid, name, table, flags in zip(
-        data["p"]["id"], data["p"]["name"], data["p"]["t"], data["p"]["f"], strict=True) if table == 0 and not flags & 2)
+    index, loose = next((index, name) for index, (name, table, flags) in enumerate(zip(
+        data["p"]["name"], data["p"]["t"], data["p"]["f"], strict=True)) if table == 0 and not flags & 2)
     at.text_input(key="floor_walk_in_name").input(loose.lower()).run()
+    with demo_database.owner_connection() as conn:
+        pid = conn.execute(text("SELECT id::text FROM participants WHERE event_id = :e AND full_name = :n"),
+                           {"e": DEMO_EVENT_ID, "n": loose}).scalar_one()
     at.radio(key="floor_walk_in").set_value(pid).run()
     assert not at.exception, [e.value for e in at.exception]
     suggested = [t.value for t in at.text if t.value.startswith("Table ")]

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.exc import IntegrityError, ProgrammingError
+from sqlalchemy.exc import ProgrammingError
 
 from eventflow.history import begin_change_set, change_set_details, recent_change_sets, undo_change_set
 from tests.conftest import World
@@ -132,16 +132,43 @@ def test_undo_is_refused_when_someone_was_moved_since(world: World) -> None:
     assert _seats(world, a.owner) == later
 
 
-def test_undo_that_would_overfill_a_table_writes_nothing(world: World) -> None:
+def test_undo_that_would_overfill_a_table_names_the_table_and_writes_nothing(world: World) -> None:
     a = world.a
     p = a.participant_ids
     _save(world, a.owner, [_insert(a.event_id, p[0], 3, 1)])
     change = _save(world, a.owner, [_move(p[0], 2, 1)])
     _save(world, a.owner, [_insert(a.event_id, p[1], 3, None), _insert(a.event_id, p[2], 3, None)])  # table 3 full
     later = _seats(world, a.owner)
-    with pytest.raises(IntegrityError, match="over capacity"), world.database.tenant_session(a.owner) as s:
-        undo_change_set(s, a.event_id, change)
+    with world.database.tenant_session(a.owner) as s:
+        result = undo_change_set(s, a.event_id, change)
+    assert not result.ok and result.blocked == (p[0],) and result.restorable == 0
+    assert result.problems[0] == ("Table 3 is now full (2 people for 2 seats were seated there since this change), "
+                                  "so Alpha person 0 cannot go back to it.")
+    assert "Reloading will not change this" in result.problems[-1]
     assert _seats(world, a.owner) == later
+
+
+def test_undo_blocked_by_a_walk_in_names_the_seat_and_person_and_can_undo_the_rest(world: World) -> None:
+    a = world.a
+    p = a.participant_ids
+    _save(world, a.owner, [_insert(a.event_id, p[0], 2, 1), _insert(a.event_id, p[1], 2, 2)])
+    change = _save(world, a.manager, [_move(p[0], 3, 1), _move(p[1], 3, 2)])
+    _save(world, a.manager, [_insert(a.event_id, p[2], 2, 1, "ai")], kind="walk-in")  # takes p0's old seat
+    later = _seats(world, a.owner)
+    with world.database.tenant_session(a.owner) as s:
+        result = undo_change_set(s, a.event_id, change)
+    assert not result.ok
+    assert result.problems == (
+        "Seat 1 at table 2 now belongs to Alpha person 2 (seated as a walk-in since this change), so Alpha person 0 "
+        "cannot go back to it.",
+        "Reloading will not change this: it is the seating as saved now.")
+    assert result.blocked == (p[0],) and result.restorable == 1
+    assert _seats(world, a.owner) == later
+    with world.database.tenant_session(a.owner) as s:
+        rest = undo_change_set(s, a.event_id, change, skip=result.blocked)
+    assert rest.ok and rest.restored == 1
+    now = _seats(world, a.owner)
+    assert now[p[1]][:2] == (2, 2) and now[p[0]][:2] == (3, 1) and now[p[2]][:2] == (2, 1)
 
 
 def test_a_viewer_cannot_undo(world: World) -> None:

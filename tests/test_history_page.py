@@ -178,9 +178,39 @@ def test_undo_hitting_a_full_table_at_commit_is_a_message_not_a_trace(open_page,
                     "assigned_by) VALUES (:e, :p, 901, 'manager')", {"p": second})
     seats, history_rows = _seats(own_demo_database), _history_rows(own_demo_database)
     at = _undo_through_page(open_page, own_demo_database, unseat)
-    assert any(e.value.startswith("Nothing was undone") and "901" in e.value and "capacity" in e.value
-               for e in at.error), [e.value for e in at.error]
+    assert any(e.value.startswith("Nothing was undone") and "Table 901 is now full (1 person for 1 seat" in e.value
+               and "Reloading will not change this" in e.value for e in at.error), [e.value for e in at.error]
+    assert not [b for b in at.button if b.key == "undo_the_rest"], "nobody else to put back"
     assert (_seats(own_demo_database), _history_rows(own_demo_database)) == (seats, history_rows)
+
+
+def test_undo_blocked_by_a_walk_in_names_them_and_undoes_the_rest(open_page, own_demo_database):
+    with own_demo_database.owner_connection() as conn:
+        (first, t1, s1), (second, t2, s2) = conn.execute(text(
+            "SELECT a.participant_id, a.table_number, a.seat_number FROM table_assignments a "
+            "JOIN participants p ON p.id = a.participant_id WHERE a.event_id = :e AND a.seat_number IS NOT NULL "
+            "AND NOT p.is_vip AND NOT a.is_vip_table ORDER BY a.table_number, a.seat_number LIMIT 2"),
+            {"e": DEMO_EVENT_ID}).all()
+        walk_in, walk_in_name = conn.execute(text(
+            "SELECT p.id, p.full_name FROM participants p LEFT JOIN table_assignments a ON a.participant_id = p.id "
+            "WHERE p.event_id = :e AND a.id IS NULL AND NOT p.is_vip ORDER BY p.id LIMIT 1"),
+            {"e": DEMO_EVENT_ID}).one()
+    _sql_change_set(own_demo_database, "INSERT INTO seating_tables (event_id, table_number, capacity) "
+                    "VALUES (:e, 902, 4)", {})
+    moved = _sql_change_set(own_demo_database, "UPDATE table_assignments SET table_number = 902, seat_number = NULL "
+                            "WHERE event_id = :e AND participant_id IN (:a, :b)", {"a": first, "b": second})
+    _sql_change_set(own_demo_database, "INSERT INTO table_assignments (event_id, participant_id, table_number, "
+                    "seat_number, assigned_by) VALUES (:e, :p, :t, :s, 'ai')", {"p": walk_in, "t": t1, "s": s1})
+    at = _undo_through_page(open_page, own_demo_database, moved)
+    refusal = next(e.value for e in at.error if e.value.startswith("Nothing was undone"))
+    assert f"Seat {s1} at table {t1} now belongs to {walk_in_name} (seated as a walk-in" in refusal
+    assert "Reloading will not change this" in refusal and "Reload to" not in refusal
+    rest = at.button(key="undo_the_rest")
+    assert rest.label == "Undo the rest: put back the other 1, leave 1 where they are now"
+    rest.click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    seats = _seats(own_demo_database)
+    assert seats[str(second)] == (t2, s2) and seats[str(first)] == (902, None) and seats[str(walk_in)] == (t1, s1)
 
 
 # ------------------------------------------------------------------------- the database unreachable

@@ -571,7 +571,7 @@ def test_organisation_form_stores_text_verbatim_or_refuses(hostile, name):
     try:
         with hostile.database.tenant_session(organiser) as session:
             created = organisations.create_organization(session, name)
-    except organisations.OrganisationInputError as error:
+    except errors.InputError as error:
         assert str(error)
         with hostile.database.owner_connection() as conn:
             assert conn.execute(text("SELECT count(*) FROM memberships WHERE organiser_id = :o"),
@@ -620,3 +620,88 @@ def test_joiners_inside_a_word_are_kept_and_reported_at_the_edges():
     assert "U+200D zero width joiner" in text_rules.problem("Eve\u200d", "name")
     assert "U+200C" in text_rules.problem("a\u200cb@example.org", "e-mail", email=True)  # never in an e-mail
     assert "U+202E right-to-left override" in text_rules.problem("\u202eevil", "name")
+
+
+# ------------------------------------------- the participant form and the re-import (issue 10, section 4)
+
+@PROPERTY
+@given(name=HOSTILE_OR_ANY, company=HOSTILE_OR_ANY, dietary=HOSTILE_OR_ANY, note=HOSTILE_OR_ANY,
+       email=st.one_of(st.sampled_from(HOSTILE_TEXT), st.emails(), st.just("")))
+def test_person_form_stores_text_as_typed_or_refuses_and_writes_nothing(hostile, name, company, dietary, note, email):
+    org = hostile.org
+    before = _counts(hostile)
+    form = participants.PersonForm(name, email, company, dietary=dietary, note=note, accessibility=company[:50])
+    try:
+        with hostile.database.tenant_session(org.manager) as session:
+            pid = participants.add_participant(session, org.event_id, form)
+            stored = participants.get_participant(session, org.event_id, pid)
+    except participants.InputError as error:
+        assert str(error) and "Traceback" not in str(error)
+        assert _counts(hostile) == before
+        cases["person form refused"] += 1
+        return
+    assert stored.form.name == " ".join(name.split())
+    assert stored.form.company == " ".join(company.split())
+    assert stored.form.dietary == " ".join(dietary.split())
+    assert stored.form.note == note.strip()
+    with hostile.database.tenant_session(org.manager) as session:
+        participants.remove_participant(session, org.event_id, pid, stored.version)
+    assert _counts(hostile) == before
+    cases["person form stored"] += 1
+
+
+@pytest.mark.parametrize("hidden", INVISIBLE)
+def test_invisible_characters_are_refused_by_the_person_form(hostile, hidden):
+    org = hostile.org
+    before = _counts(hostile)
+    for field_name in ("name", "company", "dietary", "accessibility", "note", "email"):
+        values = {"name": "Ada", field_name: f"a{hidden}b@example.org" if field_name == "email" else f"x{hidden}y"}
+        with hostile.database.tenant_session(org.manager) as session, pytest.raises(
+                participants.InputError, match="invisible or control characters"):
+            participants.add_participant(session, org.event_id, participants.PersonForm(**values))
+    assert _counts(hostile) == before
+
+
+@PROPERTY
+@given(cells=st.lists(st.tuples(HOSTILE_OR_ANY, HOSTILE_OR_ANY, HOSTILE_OR_ANY), min_size=1, max_size=4),
+       delimiter=st.sampled_from([",", ";", "\t"]))
+def test_a_reimport_with_hostile_cells_reports_every_problem_or_stores_them_as_text(hostile, cells, delimiter):
+    from eventflow import participant_import as pi
+
+    org = hostile.org
+    rows = [["Full name", "Diet", "Notes", "Shoe size"]] + [[n, d, note, "42"] for n, d, note in cells]
+    table = pi.read_table(_csv(rows, delimiter).encode(), 5)
+    before = _counts(hostile)
+    if table.file_error:
+        cases["reimport file refused"] += 1
+        return
+    with hostile.database.tenant_session(org.manager) as session:
+        plan = pi.plan_import(table, pi.suggest_mapping(table.header), pi.event_people(session, org.event_id))
+    if not plan.ok:
+        assert all(problems for problems in plan.problems.values())
+        with hostile.database.tenant_session(org.manager) as session, pytest.raises(pi.InputError):
+            pi.apply_import(session, org.event_id, plan)
+        assert _counts(hostile) == before
+        cases["reimport refused"] += 1
+        return
+    with hostile.database.tenant_session(org.manager) as session:
+        result = pi.apply_import(session, org.event_id, plan)
+    added = [r for r in plan.rows if r.status == "added"]
+    assert result.added == len(added)
+    with hostile.database.owner_connection() as conn:
+        for row in added:
+            stored = conn.execute(text("SELECT dietary, note FROM participants WHERE event_id = :e AND full_name = :n "
+                                       "ORDER BY created_at DESC LIMIT 1"),
+                                  {"e": org.event_id, "n": row.values["name"]}).one()
+            assert tuple(stored) == (row.values.get("dietary"), row.values.get("note"))
+        conn.execute(text("DELETE FROM participants WHERE event_id = :e AND NOT id = ANY (CAST(:keep AS uuid[]))"),
+                     {"e": org.event_id, "keep": [str(p) for p in org.participant_ids]})
+    cases["reimport stored"] += 1
+
+
+def test_reimport_refuses_a_file_of_too_many_columns_or_a_giant_cell():
+    from eventflow import participant_import as pi
+
+    assert "columns; a participant list has at most" in pi.read_table(("name," * 200_000 + "\nA\n").encode(), 5).file_error
+    giant = pi.read_table(b"name,note\nAda," + b"x" * 200_000 + b"\n", 5).file_error
+    assert "characters: this is not a participant list" in giant

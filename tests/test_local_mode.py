@@ -13,7 +13,6 @@ from pathlib import Path
 
 import psutil
 import pytest
-import streamlit as st
 from streamlit import config
 from streamlit.testing.v1 import AppTest
 
@@ -24,7 +23,6 @@ from eventflow.demo import DEMO_OWNER_EMAIL
 from eventflow.serve import start_app, stop_app
 
 ROOT = Path(__file__).resolve().parent.parent
-APP = str(ROOT / "app.py")
 
 
 def _settings(database_url=None, local=None) -> Settings:
@@ -60,25 +58,19 @@ def test_the_project_config_serves_loopback_caps_uploads_and_hides_the_developer
 
 
 @pytest.fixture
-def served_on(demo_database, as_default_database, monkeypatch):
+def served_on(demo_database, open_app):
     """Run app.py through AppTest in local mode, with Streamlit's server.address set to the given one."""
-    as_default_database(demo_database)
-    monkeypatch.delenv("DATABASE_URL", raising=False)
-    monkeypatch.setenv("EVENTFLOW_LOCAL_ORGANISER", DEMO_OWNER_EMAIL)
     previous = config.get_option("server.address")
-    st.cache_data.clear()
     ui._told_the_terminal.clear()
 
     def run(address: str) -> AppTest:
         config.set_option("server.address", address, where_defined="tests/test_local_mode.py")
-        at = AppTest.from_file(APP, default_timeout=60)
-        at.run()
+        at = open_app(demo_database, DEMO_OWNER_EMAIL)
         assert not at.exception, [e.value for e in at.exception]
         return at
 
     yield run
     config.set_option("server.address", previous, where_defined="tests/test_local_mode.py")
-    st.cache_data.clear()
 
 
 def test_local_mode_refuses_to_run_when_served_on_every_interface(served_on, capfd) -> None:

@@ -145,3 +145,15 @@ def test_the_command_line_uses_the_same_functions_as_an_administrator(world):
         history = members.membership_history(conn, world.a.id)
     assert (history[0].action, history[0].via, history[0].who) == (
         "invitation withdrawn", "administrator", "an administrator (command line)")
+
+
+def test_owners_invite_door_staff_and_give_a_member_the_door_role(world):
+    address = _address()
+    with world.database.tenant_session(world.a.owner) as s:
+        assert members.invite(s, world.a.id, address, "door").startswith(f"Invited {address} as door")
+        members.change_role(s, world.a.id, world.a.viewer, "door")
+    with world.database.tenant_session(world.a.owner) as s:
+        roles = {m.organiser_id: m.role for m in members.list_members(s, world.a.id)}
+        pending = [i.role for i in members.list_invitations(s, world.a.id) if i.email == address]
+    assert roles[world.a.viewer] == "door" and pending == ["door"]
+    assert "door staff" in members.ROLE_DESCRIPTIONS["door"]

@@ -50,7 +50,7 @@ def test_a_re_import_updates_by_e_mail_field_by_field_and_writes_nothing_before(
     assert len(plan.missing) == 4  # persons 2-5, offered for removal, not removed
     assert "New Person" not in _people(world, org)  # nothing written by the preview
     result = _apply(world, org, plan)
-    assert result.message() == "Added 1, updated 1 participants; created 1 track."
+    assert result.message == "Added 1, updated 1 participants; created 1 track."
     people = _people(world, org)
     assert people["Alpha person 0"].dietary == "vegan" and people["Alpha person 0"].needs_accessible
     assert people["New Person"].dietary == "halal" and len(people) == 7
@@ -128,3 +128,13 @@ def test_a_mapping_must_name_the_names_once(world):
     with pytest.raises(pi.InputError, match="chosen more than once: Name"):
         pi.plan_import(table, {0: "name", 1: "name"}, pi.EventPeople((), {}))
     assert "columns" in pi.read_table(("," * 100 + "\n1\n").encode(), 5).file_error
+
+
+def test_the_fingerprint_follows_every_change_to_the_event(world):
+    org = world.a
+    with world.database.tenant_session(org.manager) as session:
+        first = pi.event_people(session, org.event_id).fingerprint()
+        again = pi.event_people(session, org.event_id).fingerprint()
+        session.execute(text("UPDATE participants SET company = 'X' WHERE id = :p"), {"p": org.participant_ids[0]})
+        changed = pi.event_people(session, org.event_id).fingerprint()
+    assert first == again != changed

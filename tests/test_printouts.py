@@ -133,3 +133,31 @@ def test_time_zone_setting_is_checked(world):
             event_settings.save_settings(session, world.a.event_id, {"time_zone": "Mars/Olympus_Mons"})
         event_settings.save_settings(session, world.a.event_id, {"time_zone": "America/New_York"})
         assert event_settings.event_time_zone(session, world.a.event_id).key == "America/New_York"
+
+
+def _codes(data: bytes) -> list[list[str]]:
+    """The guest codes read back from each page's images, as the check-in camera reads them."""
+    from eventflow.guest_qr import read_guest_code
+    return [[read_guest_code(image.data) for image in page.images] for page in PdfReader(io.BytesIO(data)).pages]
+
+
+def test_each_place_card_carries_its_guests_qr_code(seated):
+    world, ids = seated
+    with world.database.tenant_session(world.a.viewer) as session:
+        data = printouts.place_cards_pdf(session, world.a.event_id, "A6")
+    pages, codes = _pages(data), _codes(data)
+    for text_of_page, found in zip(pages, codes, strict=True):
+        name = next(n for n in NAMES if n in text_of_page)
+        assert set(found) == {str(ids[name])}, name  # both faces, the same guest
+
+
+def test_the_qr_guest_list_names_each_guest_with_place_and_code(seated):
+    world, ids = seated
+    with world.database.tenant_session(world.a.viewer) as session:
+        data = printouts.qr_list_pdf(session, world.a.event_id)
+    pages = _pages(data, "guest-qr-codes.pdf")
+    everyone = "".join(pages)
+    assert len(pages) == 2 and all(name in everyone for name in NAMES)  # 10 guests, 8 to a page
+    assert "Table 2 · Seat 4" in everyone and "VIP" not in everyone and "Nordlicht" not in everyone
+    found = [code for page in _codes(data) for code in page]
+    assert sorted(found) == sorted(str(pid) for pid in world.a.participant_ids + list(ids.values()))

@@ -109,7 +109,14 @@ def test_merge_keeps_drafts_and_later_edits_win():
     first = changes_from_editor(SNAPSHOT, {"edited_rows": {0: {"table_number": 2}, 1: {"table_number": 1}}})
     later = changes_from_editor(SNAPSHOT, {"edited_rows": {0: {"table_number": 3}}})
     merged = seating.merge_changes(first, later).by_participant()
-    assert {pid: c.new for pid, c in merged.items()} == {"p1": (3, 1), "p2": (1, None)}
+    # A bare table number: the seat is left to take_free_seats, never the old seat number.
+    assert {pid: c.new for pid, c in merged.items()} == {"p1": (3, None), "p2": (1, None)}
+    assert not merged["p1"].seat_given
+
+
+def test_typing_the_loaded_table_back_restores_the_loaded_seat():
+    moved = seating.apply_changes(SNAPSHOT, changes_from_editor(SNAPSHOT, {"edited_rows": {0: {"table_number": 2}}}))
+    assert not changes_from_editor(moved, {"edited_rows": {0: {"table_number": 1}}})
 
 
 def test_drafts_shown_in_a_filtered_view_stay_measured_from_the_loaded_seats():
@@ -193,6 +200,89 @@ def test_swapping_two_seats_in_one_save(world):
     assert now[org.participant_ids[0]][:2] == (3, 2) and now[org.participant_ids[1]][:2] == (3, 1)
 
 
+def test_a_move_by_table_number_only_takes_the_next_free_seat(world):
+    org = world.a
+    _seat(world.database, org, 0, 2, 1)
+    _seat(world.database, org, 1, 3, 1)
+    _seat(world.database, org, 2, 3, 2)
+    grid = _grid(world.database, org)
+    p = [str(x) for x in org.participant_ids]
+    # Both from seat 1 or 2 elsewhere, to table 2 whose seat 1 is taken: seats 2 and 3, in name order.
+    changes = seating.pending_changes(ChangeSet(), _edit(grid, {p[1]: {"table_number": 2},
+                                                                p[2]: {"table_number": 2}}), grid)
+    assert {c.participant_id: c.new for c in changes.changes} == {p[1]: (2, 2), p[2]: (2, 3)}
+    assert validate_changes(changes, grid) == {}
+    with world.database.tenant_session(org.manager) as session:
+        assert save_changes(session, org.event_id, changes, grid).ok
+    now = _assignments(world.database, org)
+    assert [now[org.participant_ids[i]][:2] for i in range(3)] == [(2, 1), (2, 2), (2, 3)]
+    assert seating.free_seats(_grid(world.database, org), 2) == [4]
+
+
+def test_an_unresolved_bare_table_move_is_given_a_free_seat_when_saved(world):
+    org = world.a
+    _seat(world.database, org, 0, 2, 1)
+    _seat(world.database, org, 1, 3, 1)
+    grid = _grid(world.database, org)
+    changes = _edit(grid, {str(org.participant_ids[1]): {"table_number": 2}})
+    with world.database.tenant_session(org.manager) as session:
+        assert save_changes(session, org.event_id, changes, grid).ok
+    assert _assignments(world.database, org)[org.participant_ids[1]][:2] == (2, 2)
+
+
+def test_a_move_to_a_full_table_says_it_is_full(world):
+    org = world.a
+    for index, seat in enumerate((1, 2, 3, 4)):
+        _seat(world.database, org, index, 2, seat)   # table 2 has 4 seats
+    _seat(world.database, org, 4, 3, 1)
+    grid = _grid(world.database, org)
+    assert seating.free_seats(grid, 2) == []
+    changes = seating.move_to_table(grid, str(org.participant_ids[4]), 2)
+    assert changes.changes[0].new == (2, None)
+    problems = validate_changes(changes, grid)
+    assert "would have 5 people for 4 seats" in problems[str(org.participant_ids[4])][0]
+
+
+def test_move_to_table_offers_a_given_free_seat_or_the_next_one(world):
+    org = world.a
+    _seat(world.database, org, 0, 2, 1)
+    grid = _grid(world.database, org)
+    p = [str(x) for x in org.participant_ids]
+    assert seating.free_seats(grid, 2) == [2, 3, 4]
+    first = seating.move_to_table(grid, p[1], 2)
+    assert first.changes[0].new == (2, 2)
+    second = seating.move_to_table(grid, p[2], 2, pending=first)
+    assert second.changes[0].new == (2, 3)
+    assert seating.move_to_table(grid, p[3], 2, 4).changes[0].new == (2, 4)
+    assert not seating.move_to_table(grid, p[0], 2)  # already there: nothing to do
+    assert seating.free_seats(grid, 2, seating.merge_changes(first, second)) == [4]
+
+
+def test_a_swap_is_one_action_saved_together(world):
+    org = world.a
+    _seat(world.database, org, 0, 2, 1)
+    _seat(world.database, org, 1, 3, 2)
+    grid = _grid(world.database, org)
+    p = [str(x) for x in org.participant_ids]
+    swap = seating.swap_seats(grid, p[0], p[1])
+    assert {c.participant_id: c.new for c in swap.changes} == {p[0]: (3, 2), p[1]: (2, 1)}
+    with world.database.tenant_session(org.manager) as session:
+        result = save_changes(session, org.event_id, swap, grid)
+    assert result.ok and result.saved == 2
+    now = _assignments(world.database, org)
+    assert now[org.participant_ids[0]][:2] == (3, 2) and now[org.participant_ids[1]][:2] == (2, 1)
+    with world.database.owner_connection() as conn:  # one entry in the history, so one undo
+        assert conn.execute(text("SELECT count(DISTINCT change_set_id) FROM assignment_history "
+                                 "WHERE event_id = :e AND operation = 'update'"), {"e": org.event_id}).scalar() == 1
+    # Swapping with an unseated person gives them the seat and unseats the other.
+    unseated = seating.swap_seats(_grid(world.database, org), p[0], p[2])
+    assert {c.participant_id: c.new for c in unseated.changes} == {p[0]: (None, None), p[2]: (3, 2)}
+    with pytest.raises(seating.InputError, match="nothing to swap"):
+        seating.swap_seats(_grid(world.database, org), p[3], p[4])
+    with pytest.raises(seating.InputError, match="two different"):
+        seating.swap_seats(grid, p[0], p[0])
+
+
 def test_clearing_the_table_unseats(world):
     org = world.a
     _seat(world.database, org, 0, 2, 1)
@@ -209,13 +299,18 @@ def test_a_row_changed_by_someone_else_is_a_conflict_and_nothing_is_written(worl
     mine = _grid(world.database, org)
     theirs = _grid(world.database, org, org.owner)
     p = [str(x) for x in org.participant_ids]
+    with world.database.tenant_session(org.owner) as session:
+        session.execute(text("UPDATE events SET settings = settings || '{\"time_zone\": \"Europe/Berlin\"}' "
+                             "WHERE id = :e"), {"e": org.event_id})
     with world.database.tenant_session(org.owner) as session:   # the colleague saves first
         assert save_changes(session, org.event_id, _edit(theirs, {p[0]: {"table_number": 1}}), theirs).ok
     changes = _edit(mine, {p[0]: {"table_number": 3}, p[1]: {"table_number": 3}})
     with world.database.tenant_session(org.manager) as session:
         result = save_changes(session, org.event_id, changes, mine)
+    # "Changed by" is the colleague (not the kind "manager"), at a local time in the event's zone.
     assert [(c.participant_id, c.yours, c.loaded, c.theirs, c.theirs_by) for c in result.conflicts] == [
-        (p[0], (3, 1), (2, 1), (1, 1), "manager")]
+        (p[0], (3, 1), (2, 1), (1, 1), "Alpha owner")]
+    assert result.conflicts[0].theirs_at_local.endswith("(Europe/Berlin)")
     now = _assignments(world.database, org)
     assert now == {org.participant_ids[0]: (1, 1, "manager")}  # theirs kept; my other edit not written
 
@@ -228,6 +323,7 @@ def test_seating_someone_a_colleague_seated_meanwhile_is_a_conflict(world):
         result = save_changes(session, org.event_id, _edit(mine, {str(org.participant_ids[0]): {"table_number": 2}}),
                               mine)
     assert [c.theirs for c in result.conflicts] == [(1, 1)]
+    assert result.conflicts[0].theirs_by == "Alpha owner"
     assert not result.ok and result.conflict and result.message == seating.CONFLICT_MESSAGE
 
 

@@ -165,8 +165,10 @@ def populated_world(world: World) -> World:
 def _org_rows(database: Database, table: str, organization_id: uuid.UUID) -> list[dict]:
     column = "id" if table == "organizations" else "organization_id"
     with database.owner_connection() as conn:
+        # Ordered: the planner may pick another scan between two reads, and the rows are compared as lists.
         return [row[0] for row in conn.execute(
-            text(f"SELECT to_jsonb(t) FROM {table} AS t WHERE {column} = :org"), {"org": organization_id})]
+            text(f"SELECT to_jsonb(t) FROM {table} AS t WHERE {column} = :org ORDER BY to_jsonb(t)::text"),
+            {"org": organization_id})]
 
 
 def test_organisation_a_cannot_see_or_touch_b(populated_world: World) -> None:
@@ -291,6 +293,34 @@ def test_a_viewer_cannot_write(populated_world: World) -> None:
                            "CAST(:row AS jsonb) - 'id')"), {"row": json.dumps(mine[0])})
         assert refused.value.orig.sqlstate == "42501", table
         assert len(_org_rows(w.database, table, w.a.id)) == len(mine)
+
+
+def test_door_staff_see_only_their_events_and_write_nothing(populated_world: World) -> None:
+    """The door-staff role (sql/022): no row of any tenant table or view except their organisation's
+    events and their own membership; guests reach them only through the door functions
+    (tests/test_check_in.py). Derived from the catalog, so a table added later is covered too."""
+    from eventflow import admin
+
+    w = populated_world
+    with w.database.owner_connection() as conn:
+        door = admin.ensure_organiser(conn, f"door.{uuid.uuid4().hex[:8]}@example.test", "Door Person")
+        admin.set_membership(conn, w.a.id, door, "door")
+        conn.commit()
+    visible = {"events": len(_org_rows(w.database, "events", w.a.id)), "memberships": 1}
+    for table in tenant_tables(w.database) + public_views(w.database):
+        mine = _org_rows(w.database, table, w.a.id) if table in tenant_tables(w.database) else []
+        with w.database.tenant_session(door) as s:
+            assert s.execute(text(f"SELECT count(*) FROM {table}")).scalar() == visible.get(table, 0), table
+            if table in tenant_tables(w.database) and app_may(w.database, table, "UPDATE"):
+                assert s.execute(text(f"UPDATE {table} SET organization_id = organization_id")).rowcount == 0, table
+                assert s.execute(text(f"DELETE FROM {table}")).rowcount == 0, table
+        if mine and app_may(w.database, table, "INSERT"):
+            with pytest.raises(ProgrammingError) as refused, w.database.tenant_session(door) as s:
+                s.execute(text(f"INSERT INTO {table} SELECT * FROM jsonb_populate_record(NULL::{table}, "
+                               "CAST(:row AS jsonb) - 'id')"), {"row": json.dumps(mine[0])})
+            assert refused.value.orig.sqlstate == "42501", table
+    with w.database.tenant_session(door) as s:
+        assert s.execute(text("SELECT id FROM organizations")).scalars().all() == [w.a.id]
 
 
 def test_a_manager_writes_but_cannot_change_memberships(populated_world: World) -> None:

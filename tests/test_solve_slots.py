@@ -6,18 +6,14 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from pathlib import Path
 
 import pytest
-import streamlit as st
 from sqlalchemy import event, text
 from sqlalchemy.exc import TimeoutError as PoolTimeout
-from streamlit.testing.v1 import AppTest
 
 from eventflow import autoseat, engine, events, solve_slots
 from eventflow.demo import DEMO_EVENT_ID, DEMO_MANAGER_EMAIL, OTHER_OWNER_EMAIL
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PREVIEWS = 16  # more than the app's pool holds (5 + 10 overflow)
 SLOTS = 3
 
@@ -115,15 +111,8 @@ def test_concurrent_previews_hold_no_connection_while_solving_and_other_tenants_
 # ------------------------------------------------------------------------ messages, not tracebacks
 
 @pytest.fixture
-def manager_app(own_demo_database, as_default_database, monkeypatch):
-    as_default_database(own_demo_database)
-    monkeypatch.delenv("DATABASE_URL", raising=False)
-    monkeypatch.setenv("EVENTFLOW_LOCAL_ORGANISER", DEMO_MANAGER_EMAIL)
-    st.cache_data.clear()
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.run()
-    yield at
-    st.cache_data.clear()
+def manager_app(own_demo_database, open_app):
+    return open_app(own_demo_database, DEMO_MANAGER_EMAIL)
 
 
 def test_a_full_server_is_a_clear_message_on_the_auto_seat_page(manager_app, monkeypatch):

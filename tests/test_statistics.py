@@ -43,3 +43,28 @@ def test_other_organisations_statistics_are_invisible(world):
     with world.database.tenant_session(world.b.owner) as session:
         assert statistics.track_distribution(session, world.a.event_id).empty
         assert statistics.organisation_comparison(session, world.a.id).empty
+
+
+def test_the_report_reads_the_page_in_one_transaction(world):
+    _choose(world, world.a, 0, 0)
+    with world.database.tenant_session(world.a.viewer) as session:
+        report = statistics.distribution_report(session, world.a.event_id)
+    assert list(report.distribution["track"]) == ["Data", "Cloud"] and set(report.comparison["track"]) == {
+        "Data", "Cloud"}
+    with world.database.tenant_session(world.b.owner) as session:  # another organisation: nothing
+        other = statistics.distribution_report(session, world.a.event_id)
+    assert other.distribution.empty and other.comparison.empty and other.table_mix.empty
+
+
+def test_the_page_sends_a_fixed_handful_of_statements_in_one_transaction(demo_database, open_app):
+    """Guard for the page's speed (issue 11: 4-5 s on a 150-person event): one transaction, the
+    same statements whatever the event's size. Timings: python -m eventflow bench --distribution."""
+    from eventflow.demo import DEMO_OWNER_EMAIL
+    from tests.conftest import statements_of_page_run
+
+    at = open_app(demo_database, DEMO_OWNER_EMAIL, timeout=60)
+    sent = [statement for statement, _ in statements_of_page_run(demo_database, at,
+                                                                  "pages/track_distribution.py")]
+    assert sum("set_config('eventflow.organiser_id'" in s for s in sent) == 1, sent
+    assert len(sent) <= 7, sent
+    assert at.get("plotly_chart"), "the charts are drawn"

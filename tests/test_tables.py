@@ -66,6 +66,10 @@ def test_at_a_glance_place_cards_and_removal(world):
     assert list(cards["name"]) == ["Alpha person 1", "Alpha person 0", "Alpha person 2"]
     page = tables.place_cards_html(cards, "<Gala>")
     assert "&lt;Gala&gt;" in page and page.count("<section>") == 1
+    # Guest-facing: a VIP's line carries the name only, no "VIP" mark.
+    vip_cards = cards.assign(vip=True)
+    vip_page = tables.place_cards_html(vip_cards, "Gala")
+    assert "Alpha person 1" in vip_page and "VIP" not in vip_page
     with world.database.tenant_session(org.manager) as session, pytest.raises(tables.TableInputError,
                                                                                 match="move them"):
         tables.remove_tables(session, org.event_id, [2, 3])

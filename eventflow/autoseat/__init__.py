@@ -7,11 +7,14 @@ One module per concern (pages and the CLI use the names re-exported here):
   findings are shown under (adding a rule kind: docs/adding-a-rule.md).
 * :mod:`~eventflow.autoseat.instance`: the event read into an engine instance (load).
 * :mod:`~eventflow.autoseat.plan`: solve → preview → apply.
+* :mod:`~eventflow.autoseat.shortage`: seats short: the numbers, and a partial plan in a stated priority.
+* :mod:`~eventflow.autoseat.networking`: what the networking score rewards, and the colleagues choice.
 * :mod:`~eventflow.autoseat.walk_ins`: walk-in suggestions and "who to meet".
 """
 
 from eventflow import engine  # the engine the plans run on (tests patch engine.solve through it)
 from eventflow.autoseat.instance import EventInstance, event_instance, name_people
+from eventflow.autoseat.networking import COMPANY_LABELS, networking_note, rewards_sentence
 from eventflow.autoseat.options import (
     DEFAULT_TIME_LIMIT,
     MAX_TIME_LIMIT,
@@ -24,6 +27,7 @@ from eventflow.autoseat.options import (
 from eventflow.autoseat.plan import (
     STALE_MESSAGE,
     ApplyResult,
+    LeftOut,
     PlanInput,
     PlanKind,
     PlannedSeat,
@@ -58,6 +62,7 @@ from eventflow.errors import OrganiserError as AutoSeatError  # the name callers
 
 __all__ = [
     "CHECK_FAMILIES", "DEFAULT_TIME_LIMIT", "MAX_TIME_LIMIT", "STALE_MESSAGE", "WHO_TO_MEET_COLUMNS",
+    "COMPANY_LABELS", "LeftOut", "networking_note", "rewards_sentence",
     "ApplyResult", "AutoSeatError", "AutoSeatOptions", "ConstraintCheck", "EventInstance", "Mode", "PlanInput",
     "PlanKind", "PlanPreview", "PlannedSeat", "RuleKind", "SeatingRule", "SeatingSettings", "WalkInSuggestion",
     "accept_walk_in", "add_rule", "apply_plan", "check_family", "event_instance", "list_rules", "name_people",

@@ -15,6 +15,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from eventflow import engine
+from eventflow.autoseat.networking import weights_for
 from eventflow.autoseat.options import AutoSeatOptions, SeatingSettings, seating_settings
 from eventflow.engine.instance import ParticipantId, TableNumber
 
@@ -106,6 +107,7 @@ def load_event(session: Session, event_id: UUID, options: AutoSeatOptions) -> Ev
         together=tuple(tuple(r.members) for r in rules if r.kind == "together" and len(r.members) >= 2),
         apart=tuple((r.members[0], r.members[1]) for r in rules if r.kind == "apart" and len(r.members) == 2),
         vip_tables_reserved=bool(reserved),
+        weights=weights_for(options.company),
     )
     frozen = frozenset() if options.move_checked_in else checked_in
     snapshot = snapshot_of(

@@ -38,6 +38,7 @@ class AutoSeatOptions:
     move_penalty: float = 1.0  # re-plan only: score given up for each seated person who changes table
     move_checked_in: bool = False  # let people who already checked in change table
     seed: int = 0
+    company: str = "mix"  # "mix", "together" or "no preference": colleagues at one table (opted-in people)
 
     def validated(self) -> AutoSeatOptions:
         if not isinstance(self.time_limit, (int, float)) or not math.isfinite(self.time_limit) \
@@ -48,6 +49,8 @@ class AutoSeatOptions:
         if not isinstance(self.move_penalty, (int, float)) or not math.isfinite(self.move_penalty) \
                 or self.move_penalty < 0:
             raise InputError("The move penalty must be zero or more.")
+        if self.company not in ("mix", "together", "no preference"):
+            raise InputError("Colleagues: choose mix companies, keep colleagues together, or no preference.")
         return self
 
 

@@ -146,6 +146,27 @@ def _is_id(value: object) -> bool:
     return isinstance(value, (int, str)) and not isinstance(value, bool)
 
 
+def _check_new_id(value: object, seen: set[Any], what: str) -> None:
+    """``value`` is an id (int or string) not in ``seen``; added to it."""
+    if not _is_id(value):
+        raise InstanceError(f"{what} must be an int or string, got {value!r}")
+    if value in seen:
+        raise InstanceError(f"duplicate {what} {value!r}")
+    seen.add(value)
+
+
+def _check_count(value: object, at_least: int, message: str) -> None:
+    """``value`` is a whole number (not a bool) of at least ``at_least``; else ``message``."""
+    if not isinstance(value, int) or isinstance(value, bool) or value < at_least:
+        raise InstanceError(f"{message}, got {value!r}")
+
+
+def _check_flags(obj: object, flags: Iterable[str], where: str) -> None:
+    for flag in flags:
+        if not isinstance(getattr(obj, flag), bool):
+            raise InstanceError(f"{where}: {flag} must be true or false")
+
+
 def validate(instance: Instance) -> None:
     """Raise :class:`InstanceError` if the instance is malformed.
 
@@ -154,34 +175,15 @@ def validate(instance: Instance) -> None:
     """
     table_numbers: set[TableNumber] = set()
     for t in instance.tables:
-        if not _is_id(t.table_number):
-            raise InstanceError(f"table_number must be an int or string, got {t.table_number!r}")
-        if t.table_number in table_numbers:
-            raise InstanceError(f"duplicate table_number {t.table_number!r}")
-        table_numbers.add(t.table_number)
-        if not isinstance(t.capacity, int) or isinstance(t.capacity, bool) or t.capacity <= 0:
-            raise InstanceError(
-                f"table {t.table_number!r}: capacity must be a positive integer, got {t.capacity!r}"
-            )
-        if not isinstance(t.min_fill, int) or isinstance(t.min_fill, bool) or t.min_fill < 0:
-            raise InstanceError(
-                f"table {t.table_number!r}: min_fill must be a non-negative integer, "
-                f"got {t.min_fill!r}"
-            )
-        for flag in ("is_vip_table", "accessible"):
-            if not isinstance(getattr(t, flag), bool):
-                raise InstanceError(f"table {t.table_number!r}: {flag} must be true or false")
+        _check_new_id(t.table_number, table_numbers, "table_number")
+        _check_count(t.capacity, 1, f"table {t.table_number!r}: capacity must be a positive integer")
+        _check_count(t.min_fill, 0, f"table {t.table_number!r}: min_fill must be a non-negative integer")
+        _check_flags(t, ("is_vip_table", "accessible"), f"table {t.table_number!r}")
 
     ids: set[ParticipantId] = set()
     for p in instance.participants:
-        if not _is_id(p.id):
-            raise InstanceError(f"participant id must be an int or string, got {p.id!r}")
-        if p.id in ids:
-            raise InstanceError(f"duplicate participant id {p.id!r}")
-        ids.add(p.id)
-        for flag in ("is_vip", "networking_opt_in", "needs_accessible"):
-            if not isinstance(getattr(p, flag), bool):
-                raise InstanceError(f"participant {p.id!r}: {flag} must be true or false")
+        _check_new_id(p.id, ids, "participant id")
+        _check_flags(p, ("is_vip", "networking_opt_in", "needs_accessible"), f"participant {p.id!r}")
         if p.company is not None and not isinstance(p.company, str):
             raise InstanceError(f"participant {p.id!r}: company must be a string or null")
         for name in ("tracks", "interests"):

@@ -30,13 +30,23 @@ import numba
 import numpy as np
 
 _EPS = 1e-9
+#: The share of stalled runs whose successor starts from a child of two elite plans.
+CROSSOVER_SHARE = 0.5
+CROSSOVER_AFTER = 50
 
 # Indexes into the int64 ``counters`` array that carries the search state between chunks.
-ITERATION, IDLE, ROUNDS, IDLE_ROUNDS, DEPTH, TENURE, TENURE_SPREAD, STRENGTH = range(8)
+ITERATION, IDLE, ROUNDS, IDLE_ROUNDS, DEPTH, TENURE, TENURE_SPREAD, STRENGTH, POOL_COUNT = range(9)
+N_COUNTERS = 9
 # Indexes into the float64 ``values`` array.
 OBJECTIVE, BEST, RUN_BEST = range(3)
 
 _F = TypeVar("_F", bound=Callable[..., Any])
+#: The instance, as arrays: (W, B, unit_size, capacity, min_fill, allowed, movable_units,
+#: is_mover, apart_ptr, apart_idx); see search._compiled_search.
+Problem = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray,
+                np.ndarray, np.ndarray, np.ndarray]
+#: A plan and what is kept up to date with it: (table_of, G, size, avoid, values).
+Plan = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 
 
 def _jit(function: _F) -> _F:
@@ -51,22 +61,32 @@ def seed_kernel(seed: int) -> None:
 
 
 @_jit
+def _seat(
+    W: np.ndarray, unit_size: np.ndarray, apart_ptr: np.ndarray, apart_idx: np.ndarray,
+    G: np.ndarray, size: np.ndarray, avoid: np.ndarray, u: int, t: int, sign: int,
+) -> None:
+    """Unit u joins (``sign`` 1) or leaves (-1) table t: G's column t, t's size and the
+    keep-apart counts of t follow; ``table_of`` is the caller's."""
+    for x in range(G.shape[0]):
+        G[x, t] += sign * W[u, x]
+    size[t] += sign * unit_size[u]
+    for k in range(apart_ptr[u], apart_ptr[u + 1]):
+        avoid[apart_idx[k], t] += sign
+
+
+@_jit
 def rebuild(
     W: np.ndarray, unit_size: np.ndarray, apart_ptr: np.ndarray, apart_idx: np.ndarray,
     table_of: np.ndarray, G: np.ndarray, size: np.ndarray, avoid: np.ndarray,
 ) -> None:
-    """Recompute G, table sizes and the keep-apart counts from ``table_of``."""
-    n, T = G.shape
+    """Recompute G, table sizes and the keep-apart counts from ``table_of`` (units at -1 are
+    not seated)."""
     G[:, :] = 0.0
     size[:] = 0
     avoid[:, :] = 0
-    for v in range(n):
-        t = table_of[v]
-        size[t] += unit_size[v]
-        for x in range(n):
-            G[x, t] += W[v, x]
-        for k in range(apart_ptr[v], apart_ptr[v + 1]):
-            avoid[apart_idx[k], t] += 1
+    for v in range(G.shape[0]):
+        if table_of[v] >= 0:
+            _seat(W, unit_size, apart_ptr, apart_idx, G, size, avoid, v, table_of[v], 1)
 
 
 @_jit
@@ -77,17 +97,22 @@ def _move(
 ) -> None:
     a = table_of[u]
     values[OBJECTIVE] += G[u, b] - G[u, a] + B[u, b] - B[u, a]
-    for x in range(G.shape[0]):
-        w = W[u, x]
-        G[x, a] -= w
-        G[x, b] += w
-    size[a] -= unit_size[u]
-    size[b] += unit_size[u]
+    _seat(W, unit_size, apart_ptr, apart_idx, G, size, avoid, u, a, -1)
+    _seat(W, unit_size, apart_ptr, apart_idx, G, size, avoid, u, b, 1)
     table_of[u] = b
-    for k in range(apart_ptr[u], apart_ptr[u + 1]):
-        p = apart_idx[k]
-        avoid[p, a] -= 1
-        avoid[p, b] += 1
+
+
+@_jit
+def _move_ok(
+    unit_size: np.ndarray, capacity: np.ndarray, allowed: np.ndarray, size: np.ndarray,
+    avoid: np.ndarray, u: int, a: int, b: int,
+) -> bool:
+    """May unit u move from table a to table b?  Another table, one u may use, nobody there u
+    must avoid, a seat for every member.  (Whether a keeps its minimum fill without u is the
+    caller's to check, once for every b.)"""
+    if b == a or not allowed[u, b] or avoid[u, b] > 0:
+        return False
+    return bool(size[b] + unit_size[u] <= capacity[b])
 
 
 @_jit
@@ -121,15 +146,11 @@ def _swap_ok(
 
 
 @_jit
-def _perturb(
-    W: np.ndarray, B: np.ndarray, unit_size: np.ndarray, capacity: np.ndarray,
-    min_fill: np.ndarray, allowed: np.ndarray, movable_units: np.ndarray, is_mover: np.ndarray,
-    apart_ptr: np.ndarray, apart_idx: np.ndarray, table_of: np.ndarray, G: np.ndarray,
-    size: np.ndarray, avoid: np.ndarray, values: np.ndarray, tabu: np.ndarray, iteration: int,
-    strength: int,
-) -> None:
+def _perturb(problem: Problem, plan: Plan, tabu: np.ndarray, iteration: int, strength: int) -> None:
     """``strength`` random feasible moves or swaps (undirected perturbation); the units moved
     may not move back at once."""
+    W, B, unit_size, capacity, min_fill, allowed, movable_units, is_mover, apart_ptr, apart_idx = problem
+    table_of, G, size, avoid, values = plan
     m = len(movable_units)
     T = G.shape[1]
     done = 0
@@ -142,8 +163,8 @@ def _perturb(
         a = table_of[u]
         if np.random.random() < 0.5:
             b = np.random.randint(T)
-            if (b != a and allowed[u, b] and avoid[u, b] == 0
-                    and size[b] + unit_size[u] <= capacity[b] and size[a] - unit_size[u] >= min_fill[a]):
+            if (size[a] - unit_size[u] >= min_fill[a]
+                    and _move_ok(unit_size, capacity, allowed, size, avoid, u, a, b)):
                 _move(W, B, unit_size, apart_ptr, apart_idx, table_of, G, size, avoid, values, u, b)
                 tabu[u, a] = iteration + 1 + np.random.randint(4)
                 done += 1
@@ -161,17 +182,94 @@ def _perturb(
 
 
 @_jit
-def descent(
-    W: np.ndarray, B: np.ndarray, unit_size: np.ndarray, capacity: np.ndarray,
-    min_fill: np.ndarray, allowed: np.ndarray, movable_units: np.ndarray, is_mover: np.ndarray,
-    apart_ptr: np.ndarray, apart_idx: np.ndarray, table_of: np.ndarray, G: np.ndarray,
-    size: np.ndarray, avoid: np.ndarray, values: np.ndarray, max_sweeps: int,
-) -> bool:
+def _pool_add(pool: np.ndarray, pool_values: np.ndarray, counters: np.ndarray, plan: np.ndarray,
+              value: float) -> None:
+    """Keep ``plan`` among the elite plans if it is new and better than the worst kept."""
+    k = counters[POOL_COUNT]
+    for i in range(k):
+        if abs(pool_values[i] - value) <= 1e-9 * max(1.0, abs(value)):
+            return  # the same objective: almost always the same plan again
+    if k < len(pool_values):
+        pool[k, :] = plan
+        pool_values[k] = value
+        counters[POOL_COUNT] = k + 1
+        return
+    worst = np.argmin(pool_values)
+    if value > pool_values[worst]:
+        pool[worst, :] = plan
+        pool_values[worst] = value
+
+
+@_jit
+def _crossover(problem: Problem, plan: Plan, first: np.ndarray, second: np.ndarray) -> bool:
+    """A child of two plans in ``table_of`` (group-based crossover, as in grouping genetic
+    algorithms): the parents take turns giving the child their best remaining table (the sum of
+    weights among its people), whose people not yet seated sit at that table; everyone left
+    joins, in random order, the table they add most to (tables below their minimum fill first).
+    What the parents agree on is kept, the rest is mixed; False (``table_of`` then undefined)
+    if the child breaks a rule the search cannot repair, e.g. a table left below its minimum."""
+    W, _, unit_size, capacity, min_fill, allowed, movable_units, _, apart_ptr, apart_idx = problem
+    table_of, G, size, avoid, _ = plan
+    n, T = G.shape
+    movable = np.zeros(n, dtype=np.bool_)
+    for u in movable_units:
+        movable[u] = True
+    value = np.zeros((2, T))
+    for p in range(2):
+        parent = first if p == 0 else second
+        for u in range(n):
+            for v in range(u + 1, n):
+                if parent[u] == parent[v]:
+                    value[p, parent[u]] += W[u, v]
+    for u in range(n):
+        table_of[u] = -1 if movable[u] else first[u]
+    taken = np.zeros(T, dtype=np.bool_)
+    p = np.random.randint(2)
+    for _ in range(T):
+        parent = first if p == 0 else second
+        t, best = -1, -np.inf
+        for c in range(T):
+            if not taken[c] and value[p, c] > best:
+                t, best = c, value[p, c]
+        taken[t] = True
+        for u in range(n):
+            if parent[u] == t and table_of[u] == -1:
+                table_of[u] = t
+        p = 1 - p
+    rebuild(W, unit_size, apart_ptr, apart_idx, table_of, G, size, avoid)
+    left = movable_units.copy()
+    np.random.shuffle(left)
+    for u in left:
+        if table_of[u] >= 0:
+            continue
+        short = False
+        for t in range(T):
+            if size[t] < min_fill[t] and _move_ok(unit_size, capacity, allowed, size, avoid, u, -1, t):
+                short = True
+        b, best = -1, -np.inf
+        for t in range(T):
+            if ((not short or size[t] < min_fill[t])
+                    and _move_ok(unit_size, capacity, allowed, size, avoid, u, -1, t) and G[u, t] > best):
+                b, best = t, G[u, t]
+        if b < 0:
+            return False
+        table_of[u] = b
+        _seat(W, unit_size, apart_ptr, apart_idx, G, size, avoid, u, b, 1)
+    for t in range(T):  # noqa: SIM110 (a plain loop compiles tighter than all())
+        if size[t] < min_fill[t]:
+            return False
+    return True
+
+
+@_jit
+def descent(problem: Problem, plan: Plan, max_sweeps: int) -> bool:
     """Sweeps over the units in random order, each taking its best improving move or swap,
     until a sweep changes nothing (a local optimum: returns False) or ``max_sweeps`` (True).
 
     Much faster than tabu search from a greedy plan on large events: one sweep applies up to one
     change per unit, where a tabu-search iteration applies one change in all."""
+    W, B, unit_size, capacity, min_fill, allowed, movable_units, is_mover, apart_ptr, apart_idx = problem
+    table_of, G, size, avoid, values = plan
     T = G.shape[1]
     m = len(movable_units)
     order = movable_units.copy()
@@ -187,8 +285,7 @@ def descent(
             best_delta, bv, bb = _EPS, -1, -1
             if size[a] - unit_size[u] >= min_fill[a]:
                 for b in range(T):
-                    if (b == a or not allowed[u, b] or avoid[u, b] > 0
-                            or size[b] + unit_size[u] > capacity[b]):
+                    if not _move_ok(unit_size, capacity, allowed, size, avoid, u, a, b):
                         continue
                     d = G[u, b] + B[u, b] - base
                     if d > best_delta:
@@ -215,17 +312,17 @@ def descent(
 
 @_jit
 def run_chunk(
-    W: np.ndarray, B: np.ndarray, unit_size: np.ndarray, capacity: np.ndarray,
-    min_fill: np.ndarray, allowed: np.ndarray, movable_units: np.ndarray, is_mover: np.ndarray,
-    apart_ptr: np.ndarray, apart_idx: np.ndarray, table_of: np.ndarray, G: np.ndarray,
-    size: np.ndarray, avoid: np.ndarray, tabu: np.ndarray, best_table_of: np.ndarray,
-    run_best_table_of: np.ndarray, counters: np.ndarray, values: np.ndarray, iterations: int,
+    problem: Problem, plan: Plan, tabu: np.ndarray, best_table_of: np.ndarray,
+    run_best_table_of: np.ndarray, pool: np.ndarray, pool_values: np.ndarray, counters: np.ndarray,
+    iterations: int,
 ) -> None:
     """``iterations`` steps of tabu search (with perturbations when a run stalls).
 
     ``movable_units`` lists the units that may change table; ``is_mover`` marks those whose own
     change can alter the objective (the others, people without any weight, only move in swaps).
     """
+    W, B, unit_size, capacity, min_fill, allowed, movable_units, is_mover, apart_ptr, apart_idx = problem
+    table_of, G, size, avoid, values = plan
     n, T = G.shape
     m = len(movable_units)
     # M[u, b]: the change if u alone moved to table b (rules aside); a swap of u (at a) and v
@@ -273,6 +370,8 @@ def run_chunk(
             a = table_of[u]
             if is_mover[u] and size[a] - unit_size[u] >= min_fill[a]:
                 for b in range(T):
+                    # _move_ok, written out: as a call (even inlined by numba) the whole
+                    # iteration ran 3 times slower (RanReal_n120_ds_02, CPU clock).
                     if (b == a or not allowed[u, b] or avoid[u, b] > 0
                             or size[b] + unit_size[u] > capacity[b]):
                         continue
@@ -326,13 +425,23 @@ def run_chunk(
         else:
             counters[IDLE] += 1
         if counters[IDLE] >= counters[DEPTH] or bu < 0:
-            # The run has stalled: perturb its best plan, or now and then the best plan seen.
+            # The run has stalled: keep its best plan among the elite ones, then start the next
+            # run from a child of two elite plans, or from a perturbed copy of the run's best
+            # or (now and then) of the best plan seen.
             counters[ROUNDS] += 1
             counters[IDLE_ROUNDS] += 1
-            if np.random.random() < 0.5:
-                table_of[:] = best_table_of
-            else:
-                table_of[:] = run_best_table_of
+            _pool_add(pool, pool_values, counters, run_best_table_of, values[RUN_BEST])
+            crossed = False
+            if (counters[IDLE_ROUNDS] > CROSSOVER_AFTER and counters[POOL_COUNT] >= 2
+                    and np.random.random() < CROSSOVER_SHARE):
+                i = np.random.randint(counters[POOL_COUNT])
+                j = (i + 1 + np.random.randint(counters[POOL_COUNT] - 1)) % counters[POOL_COUNT]
+                crossed = _crossover(problem, plan, pool[i], pool[j])
+            if not crossed:
+                if np.random.random() < 0.5:
+                    table_of[:] = best_table_of
+                else:
+                    table_of[:] = run_best_table_of
             rebuild(W, unit_size, apart_ptr, apart_idx, table_of, G, size, avoid)
             objective = 0.0
             for x in range(G.shape[0]):
@@ -340,12 +449,16 @@ def run_chunk(
             values[OBJECTIVE] = objective
             tabu[:, :] = 0
             counters[ITERATION] = 0
-            # Stronger kicks the longer no run has found a better plan (as in iterated maxima
-            # search): on MDGPLIB's size-range ("ds") instances this halved the seed-to-seed spread.
-            strength = counters[STRENGTH] * min(4, 1 + counters[IDLE_ROUNDS] // 50)
-            _perturb(W, B, unit_size, capacity, min_fill, allowed, movable_units, is_mover, apart_ptr,
-                     apart_idx, table_of, G, size, avoid, values, tabu, 0,
-                     strength // 2 + np.random.randint(strength + 1))
+            if crossed:
+                # A child is far from any local optimum: descent gets there many times faster
+                # than tabu-search iterations (one change per unit and sweep, not per iteration).
+                descent(problem, plan, 100)
+            else:
+                # Stronger kicks the longer no run has found a better plan (as in iterated maxima
+                # search): on MDGPLIB's size-range ("ds") instances this halved the seed-to-seed
+                # spread.
+                strength = counters[STRENGTH] * min(4, 1 + counters[IDLE_ROUNDS] // 50)
+                _perturb(problem, plan, tabu, 0, strength // 2 + np.random.randint(strength + 1))
             values[RUN_BEST] = values[OBJECTIVE]
             run_best_table_of[:] = table_of
             counters[IDLE] = 0

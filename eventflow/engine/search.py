@@ -46,6 +46,8 @@ DENSE_MAX_UNITS = 3000
 #: kernel-then-Python scored about 1 % more.
 GROUPS_KERNEL_SHARE = 0.5
 KERNEL_WITH_GROUPS_MIN_UNITS = 1000
+#: How many elite plans the compiled search keeps to cross (see kernel.run_chunk).
+POOL_SIZE = 10
 # Compiled chunks are sized to return to Python (and the clock) about this often.
 _CHUNK_SECONDS = 0.02
 
@@ -375,7 +377,7 @@ def _compiled_search(
     # Sized by the units whose moves matter (everyone on MDGPLIB; on events, not the people
     # without any weight, who only fill seats).
     m = max(1, int(is_mover.sum()))
-    counters = np.zeros(8, dtype=np.int64)
+    counters = np.zeros(kernel.N_COUNTERS, dtype=np.int64)
     # Tuned on MDGPLIB at n = 120 and 240 (3 seeds each): a run ends after 4 m iterations
     # without a new best of its own; a unit may not return to a table for 0.1 m to
     # 0.1 m + T / 2 iterations; a perturbation moves 0.075 m to 0.225 m units.
@@ -385,11 +387,14 @@ def _compiled_search(
     counters[kernel.STRENGTH] = max(2, (3 * m) // 20)
     tabu = np.zeros((n, T), dtype=np.int64)
     best_table_of, run_best_table_of = table_of.copy(), table_of.copy()
+    pool = np.zeros((POOL_SIZE, n), dtype=np.int64)
+    pool_values = np.zeros(POOL_SIZE)
     kernel.seed_kernel(seed)
     # A first local optimum by descent (cheap sweeps), then tabu search from there.
-    while clock.now() < deadline and kernel.descent(
-            W, B, model.unit_size, model.capacity, model.min_fill, allowed, movable_units, is_mover,
-            apart_ptr, apart_idx, table_of, G, size, avoid, values, 1):
+    problem = (W, B, model.unit_size, model.capacity, model.min_fill, allowed, movable_units, is_mover,
+               apart_ptr, apart_idx)
+    plan = (table_of, G, size, avoid, values)
+    while clock.now() < deadline and kernel.descent(problem, plan, 1):
         pass
     values[kernel.BEST] = values[kernel.RUN_BEST] = values[kernel.OBJECTIVE]
     best_table_of[:] = table_of
@@ -401,9 +406,8 @@ def _compiled_search(
         now = clock.now()
         if now >= deadline:
             break
-        kernel.run_chunk(W, B, model.unit_size, model.capacity, model.min_fill, allowed,
-                         movable_units, is_mover, apart_ptr, apart_idx, table_of, G, size, avoid,
-                         tabu, best_table_of, run_best_table_of, counters, values, iterations)
+        kernel.run_chunk(problem, plan, tabu, best_table_of, run_best_table_of, pool, pool_values,
+                         counters, iterations)
         spent = clock.now() - now
         if spent < _CHUNK_SECONDS / 2:
             iterations *= 2

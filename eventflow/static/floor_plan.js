@@ -1,6 +1,8 @@
 // The floor plan component (eventflow/floor_plan_component.py): draws the room, sends intents only.
 const SVGNS = 'http://www.w3.org/2000/svg';
 const views = new WeakMap();
+// The drawing arrives as a JSON string with a key: parsed once per key, not on every rerun.
+let parsed = { key: null, value: null };
 
 function el(name, attrs, parent) {
   const node = document.createElementNS(SVGNS, name);
@@ -43,6 +45,10 @@ function seatPositions(cap, round, w, h, rot) {
   }
   return pts;
 }
+const KINDS = { stage: 'Stage', entrance: 'Entrance', bar: 'Bar', screen: 'Screen', vip_zone: 'VIP zone' };
+// "Stage", or "Stage: Main stage" when the organiser named it.
+function elementName(e) { const kind = KINDS[e.k] || e.k; return e.l === kind ? kind : `${kind}: ${e.l}`; }
+const TURN = 15;  // degrees per press of a turn button or the R key
 const PALETTE = ['#80cbc4', '#ce93d8', '#ffcc80', '#90caf9', '#a5d6a7', '#f48fb1', '#bcaaa4', '#e6ee9c'];
 function fillColour(seated, cap) {
   if (seated >= cap) return '#ef9a9a';
@@ -58,17 +64,20 @@ export default function (component) {
   const tip = root.querySelector('.tip');
   const detail = root.querySelector('.detail');
   const offerBox = root.querySelector('.offer');
-  const T = data.t, P = data.p, edit = !!data.edit;
+  if (parsed.key !== data.key) parsed = { key: data.key, value: JSON.parse(data.plan) };
+  const plan = parsed.value;
+  const T = plan.t, P = plan.p, edit = !!data.edit;
+  const nP = P.name.length;
   const nT = T.n.length;
   const byNumber = new Map();
   for (let i = 0; i < nT; i++) byNumber.set(T.n[i], i);
   const seatsOf = new Map();  // table number -> [person index]
-  for (let i = 0; i < P.id.length; i++) {
+  for (let i = 0; i < nP; i++) {
     if (P.t[i]) { if (!seatsOf.has(P.t[i])) seatsOf.set(P.t[i], []); seatsOf.get(P.t[i]).push(i); }
   }
   const suggested = new Map((data.suggest || []).map(([n, why]) => [n, why]));
   let state = views.get(parentElement);
-  const [roomW, roomH] = data.room;
+  const [roomW, roomH] = plan.room;
   if (!state) {
     state = { x: 0, y: 0, w: roomW, selected: null, focusDone: null };
     views.set(parentElement, state);
@@ -76,13 +85,14 @@ export default function (component) {
   // As deep as the room is, for the width we have (within the CSS bounds).
   const boxWidth = svg.getBoundingClientRect().width || 800;
   svg.style.height = Math.round(Math.min(Math.max(boxWidth * roomH / roomW, 300), window.innerHeight * 0.78)) + 'px';
-  const send = (intent) => setTriggerValue('intent', Object.assign({ token: data.token, nonce: Date.now() + Math.random() }, intent));
+  const send = (intent) => setTriggerValue('intent', Object.assign({ token: data.token, key: data.key, nonce: Date.now() + Math.random() }, intent));
 
   // ---------------------------------------------------------------- view box (metres)
   function aspect() { const r = svg.getBoundingClientRect(); return r.width > 0 ? r.height / r.width : 0.6; }
   function scale() { const r = svg.getBoundingClientRect(); return r.width / state.w; }  // pixels per metre
   function applyView() {
     svg.setAttribute('viewBox', `${state.x} ${state.y} ${state.w} ${state.w * aspect()}`);
+    drawLabels();
     drawSeats();
   }
   function fit() {
@@ -109,15 +119,22 @@ export default function (component) {
   // ---------------------------------------------------------------- drawing
   while (svg.firstChild) svg.removeChild(svg.firstChild);
   el('rect', { x: 0, y: 0, width: roomW, height: roomH, fill: '#fff', stroke: '#90a4ae', 'stroke-width': 0.1, class: 'room' }, svg);
-  const elLayer = el('g', {}, svg), tLayer = el('g', {}, svg), sLayer = el('g', {}, svg);
-  for (const e of data.e) {
-    const g = el('g', { class: 'elg' + (edit && e.id ? ' movable' : ''), transform: `translate(${e.x} ${e.y})` }, elLayer);
-    el('rect', { class: 'el ' + e.k, x: 0, y: 0, width: e.w, height: e.h, rx: 0.2 }, g);
+  const elLayer = el('g', {}, svg), tLayer = el('g', {}, svg), lLayer = el('g', { class: 'labels' }, svg);
+  const sLayer = el('g', {}, svg);
+  const elGroups = [];
+  for (const e of plan.e) {
+    const g = el('g', { class: 'elg' + (edit && e.id ? ' movable' : '') + (state.selectedEl === e.id ? ' sel' : ''),
+      transform: `translate(${e.x} ${e.y})`, tabindex: 0, role: 'button' }, elLayer);
+    // Turned about its centre; the label stays level so it reads the same way at any angle.
+    el('rect', { class: 'el ' + e.k, x: 0, y: 0, width: e.w, height: e.h, rx: 0.2,
+      transform: e.r ? `rotate(${e.r} ${e.w / 2} ${e.h / 2})` : '' }, g);
     const label = el('text', { x: e.w / 2, y: e.h / 2 }, g);
     label.textContent = e.l;
-    const t = el('title', {}, g); t.textContent = e.l;
+    g.setAttribute('aria-label', elementName(e) + (e.r ? `, turned ${e.r}°` : '')
+      + ` — ${e.w} by ${e.h} m`);
     g.dataset.id = e.id || ''; g.dataset.v = e.v || '';
-    g.__el = e;
+    g.__el = e; g.__alt = g.getAttribute('aria-label');
+    elGroups.push(g);
   }
   const groups = [];
   for (let i = 0; i < nT; i++) {
@@ -128,6 +145,7 @@ export default function (component) {
     const free = T.cap[i] - T.seated[i];
     let alt = `Table ${n}` + (T.label[i] ? `, ${T.label[i]}` : '') + (vip ? ', VIP' : '') + (acc ? ', accessible' : '')
       + `, ${T.seated[i]} of ${T.cap[i]} seats taken` + (free > 0 ? `, ${free} free` : ', full');
+    if (T.rot[i]) alt += `, turned ${T.rot[i]}°`;
     if (suggested.has(n)) alt += '. Suggested: ' + suggested.get(n);
     g.setAttribute('aria-label', alt);
     g.dataset.n = n;
@@ -139,11 +157,32 @@ export default function (component) {
     }
     if (T.round[i]) el('circle', { class: 'top', r: w / 2, fill: colour }, g);
     else el('rect', { class: 'top', x: -w / 2, y: -h / 2, width: w, height: h, rx: 0.1, fill: colour, transform: `rotate(${T.rot[i]})` }, g);
-    const num = el('text', { class: 'num', x: 0, y: T.label[i] ? -0.15 : 0 }, g); num.textContent = String(n);
-    if (T.label[i]) { const lab = el('text', { class: 'lab', x: 0, y: 0.45 }, g); lab.textContent = T.label[i]; }
-    if (acc) { const a = el('text', { class: 'acc', x: 0, y: -w / 4 - 0.05 }, g); a.textContent = '♿'; }
-    const title = el('title', {}, g); title.textContent = alt;
+    g.__alt = alt;  // shown as the hover tip: no <title> node per table (2,000 of them on a large plan)
     groups.push(g);
+  }
+
+  // Table numbers, labels and the accessible mark only once they are large enough to read, and only for
+  // tables in view: text is what costs a browser most to lay out, and a whole room of 2,000 tables
+  // shows none legibly (every table keeps its text alternative in aria-label).
+  function inView(i, margin) {
+    const a = aspect();
+    return T.x[i] >= state.x - margin && T.x[i] <= state.x + state.w + margin
+      && T.y[i] >= state.y - margin && T.y[i] <= state.y + state.w * a + margin;
+  }
+  const labelOf = new Map();  // table index -> its drawn text group (moved along while the table is dragged)
+  function drawLabels() {
+    while (lLayer.firstChild) lLayer.removeChild(lLayer.firstChild);
+    labelOf.clear();
+    const shown = [];
+    for (let i = 0; i < nT; i++) if (inView(i, 2)) shown.push(i);
+    if (scale() < 8 && shown.length > 300) return;  // a few hundred small numbers still cost little
+    for (const i of shown) {
+      const g = el('g', { class: 'tl', transform: `translate(${T.x[i]} ${T.y[i]})` }, lLayer);
+      labelOf.set(i, g);
+      const num = el('text', { class: 'num', x: 0, y: T.label[i] ? -0.15 : 0 }, g); num.textContent = String(T.n[i]);
+      if (T.label[i]) { const lab = el('text', { class: 'lab', x: 0, y: 0.45 }, g); lab.textContent = T.label[i]; }
+      if (T.f[i] & 2) { const a = el('text', { class: 'acc', x: 0, y: -T.w[i] / 4 - 0.05 }, g); a.textContent = '♿'; }
+    }
   }
 
   // Seats only where they can be seen and read: in view, once a metre is at least 9 pixels wide.
@@ -162,7 +201,7 @@ export default function (component) {
       for (let s = 1; s <= T.cap[i]; s++) {
         const [dx, dy] = pos[s - 1];
         const p = bySeat.has(s) ? bySeat.get(s) : -1;
-        const cls = 'seat' + (p >= 0 ? ' taken' : '') + (p >= 0 && (P.f[p] & 1) ? ' vip' : '') + (p >= 0 && data.hit === P.id[p] ? ' hit' : '');
+        const cls = 'seat' + (p >= 0 ? ' taken' : '') + (p >= 0 && (P.f[p] & 1) ? ' vip' : '') + (p >= 0 && data.hit === p ? ' hit' : '');
         const c = el('circle', { class: cls, cx: T.x[i] + dx, cy: T.y[i] + dy, r: 0.27 }, sLayer);
         c.dataset.t = n; c.dataset.s = s; if (p >= 0) c.dataset.p = p;
         if (p >= 0 && px >= 40) {
@@ -181,17 +220,19 @@ export default function (component) {
     return P.name[p] + ((P.f[p] & 1) ? ' (VIP)' : '') + ((P.f[p] & 2) ? ' (needs accessible place)' : '');
   }
   function showTable(n) {
-    state.selected = n;
+    state.selected = n; state.selectedEl = null;
+    for (const g of elGroups) g.classList.remove('sel');
     for (const g of groups) g.classList.toggle('sel', Number(g.dataset.n) === n);
     while (detail.firstChild) detail.removeChild(detail.firstChild);
     const i = byNumber.get(n);
     html('h4', `Table ${n}` + (T.label[i] ? ` · ${T.label[i]}` : ''), detail);
     html('p', `${T.seated[i]} of ${T.cap[i]} seats taken` + ((T.f[i] & 1) ? ' · VIP' : '') + ((T.f[i] & 2) ? ' · accessible' : ''), detail);
+    if (edit) turnControls(`table ${n}`, T.rot[i], (to) => send({ kind: 'turn_table', table: n, rotation: to, version: T.ver[i] }));
     if (suggested.has(n)) {
       html('p', 'Suggested: ' + suggested.get(n), detail);
       if (edit && data.walkin) {
         const b = html('button', 'Seat the walk-in here', detail);
-        b.type = 'button'; b.onclick = () => send({ kind: 'accept', pid: data.walkin, table: n });
+        b.type = 'button'; b.onclick = () => send({ kind: 'accept', p: data.walkin, table: n });
       }
     }
     const list = html('ul', null, detail);
@@ -204,17 +245,45 @@ export default function (component) {
         input.setAttribute('aria-label', 'New table for ' + P.name[p]);
         const move = html('button', 'Move', li); move.type = 'button';
         move.setAttribute('aria-label', 'Move ' + P.name[p] + ' to the table typed');
-        move.onclick = () => { if (input.value) send({ kind: 'move_person', pid: P.id[p], table: Number(input.value) }); };
+        move.onclick = () => { if (input.value) send({ kind: 'move_person', p, table: Number(input.value) }); };
         const out = html('button', 'Unseat', li); out.type = 'button';
         out.setAttribute('aria-label', 'Unseat ' + P.name[p]);
-        out.onclick = () => send({ kind: 'unseat', pid: P.id[p] });
+        out.onclick = () => send({ kind: 'unseat', p });
       }
     }
     if (!people.length) html('p', 'Nobody sits here yet.', detail);
   }
+  // Turn left / right by TURN degrees, or straighten; the angle is also said in words.
+  function turnControls(what, angle, turnTo) {
+    const row = html('div', null, detail, 'turn');
+    html('span', `Turned ${angle || 0}°`, row, 'angle');
+    const left = html('button', '⟲ ' + TURN + '°', row); left.type = 'button';
+    left.setAttribute('aria-label', `Turn ${what} left by ${TURN} degrees`);
+    left.onclick = () => turnTo(((angle || 0) - TURN + 360) % 360);
+    const right = html('button', '⟳ ' + TURN + '°', row); right.type = 'button';
+    right.setAttribute('aria-label', `Turn ${what} right by ${TURN} degrees`);
+    right.onclick = () => turnTo(((angle || 0) + TURN) % 360);
+    if (angle) {
+      const straight = html('button', 'Straighten', row); straight.type = 'button';
+      straight.setAttribute('aria-label', `Straighten ${what} (0 degrees)`);
+      straight.onclick = () => turnTo(0);
+    }
+  }
+  function showElement(e) {
+    state.selected = null; state.selectedEl = e.id;
+    for (const g of groups) g.classList.remove('sel');
+    for (const g of elGroups) g.classList.toggle('sel', g.__el === e);
+    while (detail.firstChild) detail.removeChild(detail.firstChild);
+    html('h4', elementName(e), detail);
+    html('p', `${e.w} × ${e.h} m, at ${e.x} m, ${e.y} m`, detail);
+    if (edit && e.id) {
+      turnControls(`“${e.l}”`, e.r, (to) => send({ kind: 'turn_element', id: e.id, rotation: to, version: e.v }));
+      html('p', 'Drag it, or use the arrow keys (Shift: 2 m); R turns it right, Shift+R left.', detail, 'hint');
+    }
+  }
   function showHint() {
     while (detail.firstChild) detail.removeChild(detail.firstChild);
-    html('p', edit ? 'Drag tables, room elements and people. Tab to a table and press Enter to see who sits there; arrow keys move it.'
+    html('p', edit ? 'Drag tables, room elements and people. Tab to a table or room element and press Enter for its details; arrow keys move it, R turns it (Shift+R the other way).'
       : 'Read-only: tap or press Enter on a table to see who sits there.', detail, 'hint');
   }
   function showOffer() {
@@ -223,9 +292,9 @@ export default function (component) {
     while (offerBox.firstChild) offerBox.removeChild(offerBox.firstChild);
     if (!o || !edit) return;
     html('p', o.text, offerBox);
-    for (const [pid, name] of o.with) {
+    for (const [other, name] of o.with) {
       const b = html('button', 'Swap with ' + name, offerBox); b.type = 'button';
-      b.onclick = () => send({ kind: 'swap', pid: o.pid, other: pid });
+      b.onclick = () => send({ kind: 'swap', p: o.p, o: other });
     }
     const cancel = html('button', 'Cancel', offerBox); cancel.type = 'button';
     cancel.onclick = () => send({ kind: 'dismiss' });
@@ -234,17 +303,20 @@ export default function (component) {
     const header = root.querySelector('.uh'), ul = root.querySelector('.ul');
     while (ul.firstChild) ul.removeChild(ul.firstChild);
     const loose = [];
-    for (let i = 0; i < P.id.length; i++) if (!P.t[i]) loose.push(i);
+    for (let i = 0; i < nP; i++) if (!P.t[i]) loose.push(i);
     header.textContent = `Without a seat: ${loose.length}` + (edit ? ' (drag onto a table; drop people here to unseat)' : '');
     for (const p of loose.slice(0, 150)) {
       const li = html('li', personLine(p), ul);
       li.dataset.p = p; li.tabIndex = 0;
-      if (data.walkin === P.id[p]) li.style.fontWeight = '700';
+      if (data.walkin === p) li.style.fontWeight = '700';
     }
     if (loose.length > 150) html('li', `… and ${loose.length - 150} more: find them with the search above.`, ul);
   }
   showUnseated(); showOffer();
-  if (state.selected !== null && byNumber.has(state.selected)) showTable(state.selected); else showHint();
+  const keptEl = state.selectedEl ? plan.e.find((e) => e.id === state.selectedEl) : null;
+  if (state.selected !== null && byNumber.has(state.selected)) showTable(state.selected);
+  else if (keptEl) showElement(keptEl);
+  else showHint();
 
   // ---------------------------------------------------------------- pointer: pan, drag, hover
   let drag = null;
@@ -277,14 +349,18 @@ export default function (component) {
     if (seat && seat.dataset.p !== undefined && edit) drag = { kind: 'person', p: Number(seat.dataset.p), start, seat };
     else if (g && edit) { const i = byNumber.get(Number(g.dataset.n)); drag = { kind: 'table', i, g, start, x: T.x[i], y: T.y[i] }; }
     else if (eg && edit && eg.dataset.id) drag = { kind: 'element', e: eg.__el, g: eg, start };
-    else drag = { kind: 'pan', start, vx: state.x, vy: state.y, sx: evt.clientX, sy: evt.clientY, seat, g };
+    else drag = { kind: 'pan', start, vx: state.x, vy: state.y, sx: evt.clientX, sy: evt.clientY, seat, g, eg };
     drag.moved = false;
     svg.setPointerCapture(evt.pointerId);
   };
   svg.onpointermove = (evt) => {
     if (!drag) {
       const t = evt.target;
-      if (t.classList && t.classList.contains('seat')) showTip(evt, seatText(t)); else tip.hidden = true;
+      const tg = t.closest && t.closest('g.tb');
+      if (t.classList && t.classList.contains('seat')) showTip(evt, seatText(t));
+      else if (tg) showTip(evt, tg.__alt);
+      else if (t.closest && t.closest('g.elg')) showTip(evt, t.closest('g.elg').__alt);
+      else tip.hidden = true;
       return;
     }
     const now = toRoom(evt), dx = now.x - drag.start.x, dy = now.y - drag.start.y;
@@ -295,6 +371,7 @@ export default function (component) {
       svg.setAttribute('viewBox', `${state.x} ${state.y} ${state.w} ${state.w * aspect()}`);
     } else if (drag.kind === 'table') {
       drag.g.setAttribute('transform', `translate(${drag.x + dx} ${drag.y + dy})`);
+      if (labelOf.has(drag.i)) labelOf.get(drag.i).setAttribute('transform', `translate(${drag.x + dx} ${drag.y + dy})`);
       drag.nx = drag.x + dx; drag.ny = drag.y + dy;
     } else if (drag.kind === 'element') {
       drag.g.setAttribute('transform', `translate(${drag.e.x + dx} ${drag.e.y + dy})`);
@@ -315,10 +392,12 @@ export default function (component) {
       if (d.moved) { drawSeats(); return; }
       if (d.seat) { showTip(evt, seatText(d.seat)); return; }  // a tap shows the person
       if (d.g) showTable(Number(d.g.dataset.n));
+      else if (d.eg) showElement(d.eg.__el);
       return;
     }
     if (!d.moved) {
       if (d.kind === 'table') showTable(T.n[d.i]);
+      if (d.kind === 'element') showElement(d.e);
       if (d.kind === 'person') showTip(evt, seatText(d.seat));
       return;
     }
@@ -329,9 +408,9 @@ export default function (component) {
   function dropPerson(p, evt) {
     const where = target(evt);
     if (!where) return;
-    if (where.unseat) { if (P.t[p]) send({ kind: 'unseat', pid: P.id[p] }); return; }
+    if (where.unseat) { if (P.t[p]) send({ kind: 'unseat', p }); return; }
     if (where.seat && P.t[p] === where.table && P.s[p] === where.seat) return;
-    send({ kind: 'move_person', pid: P.id[p], table: where.table, seat: where.seat || null });
+    send({ kind: 'move_person', p, table: where.table, seat: where.seat || null });
   }
   svg.onpointerleave = () => { if (!drag) tip.hidden = true; };
   svg.onwheel = (evt) => { evt.preventDefault(); const at = toRoom(evt); zoom(evt.deltaY < 0 ? 1.25 : 0.8, at.x, at.y); };
@@ -349,24 +428,51 @@ export default function (component) {
       window.removeEventListener('pointermove', moveGhost); window.removeEventListener('pointerup', up);
       ghost.remove();
       const where = target(e);
-      if (where && !where.unseat) send({ kind: 'move_person', pid: P.id[p], table: where.table, seat: where.seat || null });
+      if (where && !where.unseat) send({ kind: 'move_person', p, table: where.table, seat: where.seat || null });
     };
     window.addEventListener('pointermove', moveGhost); window.addEventListener('pointerup', up);
     evt.preventDefault();
   };
 
   // ---------------------------------------------------------------- keyboard
+  // Arrow keys move the focused table or element (Shift: 2 m), R turns it right and Shift+R left. The
+  // plan is drawn again after the save, so the keyboard focus is put back where it was.
+  function keyIntent(evt, x, y, angle) {
+    const step = evt.shiftKey ? 2 : plan.step;
+    const moves = { ArrowLeft: [-step, 0], ArrowRight: [step, 0], ArrowUp: [0, -step], ArrowDown: [0, step] };
+    if (moves[evt.key]) return { move: [x + moves[evt.key][0], y + moves[evt.key][1]] };
+    if (evt.key === 'r' || evt.key === 'R') return { turn: ((angle || 0) + (evt.shiftKey ? -TURN : TURN) + 360) % 360 };
+    return null;
+  }
   tLayer.onkeydown = (evt) => {
     const g = evt.target.closest && evt.target.closest('g.tb'); if (!g) return;
     const n = Number(g.dataset.n), i = byNumber.get(n);
     if (evt.key === 'Enter' || evt.key === ' ') { evt.preventDefault(); showTable(n); return; }
-    const step = evt.shiftKey ? 2 : data.step;
-    const moves = { ArrowLeft: [-step, 0], ArrowRight: [step, 0], ArrowUp: [0, -step], ArrowDown: [0, step] };
-    if (edit && moves[evt.key]) {
-      evt.preventDefault();
-      send({ kind: 'move_table', table: n, x: T.x[i] + moves[evt.key][0], y: T.y[i] + moves[evt.key][1], version: T.ver[i] });
-    }
+    const what = edit ? keyIntent(evt, T.x[i], T.y[i], T.rot[i]) : null;
+    if (!what) return;
+    evt.preventDefault();
+    evt.stopPropagation();  // R is also Streamlit's "rerun" shortcut: this R is ours
+    state.refocus = `g.tb[data-n="${n}"]`;
+    if (what.move) send({ kind: 'move_table', table: n, x: what.move[0], y: what.move[1], version: T.ver[i] });
+    else send({ kind: 'turn_table', table: n, rotation: what.turn, version: T.ver[i] });
   };
+  elLayer.onkeydown = (evt) => {
+    const g = evt.target.closest && evt.target.closest('g.elg'); if (!g) return;
+    const e = g.__el;
+    if (evt.key === 'Enter' || evt.key === ' ') { evt.preventDefault(); showElement(e); return; }
+    const what = edit && e.id ? keyIntent(evt, e.x, e.y, e.r) : null;
+    if (!what) return;
+    evt.preventDefault();
+    evt.stopPropagation();  // R is also Streamlit's "rerun" shortcut: this R is ours
+    state.refocus = `g.elg[data-id="${e.id}"]`;
+    if (what.move) send({ kind: 'move_element', id: e.id, x: what.move[0], y: what.move[1], version: e.v });
+    else send({ kind: 'turn_element', id: e.id, rotation: what.turn, version: e.v });
+  };
+  if (state.refocus) {
+    const again = svg.querySelector(state.refocus);
+    state.refocus = null;
+    if (again) again.focus({ preventScroll: true });
+  }
   root.querySelector('[data-act=in]').onclick = () => zoom(1.4);
   root.querySelector('[data-act=out]').onclick = () => zoom(1 / 1.4);
   root.querySelector('[data-act=fit]').onclick = () => fit();

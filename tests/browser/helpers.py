@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from playwright.sync_api import expect
 
-ROW_HEIGHT = 35  # st.data_editor's default row and header height, in CSS pixels
+# st.dataframe's default row and header height in CSS pixels. Only for ticking a row's selection box
+# (test_participants_in_browser): glide's accessible table has no cells for the row markers, and
+# after some reruns it ignores a cell taking focus, so that tick is still a click at an offset.
+ROW_HEIGHT = 35
 
 
 def wait_idle(page) -> None:
@@ -25,29 +29,49 @@ def no_exception(page) -> bool:
     return page.locator("[data-testid='stException']").count() == 0
 
 
-def edit_grid_cell(page, grid_index: int, row: int, column: int, value: str) -> None:
-    """Type ``value`` into the cell at (row, column) of a data editor, both counted from 0.
+def grid_cell(page, grid_index: int, row: int | str, column: str):
+    """The cell of a data editor (``st.data_editor``/``st.dataframe``, a glide-data-grid canvas) in
+    the row ``row`` (its position among the rows shown, from 0, or the exact text of one of its
+    cells, e.g. a name) and the column headed ``column``.
 
-    Clicks the row's first cell, then moves right with the keyboard (column widths vary, key
-    presses do not), types — which opens the cell editor — and confirms with Enter. A rerun that
-    redraws the grid between the click and the keys (a busy machine) loses the selection: then the
-    cell editor does not open, and the whole gesture is tried again.
+    The canvas keeps an accessible table of the rows and columns in view (inside the canvas, built
+    once the grid has focus): cells are found there by role and header, never by pixel offsets, so
+    column widths, row heights, the window width and scrolling do not matter. A row outside the
+    view is not in that table: filter the grid first."""
+    grid = page.get_by_test_id("stDataFrame").nth(grid_index)
+    grid.get_by_test_id("data-grid-canvas").focus()
+    header = grid.get_by_role("columnheader", name=column, exact=True, include_hidden=True)
+    if isinstance(row, int):
+        found = grid.locator(f"tr[role='row'][aria-rowindex='{row + 2}']")  # 1 is the header row
+    else:
+        found = grid.get_by_role("row", include_hidden=True).filter(
+            has=page.get_by_role("gridcell", name=row, exact=True, include_hidden=True))
+    return found.locator(f"[role='gridcell'][aria-colindex='{header.get_attribute('aria-colindex')}']")
+
+
+def edit_grid_cell(page, grid_index: int, row: int | str, column: str, value: str) -> None:
+    """Put ``value`` into a data editor's cell (found as in :func:`grid_cell`) as an organiser does:
+    select the cell, Enter opens its editor, the value goes in, Enter confirms.
+
+    Every step waits for what it needs instead of a fixed pause: the cell to be selected, the
+    editor to be open, and at the end the grid to show the value. A rerun that redraws the grid
+    between selecting and typing (a busy machine) leaves no editor open; then the cell is selected
+    again, once more at most.
     """
-    grid = page.locator("[data-testid='stDataFrame']").nth(grid_index)
-    for attempt in range(4):
+    for attempt in range(2):
         wait_idle(page)
-        grid.scroll_into_view_if_needed()
-        box = grid.bounding_box()
-        page.mouse.click(box["x"] + 40, box["y"] + ROW_HEIGHT + ROW_HEIGHT * row + ROW_HEIGHT / 2)
-        for _ in range(column):
-            page.keyboard.press("ArrowRight")
-        page.keyboard.type(value)
+        cell = grid_cell(page, grid_index, row, column)
+        cell.focus()  # glide selects the cell that takes focus in its accessible table
+        expect(cell).to_have_attribute("aria-selected", "true", timeout=30_000)
+        page.keyboard.press("Enter")
+        editor = page.locator(".gdg-input")
         try:
-            page.wait_for_selector(".gdg-input", timeout=5_000)
+            editor.wait_for(timeout=5_000)
             break
         except PlaywrightTimeout:
-            if attempt == 3:
+            if attempt == 1:
                 raise
-            page.keyboard.press("Escape")
+    editor.fill(value)  # not key by key: a key pressed before the editor has focus would be lost
     page.keyboard.press("Enter")
+    expect(grid_cell(page, grid_index, row, column)).to_have_text(value, timeout=30_000)
     wait_idle(page)

@@ -299,3 +299,144 @@ def test_download_the_printable_plan(app_server, page):
     lists = " ".join(p.extract_text() for p in reader.pages[1:])
     assert all(f"Table {t.number}" in lists for t in plan.tables)
     assert page.get_by_role("button", name="Floor plan, SVG").count() == 1
+
+
+# ------------------------------------------------------------------- keyboard, room elements, turning, undo
+
+def _layout_of(database, table: int):
+    return _sql(database, "SELECT x, y, rotation, version FROM table_layouts WHERE event_id = :e AND table_number = :n",
+                e=DEMO_EVENT_ID, n=table)[0]
+
+
+def _element(database, kind: str):
+    return _sql(database, "SELECT id::text, x, y, rotation, version FROM room_elements WHERE event_id = :e "
+                          "AND kind = :k ORDER BY label LIMIT 1", e=DEMO_EVENT_ID, k=kind)[0]
+
+
+def _focused(page) -> str | None:
+    """What has the keyboard focus inside the plan (a table's number or an element's id), if anything."""
+    return page.evaluate("""() => {
+        for (const host of document.querySelectorAll('*')) {
+            const active = host.shadowRoot && host.shadowRoot.activeElement;
+            if (active && active.dataset) return active.dataset.n || active.dataset.id || null;
+        }
+        return null;
+    }""")
+
+
+def _until(condition, what: str, seconds: float = 30) -> None:
+    """Poll the database until the save arrived: the page's previous notice may still read the same."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"never saved: {what}")
+        time.sleep(0.2)
+
+
+def _press(page, key: str, message: str, saved) -> None:
+    page.keyboard.press(key)
+    _until(saved, f"{key} -> {message}")
+    wait_idle(page)
+    page.get_by_text(message).first.wait_for()
+
+
+def test_arrow_keys_move_a_table_and_r_turns_it(app_server, page):
+    database = app_server.database
+    open_plan(page, app_server.url)
+    before = _layout_of(database, 20)
+    page.locator("g.tb[data-n='20']").focus()
+    _press(page, "ArrowRight", "Table 20 moved.", lambda: _layout_of(database, 20).version == before.version + 1)
+    _until(lambda: _focused(page) == "20", "focus back on table 20")  # drawn again; the keyboard stays on it
+    _press(page, "Shift+ArrowDown", "Table 20 moved.", lambda: _layout_of(database, 20).version == before.version + 2)
+    after = _layout_of(database, 20)
+    assert (after.x, after.y) == (before.x + 0.5, before.y + 2)
+    _until(lambda: _focused(page) == "20", "focus back on table 20")
+    _press(page, "r", "Table 20 turned to 15°.", lambda: _layout_of(database, 20).rotation == 15)
+    _until(lambda: _focused(page) == "20", "focus back on table 20")
+    _press(page, "Shift+R", "Table 20 turned to 0°.", lambda: _layout_of(database, 20).rotation == 0)
+    _until(lambda: _focused(page) == "20", "focus back on table 20")
+    _press(page, "Shift+R", "Table 20 turned to 345°.", lambda: _layout_of(database, 20).rotation == 345)
+    _until(lambda: _focused(page) == "20", "focus back on table 20")
+    assert page.locator("g.tb[data-n='20'][aria-label*='turned 345°']").count() == 1
+    history = _sql(database, "SELECT count(*) FROM layout_history WHERE event_id = :e AND table_number = 20 "
+                             "AND operation = 'update' AND change_kind = 'layout'", e=DEMO_EVENT_ID)[0][0]
+    assert history >= 5
+    assert no_exception(page)
+
+
+def test_drag_a_room_element_and_move_it_with_the_keyboard(app_server, page):
+    database = app_server.database
+    open_plan(page, app_server.url)
+    bar = _element(database, "bar")
+    start = _centre(page, "g.elg:has(rect.el.bar) rect")
+    _drag(page, start, (start[0] - 80, start[1] + 50))
+    page.get_by_text("Moved.").first.wait_for()
+    moved = _element(database, "bar")
+    assert moved.x < bar.x and moved.y > bar.y and moved.version == bar.version + 1
+    assert moved.x * 2 == int(moved.x * 2) and moved.y * 2 == int(moved.y * 2)  # on the grid
+    page.locator("g.elg:has(rect.el.bar)").focus()
+    _press(page, "ArrowUp", "Moved.", lambda: _element(database, "bar").version == moved.version + 1)
+    assert _element(database, "bar").y == moved.y - 0.5
+    _until(lambda: _focused(page) == bar.id, "focus back on the bar")
+    history = _sql(database, "SELECT count(*) FROM layout_history WHERE event_id = :e AND element_id = :id "
+                             "AND operation = 'update'", e=DEMO_EVENT_ID, id=bar.id)[0][0]
+    assert history == 2
+    assert no_exception(page)
+
+
+def test_turn_buttons_and_undo(app_server, page):
+    database = app_server.database
+    open_plan(page, app_server.url)
+    assert _layout_of(database, 15).rotation == 0
+    page.locator("g.tb[data-n='15']").focus()
+    page.keyboard.press("Enter")  # the table's details, with its turn buttons
+    page.get_by_role("button", name="Turn table 15 right by 15 degrees").click()
+    _until(lambda: _layout_of(database, 15).rotation == 15, "turned to 15°")
+    wait_idle(page)
+    page.get_by_text("Table 15 turned to 15°.").wait_for()
+    page.get_by_role("button", name="Turn table 15 right by 15 degrees").click()  # still selected after the save
+    _until(lambda: _layout_of(database, 15).rotation == 30, "turned to 30°")
+    wait_idle(page)
+    page.get_by_text("Table 15 turned to 30°.").wait_for()
+    # Undo, one change after the other, each saying what it undid.
+    page.get_by_role("button", name="Undo my last layout change: Table 15 turned").click()
+    _until(lambda: _layout_of(database, 15).rotation == 15, "first undo")
+    wait_idle(page)
+    page.get_by_text("Undone: table 15 turned.").wait_for()
+    page.get_by_role("button", name="Undo my last layout change: Table 15 turned").click()
+    _until(lambda: _layout_of(database, 15).rotation == 0, "second undo")
+    wait_idle(page)
+    page.get_by_text("Undone: table 15 turned.").wait_for()
+    # A colleague changes the same table after my move: the undo is refused, saying who, and writes nothing.
+    version = _layout_of(database, 16).version
+    page.locator("g.tb[data-n='16']").focus()
+    _press(page, "ArrowLeft", "Table 16 moved.", lambda: _layout_of(database, 16).version == version + 1)
+    version += 1
+    owner = _owner_id(database)
+    assert database.run_transaction(owner, lambda s: floor_plan.move_table(s, DEMO_EVENT_ID, 16, 2.5, 70, version)).ok
+    page.get_by_role("button", name="Undo my last layout change: Table 16 moved").click()
+    wait_idle(page)
+    page.get_by_text("Not undone: table 16 was changed after this change").wait_for()
+    # The refusal, and from then on a note where the button was: that change is past undoing.
+    page.get_by_text("“Table 16 moved” can no longer be undone").wait_for()
+    assert page.get_by_role("button", name="Undo my last layout change: Table 16 moved").count() == 0
+    assert tuple(_layout_of(database, 16)[:2]) == (2.5, 70.0)
+    assert no_exception(page)
+
+
+def test_turn_controls_at_three_widths(app_server, chromium):
+    for width, height in ((1400, 900), (820, 1000), (390, 844)):
+        context = chromium.new_context(viewport={"width": width, "height": height})
+        page = context.new_page()
+        page.set_default_timeout(30_000)
+        try:
+            open_plan(page, app_server.url)
+            page.locator("g.elg:has(rect.el.stage)").focus()
+            page.keyboard.press("Enter")
+            page.get_by_role("button", name="Straighten", exact=False).or_(
+                page.get_by_role("button", name="Turn “Stage” right by 15 degrees")).first.wait_for()
+            assert page.evaluate("document.documentElement.scrollWidth") <= width
+            page.screenshot(path=str(ARTIFACTS / f"floor_plan-turn-{width}.png"), full_page=True)
+            assert no_exception(page)
+        finally:
+            context.close()

@@ -9,9 +9,10 @@ from sqlalchemy import text
 
 from eventflow.demo import DEMO_EVENT_ID
 from tests.browser.conftest import ARTIFACTS
-from tests.browser.helpers import ROW_HEIGHT, no_exception, open_page, wait_idle
+from tests.browser.helpers import no_exception, open_page, wait_idle
 
 pytestmark = pytest.mark.browser
+ROW_HEIGHT = 35  # st.dataframe's row and header height: the row checkbox is clicked by position
 
 
 def _rename_two(database, first: str, second: str, skip: int) -> tuple[str, str]:
