@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 import streamlit as st
 
-from eventflow import ui
+from eventflow import profiling, ui
 
 EVERYONE = frozenset({"owner", "manager", "viewer"})
 EDITORS = frozenset({"owner", "manager"})
@@ -92,4 +92,5 @@ def main() -> None:
 
 
 if __name__ == "__main__":  # streamlit run and AppTest run it as __main__; tests import it for PAGES
-    main()
+    with profiling.profiled("page"):  # records only with EVENTFLOW_PROFILE set (bench --load)
+        main()

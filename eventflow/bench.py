@@ -245,78 +245,6 @@ def measure_pages(database: Database, data: synthetic.SyntheticSet, repeats: int
 
 
 CHROMIUM = Path(os.environ.get("EVENTFLOW_CHROMIUM", "/usr/bin/chromium"))
-# Counts finished script runs in the tab: the status element's attribute goes running -> notRunning.
-_RUN_COUNTER = """
-() => {
-  window.__runs = 0;
-  new MutationObserver(records => {
-    for (const r of records) {
-      if (r.attributeName === 'data-test-script-state' && r.oldValue === 'running'
-          && r.target.getAttribute('data-test-script-state') === 'notRunning') {
-        window.__runs += 1; window.__doneAt = performance.now();
-      }
-    }
-  }).observe(document.body, {attributes: true, attributeOldValue: true, subtree: true,
-                             attributeFilter: ['data-test-script-state']});
-}
-"""
-
-
-def measure_replica_load(database: Database, data: synthetic.SyntheticSet, seconds: float = 20,
-                         log_dir: Path | None = None) -> dict[str, Any]:
-    """One dashboard process (a real ``streamlit run``) serving 1, 2, 4 and 8 organisers at once,
-    each in their own Chromium tab on the flagship event's seating editor, all clicking together
-    (a rerun, as after a filter change): page runs per second and the 95th-percentile wait from
-    click to finished run. Chromium shares the machine's two cores with the server, so these are
-    lower bounds on what one replica serves."""
-    from playwright.sync_api import sync_playwright
-
-    from eventflow.serve import start_app, stop_app
-
-    if not CHROMIUM.exists():
-        return {"skipped": f"no Chromium at {CHROMIUM}"}
-    with database.owner_connection() as conn:
-        email = conn.execute(text("SELECT email FROM organisers WHERE id = :id"),
-                             {"id": data.flagship_owner_id}).scalar_one()
-    log = (log_dir or Path(os.environ.get("TMPDIR", "/tmp"))) / "eventflow-bench-streamlit.log"
-    app = start_app(database, email, log)
-    figures: dict[str, Any] = {}
-    try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                                                 args=["--no-sandbox", "--disable-gpu"])
-            for concurrent in (1, 2, 4, 8):
-                contexts = [browser.new_context(viewport={"width": 1400, "height": 900}) for _ in range(concurrent)]
-                tabs = [context.new_page() for context in contexts]
-                for tab in tabs:
-                    tab.set_default_timeout(120_000)
-                    tab.goto(f"{app.url}/seating_editor?event={data.flagship_event_id}")
-                    tab.wait_for_selector("[data-test-script-state='notRunning']", state="attached")
-                    tab.get_by_text("participants shown").first.wait_for()
-                    tab.evaluate(_RUN_COUNTER)
-                waits: list[float] = []
-                started = time.perf_counter()
-                while time.perf_counter() - started < seconds:
-                    before = [tab.evaluate("window.__runs") for tab in tabs]
-                    for tab in tabs:
-                        tab.evaluate("window.__clickAt = performance.now()")
-                        tab.keyboard.press("r")  # Streamlit's rerun key
-                    for tab, runs in zip(tabs, before, strict=True):
-                        tab.wait_for_function(f"window.__runs > {runs}")
-                        waits.append(tab.evaluate("window.__doneAt - window.__clickAt"))
-                elapsed = time.perf_counter() - started
-                for context in contexts:
-                    context.close()
-                waits.sort()
-                figures[str(concurrent)] = {
-                    "page_runs_per_s": round(len(waits) / elapsed, 2),
-                    "median_wait_ms": round(statistics.median(waits), 1),
-                    "p95_wait_ms": round(waits[int(0.95 * (len(waits) - 1))], 1)}
-                print(f"  {concurrent} organisers: {figures[str(concurrent)]}", flush=True)
-            browser.close()
-    finally:
-        stop_app(app)
-    return figures
 
 
 # ------------------------------------------------------------------------------------ reporting
@@ -354,8 +282,7 @@ def print_table(results: dict[str, Any]) -> None:
             print(f"  {organisers:>8} organisers  " + "  ".join(f"{k} {v}" for k, v in figures.items()))
 
 
-def run(quick: bool, repeats: int | None = None, engine: bool = True, load: bool = False,
-        data_dir: Path | None = None) -> dict[str, Any]:
+def run(quick: bool, repeats: int | None = None, engine: bool = True, data_dir: Path | None = None) -> dict[str, Any]:
     spec = synthetic.QUICK if quick else synthetic.FULL
     repeats = repeats or (5 if quick else 15)
     data_dir = data_dir or Settings.from_environment().data_dir / ("bench-quick" if quick else "bench")
@@ -373,9 +300,6 @@ def run(quick: bool, repeats: int | None = None, engine: bool = True, load: bool
                                           / results["grid_save_100_ms"]["median"])
     print("measuring the floor plan…", flush=True)
     results |= floor_plan_bench.run(database, data.flagship_event_id, data.flagship_owner_id, repeats)
-    if load:
-        print("measuring concurrent organisers on one process…", flush=True)
-        results["replica_load"] = measure_replica_load(database, data, seconds=10 if quick else 20)
     if engine:
         print("measuring the seating engine…", flush=True)
         from eventflow import engine_bench
@@ -393,7 +317,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m eventflow bench", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="a 100,000-participant data set, fewer repeats")
     parser.add_argument("--engine", action="store_true", help="only the seating engine's figures")
-    parser.add_argument("--load", action="store_true", help="also a load test of concurrent organisers")
+    parser.add_argument("--load", action="store_true",
+                        help="only organisers' interactions and 1-16 organisers at once (eventflow/load_bench.py)")
     parser.add_argument("--floor-plan", action="store_true", help="only the floor plan's figures")
     parser.add_argument("--distribution", action="store_true",
                         help="only the Track distribution page on a 150-person event")
@@ -430,7 +355,11 @@ def main(argv: list[str] | None = None) -> int:
         print_table(results)
         database.dispose()
         return 0
-    results = run(args.quick, args.repeats, load=args.load)
+    if args.load:
+        from eventflow import load_bench
+
+        return load_bench.main(args.quick, args.out, args.repeats)
+    results = run(args.quick, args.repeats)
     print_table(results)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(_flat(results), indent=2, default=str) + "\n")

@@ -329,6 +329,7 @@ def build_parser() -> argparse.ArgumentParser:
     seat.set_defaults(func=_seat)
     # Listed for --help; its own options are parsed by eventflow.bench (see main below).
     commands.add_parser("bench", help="benchmarks at conference scale: python -m eventflow bench --help")
+    commands.add_parser("serve", help="N dashboard processes behind HAProxy: python -m eventflow serve --help")
     return parser
 
 
@@ -338,6 +339,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from eventflow import bench
 
         return bench.main(argv[1:])
+    if argv[:1] == ["serve"]:
+        from eventflow import serve
+
+        return serve.main(argv[1:])
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)

@@ -22,6 +22,7 @@ import math
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Any
 from uuid import UUID
 
@@ -78,6 +79,9 @@ class SeatingGrid:
     frame: pd.DataFrame
     tables: tuple[TableInfo, ...]
     rules: PlacementRules = PlacementRules()
+    # The event's change count (migration 025) read before the grid: a save that finds only its
+    # own changes since then patches this grid instead of having everyone reload the event.
+    changes_seen: int | None = None
 
     @property
     def table_numbers(self) -> list[int]:
@@ -85,6 +89,28 @@ class SeatingGrid:
 
     def table(self, number: int) -> TableInfo | None:
         return next((table for table in self.tables if table.number == number), None)
+
+    @cached_property
+    def loaded_fill(self) -> dict[int, int]:
+        """People per table as loaded (built once per grid; grids are shared, never changed)."""
+        return {int(table): int(count) for table, count in self.frame["base_table"].dropna().value_counts().items()}
+
+    @cached_property
+    def tables_frame(self) -> pd.DataFrame:
+        """The tables with their fill as loaded, the base of :func:`table_fill` (copied there)."""
+        seated = [self.loaded_fill.get(table.number, 0) for table in self.tables]
+        return pd.DataFrame({
+            "table": [table.number for table in self.tables], "label": [table.label or "" for table in self.tables],
+            "vip": [table.is_vip for table in self.tables], "capacity": [table.capacity for table in self.tables],
+            "seated": seated, "after_edits": seated,
+        }, columns=["table", "label", "vip", "capacity", "seated", "after_edits"])
+
+    @cached_property
+    def search_text(self) -> pd.Series:
+        """Name, company and e-mail in lower case, built once per loaded grid (it is shared by
+        every organiser of the event: eventflow/shared_cache.py)."""
+        return (self.frame["full_name"].fillna("") + "\n" + self.frame["company"].fillna("") + "\n"
+                + self.frame["email"].fillna("")).str.lower()
 
 
 @dataclass(frozen=True)
@@ -137,6 +163,10 @@ class SaveResult(Outcome):
     saved: int = 0
     problems: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # by participant: why not
     conflicts: tuple[Conflict, ...] = ()  # rows a colleague changed since they were loaded
+    # The grid as saved, when nobody else changed the event since it was loaded, and the event's
+    # change marker it is valid for (for the shared cache): no reload of 20,000 rows after a save.
+    grid_after: SeatingGrid | None = None
+    marker_after: UUID | None = None
 
 
 # ---------------------------------------------------------------------------------------- loading
@@ -160,7 +190,8 @@ _GRID_QUERY = text(
 
 
 def load_seating_grid(session: Session, event_id: UUID) -> SeatingGrid:
-    """The whole event in two queries (participants with seats; tables)."""
+    """The whole event in two queries (participants with seats; tables), and the rules."""
+    changes_seen = session.execute(_CHANGES, {"event_id": event_id}).scalar()
     result = session.execute(_GRID_QUERY, {"event_id": event_id})
     keys, rows = list(result.keys()), result.all()
     # Column by column: pandas probing 20,000 Row objects one by one cost more than the query.
@@ -177,7 +208,10 @@ def load_seating_grid(session: Session, event_id: UUID) -> SeatingGrid:
         {"event_id": event_id},
     ).all()
     return SeatingGrid(event_id, frame[list(GRID_COLUMNS)], tuple(TableInfo(**row._mapping) for row in tables),
-                       load_placement_rules(session, event_id))
+                       load_placement_rules(session, event_id), changes_seen)
+
+
+_CHANGES = text("SELECT changes FROM event_change_counters WHERE event_id = :event_id")
 
 
 def load_placement_rules(session: Session, event_id: UUID) -> PlacementRules:
@@ -207,6 +241,62 @@ def load_placement_rules(session: Session, event_id: UUID) -> PlacementRules:
 
 
 # ------------------------------------------------------------------------------ filtering the view
+
+PAGE_SIZE = 100  # rows sent to the browser at once: nobody scrolls 20,000 rows, they search
+
+
+@dataclass(frozen=True)
+class GridWindow:
+    """The rows of one page of the filtered grid, renumbered 0..n-1 (the editor's row positions)."""
+
+    frame: pd.DataFrame
+    matching: int  # rows the filters keep, on every page
+    page: int      # 1-based, within 1..pages
+    pages: int
+    first_row: int  # 1-based position of the window's first row among the matching ones (0: none)
+
+
+def grid_window(grid: SeatingGrid, drafts: ChangeSet, *, search: str = "", track: str | None = None,
+                table: int | None = None, unseated_only: bool = False, vip_only: bool = False,
+                page: int = 1, page_size: int = PAGE_SIZE) -> GridWindow:
+    """Filters and paging done here, on the server, so the browser gets at most ``page_size`` rows.
+
+    The search and filters look at the loaded grid with the unsaved ``drafts`` applied (a person
+    moved to table 5 shows under "Table 5"); only the page's rows are copied."""
+    frame = grid.frame
+    if drafts.changes:
+        frame = apply_changes(frame, drafts)
+    keep = _filter_mask(grid, frame, search=search, track=track, table=table, unseated_only=unseated_only,
+                        vip_only=vip_only)
+    positions = range(len(frame)) if keep is None else keep.to_numpy().nonzero()[0]
+    matching = len(positions)
+    pages = max(1, -(-matching // page_size))
+    page = min(max(1, int(page)), pages)
+    start = (page - 1) * page_size
+    chosen = positions[start:start + page_size]
+    window = frame.iloc[chosen] if keep is not None else frame.iloc[start:start + page_size]
+    return GridWindow(window.reset_index(drop=True), matching, page, pages, start + 1 if matching else 0)
+
+
+def _filter_mask(grid: SeatingGrid, frame: pd.DataFrame, *, search: str, track: str | None, table: int | None,
+                 unseated_only: bool, vip_only: bool) -> pd.Series | None:
+    """None when nothing is filtered (the common case costs no pass over 20,000 rows)."""
+    needle = (search or "").strip().lower()
+    if not (needle or track or table is not None or unseated_only or vip_only):
+        return None
+    keep = pd.Series(True, index=frame.index)
+    if needle:
+        keep &= grid.search_text.str.contains(needle, regex=False).to_numpy()
+    if track:
+        keep &= frame["tracks"].fillna("").map(lambda names: track in names.split(", "))
+    if table is not None:
+        keep &= frame["table_number"].eq(table).fillna(False)
+    if unseated_only:
+        keep &= frame["table_number"].isna()
+    if vip_only:
+        keep &= frame["is_vip"]
+    return keep.astype(bool)
+
 
 def filter_grid(frame: pd.DataFrame, *, search: str = "", track: str | None = None, table: int | None = None,
                 unseated_only: bool = False, vip_only: bool = False) -> pd.DataFrame:
@@ -445,7 +535,7 @@ def apply_changes(frame: pd.DataFrame, change_set: ChangeSet) -> pd.DataFrame:
 
 def _fill_after(grid: SeatingGrid, change_set: ChangeSet) -> dict[int, int]:
     """People per table after the changes: as loaded, minus those who leave, plus those who arrive."""
-    fill = {int(table): int(count) for table, count in grid.frame["base_table"].dropna().value_counts().items()}
+    fill = dict(grid.loaded_fill)
     for change in change_set.changes:
         if change.old[0] is not None:
             fill[change.old[0]] = fill.get(change.old[0], 0) - 1
@@ -574,19 +664,41 @@ def _rule_problems(change_set: ChangeSet, grid: SeatingGrid) -> dict[str, list[s
 def table_fill(grid: SeatingGrid, change_set: ChangeSet | None = None) -> pd.DataFrame:
     """Per table: capacity, people seated as loaded and after the pending edits, free seats, and how full it
     is after the edits (0 to 1, of its own capacity)."""
-    loaded = _fill_after(grid, ChangeSet())
-    after = _fill_after(grid, change_set or ChangeSet())
-    rows = []
-    for table in grid.tables:
-        seated_after = after.get(table.number, 0)
-        rows.append({
-            "table": table.number, "label": table.label or "", "vip": table.is_vip, "capacity": table.capacity,
-            "seated": loaded.get(table.number, 0), "after_edits": seated_after,
-            "free": table.capacity - seated_after,
-            # Each table against its own seats: a full 8-seat table is a full bar, next to 10-seat ones too.
-            "full": seated_after / table.capacity,
-        })
-    return pd.DataFrame(rows, columns=["table", "label", "vip", "capacity", "seated", "after_edits", "free", "full"])
+    fill = grid.tables_frame.copy()
+    if change_set and change_set.changes:
+        after = _fill_after(grid, change_set)
+        fill["after_edits"] = [after.get(number, 0) for number in fill["table"]]
+    fill["free"] = fill["capacity"] - fill["after_edits"]
+    # Each table against its own seats: a full 8-seat table is a full bar, next to 10-seat ones too.
+    fill["full"] = fill["after_edits"] / fill["capacity"]
+    return fill
+
+
+@dataclass(frozen=True)
+class FillSummary:
+    tables: int
+    seats: int
+    seated: int  # after the pending edits
+    free_tables: tuple[tuple[int, int], ...]  # (table, free seats) with room left, by table number
+
+
+def fill_summary(fill: pd.DataFrame) -> FillSummary:
+    """The whole event's fill in a line, from :func:`table_fill` (the panel shows only some tables)."""
+    room = fill[fill["free"] > 0]
+    return FillSummary(len(fill), int(fill["capacity"].sum()), int(fill["after_edits"].sum()),
+                       tuple(zip(room["table"].astype(int), room["free"].astype(int), strict=True)))
+
+
+def tables_in_view(fill: pd.DataFrame, window: pd.DataFrame, change_set: ChangeSet,
+                   also: int | None = None, limit: int = PAGE_SIZE) -> pd.DataFrame:
+    """The fill of the tables an organiser is looking at: those of the people in the window, those
+    the pending edits move people from or to, and the table filtered on; at most ``limit``."""
+    wanted = {int(t) for t in window["table_number"].dropna()} | {int(t) for t in window["base_table"].dropna()}
+    for change in change_set.changes:
+        wanted |= {t for t in (change.old[0], change.new[0]) if t is not None}
+    if also is not None:
+        wanted.add(int(also))
+    return fill[fill["table"].isin(wanted)].head(limit).reset_index(drop=True)
 
 
 # ----------------------------------------------------------------------------------------- saving
@@ -621,7 +733,9 @@ def save_changes(session: Session, event_id: UUID, change_set: ChangeSet, grid: 
                                      "walk-in" if assigned_by == "ai" else "save")
     try:
         lock_event_seating(session, event_id)
+        own_statements = 0  # each that wrote rows moved the event's change count once (migration 025)
         if unseat:
+            before = len(written)
             written |= set(session.execute(
                 text(
                     """
@@ -634,7 +748,9 @@ def save_changes(session: Session, event_id: UUID, change_set: ChangeSet, grid: 
                 {"event_id": event_id,
                  "changes": json.dumps([{"id": c.assignment_id, "version": c.version} for c in unseat])},
             ).scalars())
+            own_statements += len(written) > before
         if move:
+            before = len(written)
             written |= set(session.execute(
                 text(
                     """
@@ -651,7 +767,9 @@ def save_changes(session: Session, event_id: UUID, change_set: ChangeSet, grid: 
                  "changes": json.dumps([{"id": c.assignment_id, "version": c.version, "table_number": c.new[0],
                                          "seat_number": c.new[1]} for c in move])},
             ).scalars())
+            own_statements += len(written) > before
         if seat:
+            before = len(written)
             written |= set(session.execute(
                 text(
                     """
@@ -667,6 +785,7 @@ def save_changes(session: Session, event_id: UUID, change_set: ChangeSet, grid: 
                  "changes": json.dumps([{"participant_id": c.participant_id, "table_number": c.new[0],
                                          "seat_number": c.new[1]} for c in seat])},
             ).scalars())
+            own_statements += len(written) > before
         missing = [c for c in change_set.changes if c.participant_id not in written]
         if missing:
             conflicts = _read_conflicts(session, event_id, missing)
@@ -681,11 +800,53 @@ def save_changes(session: Session, event_id: UUID, change_set: ChangeSet, grid: 
                 session.rollback()
                 return SaveResult(False, CONFLICT_MESSAGE, conflict=True, conflicts=real)
         session.execute(text("SET CONSTRAINTS ALL IMMEDIATE"))
+        grid_after, marker_after = _grid_after_save(session, event_id, grid, written, own_statements)
     except DBAPIError as error:
         return SaveResult(False, refused(session, error))
     # Rows that already held what this save wanted (a double submit) were not written again.
     return SaveResult(True, f"Saved {len(written)} seating change(s)." if written else ALREADY_SO,
-                      change_set_id=change_set_id if written else None, saved=len(written))
+                      change_set_id=change_set_id if written else None, saved=len(written),
+                      grid_after=grid_after, marker_after=marker_after)
+
+
+def _grid_after_save(session: Session, event_id: UUID, grid: SeatingGrid, written: set[str],
+                     own_statements: int) -> tuple[SeatingGrid | None, UUID | None]:
+    """``grid`` with the rows this save wrote read back, when the event's change count shows no
+    other write since the grid was loaded (this transaction now holds the count's row lock, so
+    none can come before the commit either). Otherwise None: the next read loads the event."""
+    if grid.changes_seen is None or not written:
+        return None, None
+    now = session.execute(text("SELECT changes, marker FROM event_change_counters WHERE event_id = :event_id"),
+                          {"event_id": event_id}).first()
+    if now is None or now.changes != grid.changes_seen + own_statements:
+        return None, None
+    rows = session.execute(text(
+        """
+        SELECT p.id::text AS participant_id, a.id::text AS assignment_id, a.table_number, a.seat_number,
+               a.version, a.assigned_by, a.assigned_at
+          FROM participants AS p
+          LEFT JOIN table_assignments AS a ON a.organization_id = p.organization_id AND a.participant_id = p.id
+         WHERE p.event_id = :event_id AND p.id = ANY (CAST(:ids AS uuid[]))
+        """), {"event_id": event_id, "ids": sorted(written)}).mappings().all()
+    frame = grid.frame.copy()
+    # pandas picks the column's unit from what it first saw (seconds when nobody was seated yet).
+    frame["assigned_at"] = frame["assigned_at"].astype("datetime64[us, UTC]")
+    positions = pd.Index(frame["participant_id"]).get_indexer([row["participant_id"] for row in rows])
+    if (positions < 0).any():
+        return None, None
+    for position, row in zip(positions, rows, strict=True):
+        index = frame.index[position]
+        for column in ("table_number", "seat_number", "version"):
+            frame.at[index, column] = pd.NA if row[column] is None else row[column]
+        frame.at[index, "base_table"] = frame.at[index, "table_number"]
+        frame.at[index, "base_seat"] = frame.at[index, "seat_number"]
+        frame.at[index, "assignment_id"] = row["assignment_id"]
+        frame.at[index, "assigned_by"] = row["assigned_by"]
+        frame.at[index, "assigned_at"] = pd.NaT if row["assigned_at"] is None else pd.Timestamp(row["assigned_at"])
+    after = SeatingGrid(event_id, frame, grid.tables, grid.rules, now.changes)
+    if "search_text" in grid.__dict__:  # names did not change: keep the search index
+        after.__dict__["search_text"] = grid.__dict__["search_text"]
+    return after, now.marker
 
 
 def lock_event_seating(session: Session, event_id: UUID) -> None:

@@ -151,6 +151,9 @@ def load(owner_url: str, spec: SyntheticSpec) -> SyntheticSet:
         _copy(conn, "table_assignments", ("organization_id", "event_id", "participant_id", "table_number",
                                           "seat_number", "is_vip_table", "assigned_by"), every(2))
         conn.execute("SET session_replication_role = origin")
+        # COPY ran without triggers: each event's change counter (migration 025) is made here.
+        conn.execute("INSERT INTO event_change_counters (organization_id, event_id) "
+                     "SELECT organization_id, id FROM events ON CONFLICT DO NOTHING")
         conn.commit()
         conn.autocommit = True
         # VACUUM too, as after any bulk load: until the visibility map is set, index-only scans

@@ -7,6 +7,7 @@ without it.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import re
 import sys
@@ -24,8 +25,9 @@ import streamlit as st
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session
+from streamlit.errors import StreamlitAPIException
 
-from eventflow import auth, db, events, setup
+from eventflow import auth, db, events, profiling, setup, shared_cache
 from eventflow.config import Settings
 from eventflow.embedded import EmbeddedServerError
 from eventflow.errors import OrganiserError
@@ -132,6 +134,27 @@ def _database_reachable(*, wrote: bool) -> Iterator[None]:
             st.error(UNREACHABLE_MESSAGE + (" Your last change may not have been saved: reload to check."
                                             if wrote else ""), icon=":material/cloud_off:")
         st.stop()
+
+
+def fragment(function: Callable[..., None]) -> Callable[..., None]:
+    """``st.fragment``: a widget inside reruns only ``function``. Its reruns are profiled like page
+    runs (``eventflow/profiling.py``, with ``EVENTFLOW_PROFILE`` set)."""
+
+    @functools.wraps(function)
+    def run(*args: Any, **kwargs: Any) -> None:
+        with profiling.profiled("fragment"):
+            function(*args, **kwargs)
+
+    return st.fragment(run)
+
+
+def rerun_fragment() -> None:
+    """Rerun only the fragment being run; a full run when this is not a fragment's own rerun
+    (Streamlit refuses ``scope="fragment"`` then)."""
+    try:
+        st.rerun(scope="fragment")
+    except StreamlitAPIException:
+        st.rerun()
 
 
 def clear_reads() -> None:
@@ -322,6 +345,24 @@ class PageContext:
     def read(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """``function(session, event_id, *args, **kwargs)`` as this organiser (cached briefly)."""
         return read(function, self.organiser_id, self.event_id, *args, **kwargs)
+
+    def read_shared(self, *functions: Callable[..., Any]) -> list[Any]:
+        """``[function(session, event_id) for function in functions]``, shared with every organiser
+        of this organisation in this role until the event changes (``eventflow/shared_cache.py``):
+        one transaction, one marker look-up, the readers only on a miss."""
+        if self.membership is None or self.event_id is None:
+            raise RuntimeError("read_shared needs an organisation and an event (ui.require_event)")
+        with _database_reachable(wrote=False), tenant_session(self.organiser_id) as session:
+            return shared_cache.event_reads(session, self.membership.organization_id, self.event_id,
+                                            self.membership.role, functions)
+
+    def share(self, marker: Any, values: Mapping[Callable[..., Any], Any]) -> None:
+        """After a committed write: hand colleagues (and the next run) what ``read_shared`` would
+        now return for these readers, instead of everyone reading it again."""
+        if self.membership is not None and self.event_id is not None and marker is not None:
+            url = database().app_engine.url.render_as_string(hide_password=True)
+            shared_cache.share(url, self.membership.organization_id, self.event_id, self.membership.role, marker,
+                               values)
 
     def write(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """``function(session, event_id, *args, **kwargs)`` in one transaction as this organiser."""

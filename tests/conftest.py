@@ -401,6 +401,8 @@ def statements_of_page_run(database: Database, at, page: str) -> list[tuple[str,
     import streamlit as st
     from sqlalchemy import event
 
+    from eventflow import shared_cache
+
     sent: list[tuple[str, object]] = []
 
     def keep(conn, cursor, statement, parameters, context, executemany) -> None:
@@ -409,6 +411,7 @@ def statements_of_page_run(database: Database, at, page: str) -> list[tuple[str,
     event.listen(database.app_engine, "before_cursor_execute", keep)
     try:
         st.cache_data.clear()
+        shared_cache.CACHE.clear()  # the cross-session cache too: a cold run, as after a colleague's save
         at.switch_page(page).run()
     finally:
         event.remove(database.app_engine, "before_cursor_execute", keep)

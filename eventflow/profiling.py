@@ -1,0 +1,94 @@
+"""Server time and SQL statements per script run, for ``bench --load`` and the guard tests.
+
+Off unless ``EVENTFLOW_PROFILE`` names a file: then every outermost :func:`profiled` block (a page
+run in ``app.py``, a fragment rerun on the seating editor) appends one JSON line with its wall time
+and every statement it sent with the statement's own time. Streamlit runs each session's script
+in a thread of its own, so the statements are gathered per thread.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+ENVIRONMENT_VARIABLE = "EVENTFLOW_PROFILE"
+
+
+@dataclass
+class Run:
+    kind: str
+    statements: list[tuple[str, float]] = field(default_factory=list)  # (SQL, ms)
+    started: float = field(default_factory=time.perf_counter)
+    ms: float = 0.0
+
+
+_local = threading.local()
+_write_lock = threading.Lock()
+_listening = False
+
+
+def _before(conn, cursor, statement, parameters, context, executemany) -> None:  # noqa: ANN001
+    if getattr(_local, "run", None) is not None:
+        conn.info.setdefault("eventflow_profile_started", []).append(time.perf_counter())
+
+
+def _after(conn, cursor, statement, parameters, context, executemany) -> None:  # noqa: ANN001
+    run: Run | None = getattr(_local, "run", None)
+    starts = conn.info.get("eventflow_profile_started")
+    if run is not None and starts:
+        run.statements.append((" ".join(statement.split())[:160], (time.perf_counter() - starts.pop()) * 1000))
+
+
+def _listen() -> None:
+    global _listening
+    if not _listening:
+        event.listen(Engine, "before_cursor_execute", _before)
+        event.listen(Engine, "after_cursor_execute", _after)
+        _listening = True
+
+
+@contextmanager
+def recording(kind: str) -> Iterator[Run]:
+    """Gather this thread's statements into a :class:`Run` (nested blocks add to the outer one)."""
+    outer = getattr(_local, "run", None)
+    if outer is not None:
+        yield outer
+        return
+    _listen()
+    run = _local.run = Run(kind)
+    try:
+        yield run
+    finally:
+        run.ms = (time.perf_counter() - run.started) * 1000
+        _local.run = None
+
+
+@contextmanager
+def profiled(kind: str, page: str = "") -> Iterator[None]:
+    """Record the block to ``$EVENTFLOW_PROFILE`` when it is set; otherwise do nothing."""
+    target = os.environ.get(ENVIRONMENT_VARIABLE)
+    if not target or getattr(_local, "run", None) is not None:
+        yield
+        return
+    outcome = "done"
+    try:
+        with recording(kind) as run:
+            yield
+    except BaseException as stopped:  # st.rerun / st.stop / st.switch_page end a run this way too
+        outcome = type(stopped).__name__
+        raise
+    finally:
+        line = json.dumps({"kind": kind, "page": page, "ms": round(run.ms, 2), "at": time.time(),
+                           "outcome": outcome,
+                           "statements": [[sql, round(ms, 2)] for sql, ms in run.statements]})
+        with _write_lock, Path(target).open("a", encoding="utf-8") as out:
+            out.write(line + "\n")
