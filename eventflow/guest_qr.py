@@ -54,7 +54,8 @@ def read_guest_code(photo: bytes) -> str | None:
         image.load()
     except (UnidentifiedImageError, OSError):
         raise InputError("This is not a photo the desk can read. Take it again with the camera here.") from None
-    for found in zxingcpp.read_barcodes(image.convert("L"), formats=zxingcpp.BarcodeFormat.QRCode):
+    only_qr = zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
+    for found in zxingcpp.read_barcodes(image.convert("L"), formats=only_qr):
         participant = participant_in(found.text)
         if participant is not None:
             return participant

@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Collection
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 from uuid import UUID
 
 import pandas as pd
@@ -244,8 +244,8 @@ def _places_taken_since(session: Session, event_id: UUID, before: dict[UUID, Sea
            AND NOT (a.participant_id = ANY (:moving))
     """), {"event_id": event_id, "tables": tables, "moving": moving}).all()
     capacity = {row.table_number: row.capacity for row in holders}
-    staying = {}
-    by_seat = {}
+    staying: dict[int, int] = {}
+    by_seat: dict[tuple[int, int], Any] = {}
     for row in holders:
         staying[row.table_number] = staying.get(row.table_number, 0) + 1
         if row.seat_number is not None:

@@ -456,10 +456,12 @@ def take_free_seats(change_set: ChangeSet, grid: SeatingGrid) -> ChangeSet:
                and grid.table(c.new[0]) is not None]
     if not waiting:
         return change_set
-    taken = _taken_seats(grid, change_set, {c.new[0] for c in waiting})
+    taken = _taken_seats(grid, change_set, {c.new[0] for c in waiting if c.new[0] is not None})
     given: dict[str, SeatChange] = {}
     for change in sorted(waiting, key=lambda c: (c.full_name.lower(), c.participant_id)):
-        table = grid.table(change.new[0])
+        table = grid.table(change.new[0]) if change.new[0] is not None else None
+        if table is None:
+            continue
         seat = next((n for n in range(1, table.capacity + 1) if n not in taken[table.number]), None)
         if seat is not None:
             taken[table.number].add(seat)
@@ -908,7 +910,7 @@ def _read_conflicts(session: Session, event_id: UUID, missing: list[SeatChange])
     return conflicts
 
 
-def _changed_by(row: Mapping[str, Any]) -> str:
+def _changed_by(row: Any) -> str:
     """"Alex Example (walk-in)": the person, and what kind of change it was when not a plain save."""
     who = row["organiser"] or ("a colleague no longer in this organisation" if row["by_organiser"]
                                else "an administrator or a script")

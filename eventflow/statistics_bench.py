@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import time
 from pathlib import Path
+from typing import Any
 from uuid import UUID
 
 from sqlalchemy import event as sa_event
@@ -106,7 +107,7 @@ def main(repeats: int = 5) -> int:
     figures = measure(_database(data_dir), BENCH_EVENT_ID, repeats)
     print(f"  first run in this process: {figures['first_run_ms']} ms")
     for key in ("cold_ms", "warm_ms"):
-        runs = figures[key]
+        runs: Any = figures[key]
         print(f"  {key[:-3]} runs: median {runs['median']:.0f} ms (min {runs['min']:.0f}, max {runs['max']:.0f})")
     print(f"  one cold run: {figures['statements']} statements in {figures['transactions']} transaction(s)")
     return 0

@@ -179,7 +179,7 @@ def solve_plan(plan_input: PlanInput) -> PlanPreview:
     if not instance.tables:
         return replace(base, problems=(f"There are no tables yet: add tables for {len(instance.participants)} "
                                        "guests on the Tables page.",))
-    planned, left_out = instance, ()
+    planned, left_out = instance, tuple[LeftOut, ...]()
     try:
         solution = _solve(instance, options, current, frozen)
         if solution.status == "infeasible" and is_seat_shortage(solution.problems):
