@@ -35,6 +35,7 @@ import unicodedata
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any, Literal
 from uuid import UUID
 
@@ -730,7 +731,7 @@ def _blocker(session: Session, event_id: UUID, rows: Sequence[Any], labels: dict
             continue
         if lock and current is None and _current(session, event_id, subject, key, lock=False) is not None:
             # FOR UPDATE sees only rows the organiser may change: there, but not locked, means they may
-            # only view this event now (a role changed since), not that a colleague removed it.
+            # have lost the right to change this event (a role changed since), not that a colleague removed it.
             return view_only("saved")
         return _changed_since(session, event_id, history[-1].id, subject, key, _name(subject, key, history, labels))
     return None
@@ -742,21 +743,68 @@ class UndoOffer:
     note: str | None = None       # why a later one of one's own changes cannot be undone any more
 
 
+_CHANGE_SETS = text("""
+    SELECT h.change_set_id::text AS change_set_id, h.id, h.subject, h.table_number, h.element_id::text AS element_id,
+           h.operation, h.old_state, h.new_state
+      FROM layout_history AS h
+     WHERE h.event_id = :e AND h.change_set_id = ANY (CAST(:sets AS uuid[]))
+     ORDER BY h.id
+""")
+# The latest history row of each table and element named: its new state is the item's state now (the
+# history records every change), and it says who changed it last.
+_LATEST = text("""
+    SELECT DISTINCT ON (h.subject, h.table_number, h.element_id)
+           h.subject, h.table_number, h.element_id::text AS element_id, h.id, h.operation, h.new_state,
+           coalesce(o.display_name, o.email, 'someone no longer in this organisation') AS who,
+           h.organiser_id = eventflow.current_organiser_id() AS mine
+      FROM layout_history AS h LEFT JOIN organisers AS o ON o.id = h.organiser_id
+     WHERE h.event_id = :e
+       AND ((h.subject = 'table' AND h.table_number = ANY (CAST(:tables AS integer[])))
+         OR (h.subject = 'element' AND h.element_id = ANY (CAST(:elements AS uuid[]))))
+     ORDER BY h.subject, h.table_number, h.element_id, h.id DESC
+""")
+
+
 def undo_offer(session: Session, event_id: UUID, *, look_back: int = 10) -> UndoOffer:
     """What "Undo" offers the signed-in organiser: their latest layout change in this event that is not
     undone yet and whose tables and elements are still as they left them. A later change of theirs that
-    a colleague changed over since is skipped, and the note says so (and who)."""
-    note = None
+    a colleague changed over since is skipped, and the note says so (and who). Four queries, however
+    many changes are looked at (it runs on every page run)."""
     labels = _labels(session, event_id)
-    for found in session.execute(_UNDOABLE, {"e": event_id, "n": look_back}).all():
-        rows = session.execute(_CHANGE_SET, {"e": event_id, "c": found.change_set_id}).all()
+    found = session.execute(_UNDOABLE, {"e": event_id, "n": look_back}).all()
+    rows_of: dict[str, list[Any]] = {}
+    for row in session.execute(_CHANGE_SETS, {"e": event_id, "sets": [f.change_set_id for f in found]}):
+        rows_of.setdefault(row.change_set_id, []).append(row)
+    every = [row for rows in rows_of.values() for row in rows]
+    latest = {(r.subject, r.table_number if r.subject == "table" else r.element_id): r
+              for r in session.execute(_LATEST, {
+                  "e": event_id, "tables": sorted({r.table_number for r in every if r.subject == "table"}),
+                  "elements": sorted({r.element_id for r in every if r.subject == "element"})})}
+    note = None
+    for candidate in found:
+        rows = rows_of.get(candidate.change_set_id, [])
         what = _describe(rows, labels)
-        blocked = _blocker(session, event_id, rows, labels, lock=False)
+        blocked = None
+        for (subject, key), history in _items(rows).items():
+            last = latest.get((subject, key))
+            now = None if last is None or last.operation == "delete" else last.new_state
+            keys = _TABLE_GEOMETRY if subject == "table" else _ELEMENT_GEOMETRY
+            if not _same_state(history[-1].new_state, now, keys):
+                who = "you changed it again" if last is not None and last.mine else \
+                    f"{last.who if last is not None else 'someone'} changed it"
+                blocked = f"{_name(subject, key, history, labels)} was changed after this change ({who})."
+                break
         if blocked is None:
-            return UndoOffer(LayoutChange(found.change_set_id, what, max(0, int(found.minutes_ago))), note)
+            return UndoOffer(LayoutChange(candidate.change_set_id, what, max(0, int(candidate.minutes_ago))), note)
         if note is None:
-            note = f"“{what}” can no longer be undone: {blocked.removeprefix('Not undone: ')}"
+            note = f"“{what}” can no longer be undone: {blocked}"
     return UndoOffer(None, note)
+
+
+def _same_state(then: dict[str, Any] | None, now: dict[str, Any] | None, keys: Sequence[str]) -> bool:
+    if then is None or now is None:
+        return then is None and now is None
+    return _same(then, SimpleNamespace(**{k: now.get(k) for k in keys}), keys)
 
 
 def last_layout_change(session: Session, event_id: UUID) -> LayoutChange | None:
@@ -1058,7 +1106,7 @@ _STAMP = text("""
               FROM seating_rule_members AS m WHERE m.event_id = e.id) AS rule_members
       FROM events AS e WHERE e.id = :event_id
 """)
-SHARED_PLANS = 8  # events whose drawn plan is kept for every organiser (about 4 MB each at 20,000 people)
+SHARED_PLANS = 8  # events whose drawn plan is kept for every organiser (about 5 MB each at 20,000 people)
 _shared: OrderedDict[tuple[Any, ...], DrawnPlan] = OrderedDict()
 _shared_lock = threading.Lock()
 

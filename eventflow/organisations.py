@@ -19,17 +19,13 @@ from eventflow.errors import InputError
 ORGANISATION_NAME_MAX = 200
 
 
-class OrganisationInputError(InputError):
-    """Input an organiser can correct; the message says what to change."""
-
-
 def clean_organisation_name(name: str) -> str:
     cleaned = " ".join((name or "").split())
     if not cleaned:
-        raise OrganisationInputError("The organisation needs a name.")
+        raise InputError("The organisation needs a name.")
     if len(cleaned) > ORGANISATION_NAME_MAX:
-        raise OrganisationInputError(f"An organisation name may be at most {ORGANISATION_NAME_MAX} characters.")
-    return text_rules.check(cleaned, "the organisation name", error=OrganisationInputError) or cleaned
+        raise InputError(f"An organisation name may be at most {ORGANISATION_NAME_MAX} characters.")
+    return text_rules.check(cleaned, "the organisation name", error=InputError) or cleaned
 
 
 def create_organization(session: Session, name: str) -> UUID:
@@ -41,8 +37,8 @@ def create_organization(session: Session, name: str) -> UUID:
     except DBAPIError as error:
         code = getattr(error.orig, "sqlstate", None)
         if code == "EF002":
-            raise OrganisationInputError(f"You already belong to an organisation called “{cleaned}”. "
+            raise InputError(f"You already belong to an organisation called “{cleaned}”. "
                                          "Choose another name.") from None
         if code == "42501":
-            raise OrganisationInputError("Only a signed-in organiser can create an organisation.") from None
+            raise InputError("Only a signed-in organiser can create an organisation.") from None
         raise

@@ -35,7 +35,7 @@ from sqlalchemy.orm import Session
 
 from eventflow import text_rules
 from eventflow.emails import EMAIL_MAX, EMAIL_PATTERN, canonical_email
-from eventflow.errors import InputError, describe_database_error, nothing_was, require_editor
+from eventflow.errors import InputError, Outcome, describe_database_error, nothing_was, require_editor
 from eventflow.history import begin_change_set
 from eventflow.participants import MAX_IMPORT_LINES, MAX_IMPORT_ROWS, _flag, _header, _split, check_upload_size
 
@@ -403,23 +403,25 @@ def plan_summary(plan: ImportPlan) -> str:
 
 
 @dataclass(frozen=True)
-class ImportResult:
-    added: int
-    changed: int
-    removed: int
-    tracks_created: int
-    groups: int
+class ImportResult(Outcome):
+    added: int = 0
+    changed: int = 0
+    removed: int = 0
+    tracks_created: int = 0
+    groups: int = 0
 
-    def message(self) -> str:
-        said = [f"Added {self.added}", f"updated {self.changed}"]
-        if self.removed:
-            said.append(f"removed {self.removed}")
-        text_ = ", ".join(said) + " participants"
-        if self.tracks_created:
-            text_ += f"; created {self.tracks_created} track{'s' if self.tracks_created != 1 else ''}"
-        if self.groups:
-            text_ += f"; {self.groups} plus-one group{'s' if self.groups != 1 else ''} kept together"
-        return text_ + "."
+
+def _imported(added: int, changed: int, removed: int, tracks_created: int, groups: int) -> ImportResult:
+    said = [f"Added {added}", f"updated {changed}"]
+    if removed:
+        said.append(f"removed {removed}")
+    text_ = ", ".join(said) + " participants"
+    if tracks_created:
+        text_ += f"; created {tracks_created} track{'s' if tracks_created != 1 else ''}"
+    if groups:
+        text_ += f"; {groups} plus-one group{'s' if groups != 1 else ''} kept together"
+    return ImportResult(True, text_ + ".", added=added, changed=changed, removed=removed,
+                        tracks_created=tracks_created, groups=groups)
 
 
 def apply_import(session: Session, event_id: UUID, plan: ImportPlan, *, remove_missing: bool = False) -> ImportResult:
@@ -524,7 +526,7 @@ def _apply(session: Session, event_id: UUID, plan: ImportPlan, remove_missing: b
         removed = session.execute(text("DELETE FROM participants WHERE event_id = :e "
                                        "AND id = ANY (CAST(:ids AS uuid[]))"),
                                   {"e": event_id, "ids": [p.participant_id for p in plan.missing]}).rowcount
-    return ImportResult(added, changed, removed, created, groups)
+    return _imported(added, changed, removed, created, groups)
 
 
 _COLUMN = {"name": "full_name", "company": "company", "vip": "is_vip", "networking_opt_in": "networking_opt_in",

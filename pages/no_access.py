@@ -3,7 +3,7 @@ Always says what the person can do next."""
 
 import streamlit as st
 
-from eventflow import organisations, ui
+from eventflow import errors, organisations, ui
 
 context = ui.context()
 identity = context.identity
@@ -38,7 +38,7 @@ if identity.may_create_organization:
         if st.form_submit_button("Create organisation", type="primary"):
             try:
                 ui.write(organisations.create_organization, identity.organiser_id, name)
-            except organisations.OrganisationInputError as error:
+            except errors.InputError as error:
                 st.error(ui.plain(str(error)))
             else:
                 ui.flash(f"Created “{' '.join(name.split())}”. Create its first event below.")

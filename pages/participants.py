@@ -275,5 +275,5 @@ if import_tab is not None:
                                              + (f", remove {len(plan.missing)}" if remove_missing else ""),
                                              type="primary", key="do_import"):
                         context.act(participant_import.apply_import, plan, remove_missing=remove_missing,
-                                    done=lambda result: result.message(),
+                                    done=lambda result: result.message,
                                     then=lambda _: state.update(import_revision=state.get("import_revision", 0) + 1))

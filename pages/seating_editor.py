@@ -102,8 +102,14 @@ with grid_col:
         hide_index=True, num_rows="fixed", width="stretch", height=560,
     )
 
-# A table number alone takes that table's next free seat (shown in the unsaved changes below).
-change_set = seating.pending_changes(store["drafts"], pending_in_view(), grid)
+# A table number alone takes that table's next free seat: redraw the grid with it at once, so the
+# row never shows the old seat number beside the new table.
+typed_in_view = pending_in_view()
+if any(not c.seat_given and c.new[0] is not None for c in typed_in_view.changes):
+    store["drafts"] = seating.pending_changes(store["drafts"], typed_in_view, grid)
+    store["generation"] += 1
+    st.rerun()
+change_set = seating.pending_changes(store["drafts"], typed_in_view, grid)
 problems = seating.validate_changes(change_set, grid)
 
 with fill_col:

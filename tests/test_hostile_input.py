@@ -571,7 +571,7 @@ def test_organisation_form_stores_text_verbatim_or_refuses(hostile, name):
     try:
         with hostile.database.tenant_session(organiser) as session:
             created = organisations.create_organization(session, name)
-    except organisations.OrganisationInputError as error:
+    except errors.InputError as error:
         assert str(error)
         with hostile.database.owner_connection() as conn:
             assert conn.execute(text("SELECT count(*) FROM memberships WHERE organiser_id = :o"),

@@ -7,7 +7,7 @@ import uuid
 import pytest
 
 from eventflow import admin, organisations
-from eventflow.organisations import OrganisationInputError
+from eventflow.errors import InputError
 from tests.test_auth import _sign_in, _user
 
 
@@ -17,7 +17,7 @@ def test_a_new_person_creates_an_organisation_and_owns_it(world):
     name = f"Gamma {uuid.uuid4().hex[:6]}"
     with world.database.tenant_session(person.organiser_id) as s:
         created = organisations.create_organization(s, f"  {name}  ")
-        with pytest.raises(OrganisationInputError, match="already belong to an organisation called"):
+        with pytest.raises(InputError, match="already belong to an organisation called"):
             organisations.create_organization(s, name.upper())
     with world.database.owner_connection() as conn:
         assert admin.organisations_named(conn, name) == [(created, name)]
@@ -31,12 +31,12 @@ def test_a_new_person_creates_an_organisation_and_owns_it(world):
 @pytest.mark.parametrize("bad, words", [("", "needs a name"), ("   ", "needs a name"), ("x" * 201, "at most 200"),
                                         ("Evil\u202eCorp", "invisible")])
 def test_bad_names_are_refused(world, bad, words):
-    with world.database.tenant_session(world.outsider) as s, pytest.raises(OrganisationInputError, match=words):
+    with world.database.tenant_session(world.outsider) as s, pytest.raises(InputError, match=words):
         organisations.create_organization(s, bad)
 
 
 def test_nobody_signed_in_cannot_create_one(world):
-    with world.database.tenant_session(None) as s, pytest.raises(OrganisationInputError, match="signed-in"):
+    with world.database.tenant_session(None) as s, pytest.raises(InputError, match="signed-in"):
         organisations.create_organization(s, "Ghost Org")
 
 

@@ -50,7 +50,7 @@ def test_a_re_import_updates_by_e_mail_field_by_field_and_writes_nothing_before(
     assert len(plan.missing) == 4  # persons 2-5, offered for removal, not removed
     assert "New Person" not in _people(world, org)  # nothing written by the preview
     result = _apply(world, org, plan)
-    assert result.message() == "Added 1, updated 1 participants; created 1 track."
+    assert result.message == "Added 1, updated 1 participants; created 1 track."
     people = _people(world, org)
     assert people["Alpha person 0"].dietary == "vegan" and people["Alpha person 0"].needs_accessible
     assert people["New Person"].dietary == "halal" and len(people) == 7

@@ -33,6 +33,8 @@ _EPS = 1e-9
 #: The share of stalled runs whose successor starts from a child of two elite plans.
 CROSSOVER_SHARE = 0.5
 CROSSOVER_AFTER = 50
+#: The share of the other stalled runs whose successor starts by shifting table sizes (_shift).
+SHIFT_SHARE = 0.3
 
 # Indexes into the int64 ``counters`` array that carries the search state between chunks.
 ITERATION, IDLE, ROUNDS, IDLE_ROUNDS, DEPTH, TENURE, TENURE_SPREAD, STRENGTH, POOL_COUNT = range(9)
@@ -262,6 +264,34 @@ def _crossover(problem: Problem, plan: Plan, first: np.ndarray, second: np.ndarr
 
 
 @_jit
+def _shift(problem: Problem, plan: Plan, tabu: np.ndarray) -> bool:
+    """Move as many people as the sizes allow from one table above its minimum fill to one
+    below its capacity, those who add most there first (strategic oscillation of the table
+    sizes).  With size ranges, which tables are full matters as much as who sits where, and one
+    unit at a time never gets there: each single move on the way loses.  False if no two such
+    tables or nobody can move."""
+    W, B, unit_size, capacity, min_fill, allowed, movable_units, is_mover, apart_ptr, apart_idx = problem
+    table_of, G, size, avoid, values = plan
+    T = G.shape[1]
+    a, b = np.random.randint(T), np.random.randint(T)
+    if a == b or size[a] <= min_fill[a] or size[b] >= capacity[b]:
+        return False
+    moved = 0
+    while True:
+        best, bu = -np.inf, -1
+        for u in movable_units:
+            if (table_of[u] == a and is_mover[u] and size[a] - unit_size[u] >= min_fill[a]
+                    and _move_ok(unit_size, capacity, allowed, size, avoid, u, a, b)
+                    and G[u, b] - G[u, a] > best):
+                best, bu = G[u, b] - G[u, a], u
+        if bu < 0:
+            return moved > 0
+        _move(W, B, unit_size, apart_ptr, apart_idx, table_of, G, size, avoid, values, bu, b)
+        tabu[bu, a] = 1 + np.random.randint(4)
+        moved += 1
+
+
+@_jit
 def descent(problem: Problem, plan: Plan, max_sweeps: int) -> bool:
     """Sweeps over the units in random order, each taking its best improving move or swap,
     until a sweep changes nothing (a local optimum: returns False) or ``max_sweeps`` (True).
@@ -453,7 +483,7 @@ def run_chunk(
                 # A child is far from any local optimum: descent gets there many times faster
                 # than tabu-search iterations (one change per unit and sweep, not per iteration).
                 descent(problem, plan, 100)
-            else:
+            elif not (np.random.random() < SHIFT_SHARE and _shift(problem, plan, tabu)):
                 # Stronger kicks the longer no run has found a better plan (as in iterated maxima
                 # search): on MDGPLIB's size-range ("ds") instances this halved the seed-to-seed
                 # spread.

@@ -5,6 +5,11 @@ from __future__ import annotations
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
+# st.dataframe's default row and header height in CSS pixels. Only for ticking a row's selection box
+# (test_participants_in_browser): glide's accessible table has no cells for the row markers, and
+# after some reruns it ignores a cell taking focus, so that tick is still a click at an offset.
+ROW_HEIGHT = 35
+
 
 def wait_idle(page) -> None:
     """Wait until Streamlit has finished the current script run."""
