@@ -58,8 +58,8 @@ def test_erasure_deletes_the_person_and_anonymises_their_history(world):
         kept = conn.execute(text("SELECT operation FROM assignment_history WHERE participant_id = :a ORDER BY id"),
                             {"a": anonymous}).scalars().all()
         everywhere = conn.execute(text(
-            "SELECT count(*) FROM participant_log WHERE full_name = 'Alpha person 1' OR participant_id = :p"),
-            {"p": pid}).scalar_one()
+            "SELECT count(*) FROM participant_log WHERE organization_id = :o "
+            "AND (full_name = 'Alpha person 1' OR participant_id = :p)"), {"o": org.id, "p": pid}).scalar_one()
     assert kept == ["insert", "update", "delete"]  # what happened to the seat, without who
     assert everywhere == 0
     assert _log(world, org) == [("erased", None, org.owner)]
