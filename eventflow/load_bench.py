@@ -19,6 +19,7 @@ pessimistic, and more so on a machine shared with others.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import statistics
@@ -190,7 +191,7 @@ def measure_interactions(browser, url: str, database: Database, event: UUID, pro
             row = round_number % 10
             # Typing the value a cell already holds changes nothing and runs nothing: not counted.
             got["cell edit"] = _measure(page, profile, received,
-                                        lambda row=row, table=table: _edit_cell(page, row, table), limit=20)
+                                        functools.partial(_edit_cell, page, row, table), limit=20)
             save = page.get_by_role("button", name="Save changes")
             if got["cell edit"] is not None and save.is_enabled():
                 got["save"] = _measure(page, profile, received, save.click)

@@ -25,11 +25,12 @@ import io
 import json
 import re
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import cast
 from uuid import UUID
 
-from sqlalchemy import text
+from sqlalchemy import CursorResult, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -443,7 +444,7 @@ def _apply(session: Session, event_id: UUID, plan: ImportPlan, remove_missing: b
     if remove_missing:
         expected.update({p.participant_id: p.version for p in plan.missing})
     if expected:
-        current = dict(session.execute(text(
+        current: dict[str, int] = dict(session.execute(text(
             "SELECT id::text, version FROM participants WHERE event_id = :e AND id = ANY (CAST(:ids AS uuid[]))"),
             {"e": event_id, "ids": list(expected)}).all())
         stale = [pid for pid, version in expected.items() if current.get(pid) != version]
@@ -472,7 +473,7 @@ def _apply(session: Session, event_id: UUID, plan: ImportPlan, remove_missing: b
                 RETURNING id
                 """), {"e": event_id, "name": v["name"], "email": v.get("email"), "company": v.get("company"),
                        "vip": bool(v.get("vip", False)), "opt_in": v.get("networking_opt_in"),
-                       "interests": list(v.get("interests", ())), "dietary": v.get("dietary"),
+                       "interests": list(cast(Iterable[str], v.get("interests", ()))), "dietary": v.get("dietary"),
                        "needs_accessible": bool(v.get("needs_accessible", False)),
                        "accessibility": v.get("accessibility"), "note": v.get("note")}).scalar_one())
             added += 1
@@ -488,7 +489,7 @@ def _apply(session: Session, event_id: UUID, plan: ImportPlan, remove_missing: b
                                     {"e": event_id, "pid": pid, **{c: _db_value(c, v[c]) for c in columns}})
                 changed += 1
         if "tracks" in v and (row.status == "added" or any(c.field == "tracks" for c in row.changes)):
-            wanted = [track_ids[fold(str(n))] for n in v["tracks"]]  # type: ignore[union-attr]
+            wanted = [track_ids[fold(str(n))] for n in cast(Iterable[str], v["tracks"])]
             session.execute(text(
                 """
                 DELETE FROM participant_tracks AS pt USING tracks AS t
@@ -523,9 +524,9 @@ def _apply(session: Session, event_id: UUID, plan: ImportPlan, remove_missing: b
         groups += 1
     removed = 0
     if remove_missing and plan.missing:
-        removed = session.execute(text("DELETE FROM participants WHERE event_id = :e "
+        removed = cast(CursorResult, session.execute(text("DELETE FROM participants WHERE event_id = :e "
                                        "AND id = ANY (CAST(:ids AS uuid[]))"),
-                                  {"e": event_id, "ids": [p.participant_id for p in plan.missing]}).rowcount
+                                  {"e": event_id, "ids": [p.participant_id for p in plan.missing]})).rowcount
     return _imported(added, changed, removed, created, groups)
 
 

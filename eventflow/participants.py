@@ -19,6 +19,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import cast
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
@@ -647,7 +648,7 @@ def update_participant(session: Session, event_id: UUID, participant_id: UUID, v
     except DBAPIError as error:
         session.rollback()
         raise InputError(describe_database_error(error, "saved")) from None
-    return bool(changed) or before != set(values["track_ids"])  # type: ignore[arg-type]
+    return bool(changed) or before != set(cast(Iterable[str], values["track_ids"]))
 
 
 def removal_consequences(person: Person) -> str:

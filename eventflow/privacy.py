@@ -65,9 +65,9 @@ def export_person(session: Session, event_id: UUID, participant_id: UUID | str) 
             SELECT t.name FROM participant_tracks AS pt
               JOIN tracks AS t ON t.organization_id = pt.organization_id AND t.id = pt.track_id
              WHERE pt.event_id = :event_id AND pt.participant_id = CAST(:pid AS uuid) ORDER BY t.name""", params)],
-        "seat": (_rows(session, """
+        "seat": next(iter(_rows(session, """
             SELECT table_number, seat_number, assigned_by, updated_at FROM table_assignments
-             WHERE event_id = :event_id AND participant_id = CAST(:pid AS uuid)""", params) or [None])[0],
+             WHERE event_id = :event_id AND participant_id = CAST(:pid AS uuid)""", params)), None),
         "seating_rules": _rows(session, """
             SELECT r.kind, r.note,
                    ARRAY(SELECT o.full_name FROM seating_rule_members AS om

@@ -150,7 +150,8 @@ def _wait_healthy(url: str, process: subprocess.Popen, log: Path) -> None:
     deadline = time.monotonic() + STARTUP_LIMIT_SECONDS
     while True:
         if process.poll() is not None:
-            raise RuntimeError(f"{process.args[0]} exited early; see {log}:\n{log.read_text()[-3000:]}")
+            program = str(process.args[0] if isinstance(process.args, list | tuple) else process.args)
+            raise RuntimeError(f"{program} exited early; see {log}:\n{log.read_text()[-3000:]}")
         try:
             with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as response:
                 if response.status == 200:

@@ -25,13 +25,14 @@ grid's frame is copied before edits are shown on it).
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from typing import Any, TypeVar
 from uuid import UUID
 
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
 T = TypeVar("T")
@@ -48,9 +49,9 @@ class SharedCache:
 
     def __init__(self, max_entries: int = MAX_ENTRIES) -> None:
         self.max_entries = max_entries
-        self._values: OrderedDict[Hashable, Any] = OrderedDict()
-        self._latest: dict[Hashable, Hashable] = {}  # (scope, reader) -> the full key holding it
-        self._loading: dict[Hashable, threading.Lock] = {}
+        self._values: OrderedDict[tuple[Hashable, Hashable], Any] = OrderedDict()
+        self._latest: dict[Hashable, tuple[Hashable, Hashable]] = {}  # (scope, reader) -> the full key holding it
+        self._loading: dict[tuple[Hashable, Hashable], threading.Lock] = {}
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
@@ -117,7 +118,12 @@ def share(database: str, organization_id: UUID, event_id: UUID, role: str, marke
     patched, :attr:`eventflow.seating.SaveResult.grid_after`) under the marker the write made.
     Call only after the write committed, with values read under the writer's row-level security."""
     for reader, value in values.items():
-        cache.get_or_load(_slot(database, organization_id, event_id, role, reader, args), marker, lambda v=value: v)
+        slot = _slot(database, organization_id, event_id, role, reader, args)
+        cache.get_or_load(slot, marker, functools.partial(_same, value))
+
+
+def _same(value: T) -> T:
+    return value
 
 
 def event_read(session: Session, organization_id: UUID, event_id: UUID, role: str,
@@ -136,9 +142,10 @@ def event_reads(session: Session, organization_id: UUID, event_id: UUID, role: s
     if marker is None:
         # Not an event this organiser may see: nothing is shared and nothing is kept.
         return [reader(session, event_id, *args) for reader in readers]
-    database = session.get_bind().url.render_as_string(hide_password=True)
+    bind = session.get_bind()
+    database = (bind if isinstance(bind, Engine) else bind.engine).url.render_as_string(hide_password=True)
     values = []
     for reader in readers:
         slot = _slot(database, organization_id, event_id, role, reader, args)
-        values.append(cache.get_or_load(slot, marker, lambda reader=reader: reader(session, event_id, *args)))
+        values.append(cache.get_or_load(slot, marker, functools.partial(reader, session, event_id, *args)))
     return values

@@ -72,9 +72,12 @@ with edit:
                 state["tables_revision"] = revision + 1
                 st.rerun()
             st.error(ui.plain(result.message))
-            if result.conflict and st.button("Reload tables", key="reload_tables"):
-                state["tables_revision"] = revision + 1
-                st.rerun()
+            # The button must outlive this run: its click is a new run in which Save is not pressed.
+            state["tables_conflict"] = result.conflict
+        if state.get("tables_conflict") and st.button("Reload tables", key="reload_tables"):
+            state["tables_conflict"] = False
+            state["tables_revision"] = revision + 1
+            st.rerun()
 
         st.subheader("Add tables")
         with st.form("add_tables"):

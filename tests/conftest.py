@@ -401,7 +401,7 @@ def statements_of_page_run(database: Database, at, page: str) -> list[tuple[str,
     import streamlit as st
     from sqlalchemy import event
 
-    from eventflow import shared_cache
+    from eventflow import floor_plan, shared_cache
 
     sent: list[tuple[str, object]] = []
 
@@ -411,7 +411,8 @@ def statements_of_page_run(database: Database, at, page: str) -> list[tuple[str,
     event.listen(database.app_engine, "before_cursor_execute", keep)
     try:
         st.cache_data.clear()
-        shared_cache.CACHE.clear()  # the cross-session cache too: a cold run, as after a colleague's save
+        shared_cache.CACHE.clear()  # the cross-session caches too: a cold run, as after a colleague's save
+        floor_plan.forget_shared_plans()
         at.switch_page(page).run()
     finally:
         event.remove(database.app_engine, "before_cursor_execute", keep)

@@ -45,3 +45,17 @@ def test_the_place_cards_tab_offers_the_folded_cards_as_pdf(own_demo_database, o
     assert not at.exception, [e.value for e in at.exception]
     labels = [d.proto.label for d in at.get("download_button")]
     assert "Place cards, A4 folded (PDF)" in labels and "Place cards, A6 folded (PDF)" in labels
+
+
+def test_reload_after_a_conflict_is_a_button_that_works_on_its_own_run(own_demo_database, open_app):
+    """The Reload button was drawn only in the run where Save was pressed, so its click (a new run
+    without Save) never reached it: a refused save left the organiser with no way to reload."""
+    at = open_app(own_demo_database, DEMO_MANAGER_EMAIL, "pages/tables.py")
+    assert not [b for b in at.button if b.label == "Reload tables"]
+    revision = at.session_state["tables_revision"]
+    at.session_state["tables_conflict"] = True  # what a save refused for a colleague's change leaves
+    at.run()
+    next(b for b in at.button if b.label == "Reload tables").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.session_state["tables_revision"] == revision + 1
+    assert not [b for b in at.button if b.label == "Reload tables"]
