@@ -76,12 +76,16 @@ def start_app(database: Database, organiser_email: str, log: Path, *, address: s
     return RunningApp(url, database, process, log)
 
 
-def stop_app(app: RunningApp) -> None:
-    app.process.terminate()
+def _stop(process: subprocess.Popen, timeout: float) -> None:
+    process.terminate()
     try:
-        app.process.wait(timeout=20)
+        process.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
-        app.process.kill()
+        process.kill()
+
+
+def stop_app(app: RunningApp) -> None:
+    _stop(app.process, 20)
 
 
 # ------------------------------------------------------------------ several processes, one address
@@ -194,11 +198,7 @@ def start_cluster(database: Database, organiser_email: str, processes: int, log_
 
 
 def stop_cluster(cluster: Cluster) -> None:
-    cluster.proxy.terminate()
-    try:
-        cluster.proxy.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        cluster.proxy.kill()
+    _stop(cluster.proxy, 10)
     for app in cluster.replicas:
         stop_app(app)
 
