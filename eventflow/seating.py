@@ -278,15 +278,9 @@ def grid_window(grid: SeatingGrid, drafts: ChangeSet, *, search: str = "", track
     return GridWindow(window.reset_index(drop=True), matching, page, pages, start + 1 if matching else 0)
 
 
-def _filter_mask(grid: SeatingGrid, frame: pd.DataFrame, *, search: str, track: str | None, table: int | None,
-                 unseated_only: bool, vip_only: bool) -> pd.Series | None:
-    """None when nothing is filtered (the common case costs no pass over 20,000 rows)."""
-    needle = (search or "").strip().lower()
-    if not (needle or track or table is not None or unseated_only or vip_only):
-        return None
-    keep = pd.Series(True, index=frame.index)
-    if needle:
-        keep &= grid.search_text.str.contains(needle, regex=False).to_numpy()
+def _narrow(keep: pd.Series, frame: pd.DataFrame, *, track: str | None, table: int | None,
+            unseated_only: bool, vip_only: bool) -> pd.Series:
+    """``keep`` narrowed by the filters other than the search."""
     if track:
         keep &= frame["tracks"].fillna("").map(lambda names: track in names.split(", "))
     if table is not None:
@@ -298,6 +292,18 @@ def _filter_mask(grid: SeatingGrid, frame: pd.DataFrame, *, search: str, track: 
     return keep.astype(bool)
 
 
+def _filter_mask(grid: SeatingGrid, frame: pd.DataFrame, *, search: str, track: str | None, table: int | None,
+                 unseated_only: bool, vip_only: bool) -> pd.Series | None:
+    """None when nothing is filtered (the common case costs no pass over 20,000 rows)."""
+    needle = (search or "").strip().lower()
+    if not (needle or track or table is not None or unseated_only or vip_only):
+        return None
+    keep = pd.Series(True, index=frame.index)
+    if needle:
+        keep &= grid.search_text.str.contains(needle, regex=False).to_numpy()
+    return _narrow(keep, frame, track=track, table=table, unseated_only=unseated_only, vip_only=vip_only)
+
+
 def filter_grid(frame: pd.DataFrame, *, search: str = "", track: str | None = None, table: int | None = None,
                 unseated_only: bool = False, vip_only: bool = False) -> pd.DataFrame:
     """The rows to show, renumbered 0..n-1 so that an editor's row positions index this frame."""
@@ -307,15 +313,8 @@ def filter_grid(frame: pd.DataFrame, *, search: str = "", track: str | None = No
         haystack = (frame["full_name"].fillna("") + "\n" + frame["company"].fillna("") + "\n"
                     + frame["email"].fillna("")).str.lower()
         keep &= haystack.str.contains(needle, regex=False)
-    if track:
-        keep &= frame["tracks"].fillna("").map(lambda names: track in names.split(", "))
-    if table is not None:
-        keep &= frame["table_number"].eq(table).fillna(False)
-    if unseated_only:
-        keep &= frame["table_number"].isna()
-    if vip_only:
-        keep &= frame["is_vip"]
-    return frame[keep.astype(bool)].reset_index(drop=True)
+    keep = _narrow(keep, frame, track=track, table=table, unseated_only=unseated_only, vip_only=vip_only)
+    return frame[keep].reset_index(drop=True)
 
 
 # --------------------------------------------------------------------------- edits into a change set
