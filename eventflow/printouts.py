@@ -163,6 +163,13 @@ def _printed(event: _Event, what: str, now: datetime | None) -> str:
     return f"{event.name} · {what} · printed {local_time(now or datetime.now(ZoneInfo('UTC')), event.zone)}"
 
 
+def _a4_list(event: _Event, what: str, now: datetime | None) -> _Document:
+    """An A4 document titled and footed with what it lists."""
+    pdf = _Document(_printed(event, what, now), unit="mm", format="A4")
+    pdf.set_title(f"{event.name}: {what}")
+    return pdf
+
+
 # ------------------------------------------------------------------------------------- place cards
 
 _CARD_PAGES: dict[str, tuple[str, tuple[float, float], float]] = {  # orientation, paper (mm), type scale
@@ -238,8 +245,7 @@ def table_lists_pdf(session: Session, event_id: UUID, *, now: datetime | None = 
     """Every table on its own page: its seats in order, who sits there, VIP marks, check-in times;
     then the guests without a seat."""
     event = _load(session, event_id)
-    pdf = _Document(_printed(event, "table lists", now), unit="mm", format="A4")
-    pdf.set_title(f"{event.name}: table lists")
+    pdf = _a4_list(event, "table lists", now)
     by_table: dict[int, list[PrintedGuest]] = {}
     for guest in event.guests:
         if guest.table_number is not None:
@@ -276,8 +282,7 @@ def table_lists_pdf(session: Session, event_id: UUID, *, now: datetime | None = 
 def escort_list_pdf(session: Session, event_id: UUID, *, now: datetime | None = None) -> bytes:
     """"Find your table": everyone by name, in large type, with table and seat."""
     event = _load(session, event_id)
-    pdf = _Document(_printed(event, "find your table", now), unit="mm", format="A4")
-    pdf.set_title(f"{event.name}: find your table")
+    pdf = _a4_list(event, "find your table", now)
     pdf.add_page()
     pdf.use(22, bold=True)
     pdf.multi_cell(0, 11, pdf.text_of(f"Find your table · {event.name}"), new_x="LMARGIN", new_y="NEXT")
@@ -292,8 +297,7 @@ def qr_list_pdf(session: Session, event_id: UUID, *, now: datetime | None = None
     """Every guest by name with table, seat and their QR code, to hand out or send: the check-in desk
     reads the code from a phone's camera. Names and places only (no companies, no VIP marks)."""
     event = _load(session, event_id)
-    pdf = _Document(_printed(event, "guest QR codes", now), unit="mm", format="A4")
-    pdf.set_title(f"{event.name}: guest QR codes")
+    pdf = _a4_list(event, "guest QR codes", now)
     pdf.add_page()
     pdf.use(20, bold=True)
     pdf.multi_cell(0, 10, pdf.text_of(f"Check-in codes · {event.name}"), new_x="LMARGIN", new_y="NEXT")
