@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from eventflow.errors import EVENT_GONE, InputError
 from eventflow.event_settings import event_time_zone
 from eventflow.formatting import to_safe_csv
-from eventflow.printouts import _Document, _rows, local_time  # the print-outs' fonts, footer and row layout
+from eventflow.printouts import EVENT_PEOPLE_AND_SEATS, _Document, _rows, local_time  # the print-outs' join and layout
 
 NO_REQUIREMENT = "no requirement"
 NO_SEAT = "No seat yet"
@@ -52,12 +52,7 @@ def kitchen_tables(session: Session, event_id: UUID) -> list[KitchenTable]:
     rows = session.execute(text(
         """
         SELECT p.full_name, p.dietary, p.accessibility, p.needs_accessible, a.table_number, t.label
-          FROM participants AS p
-          LEFT JOIN table_assignments AS a ON a.organization_id = p.organization_id AND a.participant_id = p.id
-          LEFT JOIN seating_tables AS t
-                 ON t.organization_id = a.organization_id AND t.event_id = a.event_id
-                AND t.table_number = a.table_number
-         WHERE p.event_id = :event_id
+        """ + EVENT_PEOPLE_AND_SEATS + """
          ORDER BY a.table_number NULLS LAST, lower(p.full_name)
         """), {"event_id": event_id}).all()
     shown_as: dict[str, str] = {}

@@ -97,6 +97,17 @@ def fold(value: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
 
 
+# The event's participants as ``p``, with their seat ``a`` and table ``t`` where they have one (also the kitchen's).
+EVENT_PEOPLE_AND_SEATS = """
+          FROM participants AS p
+          LEFT JOIN table_assignments AS a ON a.organization_id = p.organization_id AND a.participant_id = p.id
+          LEFT JOIN seating_tables AS t
+                 ON t.organization_id = a.organization_id AND t.event_id = a.event_id
+                AND t.table_number = a.table_number
+         WHERE p.event_id = :event_id
+"""
+
+
 def _load(session: Session, event_id: UUID) -> _Event:
     name = session.execute(text("SELECT name FROM events WHERE id = :event_id"),
                            {"event_id": event_id}).scalar_one_or_none()
@@ -109,13 +120,7 @@ def _load(session: Session, event_id: UUID) -> _Event:
                coalesce(t.is_vip_table, false) AS vip_table, p.checked_in_at,
                concat_ws(' · ', p.dietary, coalesce(p.accessibility, CASE WHEN p.needs_accessible
                                                                       THEN 'accessible table' END)) AS needs
-          FROM participants AS p
-          LEFT JOIN table_assignments AS a ON a.organization_id = p.organization_id AND a.participant_id = p.id
-          LEFT JOIN seating_tables AS t
-                 ON t.organization_id = a.organization_id AND t.event_id = a.event_id
-                AND t.table_number = a.table_number
-         WHERE p.event_id = :event_id
-        """), {"event_id": event_id}).mappings()]
+        """ + EVENT_PEOPLE_AND_SEATS), {"event_id": event_id}).mappings()]
     guests.sort(key=lambda g: (fold(g.name), g.name))
     tables = [PrintTable(**row) for row in session.execute(text(
         "SELECT table_number AS number, label, capacity, is_vip_table AS vip_table FROM seating_tables "
