@@ -612,17 +612,25 @@ def get_participant(session: Session, event_id: UUID, participant_id: UUID | str
 GONE = "this person was removed meanwhile. Reload the list."
 
 
+def _as_seen(session: Session, event_id: UUID, participant_id: UUID, version: int, done: Action,
+             changed: str) -> Person:
+    """The person at the ``version`` the organiser saw; refused (nothing was ``done``) when they were
+    removed, or changed since (``changed``, with ``{name}`` for their name)."""
+    require_editor(session, event_id, done)
+    person = get_participant(session, event_id, participant_id)
+    if person is None:
+        raise InputError(nothing_was(done, GONE))
+    if person.version != version:
+        raise InputError(nothing_was(done, changed.format(name=person.form.name)))
+    return person
+
+
 def update_participant(session: Session, event_id: UUID, participant_id: UUID, version: int, form: PersonForm) -> bool:
     """Save the edit form; False when nothing differed. Refused, with nothing written, when someone
     changed the person since the form was opened (``version``), or for any problem in the form."""
     values = check_person(form)
-    require_editor(session, event_id, "saved")
-    current = get_participant(session, event_id, participant_id)
-    if current is None:
-        raise InputError(nothing_was("saved", GONE))
-    if current.version != version:
-        raise InputError(nothing_was("saved", f"someone changed {current.form.name} while you were editing. "
-                                              "Reload to see their change, then edit again."))
+    current = _as_seen(session, event_id, participant_id, version, "saved",
+                       "someone changed {name} while you were editing. Reload to see their change, then edit again.")
     taken = _email_taken(session, event_id, values["email"], participant_id)  # type: ignore[arg-type]
     if taken is not None:
         raise InputError(nothing_was("saved", f"{values['email']} is already the e-mail of {taken} in this event."))
@@ -662,13 +670,8 @@ def removal_consequences(person: Person) -> str:
 
 def remove_participant(session: Session, event_id: UUID, participant_id: UUID, version: int) -> str:
     """Remove a cancelled person; returns the message saying what happened to their seat."""
-    require_editor(session, event_id, "removed")
-    person = get_participant(session, event_id, participant_id)
-    if person is None:
-        raise InputError(nothing_was("removed", GONE))
-    if person.version != version:
-        raise InputError(nothing_was("removed", f"someone changed {person.form.name} meanwhile. Reload and look "
-                                                "again before removing them."))
+    person = _as_seen(session, event_id, participant_id, version, "removed",
+                      "someone changed {name} meanwhile. Reload and look again before removing them.")
     begin_change_set(session, "save")
     try:
         session.execute(text("DELETE FROM participants WHERE event_id = :event_id AND id = :pid"),
