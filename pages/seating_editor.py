@@ -9,6 +9,8 @@ only it. The snapshot is shared by every organiser of the event until someone wr
 (``context.read_shared``), and the browser gets one page of rows (search and filters run here).
 """
 
+from collections.abc import Callable
+
 import pandas as pd
 import streamlit as st
 
@@ -188,15 +190,13 @@ def workspace() -> None:
             "Changed at": c.theirs_at_local,
         } for c in store["conflicts"]]), hide_index=True, width="stretch")
 
-    save_col, discard_col = st.columns(2, width=420)
-    if context.can_edit and save_col.button("Save changes", type="primary", key="save_seating",
-                                            disabled=not change_set.changes or bool(problems)):
-        result = context.write(seating.save_changes, change_set, grid)
+    def after_save(result: seating.SaveResult, saved: Callable[[], str]) -> None:
+        """Shared and flashed (``saved`` says what) when it was written; else the conflicts or the refusal."""
         if result.ok:
             # Nobody else wrote meanwhile: the saved grid is the event as it now is, for everyone.
             context.share(result.marker_after, {seating.load_seating_grid: result.grid_after,
                                                 list_tracks: track_list} if result.grid_after else {})
-            ui.flash(result.message)
+            ui.flash(saved())
             state["seating_revision"] = revision + 1
             ui.rerun_fragment()
         elif result.conflicts:
@@ -204,6 +204,12 @@ def workspace() -> None:
             ui.rerun_fragment()
         else:
             st.error(ui.plain(result.message))
+
+    save_col, discard_col = st.columns(2, width=420)
+    if context.can_edit and save_col.button("Save changes", type="primary", key="save_seating",
+                                            disabled=not change_set.changes or bool(problems)):
+        result = context.write(seating.save_changes, change_set, grid)
+        after_save(result, lambda: result.message)
     if discard_col.button("Reload latest" if store["conflicts"] or change_set else "Reload", key="reload_seating",
                           help="Load the seating as saved now; unsaved edits are dropped."):
         state["seating_revision"] = revision + 1
@@ -249,19 +255,9 @@ def workspace() -> None:
                 store["generation"] += 1
                 ui.rerun_fragment()
             elif quick:
-                result = context.write(seating.save_changes, quick, grid)
-                if result.ok:
-                    context.share(result.marker_after, {seating.load_seating_grid: result.grid_after,
-                                                        list_tracks: track_list} if result.grid_after else {})
-                    ui.flash("Saved: " + "; ".join(f"{c.full_name} to {seat_text(c.new)}" for c in
-                                                  seating.take_free_seats(quick, grid).changes) + ".")
-                    state["seating_revision"] = revision + 1
-                    ui.rerun_fragment()
-                elif result.conflicts:
-                    store["conflicts"] = result.conflicts
-                    ui.rerun_fragment()
-                else:
-                    st.error(ui.plain(result.message))
+                after_save(context.write(seating.save_changes, quick, grid),
+                           lambda: "Saved: " + "; ".join(f"{c.full_name} to {seat_text(c.new)}" for c in
+                                                         seating.take_free_seats(quick, grid).changes) + ".")
 
 
 workspace()
