@@ -39,6 +39,14 @@ TARGETS_MS = {"stats_rls_ms": 50, "grid_load_ms": 500, "grid_save_100_ms": 300,
 
 # ------------------------------------------------------------------------------------ the data set
 
+def merge_results(path: Path, results: dict[str, Any]) -> None:
+    """Write ``results`` into the JSON file at ``path``, keeping the figures of other runs."""
+    stored = json.loads(path.read_text()) if path.exists() else {}
+    stored.update(results)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(stored, indent=2, default=str) + "\n")
+
+
 def prepare_dataset(spec: synthetic.SyntheticSpec, data_dir: Path) -> tuple[Database, synthetic.SyntheticSet]:
     """The data set in ``data_dir``: reused when it was built from the same spec, else rebuilt."""
     from eventflow.embedded import DATABASE_NAME, start_embedded_server

@@ -327,9 +327,10 @@ def mdgp_main(quick: bool, seeds: int, results_path: Path, cpu_clock: bool = Fal
               file=sys.stderr)
         return 2
     results = run_mdgp(quick=quick, seeds=seeds, cpu_clock=cpu_clock, instances=instances, jobs=jobs)
-    saved = json.loads(results_path.read_text()) if results_path.exists() else {}
-    saved.update(results)
-    results_path.parent.mkdir(parents=True, exist_ok=True)
-    results_path.write_text(json.dumps(saved, indent=2, default=str) + "\n")
+    # Imported here, not above: the timing subprocesses import this module, and eventflow.bench would load
+    # the database stack into them (and into their memory figures).
+    from eventflow.bench import merge_results
+
+    merge_results(results_path, results)
     print(f"written to {results_path}")
     return 0

@@ -424,9 +424,6 @@ def main(quick: bool, out: Path, repeats: int | None = None) -> int:
     log_dir = Path(os.environ.get("TMPDIR", "/tmp")) / "eventflow-bench-load"
     results = run(quick, repeats or 15, 10 if quick else 20, log_dir)
     print_tables(results)
-    stored = json.loads(out.read_text()) if out.exists() else {}
-    stored.update(results)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(stored, indent=2, default=str) + "\n")
+    bench.merge_results(out, results)
     print(f"\nwritten to {out}")
     return 0
