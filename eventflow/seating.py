@@ -344,6 +344,15 @@ def _whole_number(value: Any, what: str) -> int | None:
     return int(number)
 
 
+def _edited_number(values: Mapping[str, Any], column: str, what: str, saved: Any, errors: list[str]) -> int | None:
+    """The cell's edited number, else its ``saved`` one; None, with the reason added to ``errors``, when not valid."""
+    try:
+        return _whole_number(values[column], what) if column in values else _cell(saved)
+    except ValueError as error:
+        errors.append(str(error))
+        return None
+
+
 def _cell(value: Any) -> int | None:
     return None if value is None or pd.isna(value) else int(value)
 
@@ -365,19 +374,9 @@ def changes_from_editor(snapshot: pd.DataFrame, editor_state: Mapping[str, Any] 
     for position, row in enumerate(snapshot.itertuples(index=False)):
         values = edited.get(position, {})
         participant = str(row.participant_id)
-        errors = []
-        try:
-            table = (_whole_number(values["table_number"], "Table") if "table_number" in values
-                     else _cell(row.table_number))
-        except ValueError as error:
-            errors.append(str(error))
-            table = None
-        try:
-            seat = (_whole_number(values["seat_number"], "Seat") if "seat_number" in values
-                    else _cell(row.seat_number))
-        except ValueError as error:
-            errors.append(str(error))
-            seat = None
+        errors: list[str] = []
+        table = _edited_number(values, "table_number", "Table", row.table_number, errors)
+        seat = _edited_number(values, "seat_number", "Seat", row.seat_number, errors)
         if errors:
             problems[participant] = tuple(errors)
             continue
