@@ -100,7 +100,7 @@ def test_a_move_by_table_number_only_takes_the_next_free_seat(manager_app, chrom
         page.keyboard.press("Enter")
         page.get_by_text("1 of ", exact=False).wait_for()
         wait_idle(page)
-        edit_grid_cell(page, 0, 0, 1, str(target))  # the Table column only; the seat is left alone
+        edit_grid_cell(page, 0, name, "Table", str(target))  # the Table column only; the seat is left alone
         page.get_by_text("Unsaved changes: 1").wait_for()
         wait_idle(page)
         assert page.locator("[data-testid='stAlert']").filter(has_text="need attention").count() == 0, \
