@@ -59,20 +59,11 @@ def start_app(database: Database, organiser_email: str, log: Path, *, address: s
         cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + STARTUP_LIMIT_SECONDS
-    while True:
-        if process.poll() is not None:
-            raise RuntimeError(f"streamlit exited early; see {log}:\n{log.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    break
-        except OSError:
-            pass
-        if time.monotonic() > deadline:
-            process.terminate()
-            raise RuntimeError(f"streamlit did not become healthy; see {log}")
-        time.sleep(0.3)
+    try:
+        _wait_healthy(url, process, log)
+    except RuntimeError:
+        process.terminate()
+        raise
     return RunningApp(url, database, process, log)
 
 
@@ -154,8 +145,8 @@ def _wait_healthy(url: str, process: subprocess.Popen, log: Path) -> None:
     deadline = time.monotonic() + STARTUP_LIMIT_SECONDS
     while True:
         if process.poll() is not None:
-            program = str(process.args[0] if isinstance(process.args, list | tuple) else process.args)
-            raise RuntimeError(f"{program} exited early; see {log}:\n{log.read_text()[-3000:]}")
+            command = " ".join(map(str, process.args)) if isinstance(process.args, list) else str(process.args)
+            raise RuntimeError(f"`{command}` exited early; see {log}:\n{log.read_text()[-3000:]}")
         try:
             with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as response:
                 if response.status == 200:
