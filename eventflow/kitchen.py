@@ -95,9 +95,7 @@ def kitchen_pdf(session: Session, event_id: UUID, *, now: datetime | None = None
     printed = local_time(now or datetime.now(ZoneInfo("UTC")), zone)
     pdf = _Document(f"{name} · kitchen list · printed {printed}", unit="mm", format="A4")
     pdf.set_title(f"{name}: kitchen list")
-    pdf.add_page()
-    pdf.use(20, bold=True)
-    pdf.multi_cell(0, 10, pdf.text_of(f"Kitchen list · {name}"), new_x="LMARGIN", new_y="NEXT")
+    pdf.start_page(f"Kitchen list · {name}", 20)
     tables = kitchen_tables(session, event_id)
     totals: Counter[str] = Counter()
     for table in tables:

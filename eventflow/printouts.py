@@ -151,6 +151,12 @@ class _Document(FPDF):
     def text_of(self, value: str) -> str:
         return value if self.unicode else value.encode("latin-1", "replace").decode("latin-1")
 
+    def start_page(self, title: str, size: float) -> None:
+        """A new page headed by ``title`` in bold type of ``size`` points (line height half of it, in mm)."""
+        self.add_page()
+        self.use(size, bold=True)
+        self.multi_cell(0, size / 2, self.text_of(title), new_x="LMARGIN", new_y="NEXT")
+
     def use(self, size: float, bold: bool = False) -> None:
         self.set_font(self.family, "B" if bold else "", size)
 
@@ -258,10 +264,7 @@ def table_lists_pdf(session: Session, event_id: UUID, *, now: datetime | None = 
     for table in event.tables:
         people = sorted(by_table.get(table.number, []),
                         key=lambda g: (g.seat_number is None, g.seat_number or 0, fold(g.name)))
-        pdf.add_page()
-        pdf.use(20, bold=True)
-        heading = f"Table {table.number}" + (f" · {table.label}" if table.label else "")
-        pdf.multi_cell(0, 10, pdf.text_of(heading), new_x="LMARGIN", new_y="NEXT")
+        pdf.start_page(f"Table {table.number}" + (f" · {table.label}" if table.label else ""), 20)
         pdf.use(11)
         pdf.cell(0, 7, f"{len(people)} of {table.capacity} seats taken" + (" · VIP table" if table.vip_table else ""),
                  new_x="LMARGIN", new_y="NEXT")
@@ -288,9 +291,7 @@ def escort_list_pdf(session: Session, event_id: UUID, *, now: datetime | None = 
     """"Find your table": everyone by name, in large type, with table and seat."""
     event = _load(session, event_id)
     pdf = _a4_list(event, "find your table", now)
-    pdf.add_page()
-    pdf.use(22, bold=True)
-    pdf.multi_cell(0, 11, pdf.text_of(f"Find your table · {event.name}"), new_x="LMARGIN", new_y="NEXT")
+    pdf.start_page(f"Find your table · {event.name}", 22)
     pdf.ln(3)
     _rows(pdf, [("Name", 100), ("Company", 50), ("Table · seat", 40)],
           [(g.name, g.company or "", g.place.replace("Table ", "").replace("Seat ", "") if g.table_number else "ask us")
@@ -303,9 +304,7 @@ def qr_list_pdf(session: Session, event_id: UUID, *, now: datetime | None = None
     reads the code from a phone's camera. Names and places only (no companies, no VIP marks)."""
     event = _load(session, event_id)
     pdf = _a4_list(event, "guest QR codes", now)
-    pdf.add_page()
-    pdf.use(20, bold=True)
-    pdf.multi_cell(0, 10, pdf.text_of(f"Check-in codes · {event.name}"), new_x="LMARGIN", new_y="NEXT")
+    pdf.start_page(f"Check-in codes · {event.name}", 20)
     pdf.ln(2)
     code, row = 26.0, 30.0
     for guest in event.guests:

@@ -707,6 +707,39 @@ CONFLICT_MESSAGE = nothing_was("saved", "someone else changed these people after
                                "are still in the grid; reload to see the latest seating, then edit again.")
 ALREADY_SO = "Nothing needed saving: these people already sit where you put them."
 
+# The three writes of a save, each for all its rows at once; a row whose version moved since it was
+# read is not written (and is then reported as a conflict).
+_UNSEAT = text(
+    """
+    DELETE FROM table_assignments AS a
+     USING jsonb_to_recordset(CAST(:changes AS jsonb)) AS c(id uuid, version integer)
+     WHERE a.id = c.id AND a.version = c.version AND a.event_id = :event_id
+    RETURNING a.participant_id::text
+    """
+)
+_MOVE = text(
+    """
+    UPDATE table_assignments AS a
+       SET table_number = c.table_number, seat_number = c.seat_number,
+           assigned_by = :assigned_by, assigned_at = now()
+      FROM jsonb_to_recordset(CAST(:changes AS jsonb))
+           AS c(id uuid, version integer, table_number integer, seat_number integer)
+     WHERE a.id = c.id AND a.version = c.version AND a.event_id = :event_id
+    RETURNING a.participant_id::text
+    """
+)
+_SEAT = text(
+    """
+    INSERT INTO table_assignments (event_id, participant_id, table_number, seat_number, assigned_by)
+    SELECT :event_id, c.participant_id, c.table_number, c.seat_number, :assigned_by
+      FROM jsonb_to_recordset(CAST(:changes AS jsonb))
+           AS c(participant_id uuid, table_number integer, seat_number integer)
+        ON CONFLICT ON CONSTRAINT table_assignments_one_per_participant DO NOTHING
+    RETURNING participant_id::text
+    """
+)
+
+
 def save_changes(session: Session, event_id: UUID, change_set: ChangeSet, grid: SeatingGrid,
                  assigned_by: str = "manager") -> SaveResult:
     """Validate, then write every change in the session's transaction, or none of them.
@@ -734,58 +767,16 @@ def save_changes(session: Session, event_id: UUID, change_set: ChangeSet, grid: 
     try:
         lock_event_seating(session, event_id)
         own_statements = 0  # each that wrote rows moved the event's change count once (migration 025)
-        if unseat:
-            before = len(written)
-            written |= set(session.execute(
-                text(
-                    """
-                    DELETE FROM table_assignments AS a
-                     USING jsonb_to_recordset(CAST(:changes AS jsonb)) AS c(id uuid, version integer)
-                     WHERE a.id = c.id AND a.version = c.version AND a.event_id = :event_id
-                    RETURNING a.participant_id::text
-                    """
-                ),
-                {"event_id": event_id,
-                 "changes": json.dumps([{"id": c.assignment_id, "version": c.version} for c in unseat])},
-            ).scalars())
-            own_statements += len(written) > before
-        if move:
-            before = len(written)
-            written |= set(session.execute(
-                text(
-                    """
-                    UPDATE table_assignments AS a
-                       SET table_number = c.table_number, seat_number = c.seat_number,
-                           assigned_by = :assigned_by, assigned_at = now()
-                      FROM jsonb_to_recordset(CAST(:changes AS jsonb))
-                           AS c(id uuid, version integer, table_number integer, seat_number integer)
-                     WHERE a.id = c.id AND a.version = c.version AND a.event_id = :event_id
-                    RETURNING a.participant_id::text
-                    """
-                ),
-                {"event_id": event_id, "assigned_by": assigned_by,
-                 "changes": json.dumps([{"id": c.assignment_id, "version": c.version, "table_number": c.new[0],
-                                         "seat_number": c.new[1]} for c in move])},
-            ).scalars())
-            own_statements += len(written) > before
-        if seat:
-            before = len(written)
-            written |= set(session.execute(
-                text(
-                    """
-                    INSERT INTO table_assignments (event_id, participant_id, table_number, seat_number, assigned_by)
-                    SELECT :event_id, c.participant_id, c.table_number, c.seat_number, :assigned_by
-                      FROM jsonb_to_recordset(CAST(:changes AS jsonb))
-                           AS c(participant_id uuid, table_number integer, seat_number integer)
-                        ON CONFLICT ON CONSTRAINT table_assignments_one_per_participant DO NOTHING
-                    RETURNING participant_id::text
-                    """
-                ),
-                {"event_id": event_id, "assigned_by": assigned_by,
-                 "changes": json.dumps([{"participant_id": c.participant_id, "table_number": c.new[0],
-                                         "seat_number": c.new[1]} for c in seat])},
-            ).scalars())
-            own_statements += len(written) > before
+        for statement, changes in ((_UNSEAT, [{"id": c.assignment_id, "version": c.version} for c in unseat]),
+                                   (_MOVE, [{"id": c.assignment_id, "version": c.version, "table_number": c.new[0],
+                                             "seat_number": c.new[1]} for c in move]),
+                                   (_SEAT, [{"participant_id": c.participant_id, "table_number": c.new[0],
+                                             "seat_number": c.new[1]} for c in seat])):
+            if changes:
+                before = len(written)
+                written |= set(session.execute(statement, {"event_id": event_id, "assigned_by": assigned_by,
+                                                           "changes": json.dumps(changes)}).scalars())
+                own_statements += len(written) > before
         missing = [c for c in change_set.changes if c.participant_id not in written]
         if missing:
             conflicts = _read_conflicts(session, event_id, missing)
