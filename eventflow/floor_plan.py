@@ -55,7 +55,7 @@ from eventflow.errors import (
     sqlstate,
     view_only,
 )
-from eventflow.formatting import seat_text
+from eventflow.formatting import counted, seat_text
 from eventflow.history import begin_change_set
 from eventflow.statements import changed_rows
 
@@ -400,7 +400,7 @@ def ensure_layout(session: Session, event_id: UUID) -> Outcome:
                     _insert_element(session, event_id, element)
     except DBAPIError as error:
         return Outcome(False, refused(session, error))
-    return Outcome(True, f"Placed {placed} table(s) automatically." if placed else "Room elements added.")
+    return Outcome(True, f"Placed {counted(placed, 'table')} automatically." if placed else "Room elements added.")
 
 
 def _insert_element(session: Session, event_id: UUID, element: RoomElement) -> str:

@@ -18,6 +18,11 @@ def _missing(value: Any) -> bool:
     return value is None or (not isinstance(value, str) and bool(pd.isna(value)))
 
 
+def counted(number: int, thing: str, things: str | None = None) -> str:
+    """``1 table``, ``3 tables``: a count in words organisers read, never ``table(s)``."""
+    return f"{number} {thing if number == 1 else things or thing + 's'}"
+
+
 def seat_text(table_number: Any, seat_number: Any = None) -> str:
     """"table 4, seat 2", "table 4" (no seat number) or "unseated" (no table). None, NaN and
     pandas' NA count as no value, so a row of a frame can be passed as it is."""

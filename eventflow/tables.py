@@ -25,6 +25,7 @@ from eventflow.errors import (
     nothing_was,
     require_editor,
 )
+from eventflow.formatting import counted
 from eventflow.statements import changed_rows
 
 MAX_CAPACITY = 1000
@@ -244,10 +245,10 @@ def save_table_changes(session: Session, event_id: UUID, changes: list[TableChan
     missing = tuple(c.table_number for c in changes if c.table_number not in written)
     if missing:
         session.rollback()
-        which = ", ".join(map(str, missing))
-        return TableSaveResult(False, nothing_was("saved", f"someone else changed table(s) {which} meanwhile. "
+        which = ("table " if len(missing) == 1 else "tables ") + ", ".join(map(str, missing))
+        return TableSaveResult(False, nothing_was("saved", f"someone else changed {which} meanwhile. "
                                                            "Reload and edit again."), conflict=True, conflicts=missing)
-    return TableSaveResult(True, f"Saved changes to {len(changes)} table(s).", saved=len(changes))
+    return TableSaveResult(True, f"Saved changes to {counted(len(changes), 'table')}.", saved=len(changes))
 
 
 def remove_tables(session: Session, event_id: UUID, numbers: list[int]) -> int:

@@ -5,7 +5,7 @@ import streamlit as st
 from sqlalchemy.exc import DBAPIError
 
 from eventflow import errors, history, participants, tables, ui
-from eventflow.formatting import seat_text
+from eventflow.formatting import counted, seat_text
 
 context = ui.require_event()
 
@@ -60,7 +60,7 @@ row = by_id[chosen]
 details = context.read(history.change_set_details, row.change_set_id)
 
 
-with st.expander(f"{len(details)} row(s) in this change set", expanded=True):
+with st.expander(f"{counted(len(details), 'row')} in this change set", expanded=True):
     st.dataframe(
         details.assign(
             before=[seat_text(t, s) for t, s in zip(details["old_table_number"], details["old_seat_number"],

@@ -5,6 +5,7 @@ import streamlit as st
 
 from eventflow import errors, kitchen, participant_import, participants, privacy, ui
 from eventflow.config import Settings
+from eventflow.formatting import counted
 
 context = ui.require_event()
 state = st.session_state
@@ -246,7 +247,7 @@ if import_tab is not None:
                         st.info("The import creates these tracks: " + ui.plain(", ".join(plan.new_tracks)) + ".",
                                 icon=":material/add_circle:")
                     if plan.groups:
-                        st.info(f"{len(plan.groups)} plus-one group(s) will be kept together at one table "
+                        st.info(f"{counted(len(plan.groups), 'plus-one group')} will be kept together at one table "
                                 "(keep-together rules).", icon=":material/group:")
                     problems = plan.problems
                     if problems:

@@ -179,7 +179,8 @@ def workspace() -> None:
         st.subheader(f"Unsaved changes: {len(change_set.changes)}")
         st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
         if problems:
-            st.error(f"{len(problems)} row(s) need attention before anything can be saved.",
+            st.error(f"{formatting.counted(len(problems), 'row')} "
+                     f"{'needs' if len(problems) == 1 else 'need'} attention before anything can be saved.",
                      icon=":material/error:")
 
     if store["conflicts"]:

@@ -44,7 +44,7 @@ def test_edits_validate_capacity_against_seated_and_detect_conflicts(world):
     with world.database.tenant_session(org.manager) as session:   # the same, stale edit again
         stale = tables.save_table_changes(session, org.event_id, changes)
     assert stale.conflicts == (3,) and stale.conflict and not stale.ok
-    assert stale.message == "Nothing was saved: someone else changed table(s) 3 meanwhile. Reload and edit again."
+    assert stale.message == "Nothing was saved: someone else changed table 3 meanwhile. Reload and edit again."
     row = _overview(world, org).set_index("table_number").loc[3]
     assert (row["capacity"], row["label"], row["is_vip_table"]) == (6, "Window", True)
 
