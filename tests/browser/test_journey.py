@@ -1,7 +1,7 @@
 """The whole life of an event in a real browser, from an EMPTY database (no demo): sign in through a
 real OpenID Connect provider as a new person, create an organisation and an event, add tables,
-import a spreadsheet whose headers differ from ours (diet, wheelchair, plus-ones, a new track), add a
-late guest by hand, fix a name, remove a cancellation, auto-seat and apply, check someone in, view
+invite a colleague, import a spreadsheet whose headers differ from ours (diet, wheelchair, plus-ones,
+a new track), the colleague signs in and adds a late guest by hand as a manager, fix a name, remove a cancellation, auto-seat and apply, check someone in, view
 the track distribution, and download the kitchen list. Screenshots of every step at 1400, 820 and
 390 px land in test-artifacts/journey/.
 """
@@ -9,6 +9,7 @@ the track distribution, and download the kitchen list. Screenshots of every step
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 from playwright.sync_api import Error as PlaywrightError
@@ -85,15 +86,15 @@ def _search_and_tick(page, name: str) -> None:
     wait_idle(page)
 
 
-def test_the_whole_journey_from_an_empty_database(sign_in_app, tab, tmp_path):  # noqa: F811 (fixtures)
+def test_the_whole_journey_from_an_empty_database(sign_in_app, chromium, tab, tmp_path):  # noqa: F811 (fixtures)
     try:
-        _journey(sign_in_app, tab, tmp_path)
+        _journey(sign_in_app, chromium, tab, tmp_path)
     finally:
         SHOTS.mkdir(parents=True, exist_ok=True)
         tab.screenshot(path=str(SHOTS / "last-step.png"), full_page=True)
 
 
-def _journey(app, page, tmp_path) -> None:
+def _journey(app, chromium, page, tmp_path) -> None:
     page.set_default_timeout(60_000)
     assert _scalar(app.database, "SELECT count(*) FROM events") == 0  # no demo
 
@@ -121,6 +122,14 @@ def _journey(app, page, tmp_path) -> None:
     _no_exception(page)
     _shot(page, "02-tables-added")
 
+    _open_page(page, "Members")
+    page.get_by_role("textbox", name="E-mail address").fill("ben.okafor@example.org")
+    page.get_by_role("button", name="Send invitation").click()
+    page.get_by_text(re.compile(r"Invited ben\.okafor\W*@example\.org as manager")).wait_for()
+    wait_idle(page)
+    _no_exception(page)
+    _shot(page, "02-colleague-invited")
+
     _open_page(page, "Participants")
     guest_list = tmp_path / "guests.csv"
     guest_list.write_text(GUEST_LIST, encoding="utf-8")
@@ -140,14 +149,28 @@ def _journey(app, page, tmp_path) -> None:
     assert _scalar(app.database, "SELECT dietary FROM participants WHERE full_name = 'Georgiana Babbage'") == "halal"
     assert _scalar(app.database, "SELECT count(*) FROM seating_rules WHERE kind = 'together'") == 1
 
-    page.get_by_role("tab", name="Add a person").click()
-    page.get_by_label("Name (required)").last.fill("Late Guest")
-    page.get_by_label("Dietary requirement").last.fill("vegan")
-    page.get_by_role("button", name="Add person").click()
-    page.get_by_text("Added Late Guest.").wait_for()
-    wait_idle(page)
-    _no_exception(page)
-    _shot(page, "05-late-guest-added")
+    # The invited colleague, in a browser of their own, signs in and works as a manager.
+    colleague = chromium.new_context(viewport={"width": 1400, "height": 900})
+    try:
+        ben = colleague.new_page()
+        ben.set_default_timeout(60_000)
+        _sign_in(ben, app, "ben")
+        ben.locator("[data-testid='stSidebar']").get_by_text("Ben Okafor").wait_for()
+        ben.get_by_role("heading", name="Analytical Engines Summit").wait_for()
+        _open_page(ben, "Participants")
+        ben.get_by_role("tab", name="Add a person").click()
+        ben.get_by_label("Name (required)").last.fill("Late Guest")
+        ben.get_by_label("Dietary requirement").last.fill("vegan")
+        ben.get_by_role("button", name="Add person").click()
+        ben.get_by_text("Added Late Guest.").wait_for()
+        wait_idle(ben)
+        _no_exception(ben)
+        _shot(ben, "05-late-guest-added-by-colleague")
+    finally:
+        colleague.close()
+    assert _scalar(app.database, "SELECT m.role FROM memberships m JOIN organisers o ON o.id = m.organiser_id "
+                                 "WHERE o.email = 'ben.okafor@example.org'") == "manager"
+    assert _scalar(app.database, "SELECT dietary FROM participants WHERE full_name = 'Late Guest'") == "vegan"
     page.get_by_role("tab", name="People").click()
 
     _search_and_tick(page, "Ada Byron")
