@@ -324,7 +324,7 @@ def load_plan_grid(session: Session, event_id: UUID) -> seating.SeatingGrid:
     })
     frame["base_table"] = frame["table_number"]
     frame["base_seat"] = frame["seat_number"]
-    for column in ("company", "email", "assigned_by"):
+    for column in ("company", "needs", "email", "assigned_by"):
         frame[column] = None
     frame["tracks"] = ""
     frame["networking_opt_in"] = False

@@ -40,8 +40,8 @@ EDITABLE_COLUMNS = ("table_number", "seat_number")
 # Shown read-only in the grid, in this order.
 # Table and seat sit next to the name: on site they are what is looked at and typed.
 DISPLAY_COLUMNS = (
-    "full_name", "table_number", "seat_number", "company", "email", "tracks", "is_vip", "networking_opt_in",
-    "checked_in", "assigned_by", "assigned_at",
+    "full_name", "table_number", "seat_number", "company", "needs", "email", "tracks", "is_vip",
+    "networking_opt_in", "checked_in", "assigned_by", "assigned_at",
 )
 # Carried in every frame the editor is given, hidden from view: what a save compares against.
 HIDDEN_COLUMNS = ("participant_id", "assignment_id", "version", "base_table", "base_seat")
@@ -176,6 +176,9 @@ _GRID_QUERY = text(
     SELECT p.id::text AS participant_id, p.full_name, p.company, p.email,
            coalesce(array_to_string(tr.track_names, ', '), '') AS tracks,
            p.is_vip, p.networking_opt_in, p.checked_in_at IS NOT NULL AS checked_in,
+           -- Diet and access in one cell, as on the staff table lists (printouts.py).
+           concat_ws(' · ', p.dietary, coalesce(p.accessibility, CASE WHEN p.needs_accessible
+                                                                 THEN 'accessible table' END)) AS needs,
            a.table_number, a.seat_number, a.assigned_by, a.assigned_at,
            a.id::text AS assignment_id, a.version
       FROM participants AS p

@@ -140,6 +140,21 @@ def test_load_reads_one_event_with_versions(world):
     assert set(grid.frame["participant_id"]) == {str(p) for p in world.a.participant_ids}
 
 
+def test_the_grid_shows_diet_and_access_needs(world):
+    """Issue 10: on site the organiser moving someone sees what the kitchen and the venue must know."""
+    first, second, third = (str(p) for p in world.a.participant_ids[:3])
+    with world.database.owner_connection() as conn:
+        conn.execute(text("UPDATE participants SET dietary = 'vegan', needs_accessible = true WHERE id = :p"),
+                     {"p": first})
+        conn.execute(text("UPDATE participants SET accessibility = 'step-free route' WHERE id = :p"), {"p": second})
+        conn.commit()
+    frame = _grid(world.database, world.a).frame.set_index("participant_id")
+    assert frame.loc[first, "needs"] == "vegan · accessible table"
+    assert frame.loc[second, "needs"] == "step-free route"
+    assert frame.loc[third, "needs"] == ""
+    assert "needs" in seating.DISPLAY_COLUMNS
+
+
 def test_validation_names_each_problem_on_its_row(world):
     org = world.a
     _seat(world.database, org, 0, 3, 1)
