@@ -111,7 +111,7 @@ def workspace() -> None:
         "seat_number": st.column_config.NumberColumn(
             "Seat", min_value=1, max_value=largest_capacity, step=1, format="%d", width="small",
             help="Optional; must be free and within the table's capacity."),
-        "needs": st.column_config.TextColumn("Diet · access", width="small",
+        "needs": st.column_config.TextColumn("Diet · access",
                                              help="Dietary requirement and accessibility need (staff only)."),
         "assigned_by": st.column_config.TextColumn("Assigned by", width="small"),
         "assigned_at": st.column_config.DatetimeColumn("Assigned at", format="D MMM, HH:mm"),
