@@ -7,9 +7,11 @@ Everyone without a dietary requirement counts as "no requirement", so each table
 to the people seated there. Guests without a seat come last, as "No seat yet". Accessibility
 needs are listed too: the venue team reads this sheet as well.
 
-Decision: none of this is printed on guest-facing place cards (see ``eventflow.printouts``):
-dietary and accessibility needs can reveal health or religion, which a card on the table shows
-to everyone who sits there. They go on staff print-outs only: the table lists and this list.
+Decision: place cards carry none of this unless the organiser asks (see
+``eventflow.printouts.place_cards_pdf``): dietary and accessibility needs can reveal health or
+religion, which a card on the table shows to everyone who sits there. Asked for, a card shows the
+diet small for the serving staff, never an accessibility need. Staff print-outs (the table lists
+and this list) always carry both.
 """
 
 from __future__ import annotations

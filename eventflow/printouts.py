@@ -66,6 +66,7 @@ class PrintedGuest:
     vip_table: bool
     checked_in_at: datetime | None
     needs: str = ""  # dietary and accessibility: staff print-outs only, never a place card
+    diet: str = ""  # on a place card only when the organiser asks (see place_cards_pdf)
     participant_id: str = ""  # for the guest's QR code (eventflow.guest_qr)
 
     @property
@@ -119,7 +120,8 @@ def _load(session: Session, event_id: UUID) -> _Event:
                a.table_number, a.seat_number, t.label AS table_label,
                coalesce(t.is_vip_table, false) AS vip_table, p.checked_in_at,
                concat_ws(' · ', p.dietary, coalesce(p.accessibility, CASE WHEN p.needs_accessible
-                                                                      THEN 'accessible table' END)) AS needs
+                                                                      THEN 'accessible table' END)) AS needs,
+               coalesce(btrim(p.dietary), '') AS diet
         """ + EVENT_PEOPLE_AND_SEATS), {"event_id": event_id}).mappings()]
     guests.sort(key=lambda g: (fold(g.name), g.name))
     tables = [PrintTable(**row) for row in session.execute(text(
@@ -188,8 +190,12 @@ _CARD_PAGES: dict[str, tuple[str, tuple[float, float], float]] = {  # orientatio
 
 
 def place_cards_pdf(session: Session, event_id: UUID, layout: CardLayout = "A4", *,
-                    seated_only: bool = True) -> bytes:
-    """One folded tent card per guest (seated guests only unless ``seated_only`` is false), by name."""
+                    seated_only: bool = True, with_meals: bool = False) -> bytes:
+    """One folded tent card per guest (seated guests only unless ``seated_only`` is false), by name.
+
+    ``with_meals`` prints the guest's dietary requirement small at the foot of the card, for the
+    serving staff. Off unless the organiser asks: the card stands on the table for everyone to read,
+    and a diet can reveal health or religion. Accessibility needs are never printed on a card."""
     if layout not in _CARD_PAGES:
         raise InputError(f"Place cards come in {' or '.join(CARD_LAYOUTS)}, not “{layout}”.")
     event = _load(session, event_id)
@@ -206,9 +212,9 @@ def place_cards_pdf(session: Session, event_id: UUID, layout: CardLayout = "A4",
         pdf.line(5, half, pdf.w - 5, half)  # the fold
         pdf.set_dash_pattern()
         # The lower half reads upright; the upper half is the back of the card, upside down.
-        _card_face(pdf, guest, top=half, height=half, scale=scale)
+        _card_face(pdf, guest, top=half, height=half, scale=scale, meal=guest.diet if with_meals else "")
         with pdf.rotation(180, x=pdf.w / 2, y=half / 2):
-            _card_face(pdf, guest, top=0, height=half, scale=scale)
+            _card_face(pdf, guest, top=0, height=half, scale=scale, meal=guest.diet if with_meals else "")
     if not guests:
         pdf.add_page()
         pdf.use(14)
@@ -227,7 +233,8 @@ def _fitting_size(pdf: _Document, value: str, width: float, largest: float, smal
     return size
 
 
-def _card_face(pdf: _Document, guest: PrintedGuest, *, top: float, height: float, scale: float) -> None:
+def _card_face(pdf: _Document, guest: PrintedGuest, *, top: float, height: float, scale: float,
+               meal: str = "") -> None:
     margin = 12 * scale
     width = pdf.w - 2 * margin
     name = pdf.text_of(guest.name)
@@ -244,6 +251,10 @@ def _card_face(pdf: _Document, guest: PrintedGuest, *, top: float, height: float
     pdf.use(18 * scale, bold=True)
     pdf.set_xy(margin, top + height - 26 * scale)
     pdf.cell(width, 10 * scale, guest.place, align="C")
+    if meal:  # for the serving staff, in the corner opposite the code
+        pdf.use(11 * scale)
+        pdf.set_xy(margin / 2, top + height - 12 * scale)
+        pdf.cell(width / 2, 6 * scale, pdf.text_of(f"Meal: {meal}"))
     if guest.participant_id:  # the guest's check-in code, in the corner, small enough not to distract
         size = 24 * scale
         pdf.image(io.BytesIO(qr_png(guest.participant_id, scale=4)), x=pdf.w - margin / 2 - size,

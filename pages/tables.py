@@ -4,7 +4,7 @@ import streamlit as st
 import streamlit.components.v1 as components
 
 from eventflow import printouts, tables, ui
-from eventflow.formatting import to_safe_csv
+from eventflow.formatting import counted, to_safe_csv
 from eventflow.overview import event_overview
 
 context = ui.require_event()
@@ -105,13 +105,18 @@ with edit:
             doomed = st.multiselect("Tables to remove", empty_tables, key="remove_tables")
             if st.button("Remove", key="do_remove_tables", disabled=not doomed):
                 context.act(tables.remove_tables, doomed, then=next_revision,
-                            done=lambda removed: f"Removed {removed} table(s).")
+                            done=lambda removed: f"Removed {counted(removed, 'table')}.")
 
 with printing:
     # The folded tent cards guests see (no VIP marks); table lists and the escort list are on Check-in.
+    with_meals = st.checkbox("Print each guest's dietary requirement on their card, for the serving staff",
+                             key="cards_with_meals",
+                             help="Off by default: a card stands on the table for everyone to read, and a diet can "
+                                  "reveal health or religion. Accessibility needs are never printed on cards.")
     for column, layout in zip(st.columns(len(printouts.CARD_LAYOUTS)), printouts.CARD_LAYOUTS, strict=True):
         column.download_button(f"Place cards, {layout} folded (PDF)",
-                               lambda layout=layout: context.read(printouts.place_cards_pdf, layout),
+                               lambda layout=layout: context.read(printouts.place_cards_pdf, layout,
+                                                                  with_meals=with_meals),
                                f"place-cards-{layout}.pdf", "application/pdf", key=f"tent_cards_{layout}",
                                help=printouts.CARD_LAYOUTS[layout], icon=":material/badge:")
     cards = context.read(tables.place_cards)

@@ -60,3 +60,17 @@ def test_table_lists_show_needs_and_place_cards_never_do(world):
     assert "vegan  · wheelchair" in listed and "Halal" in listed
     assert "Alpha person 1" in carded
     assert not any(word in carded for word in ("Vegan", "Halal", "wheelchair"))
+
+
+
+def test_place_cards_show_the_meal_only_when_asked_and_never_an_access_need(world):
+    from eventflow import printouts
+
+    org = _set_up(world)
+    with world.database.tenant_session(org.viewer) as session:
+        cards = printouts.place_cards_pdf(session, org.event_id, with_meals=True)
+    pages = [page.extract_text() for page in PdfReader(io.BytesIO(cards)).pages]
+    carded = "\n".join(pages)
+    assert "Meal: Vegan" in carded and "Meal: Halal" in carded and "Meal: vegan" in carded
+    assert "wheelchair" not in carded and "accessible" not in carded
+    assert sum("Meal:" in page for page in pages) == 3  # the three seated guests with a diet, no one else
