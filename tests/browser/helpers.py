@@ -75,3 +75,22 @@ def edit_grid_cell(page, grid_index: int, row: int | str, column: str, value: st
     page.keyboard.press("Enter")
     expect(grid_cell(page, grid_index, row, column)).to_have_text(value, timeout=30_000)
     wait_idle(page)
+
+
+def search_participants(page, value: str) -> None:
+    """Type ``value`` into the Participants search until the list shows one person (a rerun still
+    drawing the page may drop a first try)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    box = page.locator("input[aria-label='Search']")
+    for attempt in range(3):
+        wait_idle(page)
+        box.fill(value)
+        box.press("Enter")
+        try:
+            page.get_by_text("1 of ").first.wait_for(timeout=15_000)
+            break
+        except PlaywrightTimeout:
+            if attempt == 2:
+                raise
+    wait_idle(page)

@@ -17,7 +17,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from pypdf import PdfReader
 
 from tests.browser.conftest import ARTIFACTS
-from tests.browser.helpers import wait_idle
+from tests.browser.helpers import search_participants, wait_idle
 from tests.browser.test_sign_in import (  # noqa: F401 (the fixtures are used by name)
     _no_exception,
     _open_page,
@@ -60,17 +60,7 @@ def _shot(page, name: str) -> None:
 
 
 def _search_and_tick(page, name: str) -> None:
-    box = page.locator("input[aria-label='Search']")
-    for attempt in range(3):
-        wait_idle(page)
-        box.fill(name)
-        box.press("Enter")
-        try:
-            page.get_by_text("1 of ").first.wait_for(timeout=15_000)
-            break
-        except PlaywrightTimeout:
-            if attempt == 2:
-                raise
+    search_participants(page, name)
     for attempt in range(3):  # a rerun may redraw the grid under the click
         wait_idle(page)
         grid = page.locator("[data-testid='stDataFrame']").first

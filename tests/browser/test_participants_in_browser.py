@@ -4,12 +4,11 @@ people, so a new search never turns the person ticked into the person shown (iss
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from sqlalchemy import text
 
 from eventflow.demo import DEMO_EVENT_ID
 from tests.browser.conftest import ARTIFACTS
-from tests.browser.helpers import no_exception, open_page, wait_idle
+from tests.browser.helpers import no_exception, open_page, search_participants, wait_idle
 
 pytestmark = pytest.mark.browser
 ROW_HEIGHT = 35  # st.dataframe's row and header height: the row checkbox is clicked by position
@@ -30,22 +29,6 @@ def _checked_in(database, participant_id: str) -> bool:
     with database.owner_connection() as conn:
         return conn.execute(text("SELECT checked_in_at IS NOT NULL FROM participants WHERE id = :p"),
                             {"p": participant_id}).scalar_one()
-
-
-def _search(page, value: str) -> None:
-    """Search until the list shows one person (a rerun still drawing the page may drop a first try)."""
-    box = page.locator("input[aria-label='Search']")
-    for attempt in range(3):
-        wait_idle(page)
-        box.fill(value)
-        box.press("Enter")
-        try:
-            page.get_by_text("1 of ").first.wait_for(timeout=15_000)
-            break
-        except PlaywrightTimeout:
-            if attempt == 2:
-                raise
-    wait_idle(page)
 
 
 def _tick_first_row(page) -> None:
@@ -78,10 +61,10 @@ def test_a_selection_names_the_person_not_the_row(app_server, chromium, renamed,
     page.set_default_timeout(30_000)
     try:
         open_page(page, f"{app_server.url}/participants")
-        _search(page, lars)
+        search_participants(page, lars)
         _tick_first_row(page)
         page.get_by_text("Change 1 selected").wait_for()
-        _search(page, ingrid)
+        search_participants(page, ingrid)
         page.get_by_text("(1 not in the current search)").wait_for()
         wait_idle(page)
         page.screenshot(path=str(ARTIFACTS / f"participants-selection-{width}.png"), full_page=True)
