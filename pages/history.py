@@ -33,11 +33,12 @@ with layout_tab:
         st.info("No layout changes yet." if table is None else f"No layout changes of table {table} yet.")
     else:
         st.dataframe(
-            moves[["when", "kind", "organiser", "what"]], hide_index=True, width="stretch",
-            column_config={"when": st.column_config.TextColumn("When"),
-                           "kind": st.column_config.TextColumn("Kind", width="small"),
+            # What changed first: on a phone it is the column in view without scrolling the table sideways.
+            moves[["what", "when", "organiser", "kind"]], hide_index=True, width="stretch",
+            column_config={"what": st.column_config.TextColumn("What changed", width="large"),
+                           "when": st.column_config.TextColumn("When"),
                            "organiser": st.column_config.TextColumn("By"),
-                           "what": st.column_config.TextColumn("What changed", width="large")})
+                           "kind": st.column_config.TextColumn("Kind", width="small")})
         st.caption(f"The latest {counted(moves['change_set_id'].nunique(), 'layout change')}"
                    + (f" of table {table}" if table is not None else "")
                    + ". Positions are metres from the room's top-left corner, as on the floor plan"
