@@ -17,7 +17,8 @@ How a drop travels:
    move in between is reported, not overwritten. The database records every layout change in
    ``layout_history`` (``sql/015``).
 
-Tables and room elements turn too (:func:`turn_table`, :func:`turn_element`); an organiser undoes their own
+Tables and room elements turn too (:func:`turn_table`, :func:`turn_element`), room elements are renamed
+and resized (:func:`change_element`); an organiser undoes their own
 layout changes one after another (:func:`undo_offer`, :func:`undo_layout_change`), refused when someone
 changed the same thing since. :func:`load_drawn_plan` shares an unchanged plan between sessions.
 
@@ -526,13 +527,7 @@ def move_element(session: Session, event_id: UUID, element_id: str, x: Any, y: A
                  ) -> Outcome:
     """Move (and optionally resize, turn or rename) a room element; compare-and-set like a table."""
     nx, ny = snap(_number(x, "The position")), snap(_number(y, "The position"))
-    size = {}
-    for name, value in (("width", width), ("height", height)):
-        if value is not None:
-            number = snap(_number(value, f"The {name}"))
-            if not 0 < number <= 500:
-                raise FloorPlanError(f"The {name} must be between {GRID_STEP:g} and 500 metres.")
-            size[name] = number
+    size = {name: _extent(value, name) for name, value in (("width", width), ("height", height)) if value is not None}
     if label is not None:
         label = _label(label)
     element = _element_id(element_id)
@@ -544,6 +539,46 @@ def move_element(session: Session, event_id: UUID, element_id: str, x: Any, y: A
         {"e": event_id, "id": element, "x": nx, "y": ny, "w": size.get("width"), "h": size.get("height"),
          "r": None if rotation is None else _rotation(rotation), "label": label, "v": version},
         lambda: "Moved.", lambda: _element_conflict(session, event_id, element, version))
+
+
+def _extent(value: Any, name: str) -> float:
+    """A width or depth in metres, on the grid, within what a room element may measure."""
+    number = snap(_number(value, f"The {name}"))
+    if not 0 < number <= 500:
+        raise FloorPlanError(f"The {name} must be between {GRID_STEP:g} and 500 metres.")
+    return number
+
+
+def change_element(session: Session, event_id: UUID, element_id: str, version: int, *, label: Any = None,
+                   width: Any = None, height: Any = None) -> Outcome:
+    """Rename and / or resize a room element where it stands (its top-left corner stays); compare-and-set
+    like a move, recorded in the layout history. Nothing given, or an invalid value: nothing is written."""
+    new_label = None if label is None else _label(label)
+    size = {name: _extent(value, name) for name, value in (("width", width), ("height", height)) if value is not None}
+    if new_label is None and not size:
+        raise FloorPlanError("Give the room element a new label or size.")
+    element = _element_id(element_id)
+    old = session.execute(text("SELECT label, width, height FROM room_elements WHERE event_id = :e AND id = :id"),
+                          {"e": event_id, "id": element}).first()
+
+    def saved() -> str:
+        if old is None:
+            return "Saved."
+        done = []
+        if new_label is not None and new_label != old.label:
+            done.append(f"renamed to “{new_label}”")
+        w, h = size.get("width", old.width), size.get("height", old.height)
+        if (w, h) != (old.width, old.height):
+            done.append(f"resized to {w:g} × {h:g} m")
+        return f"“{old.label}” {' and '.join(done) or 'unchanged'}."
+
+    return _compare_and_set(
+        session,
+        "UPDATE room_elements SET label = coalesce(:label, label), width = coalesce(:w, width), "
+        "       height = coalesce(:h, height) WHERE event_id = :e AND id = :id AND version = :v",
+        {"e": event_id, "id": element, "label": new_label, "w": size.get("width"), "h": size.get("height"),
+         "v": version},
+        saved, lambda: _element_conflict(session, event_id, element, version))
 
 
 def _element_conflict(session: Session, event_id: UUID, element: str, version: int) -> Outcome:

@@ -55,6 +55,9 @@ def _handle_intent() -> None:
         elif kind == "turn_table":
             result = context.write(floor_plan.turn_table, int(intent["table"]), intent["rotation"],
                                    intent.get("version"))
+        elif kind == "change_element":
+            result = context.write(floor_plan.change_element, str(intent["id"]), int(intent["version"]),
+                                   label=intent.get("label"), width=intent.get("w"), height=intent.get("h"))
         elif kind == "turn_element":
             result = context.write(floor_plan.turn_element, str(intent["id"]), intent["rotation"],
                                    int(intent["version"]))
@@ -84,7 +87,7 @@ def _handle_intent() -> None:
         store["patched"] = (time.monotonic(), floor_plan.draw(ui.read_fresh(
             floor_plan.refresh_plan, organiser, shown, people=people,
             tables=[int(intent["table"])] if kind in ("move_table", "turn_table") else [],
-            elements=kind in ("move_element", "turn_element"))))
+            elements=kind in ("move_element", "turn_element", "change_element"))))
         store["token"] += 1
         return
     if result.conflict:

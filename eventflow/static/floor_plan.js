@@ -294,6 +294,25 @@ export default function (component) {
     html('p', `${e.w} × ${e.h} m, at ${e.x} m, ${e.y} m`, detail);
     if (edit && e.id) {
       turnControls(`“${e.l}”`, e.r, (to) => send({ kind: 'turn_element', id: e.id, rotation: to, version: e.v }));
+      // Rename and resize: the label travels as data and is drawn with textContent, never as markup.
+      const form = html('form', null, detail, 'change');
+      form.setAttribute('aria-label', `Label and size of “${e.l}”`);
+      const field = (text, attrs) => {
+        const wrap = html('label', text, form);
+        const input = html('input', null, wrap);
+        Object.assign(input, attrs);
+        input.onkeydown = (evt) => evt.stopPropagation();  // typing R or an arrow here is text, not a move
+        return input;
+      };
+      const name = field('Label ', { type: 'text', value: e.l, maxLength: 100, required: true, className: 'label' });
+      const wide = field('Width (m) ', { type: 'number', value: e.w, min: 0.5, max: 500, step: 0.5, required: true });
+      const deep = field('Depth (m) ', { type: 'number', value: e.h, min: 0.5, max: 500, step: 0.5, required: true });
+      const save = html('button', 'Save label and size', form); save.type = 'submit';
+      form.onsubmit = (evt) => {
+        evt.preventDefault();
+        state.refocus = `g.elg[data-id="${e.id}"]`;
+        send({ kind: 'change_element', id: e.id, version: e.v, label: name.value, w: wide.value, h: deep.value });
+      };
       html('p', 'Drag it, or use the arrow keys (Shift: 2 m); R turns it right, Shift+R left.', detail, 'hint');
     }
   }
