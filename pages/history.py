@@ -53,12 +53,15 @@ with seating_tab:
         st.info("No seating changes yet." if person is None and table is None
                 else "No seating changes match this filter.")
         st.stop()
+    zone = context.read(participants.zone_name)
     sets = sets.assign(kind=sets["kind"].fillna("change"))  # changes made without a label (e.g. by a script)
 
     st.dataframe(
         sets[["changed_at", "kind", "organiser", "people", "rows_changed", "who"]], hide_index=True, width="stretch",
         column_config={
-            "changed_at": st.column_config.DatetimeColumn("When", format="D MMM YYYY, HH:mm:ss"),
+            # In the event's time zone, as the layout changes beside them.
+            "changed_at": st.column_config.DatetimeColumn(f"When ({zone})", format="D MMM YYYY, HH:mm:ss",
+                                                          timezone=zone),
             "kind": st.column_config.TextColumn("What", width="small"),
             "organiser": st.column_config.TextColumn("By"),
             "people": st.column_config.NumberColumn("People", width="small"),
@@ -75,8 +78,8 @@ with seating_tab:
         found = by_id[key]
         who = found.who if len(found.who) <= 40 else found.who[:39] + "…"
         # The short reference keeps two otherwise identical lines (same second, same people count) apart.
-        return (f"{found.changed_at:%d %b %H:%M:%S} · {found.kind} · {found.organiser} · {found.people} people "
-                f"({who}) · ref {key[:8]}")
+        return (f"{found.changed_at.tz_convert(zone):%d %b %H:%M:%S} · {found.kind} · {found.organiser} · "
+                f"{found.people} people ({who}) · ref {key[:8]}")
 
 
     chosen = st.selectbox("Show one change set", list(by_id), key="history_change_set", format_func=change_set_label)
