@@ -124,10 +124,12 @@ def workspace() -> None:
             shown += (f" · rows {window.first_row:,}–{window.first_row + len(window.frame) - 1:,}, "
                       f"page {window.page} of {window.pages}")
         st.caption(shown + ("" if context.can_edit else " · read-only"))
+        # Only the columns shown travel (the hidden ones stay here, in store["view"]): positions match.
         st.data_editor(
-            window.frame, key=editor_key, column_config=column_config, column_order=list(seating.DISPLAY_COLUMNS),
+            window.frame[list(seating.DISPLAY_COLUMNS)], key=editor_key, column_config=column_config,
+            column_order=list(seating.DISPLAY_COLUMNS),
             disabled=True if not context.can_edit else
-            [c for c in seating.GRID_COLUMNS if c not in seating.EDITABLE_COLUMNS],
+            [c for c in seating.DISPLAY_COLUMNS if c not in seating.EDITABLE_COLUMNS],
             hide_index=True, num_rows="fixed", width="stretch", height=min(560, 38 + 35 * max(len(window.frame), 1)),
         )
         if window.pages > 1:
@@ -151,8 +153,7 @@ def workspace() -> None:
         st.caption(f"{summary.tables:,} tables · {summary.seated:,} of {summary.seats:,} seats taken "
                    "(with your unsaved edits). The tables of the people shown and of your edits:")
         st.dataframe(
-            seating.tables_in_view(fill, window.frame, change_set, table_filter)[["table", "full", "capacity", "free",
-                                                                                  "vip"]],
+            seating.tables_in_view(fill, window.frame, change_set, table_filter),
             hide_index=True, height=min(420, 38 + 35 * max(1, len(window.frame))),
             column_config={
                 "table": st.column_config.NumberColumn("Table", format="%d", width=44),
@@ -233,7 +234,7 @@ def workspace() -> None:
             move_tab, swap_tab = st.tabs(["Move to a table", "Swap with someone"])
             quick: seating.ChangeSet | None = None
             with move_tab:
-                free = {row.table: row.free for row in fill.itertuples()}
+                free = dict(zip(fill["table"].tolist(), fill["free"].tolist(), strict=True))
                 table_choice = st.selectbox("Table", grid.table_numbers, index=None, key="quick_table",
                                             placeholder="Pick a table",
                                             format_func=lambda n: f"Table {n} · {free[n]} free")
