@@ -141,22 +141,30 @@ def _measure(page, profile: Path, received: list[int], action: Callable[[], None
 
 
 def _edit_cell(page, row: int, value: str) -> None:
-    """Type ``value`` into the Table cell of ``row`` (the grid's second column) and confirm."""
+    """Put ``value`` into the Table cell of ``row`` as an organiser does: the cell is found in the
+    grid's accessible table by its header (never by pixel offsets), Enter opens its editor, the
+    value goes in whole, Enter confirms. Typing key by key into a selected cell lost the first key
+    now and then (a "43" became table 3, a VIP table, and the bench could not save: issue 13)."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-    grid = page.locator("[data-testid='stDataFrame']").first
+    grid = page.get_by_test_id("stDataFrame").first
     for attempt in range(4):
-        box = grid.bounding_box()
-        page.mouse.click(box["x"] + 40, box["y"] + 35 * (row + 1) + 17)
-        page.keyboard.press("ArrowRight")
-        page.keyboard.type(value)
+        _wait_idle(page)
+        grid.get_by_test_id("data-grid-canvas").focus()
+        header = grid.get_by_role("columnheader", name="Table", exact=True, include_hidden=True)
+        cell = grid.locator(f"tr[role='row'][aria-rowindex='{row + 2}']").locator(
+            f"[role='gridcell'][aria-colindex='{header.get_attribute('aria-colindex')}']")
+        cell.focus()  # glide selects the cell that takes focus in its accessible table
+        page.keyboard.press("Enter")
+        editor = page.locator(".gdg-input")
         try:
-            page.wait_for_selector(".gdg-input", timeout=5_000)
+            editor.wait_for(timeout=5_000)
             break
         except PlaywrightTimeout:
             if attempt == 3:
                 raise
             page.keyboard.press("Escape")
+    editor.fill(value)
     page.keyboard.press("Enter")
 
 
@@ -197,6 +205,9 @@ def measure_interactions(browser, url: str, database: Database, event: UUID, pro
                 got["save"] = _measure(page, profile, received, save.click)
             elif page.get_by_role("button", name="Reload latest").count():
                 # The edit broke a rule (e.g. the person needs an accessible table): start afresh.
+                alerts = page.locator("[data-testid='stAlert']").all_inner_texts()
+                print(f"    no save in round {round_number} (row {row}, table {table}): {alerts}", flush=True)
+                page.screenshot(path=str(profile.parent / f"no-save-{round_number}.png"), full_page=True)
                 _measure(page, profile, received, lambda: page.get_by_role("button", name="Reload latest").click())
             page.get_by_text("participants shown").first.wait_for()
             if keep:

@@ -385,9 +385,12 @@ def changes_from_editor(snapshot: pd.DataFrame, editor_state: Mapping[str, Any] 
     positions = sorted({p for p in edited if 0 <= p < len(snapshot)} | set(_drafted_positions(snapshot)))
     if not positions:
         return ChangeSet()
-    rows = snapshot.iloc[positions][["participant_id", "full_name", "assignment_id", "version", "table_number",
-                                     "seat_number", "base_table", "base_seat"]]
-    for position, row in zip(positions, rows.itertuples(index=False), strict=True):
+    # Cell by cell from the columns' own arrays: a frame taken from a few rows of Arrow-backed
+    # strings cost more than the rest of the fragment run.
+    columns = {name: snapshot[name].array for name in ("participant_id", "full_name", "assignment_id", "version",
+                                                       "table_number", "seat_number", "base_table", "base_seat")}
+    for position in positions:
+        row = _Row(**{name: values[position] for name, values in columns.items()})
         values = edited.get(position, {})
         participant = str(row.participant_id)
         errors: list[str] = []
@@ -416,6 +419,18 @@ def changes_from_editor(snapshot: pd.DataFrame, editor_state: Mapping[str, Any] 
                 version=_cell(row.version), old=old, new=(table, seat), seat_given=seat_given,
             ))
     return ChangeSet(tuple(changes), problems)
+
+
+@dataclass(frozen=True)
+class _Row:
+    participant_id: Any
+    full_name: Any
+    assignment_id: Any
+    version: Any
+    table_number: Any
+    seat_number: Any
+    base_table: Any
+    base_seat: Any
 
 
 def _drafted_positions(snapshot: pd.DataFrame) -> list[int]:
@@ -735,7 +750,7 @@ def tables_in_view(fill: pd.DataFrame, window: pd.DataFrame, change_set: ChangeS
         wanted.add(int(also))
     # Positions first, then only those rows and columns are copied (never the whole 2,000-table frame).
     positions = np.isin(fill["table"].to_numpy(), np.fromiter(wanted, dtype="int64", count=len(wanted)))
-    return fill.iloc[positions.nonzero()[0][:limit]][list(columns)].reset_index(drop=True)
+    return fill[list(columns)].iloc[positions.nonzero()[0][:limit]].reset_index(drop=True)
 
 
 # ----------------------------------------------------------------------------------------- saving
