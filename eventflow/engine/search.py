@@ -51,9 +51,9 @@ POOL_SIZE = 10
 #: With table-size ranges, how many size vectors the compiled search races first (see
 #: _size_race), with what share of its time, the rounds each gets in the first stage, and up to
 #: how many units (beyond it a round takes too long for a race within the limit).
-SIZE_CANDIDATES = 8
-SIZE_RACE_SHARE = 0.3
-SIZE_RACE_ROUNDS = 3
+SIZE_CANDIDATES = 12
+SIZE_RACE_SHARE = 0.4
+SIZE_RACE_ROUNDS = 1
 SIZE_RACE_MAX_UNITS = 600
 # Compiled chunks are sized to return to Python (and the clock) about this often.
 _CHUNK_SECONDS = 0.02
@@ -426,7 +426,8 @@ def size_targets(model: IndexedInstance, table_of: np.ndarray, rng: np.random.Ge
                  count: int) -> list[np.ndarray]:
     """Up to ``count`` distinct table-size vectors other than the plan's own, each a corner of
     the size ranges: every table at its minimum fill, then, in random order, tables filled to
-    capacity while people are left (at most one table in between).  Empty when the sizes are
+    capacity while the people left fill its whole range, then the rest into the first tables
+    that have room.  Empty when the sizes are
     fixed (every table exactly full, as on MDGPLIB's "ss" instances)."""
     seated = table_of >= 0
     own = np.bincount(table_of[seated], weights=model.unit_size[seated], minlength=model.n_tables)
@@ -438,8 +439,15 @@ def size_targets(model: IndexedInstance, table_of: np.ndarray, rng: np.random.Ge
             break
         target = model.min_fill.copy()
         extra = total - int(target.sum())
-        for t in rng.permutation(model.n_tables):
-            add = min(int(model.capacity[t] - model.min_fill[t]), max(0, extra))
+        order = rng.permutation(model.n_tables)
+        # Tables whose whole range fits in what is left first, so that most corners have no
+        # table in between (the best plans found on MDGPLIB's ds instances have none).
+        for t in order:
+            if model.capacity[t] - model.min_fill[t] <= extra:
+                target[t] = model.capacity[t]
+                extra -= int(model.capacity[t] - model.min_fill[t])
+        for t in order:
+            add = min(int(model.capacity[t] - target[t]), max(0, extra))
             target[t] += add
             extra -= add
         key = tuple(int(x) for x in target)
@@ -469,14 +477,12 @@ def _size_race(
         kernel.resize(problem, run.plan, target)
         run.settle(problem, deadline)
         runs.append(run)
-    stages = max(1, int(np.ceil(np.log2(len(runs)))))
-    stage_seconds = (deadline - clock.now()) / stages
     rounds = SIZE_RACE_ROUNDS
     while len(runs) > 1 and clock.now() < deadline:
-        stage_end = min(deadline, clock.now() + stage_seconds)
         for k, run in enumerate(runs):
-            # Each gets an equal share of what is left of the stage.
-            share = (stage_end - clock.now()) / (len(runs) - k)
+            # The same rounds for each (a fair comparison), and, so that a slow instance cannot
+            # spend the race on its first candidates, at most an equal share of the time left.
+            share = (deadline - clock.now()) / (len(runs) - k)
             run.advance(problem, clock.now() + share, max_idle_rounds, until_rounds=rounds)
         runs.sort(key=lambda r: -r.best)
         runs = runs[:max(1, len(runs) // 2)]
