@@ -28,12 +28,11 @@ geometry (:func:`table_size`, :func:`seat_positions`).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import math
-import threading
 import unicodedata
-from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from types import SimpleNamespace
@@ -42,11 +41,11 @@ from uuid import UUID
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from eventflow import autoseat, seating
+from eventflow import autoseat, seating, shared_cache
 from eventflow.errors import (
     INSUFFICIENT_PRIVILEGE,
     InputError,
@@ -1105,62 +1104,49 @@ def draw(plan: FloorPlan) -> DrawnPlan:
     return DrawnPlan(plan, drawing, hashlib.blake2b(drawing.encode(), digest_size=8).hexdigest())
 
 
-# What the plan is drawn from, summed up in one cheap read: it changes whenever anything drawn changes
-# (a row added or removed moves a count and a sum of ids; every update bumps a version or changes a
-# row's text). Read through the organiser's own session: an event they may not see has no stamp, and
-# their role is part of it, so a plan is shared only among those who read the same rows.
+# The plan is shared by the event's change marker (migration 025; 032 adds table places and room
+# elements to what moves it): the database replaces it on every write to anything the plan is drawn
+# from. Read through the organiser's own session, under row-level security: an event they may not
+# see has no marker row, and their role is part of the key, so a plan is shared only among members
+# of the event's organisation who read the same rows.
 _STAMP = text("""
-    SELECT hashtext(e::text) AS event,
+    SELECT c.organization_id, c.marker,
            (SELECT m.role FROM memberships AS m
-             WHERE m.organization_id = e.organization_id AND m.organiser_id = eventflow.current_organiser_id()) AS role,
-           (SELECT row(count(*), sum(version), sum(hashtext(id::text)))::text
-              FROM participants WHERE event_id = e.id) AS people,
-           (SELECT row(count(*), sum(version), sum(hashtext(id::text)))::text
-              FROM table_assignments WHERE event_id = e.id) AS seats,
-           (SELECT row(count(*), sum(hashtext(t::text)))::text
-              FROM seating_tables AS t WHERE t.event_id = e.id) AS tables,
-           (SELECT row(count(*), sum(hashtext(l::text)))::text
-              FROM table_layouts AS l WHERE l.event_id = e.id) AS places,
-           (SELECT row(count(*), sum(hashtext(r::text)))::text
-              FROM room_elements AS r WHERE r.event_id = e.id) AS room,
-           (SELECT row(count(*), sum(hashtext(r::text)))::text
-              FROM seating_rules AS r WHERE r.event_id = e.id) AS rules,
-           (SELECT row(count(*), sum(hashtext(m::text)))::text
-              FROM seating_rule_members AS m WHERE m.event_id = e.id) AS rule_members
-      FROM events AS e WHERE e.id = :event_id
+             WHERE m.organization_id = c.organization_id AND m.organiser_id = eventflow.current_organiser_id()) AS role
+      FROM event_change_counters AS c WHERE c.event_id = :event_id
 """)
 SHARED_PLANS = 8  # events whose drawn plan is kept for every organiser (about 5 MB each at 20,000 people)
-_shared: OrderedDict[tuple[Any, ...], DrawnPlan] = OrderedDict()
-_shared_lock = threading.Lock()
+# One entry per (database, organisation, event, role), the newest marker only (shared_cache.SharedCache).
+_shared = shared_cache.SharedCache(max_entries=SHARED_PLANS)
 
 
 def plan_stamp(session: Session, event_id: UUID) -> tuple[Any, ...] | None:
-    """A fingerprint of everything the plan is drawn from, as this organiser reads it (None: no such event)."""
+    """The key the event's plan is shared under, as this organiser reads it: (database,
+    organisation, event, role, marker); None when they may not see the event."""
     row = session.execute(_STAMP, {"event_id": event_id}).first()
-    return None if row is None or row.role is None else (str(event_id), *row)
+    if row is None or row.role is None:
+        return None
+    bind = session.get_bind()
+    database = (bind if isinstance(bind, Engine) else bind.engine).url.render_as_string(hide_password=True)
+    return (database, row.organization_id, str(event_id), row.role, row.marker)
 
 
 def load_drawn_plan(session: Session, event_id: UUID, *, with_track_mix: bool = False) -> DrawnPlan:
     """:func:`load_floor_plan` with its drawing, shared by every organiser and session that opens the
     same, unchanged event: a second organiser, a new browser tab or a return to the page costs one
-    cheap read (:func:`plan_stamp`) instead of reading and drawing 20,000 people again; any change to
-    the event gives a new stamp, so what is shown is never older than this read."""
+    marker read (:func:`plan_stamp`) instead of reading and drawing 20,000 people again; any write to
+    the event moves the marker, so what is shown is never older than this read. The plan is loaded
+    in the same transaction, after the marker was read."""
     stamp = None if with_track_mix else plan_stamp(session, event_id)
-    if stamp is not None:
-        with _shared_lock:
-            found = _shared.get(stamp)
-            if found is not None:
-                _shared.move_to_end(stamp)
-        if found is not None:
-            return _own_copy(found)
-    drawn = draw(load_floor_plan(session, event_id, with_track_mix=with_track_mix))
-    if stamp is not None:
-        with _shared_lock:
-            _shared[stamp] = drawn
-            while len(_shared) > SHARED_PLANS:
-                _shared.popitem(last=False)
-        return _own_copy(drawn)
-    return drawn
+    if stamp is None:
+        return draw(load_floor_plan(session, event_id, with_track_mix=with_track_mix))
+    drawn = _shared.get_or_load(stamp[:-1], stamp[-1],
+                                functools.partial(_draw_loaded, session, event_id))
+    return _own_copy(drawn)
+
+
+def _draw_loaded(session: Session, event_id: UUID) -> DrawnPlan:
+    return draw(load_floor_plan(session, event_id))
 
 
 def _own_copy(drawn: DrawnPlan) -> DrawnPlan:
@@ -1173,8 +1159,7 @@ def _own_copy(drawn: DrawnPlan) -> DrawnPlan:
 
 def forget_shared_plans() -> None:
     """Drop every shared plan (benchmarks measuring a first view; tests)."""
-    with _shared_lock:
-        _shared.clear()
+    _shared.clear()
 
 
 def plan_drawing(plan: FloorPlan) -> str:
