@@ -57,6 +57,9 @@ function fillColour(seated, cap) {
 }
 
 export default function (component) {
+  // For `bench --floor-plan`: when this drawing began and ended, on the page's own clock.
+  performance.clearMarks('floor-plan-start'); performance.clearMarks('floor-plan-drawn');
+  performance.mark('floor-plan-start');
   const { data, parentElement, setTriggerValue } = component;
   const root = parentElement.querySelector('.fp');
   if (!root || !data) return;
@@ -529,4 +532,5 @@ export default function (component) {
     applyView();
   }
   svg.dataset.ready = String(data.token);
+  performance.mark('floor-plan-drawn');
 }
