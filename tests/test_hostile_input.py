@@ -324,8 +324,9 @@ def test_a_file_of_millions_of_tiny_rows_is_refused_with_the_row_limit(hostile):
     assert preview.ok and len(preview.rows) == pi.MAX_IMPORT_ROWS
 
 
-def test_a_chain_of_twenty_thousand_plus_ones_is_planned_in_linear_time(hostile):
-    # Each guest comes with the next: one group. Walking the chain from every guest took minutes.
+def test_a_chain_of_twenty_thousand_plus_ones_is_one_group(hostile):
+    # Each guest comes with the next: one group of everyone. Walking the chain from every guest was
+    # quadratic (73 s under load, within the hang bound: the speed is measured, not asserted here).
     rows = "".join(f"P{i},p{i}@chain.example,p{i + 1}@chain.example\n" for i in range(pi.MAX_IMPORT_ROWS - 1))
     table = pi.read_table(f"name,email,plus one of\n{rows}Last,p{pi.MAX_IMPORT_ROWS - 1}@chain.example,\n".encode(), 5)
     preview = _within_bound(lambda: pi.plan_import(table, pi.suggest_mapping(table.header), _event(hostile)),

@@ -149,21 +149,28 @@ def _count(world, org):
                             {"e": org.event_id}).scalar_one()
 
 
-def test_clean_file_is_imported_with_tracks_and_default_opt_in(world):
+@pytest.mark.parametrize("default_opt_in", [False, True])
+def test_clean_file_is_imported_with_tracks_and_default_opt_in(world, default_opt_in):
+    from eventflow import event_settings
+
     org = world.a
+    with world.database.tenant_session(org.manager) as session:
+        event_settings.save_settings(session, org.event_id, {"default_networking_opt_in": default_opt_in})
     plan = _plan(world, org, "Name,E-mail,Company,Tracks,VIP,Networking opt-in,Interests\n"
-                             "Zoe Park,zoe@x.test,Acme,data; cloud,yes,,ai;ux\n"
-                             "Yan Li,,,,no,yes,\n")
+                             "Zoe Park,zoe@x.test,Acme,DATA; cloud,yes,,ai;ux\n"
+                             "Yan Li,,,,no,no,\n")
     assert plan.ok, plan.problems
-    assert plan.new_tracks == []  # "data; cloud" are the event's Data and Cloud, in another case
+    assert plan.new_tracks == []  # the event's Data and Cloud, in another case
     assert _apply(world, org, plan).added == 2
     with world.database.owner_connection() as conn:
         zoe = conn.execute(text("SELECT p.is_vip, p.networking_opt_in, p.interests, count(pt.track_id) AS tracks "
                                 "FROM participants p LEFT JOIN participant_tracks pt ON pt.participant_id = p.id "
-                                "WHERE p.email = 'zoe@x.test' GROUP BY p.organization_id, p.id")).one()
-        yan = conn.execute(text("SELECT networking_opt_in, is_vip FROM participants WHERE full_name = 'Yan Li'")).one()
-    assert (zoe.is_vip, zoe.networking_opt_in, zoe.interests, zoe.tracks) == (True, False, ["ai", "ux"], 2)
-    assert tuple(yan) == (True, False)
+                                "WHERE p.event_id = :e AND p.email = 'zoe@x.test' GROUP BY p.organization_id, p.id"),
+                           {"e": org.event_id}).one()
+        yan = conn.execute(text("SELECT networking_opt_in, is_vip FROM participants "
+                                "WHERE event_id = :e AND full_name = 'Yan Li'"), {"e": org.event_id}).one()
+    assert (zoe.is_vip, zoe.networking_opt_in, zoe.interests, zoe.tracks) == (True, default_opt_in, ["ai", "ux"], 2)
+    assert tuple(yan) == (False, False)  # a "no" is kept whatever the default
 
 
 def test_any_bad_row_means_nothing_is_imported_and_each_row_says_why(world):
