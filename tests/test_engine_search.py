@@ -1,0 +1,51 @@
+"""The compiled search's race over table-size vectors (plans whose tables have size ranges)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from eventflow.engine import check, instance_from_json, solve
+from eventflow.engine.indexed import IndexedInstance
+from eventflow.engine.search import size_targets
+
+
+def _ranged_instance(n: int, bounds: list[tuple[int, int]], seed: int) -> dict:
+    rng = np.random.default_rng(seed)
+    return {
+        "tables": [{"table_number": t + 1, "min_fill": lo, "capacity": hi} for t, (lo, hi) in enumerate(bounds)],
+        "participants": [{"id": i, "networking_opt_in": True} for i in range(n)],
+        "weights": {"shared_interest": 0.0, "same_company": 0.0, "same_track": 0.0},
+        "pair_weights": [[i, j, float(rng.integers(0, 100))] for i in range(n) for j in range(i + 1, n)],
+    }
+
+
+def test_size_targets_are_distinct_corners_within_the_bounds_seating_everyone() -> None:
+    bounds = [(2, 6), (3, 5), (2, 8), (4, 6)]
+    model = IndexedInstance(instance_from_json(_ranged_instance(18, bounds, 0)), {})
+    table_of = np.repeat(np.arange(4), [5, 4, 5, 4])
+    targets = size_targets(model, table_of, np.random.default_rng(1), 6)
+    assert targets, "a plan with size ranges has other size vectors to try"
+    seen = {tuple(t) for t in targets}
+    assert len(seen) == len(targets) and (5, 4, 5, 4) not in seen
+    for target in targets:
+        assert target.sum() == 18
+        assert all(lo <= s <= hi for s, (lo, hi) in zip(target, bounds, strict=True))
+        between = sum(lo < s < hi for s, (lo, hi) in zip(target, bounds, strict=True))
+        assert between <= 1  # a corner: at most one table neither at its minimum nor full
+
+
+def test_fixed_table_sizes_have_nothing_to_race() -> None:
+    model = IndexedInstance(instance_from_json(_ranged_instance(12, [(4, 4)] * 3, 0)), {})
+    assert size_targets(model, np.repeat(np.arange(3), 4), np.random.default_rng(0), 6) == []
+
+
+def test_ranged_plans_keep_every_rule_with_pins_and_apart_pairs() -> None:
+    data = _ranged_instance(40, [(4, 12)] * 5, 3)
+    data["pinned"] = [{"participant_id": 0, "table_number": 2}]
+    data["apart"] = [[1, 2], [3, 4]]
+    instance = instance_from_json(data)
+    for seed in range(3):
+        solution = solve(instance, mode="heuristic", time_limit=1.0, seed=seed)
+        assert check(instance, solution.assignments) == []
+        plan = solution.table_of()
+        assert plan[0] == 2 and plan[1] != plan[2] and plan[3] != plan[4]
