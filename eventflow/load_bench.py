@@ -116,7 +116,7 @@ def _wait_idle(page) -> None:
         " && document.querySelectorAll('[data-testid=\"stSkeleton\"]').length === 0")
 
 
-def _measure(page, profile: Path, received: list[int], action: Callable[[], None],
+def _measure(page, profile: Path, received: list[int], action: Callable[[], object],
              limit: float = 120) -> dict[str, Any] | None:
     """Run ``action`` and gather the server runs it caused (until one ends normally) and the bytes
     the websocket brought; None when it caused none within ``limit`` seconds."""
@@ -325,6 +325,74 @@ def measure_concurrency(browser, url: str, event: UUID, seconds: float,
                                     "p95_wait_s": round(p95(waits), 2), "presses_repeated": lost}
         print(f"    {concurrent:>2} organisers: {figures[str(concurrent)]}", flush=True)
     return figures
+
+
+# ----------------------------------------------------------------- writers of one event (item 3)
+
+_CHECK_IN = text("UPDATE participants SET checked_in_at = now() WHERE id = :p")
+
+
+def counter_contention(database: Database, flagship: UUID, organiser: UUID, threads: int = 8,
+                       each: int = 40) -> dict[str, Any]:
+    """How long writers wait on an event's change-counter row (migration 025): ``threads`` door
+    staff checking people in (one transaction per check-in) on one event, and spread over
+    ``threads`` events of the same organisation; then one check-in while a 2-second write is open
+    on the same event and on another. Check-ins set ``checked_in_at``: run it on bench data only."""
+    import threading
+
+    with database.owner_connection() as conn:
+        events = list(conn.execute(text(
+            """SELECT e.id FROM events AS e JOIN participants AS p ON p.event_id = e.id
+                WHERE e.organization_id = (SELECT organization_id FROM events WHERE id = :f)
+                GROUP BY e.id HAVING count(*) >= 200 ORDER BY (e.id = :f) DESC, e.id LIMIT :n"""),
+            {"f": flagship, "n": threads}).scalars())
+        people = {e: list(conn.execute(text("SELECT id FROM participants WHERE event_id = :e ORDER BY id LIMIT 200"),
+                                       {"e": e}).scalars()) for e in events}
+
+    def check_in(person: UUID) -> None:
+        database.run_transaction(organiser, lambda session: session.execute(_CHECK_IN, {"p": person}))
+
+    def burst(spread: bool) -> dict[str, float]:
+        waits: list[float] = []
+
+        def work(worker: int) -> None:
+            event = events[worker % len(events)] if spread else events[0]
+            for k in range(each):
+                started = time.perf_counter()
+                check_in(people[event][(worker * each + k) % len(people[event])])
+                waits.append((time.perf_counter() - started) * 1000)
+        workers = [threading.Thread(target=work, args=(i,)) for i in range(threads)]
+        started = time.perf_counter()
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+        elapsed = time.perf_counter() - started
+        return {"check_ins_per_s": round(len(waits) / elapsed), "median_ms": round(statistics.median(waits), 1),
+                "p95_ms": round(p95(waits), 1)}
+
+    def during_long_write(same_event: bool) -> float:
+        opened = threading.Event()
+
+        def long_write() -> None:
+            with database.tenant_session(organiser) as session:
+                session.execute(text("UPDATE participants SET company = company WHERE id = ANY (CAST(:ids AS uuid[]))"),
+                                {"ids": [str(p) for p in people[events[0]][100:150]]})
+                opened.set()
+                time.sleep(2.0)
+        writer = threading.Thread(target=long_write)
+        writer.start()
+        opened.wait()
+        started = time.perf_counter()
+        check_in(people[events[0] if same_event else events[1]][0])
+        took = (time.perf_counter() - started) * 1000
+        writer.join()
+        return round(took)
+
+    return {"one_event": burst(False), "spread_over_events": burst(True),
+            "check_in_during_2s_write_same_event_ms": during_long_write(True),
+            "check_in_during_2s_write_other_event_ms": during_long_write(False),
+            "load_average": os.getloadavg()}
 
 
 # ------------------------------------------------------------------------------------ the run
