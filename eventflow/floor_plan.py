@@ -17,7 +17,8 @@ How a drop travels:
    move in between is reported, not overwritten. The database records every layout change in
    ``layout_history`` (``sql/015``).
 
-Tables and room elements turn too (:func:`turn_table`, :func:`turn_element`); an organiser undoes their own
+Tables and room elements turn too (:func:`turn_table`, :func:`turn_element`), room elements are renamed
+and resized (:func:`change_element`); an organiser undoes their own
 layout changes one after another (:func:`undo_offer`, :func:`undo_layout_change`), refused when someone
 changed the same thing since. :func:`load_drawn_plan` shares an unchanged plan between sessions.
 
@@ -32,7 +33,7 @@ import hashlib
 import json
 import math
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any, Literal
@@ -433,27 +434,31 @@ def move_table(session: Session, event_id: UUID, table_number: int, x: Any, y: A
     if shape is not None and shape not in ("round", "rectangular"):
         raise FloorPlanError("A table is round or rectangular.")
     turn = None if rotation is None else _rotation(rotation)
+    values = {"e": event_id, "n": table_number, "x": nx, "y": ny, "shape": shape, "r": turn, "v": version}
+    if version is None:
+        statement = ("INSERT INTO table_layouts (event_id, table_number, x, y, shape, rotation) "
+                     "SELECT t.event_id, t.table_number, :x, :y, coalesce(:shape, 'round'), coalesce(:r, 0) "
+                     "  FROM seating_tables AS t WHERE t.event_id = :e AND t.table_number = :n "
+                     "ON CONFLICT DO NOTHING")
+    else:
+        statement = ("UPDATE table_layouts SET x = :x, y = :y, shape = coalesce(:shape, shape), "
+                     "       rotation = coalesce(:r, rotation) "
+                     " WHERE event_id = :e AND table_number = :n AND version = :v")
+    return _compare_and_set(session, statement, values, lambda: f"Table {table_number} moved.",
+                            lambda: _table_conflict(session, event_id, table_number, version, "moved"))
+
+
+def _compare_and_set(session: Session, statement: str, values: dict[str, Any], saved: Callable[[], str],
+                     conflict: Callable[[], Outcome]) -> Outcome:
+    """One layout write as its own change set in the layout history. ``statement`` writes one row only
+    where it still has the version the organiser saw: one row written is ``saved()`` (the caller's words),
+    none is ``conflict()`` (the caller says what changed meanwhile), a database refusal is explained."""
     begin_change_set(session, "layout")
     try:
-        if version is None:
-            written = changed_rows(session, text(
-                "INSERT INTO table_layouts (event_id, table_number, x, y, shape, rotation) "
-                "SELECT t.event_id, t.table_number, :x, :y, coalesce(:shape, 'round'), coalesce(:r, 0) "
-                "  FROM seating_tables AS t WHERE t.event_id = :e AND t.table_number = :n "
-                "ON CONFLICT DO NOTHING"),
-                {"e": event_id, "n": table_number, "x": nx, "y": ny, "shape": shape, "r": turn})
-        else:
-            written = changed_rows(session, text(
-                "UPDATE table_layouts SET x = :x, y = :y, shape = coalesce(:shape, shape), "
-                "       rotation = coalesce(:r, rotation) "
-                " WHERE event_id = :e AND table_number = :n AND version = :v"),
-                {"e": event_id, "n": table_number, "x": nx, "y": ny, "shape": shape, "r": turn,
-                 "v": version})
+        written = changed_rows(session, text(statement), values)
     except DBAPIError as error:
         return Outcome(False, refused(session, error))
-    if written == 1:
-        return Outcome(True, f"Table {table_number} moved.")
-    return _table_conflict(session, event_id, table_number, version, "moved")
+    return Outcome(True, saved()) if written == 1 else conflict()
 
 
 def _table_conflict(session: Session, event_id: UUID, table_number: int, version: int | None, done: str
@@ -486,34 +491,27 @@ def turn_table(session: Session, event_id: UUID, table_number: int, rotation: An
     if version is None:
         return Outcome(False, f"Nothing was saved: table {table_number} has no place on the plan yet. "
                                    "Reload the plan and turn it again.", conflict=True)
-    begin_change_set(session, "layout")
-    try:
-        written = changed_rows(session, text(
-            "UPDATE table_layouts SET rotation = :r WHERE event_id = :e AND table_number = :n AND version = :v"),
-            {"e": event_id, "n": table_number, "r": turn, "v": version})
-    except DBAPIError as error:
-        return Outcome(False, refused(session, error))
-    if written == 1:
-        return Outcome(True, f"Table {table_number} turned to {turn}°.")
-    return _table_conflict(session, event_id, table_number, version, "turned")
+    return _compare_and_set(
+        session, "UPDATE table_layouts SET rotation = :r WHERE event_id = :e AND table_number = :n AND version = :v",
+        {"e": event_id, "n": table_number, "r": turn, "v": version},
+        lambda: f"Table {table_number} turned to {turn}°.",
+        lambda: _table_conflict(session, event_id, table_number, version, "turned"))
 
 
 def turn_element(session: Session, event_id: UUID, element_id: str, rotation: Any, version: int) -> Outcome:
     """Turn a room element about its centre to ``rotation`` degrees; compare-and-set like a move."""
     turn = _rotation(rotation)
     element = _element_id(element_id)
-    begin_change_set(session, "layout")
-    try:
-        written = changed_rows(session, text(
-            "UPDATE room_elements SET rotation = :r WHERE event_id = :e AND id = :id AND version = :v"),
-            {"e": event_id, "id": element, "r": turn, "v": version})
-    except DBAPIError as error:
-        return Outcome(False, refused(session, error))
-    if written == 1:
-        label = session.execute(text("SELECT label FROM room_elements WHERE event_id = :e AND id = :id"),
-                                {"e": event_id, "id": element}).scalar_one()
-        return Outcome(True, f"“{label}” turned to {turn}°.")
-    return _element_conflict(session, event_id, element, version)
+    return _compare_and_set(
+        session, "UPDATE room_elements SET rotation = :r WHERE event_id = :e AND id = :id AND version = :v",
+        {"e": event_id, "id": element, "r": turn, "v": version},
+        lambda: f"“{_element_label(session, event_id, element)}” turned to {turn}°.",
+        lambda: _element_conflict(session, event_id, element, version))
+
+
+def _element_label(session: Session, event_id: UUID, element: str) -> str:
+    return session.execute(text("SELECT label FROM room_elements WHERE event_id = :e AND id = :id"),
+                           {"e": event_id, "id": element}).scalar_one()
 
 
 def _element_id(element_id: Any) -> str:
@@ -528,29 +526,58 @@ def move_element(session: Session, event_id: UUID, element_id: str, x: Any, y: A
                  ) -> Outcome:
     """Move (and optionally resize, turn or rename) a room element; compare-and-set like a table."""
     nx, ny = snap(_number(x, "The position")), snap(_number(y, "The position"))
-    size = {}
-    for name, value in (("width", width), ("height", height)):
-        if value is not None:
-            number = snap(_number(value, f"The {name}"))
-            if not 0 < number <= 500:
-                raise FloorPlanError(f"The {name} must be between {GRID_STEP:g} and 500 metres.")
-            size[name] = number
+    size = {name: _extent(value, name) for name, value in (("width", width), ("height", height)) if value is not None}
     if label is not None:
         label = _label(label)
     element = _element_id(element_id)
-    begin_change_set(session, "layout")
-    try:
-        written = changed_rows(session, text(
-            "UPDATE room_elements SET x = :x, y = :y, width = coalesce(:w, width), height = coalesce(:h, height), "
-            "       rotation = coalesce(:r, rotation), label = coalesce(:label, label) "
-            " WHERE event_id = :e AND id = :id AND version = :v"),
-            {"e": event_id, "id": element, "x": nx, "y": ny, "w": size.get("width"), "h": size.get("height"),
-             "r": None if rotation is None else _rotation(rotation), "label": label, "v": version})
-    except DBAPIError as error:
-        return Outcome(False, refused(session, error))
-    if written == 1:
-        return Outcome(True, "Moved.")
-    return _element_conflict(session, event_id, element, version)
+    return _compare_and_set(
+        session,
+        "UPDATE room_elements SET x = :x, y = :y, width = coalesce(:w, width), height = coalesce(:h, height), "
+        "       rotation = coalesce(:r, rotation), label = coalesce(:label, label) "
+        " WHERE event_id = :e AND id = :id AND version = :v",
+        {"e": event_id, "id": element, "x": nx, "y": ny, "w": size.get("width"), "h": size.get("height"),
+         "r": None if rotation is None else _rotation(rotation), "label": label, "v": version},
+        lambda: "Moved.", lambda: _element_conflict(session, event_id, element, version))
+
+
+def _extent(value: Any, name: str) -> float:
+    """A width or depth in metres, on the grid, within what a room element may measure."""
+    number = snap(_number(value, f"The {name}"))
+    if not 0 < number <= 500:
+        raise FloorPlanError(f"The {name} must be between {GRID_STEP:g} and 500 metres.")
+    return number
+
+
+def change_element(session: Session, event_id: UUID, element_id: str, version: int, *, label: Any = None,
+                   width: Any = None, height: Any = None) -> Outcome:
+    """Rename and / or resize a room element where it stands (its top-left corner stays); compare-and-set
+    like a move, recorded in the layout history. Nothing given, or an invalid value: nothing is written."""
+    new_label = None if label is None else _label(label)
+    size = {name: _extent(value, name) for name, value in (("width", width), ("height", height)) if value is not None}
+    if new_label is None and not size:
+        raise FloorPlanError("Give the room element a new label or size.")
+    element = _element_id(element_id)
+    old = session.execute(text("SELECT label, width, height FROM room_elements WHERE event_id = :e AND id = :id"),
+                          {"e": event_id, "id": element}).first()
+
+    def saved() -> str:
+        if old is None:
+            return "Saved."
+        done = []
+        if new_label is not None and new_label != old.label:
+            done.append(f"renamed to “{new_label}”")
+        w, h = size.get("width", old.width), size.get("height", old.height)
+        if (w, h) != (old.width, old.height):
+            done.append(f"resized to {w:g} × {h:g} m")
+        return f"“{old.label}” {' and '.join(done) or 'unchanged'}."
+
+    return _compare_and_set(
+        session,
+        "UPDATE room_elements SET label = coalesce(:label, label), width = coalesce(:w, width), "
+        "       height = coalesce(:h, height) WHERE event_id = :e AND id = :id AND version = :v",
+        {"e": event_id, "id": element, "label": new_label, "w": size.get("width"), "h": size.get("height"),
+         "v": version},
+        saved, lambda: _element_conflict(session, event_id, element, version))
 
 
 def _element_conflict(session: Session, event_id: UUID, element: str, version: int) -> Outcome:
@@ -824,6 +851,26 @@ def _same(state: dict[str, Any] | None, row: Any, keys: Sequence[str]) -> bool:
     return True
 
 
+# How an undo puts a table's place or a room element back: (remove, add back, reset) with the state
+# before the change as parameters (:key is the table number or the element id).
+_RESTORE = {
+    "table": (
+        text("DELETE FROM table_layouts WHERE event_id = :e AND table_number = :key"),
+        text("INSERT INTO table_layouts (event_id, table_number, x, y, shape, rotation) "
+             "VALUES (:e, :key, :x, :y, :shape, :rotation)"),
+        text("UPDATE table_layouts SET x = :x, y = :y, shape = :shape, rotation = :rotation "
+             " WHERE event_id = :e AND table_number = :key"),
+    ),
+    "element": (
+        text("DELETE FROM room_elements WHERE event_id = :e AND id = CAST(:key AS uuid)"),
+        text("INSERT INTO room_elements (id, event_id, kind, label, x, y, width, height, rotation) "
+             "VALUES (CAST(:key AS uuid), :e, :kind, :label, :x, :y, :width, :height, :rotation)"),
+        text("UPDATE room_elements SET label = :label, x = :x, y = :y, width = :width, height = :height, "
+             "       rotation = :rotation WHERE event_id = :e AND id = CAST(:key AS uuid)"),
+    ),
+}
+
+
 def undo_layout_change(session: Session, event_id: UUID, change_set_id: str) -> Outcome:
     """Put back what one of the organiser's own layout changes changed (moves, turns, resizes, an element
     added or removed), as one new change set of kind ``undo``. Refused, writing nothing, when a colleague
@@ -854,35 +901,11 @@ def undo_layout_change(session: Session, event_id: UUID, change_set_id: str) -> 
         for (subject, key), history in _items(rows).items():
             before = history[0].old_state
             present = _current(session, event_id, subject, key, lock=False) is not None
-            if subject == "table":
-                if before is None:
-                    session.execute(text("DELETE FROM table_layouts WHERE event_id = :e AND table_number = :n"),
-                                    {"e": event_id, "n": key})
-                elif not present:
-                    session.execute(text(
-                        "INSERT INTO table_layouts (event_id, table_number, x, y, shape, rotation) "
-                        "VALUES (:e, :n, :x, :y, :shape, :rotation)"),
-                        {"e": event_id, "n": key, **{k: before[k] for k in _TABLE_GEOMETRY}})
-                else:
-                    session.execute(text(
-                        "UPDATE table_layouts SET x = :x, y = :y, shape = :shape, rotation = :rotation "
-                        " WHERE event_id = :e AND table_number = :n"),
-                        {"e": event_id, "n": key, **{k: before[k] for k in _TABLE_GEOMETRY}})
-                continue
-            values = {k: (before or {}).get(k) for k in _ELEMENT_GEOMETRY}
-            if before is None:
-                session.execute(text("DELETE FROM room_elements WHERE event_id = :e AND id = CAST(:id AS uuid)"),
-                                {"e": event_id, "id": key})
-            elif not present:
-                session.execute(text(
-                    "INSERT INTO room_elements (id, event_id, kind, label, x, y, width, height, rotation) "
-                    "VALUES (CAST(:id AS uuid), :e, :kind, :label, :x, :y, :width, :height, :rotation)"),
-                    {"e": event_id, "id": key, **values})
-            else:
-                session.execute(text(
-                    "UPDATE room_elements SET label = :label, x = :x, y = :y, width = :width, height = :height, "
-                    "       rotation = :rotation WHERE event_id = :e AND id = CAST(:id AS uuid)"),
-                    {"e": event_id, "id": key, **values})
+            remove, put_back, reset = _RESTORE[subject]
+            geometry = _TABLE_GEOMETRY if subject == "table" else _ELEMENT_GEOMETRY
+            values = {"e": event_id, "key": key, **{k: (before or {}).get(k) for k in geometry}}
+            # Gone before the change: remove it again; removed since: add it back as it was; else reset it.
+            session.execute(remove if before is None else reset if present else put_back, values)
     except DBAPIError as error:
         return Outcome(False, refused(session, error))
     return Outcome(True, f"Undone: {what[0].lower() + what[1:] if what.startswith('Table') else what}.")
