@@ -178,11 +178,10 @@ def participants_in(database: Database, event: UUID) -> int:
 
 
 def open_editor(page, url: str, event: UUID, participants: int) -> None:
-    """The seating editor of ``event``, checked by its size. A freshly started server runs its very
-    first session without app.py and drops the link's ``?event=`` on the way (app.py,
-    ``page_asked_for``): that tab shows the organisation's first event instead. Before this check,
-    the "400-person" figures were taken on the 2,000-person copy, whose VIP tables made every save
-    of the 400's free tables a refusal (issue 13)."""
+    """The seating editor of ``event``, checked by its size: figures are never of another event.
+    A freshly started server's first session used to drop the link's ``?event=`` (fixed in app.py
+    since) and show the organisation's first event; the "400-person" figures were then taken on
+    the 2,000-person copy, whose VIP tables made every save of the 400's free tables a refusal."""
     expected = f"of {participants:,} participants shown"
     for _ in range(3):
         page.goto(f"{url}/seating_editor?event={event}")
