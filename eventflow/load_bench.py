@@ -116,7 +116,7 @@ def _wait_idle(page) -> None:
         " && document.querySelectorAll('[data-testid=\"stSkeleton\"]').length === 0")
 
 
-def _measure(page, profile: Path, received: list[int], action: Callable[[], None],
+def _measure(page, profile: Path, received: list[int], action: Callable[[], object],
              limit: float = 120) -> dict[str, Any] | None:
     """Run ``action`` and gather the server runs it caused (until one ends normally) and the bytes
     the websocket brought; None when it caused none within ``limit`` seconds."""
@@ -140,8 +140,10 @@ def _measure(page, profile: Path, received: list[int], action: Callable[[], None
             "sql": [[sql[:90], ms] for sql, ms in statements]}
 
 
-def _edit_cell(page, row: int, value: str) -> None:
-    """Put ``value`` into the Table cell of ``row`` as an organiser does: the cell is found in the
+def _edit_cell(page, row: int, choices: list[int]) -> str:
+    """Put the first of ``choices`` that is not the cell's table already (typing the value a cell
+    holds changes nothing and runs nothing; earlier runs of the bench left people at these tables)
+    into the Table cell of ``row``, and return it. As an organiser does: the cell is found in the
     grid's accessible table by its header (never by pixel offsets), Enter opens its editor, the
     value goes in whole, Enter confirms. Typing key by key into a selected cell lost the first key
     now and then (a "43" became table 3, a VIP table, and the bench could not save: issue 13)."""
@@ -155,6 +157,7 @@ def _edit_cell(page, row: int, value: str) -> None:
         cell = grid.locator(f"tr[role='row'][aria-rowindex='{row + 2}']").locator(
             f"[role='gridcell'][aria-colindex='{header.get_attribute('aria-colindex')}']")
         cell.focus()  # glide selects the cell that takes focus in its accessible table
+        value = next(str(n) for n in choices if str(n) != cell.inner_text().strip())
         page.keyboard.press("Enter")
         editor = page.locator(".gdg-input")
         try:
@@ -166,6 +169,7 @@ def _edit_cell(page, row: int, value: str) -> None:
             page.keyboard.press("Escape")
     editor.fill(value)
     page.keyboard.press("Enter")
+    return value
 
 
 def participants_in(database: Database, event: UUID) -> int:
@@ -174,11 +178,10 @@ def participants_in(database: Database, event: UUID) -> int:
 
 
 def open_editor(page, url: str, event: UUID, participants: int) -> None:
-    """The seating editor of ``event``, checked by its size. A freshly started server runs its very
-    first session without app.py and drops the link's ``?event=`` on the way (app.py,
-    ``page_asked_for``): that tab shows the organisation's first event instead. Before this check,
-    the "400-person" figures were taken on the 2,000-person copy, whose VIP tables made every save
-    of the 400's free tables a refusal (issue 13)."""
+    """The seating editor of ``event``, checked by its size: figures are never of another event.
+    A freshly started server's first session used to drop the link's ``?event=`` (fixed in app.py
+    since) and show the organisation's first event; the "400-person" figures were then taken on
+    the 2,000-person copy, whose VIP tables made every save of the 400's free tables a refusal."""
     expected = f"of {participants:,} participants shown"
     for _ in range(3):
         page.goto(f"{url}/seating_editor?event={event}")
@@ -214,11 +217,12 @@ def measure_interactions(browser, url: str, database: Database, event: UUID, pro
                                             lambda: nav.filter(has_text="Seating editor").first.click())
             page.get_by_text("participants shown").first.wait_for()
             _wait_idle(page)
-            table = str(tables[(7 * round_number) % len(tables)])
+            start = (7 * round_number) % len(tables)
+            choices = tables[start:start + 3] + tables[:3]
             row = round_number % 10
-            # Typing the value a cell already holds changes nothing and runs nothing: not counted.
+            table = choices[0]
             got["cell edit"] = _measure(page, profile, received,
-                                        functools.partial(_edit_cell, page, row, table), limit=20)
+                                        functools.partial(_edit_cell, page, row, choices), limit=20)
             save = page.get_by_role("button", name="Save changes")
             if got["cell edit"] is not None and save.is_enabled():
                 got["save"] = _measure(page, profile, received, save.click)
@@ -320,6 +324,74 @@ def measure_concurrency(browser, url: str, event: UUID, seconds: float,
                                     "p95_wait_s": round(p95(waits), 2), "presses_repeated": lost}
         print(f"    {concurrent:>2} organisers: {figures[str(concurrent)]}", flush=True)
     return figures
+
+
+# ----------------------------------------------------------------- writers of one event (item 3)
+
+_CHECK_IN = text("UPDATE participants SET checked_in_at = now() WHERE id = :p")
+
+
+def counter_contention(database: Database, flagship: UUID, organiser: UUID, threads: int = 8,
+                       each: int = 40) -> dict[str, Any]:
+    """How long writers wait on an event's change-counter row (migration 025): ``threads`` door
+    staff checking people in (one transaction per check-in) on one event, and spread over
+    ``threads`` events of the same organisation; then one check-in while a 2-second write is open
+    on the same event and on another. Check-ins set ``checked_in_at``: run it on bench data only."""
+    import threading
+
+    with database.owner_connection() as conn:
+        events = list(conn.execute(text(
+            """SELECT e.id FROM events AS e JOIN participants AS p ON p.event_id = e.id
+                WHERE e.organization_id = (SELECT organization_id FROM events WHERE id = :f)
+                GROUP BY e.id HAVING count(*) >= 200 ORDER BY (e.id = :f) DESC, e.id LIMIT :n"""),
+            {"f": flagship, "n": threads}).scalars())
+        people = {e: list(conn.execute(text("SELECT id FROM participants WHERE event_id = :e ORDER BY id LIMIT 200"),
+                                       {"e": e}).scalars()) for e in events}
+
+    def check_in(person: UUID) -> None:
+        database.run_transaction(organiser, lambda session: session.execute(_CHECK_IN, {"p": person}))
+
+    def burst(spread: bool) -> dict[str, float]:
+        waits: list[float] = []
+
+        def work(worker: int) -> None:
+            event = events[worker % len(events)] if spread else events[0]
+            for k in range(each):
+                started = time.perf_counter()
+                check_in(people[event][(worker * each + k) % len(people[event])])
+                waits.append((time.perf_counter() - started) * 1000)
+        workers = [threading.Thread(target=work, args=(i,)) for i in range(threads)]
+        started = time.perf_counter()
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+        elapsed = time.perf_counter() - started
+        return {"check_ins_per_s": round(len(waits) / elapsed), "median_ms": round(statistics.median(waits), 1),
+                "p95_ms": round(p95(waits), 1)}
+
+    def during_long_write(same_event: bool) -> float:
+        opened = threading.Event()
+
+        def long_write() -> None:
+            with database.tenant_session(organiser) as session:
+                session.execute(text("UPDATE participants SET company = company WHERE id = ANY (CAST(:ids AS uuid[]))"),
+                                {"ids": [str(p) for p in people[events[0]][100:150]]})
+                opened.set()
+                time.sleep(2.0)
+        writer = threading.Thread(target=long_write)
+        writer.start()
+        opened.wait()
+        started = time.perf_counter()
+        check_in(people[events[0] if same_event else events[1]][0])
+        took = (time.perf_counter() - started) * 1000
+        writer.join()
+        return round(took)
+
+    return {"one_event": burst(False), "spread_over_events": burst(True),
+            "check_in_during_2s_write_same_event_ms": during_long_write(True),
+            "check_in_during_2s_write_other_event_ms": during_long_write(False),
+            "load_average": os.getloadavg()}
 
 
 # ------------------------------------------------------------------------------------ the run
