@@ -49,6 +49,29 @@ def grid_cell(page, grid_index: int, row: int | str, column: str):
     return found.locator(f"[role='gridcell'][aria-colindex='{header.get_attribute('aria-colindex')}']")
 
 
+def grid_cell_in_view(page, grid_index: int, row: str, column: str):
+    """:func:`grid_cell`, after bringing ``column`` into view: on a narrow screen the grid shows only
+    its first columns, and its accessible table only those. The row's first cell is selected and the
+    selection walks right with the arrow key, as an organiser with a keyboard does, until the column
+    is drawn (the row must stay findable: its name column pinned)."""
+    grid = page.get_by_test_id("stDataFrame").nth(grid_index)
+    grid.get_by_test_id("data-grid-canvas").focus()
+    header = grid.get_by_role("columnheader", name=column, exact=True, include_hidden=True)
+    if not header.count():
+        found = grid.get_by_role("row", include_hidden=True).filter(
+            has=page.get_by_role("gridcell", name=row, exact=True, include_hidden=True))
+        found.get_by_role("gridcell", include_hidden=True).first.focus()
+        for step in range(20):
+            page.keyboard.press("ArrowRight")
+            try:
+                header.wait_for(state="attached", timeout=2_000)
+                break
+            except PlaywrightTimeout:
+                if step == 19:
+                    raise
+    return grid_cell(page, grid_index, row, column)
+
+
 def edit_grid_cell(page, grid_index: int, row: int | str, column: str, value: str) -> None:
     """Put ``value`` into a data editor's cell (found as in :func:`grid_cell`) as an organiser does:
     select the cell, Enter opens its editor, the value goes in, Enter confirms.
