@@ -83,7 +83,7 @@ def main() -> None:
     if wanted is not None and page_context.membership is not None:
         # Only to a page of this organiser's navigation: switching to another one is an exception.
         if page_context.role in wanted.roles and (page_context.ready or not wanted.needs_event):
-            st.switch_page(wanted.path)
+            st.switch_page(wanted.path, query_params=st.query_params.to_dict())  # a shared link stays one
         elif page_context.role not in wanted.roles:
             ui.flash(f"{wanted.title} needs a manager or owner of this organisation; you are a "
                      f"{page_context.role}. Here is what you can see.", "info")

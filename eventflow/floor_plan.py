@@ -17,7 +17,8 @@ How a drop travels:
    move in between is reported, not overwritten. The database records every layout change in
    ``layout_history`` (``sql/015``).
 
-Tables and room elements turn too (:func:`turn_table`, :func:`turn_element`); an organiser undoes their own
+Tables and room elements turn too (:func:`turn_table`, :func:`turn_element`), room elements are renamed
+and resized (:func:`change_element`); an organiser undoes their own
 layout changes one after another (:func:`undo_offer`, :func:`undo_layout_change`), refused when someone
 changed the same thing since. :func:`load_drawn_plan` shares an unchanged plan between sessions.
 
@@ -27,13 +28,12 @@ geometry (:func:`table_size`, :func:`seat_positions`).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import math
-import threading
 import unicodedata
-from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any, Literal
@@ -41,11 +41,11 @@ from uuid import UUID
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from eventflow import autoseat, seating
+from eventflow import autoseat, seating, shared_cache
 from eventflow.errors import (
     INSUFFICIENT_PRIVILEGE,
     InputError,
@@ -434,27 +434,31 @@ def move_table(session: Session, event_id: UUID, table_number: int, x: Any, y: A
     if shape is not None and shape not in ("round", "rectangular"):
         raise FloorPlanError("A table is round or rectangular.")
     turn = None if rotation is None else _rotation(rotation)
+    values = {"e": event_id, "n": table_number, "x": nx, "y": ny, "shape": shape, "r": turn, "v": version}
+    if version is None:
+        statement = ("INSERT INTO table_layouts (event_id, table_number, x, y, shape, rotation) "
+                     "SELECT t.event_id, t.table_number, :x, :y, coalesce(:shape, 'round'), coalesce(:r, 0) "
+                     "  FROM seating_tables AS t WHERE t.event_id = :e AND t.table_number = :n "
+                     "ON CONFLICT DO NOTHING")
+    else:
+        statement = ("UPDATE table_layouts SET x = :x, y = :y, shape = coalesce(:shape, shape), "
+                     "       rotation = coalesce(:r, rotation) "
+                     " WHERE event_id = :e AND table_number = :n AND version = :v")
+    return _compare_and_set(session, statement, values, lambda: f"Table {table_number} moved.",
+                            lambda: _table_conflict(session, event_id, table_number, version, "moved"))
+
+
+def _compare_and_set(session: Session, statement: str, values: dict[str, Any], saved: Callable[[], str],
+                     conflict: Callable[[], Outcome]) -> Outcome:
+    """One layout write as its own change set in the layout history. ``statement`` writes one row only
+    where it still has the version the organiser saw: one row written is ``saved()`` (the caller's words),
+    none is ``conflict()`` (the caller says what changed meanwhile), a database refusal is explained."""
     begin_change_set(session, "layout")
     try:
-        if version is None:
-            written = changed_rows(session, text(
-                "INSERT INTO table_layouts (event_id, table_number, x, y, shape, rotation) "
-                "SELECT t.event_id, t.table_number, :x, :y, coalesce(:shape, 'round'), coalesce(:r, 0) "
-                "  FROM seating_tables AS t WHERE t.event_id = :e AND t.table_number = :n "
-                "ON CONFLICT DO NOTHING"),
-                {"e": event_id, "n": table_number, "x": nx, "y": ny, "shape": shape, "r": turn})
-        else:
-            written = changed_rows(session, text(
-                "UPDATE table_layouts SET x = :x, y = :y, shape = coalesce(:shape, shape), "
-                "       rotation = coalesce(:r, rotation) "
-                " WHERE event_id = :e AND table_number = :n AND version = :v"),
-                {"e": event_id, "n": table_number, "x": nx, "y": ny, "shape": shape, "r": turn,
-                 "v": version})
+        written = changed_rows(session, text(statement), values)
     except DBAPIError as error:
         return Outcome(False, refused(session, error))
-    if written == 1:
-        return Outcome(True, f"Table {table_number} moved.")
-    return _table_conflict(session, event_id, table_number, version, "moved")
+    return Outcome(True, saved()) if written == 1 else conflict()
 
 
 def _table_conflict(session: Session, event_id: UUID, table_number: int, version: int | None, done: str
@@ -487,34 +491,27 @@ def turn_table(session: Session, event_id: UUID, table_number: int, rotation: An
     if version is None:
         return Outcome(False, f"Nothing was saved: table {table_number} has no place on the plan yet. "
                                    "Reload the plan and turn it again.", conflict=True)
-    begin_change_set(session, "layout")
-    try:
-        written = changed_rows(session, text(
-            "UPDATE table_layouts SET rotation = :r WHERE event_id = :e AND table_number = :n AND version = :v"),
-            {"e": event_id, "n": table_number, "r": turn, "v": version})
-    except DBAPIError as error:
-        return Outcome(False, refused(session, error))
-    if written == 1:
-        return Outcome(True, f"Table {table_number} turned to {turn}°.")
-    return _table_conflict(session, event_id, table_number, version, "turned")
+    return _compare_and_set(
+        session, "UPDATE table_layouts SET rotation = :r WHERE event_id = :e AND table_number = :n AND version = :v",
+        {"e": event_id, "n": table_number, "r": turn, "v": version},
+        lambda: f"Table {table_number} turned to {turn}°.",
+        lambda: _table_conflict(session, event_id, table_number, version, "turned"))
 
 
 def turn_element(session: Session, event_id: UUID, element_id: str, rotation: Any, version: int) -> Outcome:
     """Turn a room element about its centre to ``rotation`` degrees; compare-and-set like a move."""
     turn = _rotation(rotation)
     element = _element_id(element_id)
-    begin_change_set(session, "layout")
-    try:
-        written = changed_rows(session, text(
-            "UPDATE room_elements SET rotation = :r WHERE event_id = :e AND id = :id AND version = :v"),
-            {"e": event_id, "id": element, "r": turn, "v": version})
-    except DBAPIError as error:
-        return Outcome(False, refused(session, error))
-    if written == 1:
-        label = session.execute(text("SELECT label FROM room_elements WHERE event_id = :e AND id = :id"),
-                                {"e": event_id, "id": element}).scalar_one()
-        return Outcome(True, f"“{label}” turned to {turn}°.")
-    return _element_conflict(session, event_id, element, version)
+    return _compare_and_set(
+        session, "UPDATE room_elements SET rotation = :r WHERE event_id = :e AND id = :id AND version = :v",
+        {"e": event_id, "id": element, "r": turn, "v": version},
+        lambda: f"“{_element_label(session, event_id, element)}” turned to {turn}°.",
+        lambda: _element_conflict(session, event_id, element, version))
+
+
+def _element_label(session: Session, event_id: UUID, element: str) -> str:
+    return session.execute(text("SELECT label FROM room_elements WHERE event_id = :e AND id = :id"),
+                           {"e": event_id, "id": element}).scalar_one()
 
 
 def _element_id(element_id: Any) -> str:
@@ -529,29 +526,58 @@ def move_element(session: Session, event_id: UUID, element_id: str, x: Any, y: A
                  ) -> Outcome:
     """Move (and optionally resize, turn or rename) a room element; compare-and-set like a table."""
     nx, ny = snap(_number(x, "The position")), snap(_number(y, "The position"))
-    size = {}
-    for name, value in (("width", width), ("height", height)):
-        if value is not None:
-            number = snap(_number(value, f"The {name}"))
-            if not 0 < number <= 500:
-                raise FloorPlanError(f"The {name} must be between {GRID_STEP:g} and 500 metres.")
-            size[name] = number
+    size = {name: _extent(value, name) for name, value in (("width", width), ("height", height)) if value is not None}
     if label is not None:
         label = _label(label)
     element = _element_id(element_id)
-    begin_change_set(session, "layout")
-    try:
-        written = changed_rows(session, text(
-            "UPDATE room_elements SET x = :x, y = :y, width = coalesce(:w, width), height = coalesce(:h, height), "
-            "       rotation = coalesce(:r, rotation), label = coalesce(:label, label) "
-            " WHERE event_id = :e AND id = :id AND version = :v"),
-            {"e": event_id, "id": element, "x": nx, "y": ny, "w": size.get("width"), "h": size.get("height"),
-             "r": None if rotation is None else _rotation(rotation), "label": label, "v": version})
-    except DBAPIError as error:
-        return Outcome(False, refused(session, error))
-    if written == 1:
-        return Outcome(True, "Moved.")
-    return _element_conflict(session, event_id, element, version)
+    return _compare_and_set(
+        session,
+        "UPDATE room_elements SET x = :x, y = :y, width = coalesce(:w, width), height = coalesce(:h, height), "
+        "       rotation = coalesce(:r, rotation), label = coalesce(:label, label) "
+        " WHERE event_id = :e AND id = :id AND version = :v",
+        {"e": event_id, "id": element, "x": nx, "y": ny, "w": size.get("width"), "h": size.get("height"),
+         "r": None if rotation is None else _rotation(rotation), "label": label, "v": version},
+        lambda: "Moved.", lambda: _element_conflict(session, event_id, element, version))
+
+
+def _extent(value: Any, name: str) -> float:
+    """A width or depth in metres, on the grid, within what a room element may measure."""
+    number = snap(_number(value, f"The {name}"))
+    if not 0 < number <= 500:
+        raise FloorPlanError(f"The {name} must be between {GRID_STEP:g} and 500 metres.")
+    return number
+
+
+def change_element(session: Session, event_id: UUID, element_id: str, version: int, *, label: Any = None,
+                   width: Any = None, height: Any = None) -> Outcome:
+    """Rename and / or resize a room element where it stands (its top-left corner stays); compare-and-set
+    like a move, recorded in the layout history. Nothing given, or an invalid value: nothing is written."""
+    new_label = None if label is None else _label(label)
+    size = {name: _extent(value, name) for name, value in (("width", width), ("height", height)) if value is not None}
+    if new_label is None and not size:
+        raise FloorPlanError("Give the room element a new label or size.")
+    element = _element_id(element_id)
+    old = session.execute(text("SELECT label, width, height FROM room_elements WHERE event_id = :e AND id = :id"),
+                          {"e": event_id, "id": element}).first()
+
+    def saved() -> str:
+        if old is None:
+            return "Saved."
+        done = []
+        if new_label is not None and new_label != old.label:
+            done.append(f"renamed to “{new_label}”")
+        w, h = size.get("width", old.width), size.get("height", old.height)
+        if (w, h) != (old.width, old.height):
+            done.append(f"resized to {w:g} × {h:g} m")
+        return f"“{old.label}” {' and '.join(done) or 'unchanged'}."
+
+    return _compare_and_set(
+        session,
+        "UPDATE room_elements SET label = coalesce(:label, label), width = coalesce(:w, width), "
+        "       height = coalesce(:h, height) WHERE event_id = :e AND id = :id AND version = :v",
+        {"e": event_id, "id": element, "label": new_label, "w": size.get("width"), "h": size.get("height"),
+         "v": version},
+        saved, lambda: _element_conflict(session, event_id, element, version))
 
 
 def _element_conflict(session: Session, event_id: UUID, element: str, version: int) -> Outcome:
@@ -825,6 +851,26 @@ def _same(state: dict[str, Any] | None, row: Any, keys: Sequence[str]) -> bool:
     return True
 
 
+# How an undo puts a table's place or a room element back: (remove, add back, reset) with the state
+# before the change as parameters (:key is the table number or the element id).
+_RESTORE = {
+    "table": (
+        text("DELETE FROM table_layouts WHERE event_id = :e AND table_number = :key"),
+        text("INSERT INTO table_layouts (event_id, table_number, x, y, shape, rotation) "
+             "VALUES (:e, :key, :x, :y, :shape, :rotation)"),
+        text("UPDATE table_layouts SET x = :x, y = :y, shape = :shape, rotation = :rotation "
+             " WHERE event_id = :e AND table_number = :key"),
+    ),
+    "element": (
+        text("DELETE FROM room_elements WHERE event_id = :e AND id = CAST(:key AS uuid)"),
+        text("INSERT INTO room_elements (id, event_id, kind, label, x, y, width, height, rotation) "
+             "VALUES (CAST(:key AS uuid), :e, :kind, :label, :x, :y, :width, :height, :rotation)"),
+        text("UPDATE room_elements SET label = :label, x = :x, y = :y, width = :width, height = :height, "
+             "       rotation = :rotation WHERE event_id = :e AND id = CAST(:key AS uuid)"),
+    ),
+}
+
+
 def undo_layout_change(session: Session, event_id: UUID, change_set_id: str) -> Outcome:
     """Put back what one of the organiser's own layout changes changed (moves, turns, resizes, an element
     added or removed), as one new change set of kind ``undo``. Refused, writing nothing, when a colleague
@@ -855,35 +901,11 @@ def undo_layout_change(session: Session, event_id: UUID, change_set_id: str) -> 
         for (subject, key), history in _items(rows).items():
             before = history[0].old_state
             present = _current(session, event_id, subject, key, lock=False) is not None
-            if subject == "table":
-                if before is None:
-                    session.execute(text("DELETE FROM table_layouts WHERE event_id = :e AND table_number = :n"),
-                                    {"e": event_id, "n": key})
-                elif not present:
-                    session.execute(text(
-                        "INSERT INTO table_layouts (event_id, table_number, x, y, shape, rotation) "
-                        "VALUES (:e, :n, :x, :y, :shape, :rotation)"),
-                        {"e": event_id, "n": key, **{k: before[k] for k in _TABLE_GEOMETRY}})
-                else:
-                    session.execute(text(
-                        "UPDATE table_layouts SET x = :x, y = :y, shape = :shape, rotation = :rotation "
-                        " WHERE event_id = :e AND table_number = :n"),
-                        {"e": event_id, "n": key, **{k: before[k] for k in _TABLE_GEOMETRY}})
-                continue
-            values = {k: (before or {}).get(k) for k in _ELEMENT_GEOMETRY}
-            if before is None:
-                session.execute(text("DELETE FROM room_elements WHERE event_id = :e AND id = CAST(:id AS uuid)"),
-                                {"e": event_id, "id": key})
-            elif not present:
-                session.execute(text(
-                    "INSERT INTO room_elements (id, event_id, kind, label, x, y, width, height, rotation) "
-                    "VALUES (CAST(:id AS uuid), :e, :kind, :label, :x, :y, :width, :height, :rotation)"),
-                    {"e": event_id, "id": key, **values})
-            else:
-                session.execute(text(
-                    "UPDATE room_elements SET label = :label, x = :x, y = :y, width = :width, height = :height, "
-                    "       rotation = :rotation WHERE event_id = :e AND id = CAST(:id AS uuid)"),
-                    {"e": event_id, "id": key, **values})
+            remove, put_back, reset = _RESTORE[subject]
+            geometry = _TABLE_GEOMETRY if subject == "table" else _ELEMENT_GEOMETRY
+            values = {"e": event_id, "key": key, **{k: (before or {}).get(k) for k in geometry}}
+            # Gone before the change: remove it again; removed since: add it back as it was; else reset it.
+            session.execute(remove if before is None else reset if present else put_back, values)
     except DBAPIError as error:
         return Outcome(False, refused(session, error))
     return Outcome(True, f"Undone: {what[0].lower() + what[1:] if what.startswith('Table') else what}.")
@@ -1082,62 +1104,49 @@ def draw(plan: FloorPlan) -> DrawnPlan:
     return DrawnPlan(plan, drawing, hashlib.blake2b(drawing.encode(), digest_size=8).hexdigest())
 
 
-# What the plan is drawn from, summed up in one cheap read: it changes whenever anything drawn changes
-# (a row added or removed moves a count and a sum of ids; every update bumps a version or changes a
-# row's text). Read through the organiser's own session: an event they may not see has no stamp, and
-# their role is part of it, so a plan is shared only among those who read the same rows.
+# The plan is shared by the event's change marker (migration 025; 032 adds table places and room
+# elements to what moves it): the database replaces it on every write to anything the plan is drawn
+# from. Read through the organiser's own session, under row-level security: an event they may not
+# see has no marker row, and their role is part of the key, so a plan is shared only among members
+# of the event's organisation who read the same rows.
 _STAMP = text("""
-    SELECT hashtext(e::text) AS event,
+    SELECT c.organization_id, c.marker,
            (SELECT m.role FROM memberships AS m
-             WHERE m.organization_id = e.organization_id AND m.organiser_id = eventflow.current_organiser_id()) AS role,
-           (SELECT row(count(*), sum(version), sum(hashtext(id::text)))::text
-              FROM participants WHERE event_id = e.id) AS people,
-           (SELECT row(count(*), sum(version), sum(hashtext(id::text)))::text
-              FROM table_assignments WHERE event_id = e.id) AS seats,
-           (SELECT row(count(*), sum(hashtext(t::text)))::text
-              FROM seating_tables AS t WHERE t.event_id = e.id) AS tables,
-           (SELECT row(count(*), sum(hashtext(l::text)))::text
-              FROM table_layouts AS l WHERE l.event_id = e.id) AS places,
-           (SELECT row(count(*), sum(hashtext(r::text)))::text
-              FROM room_elements AS r WHERE r.event_id = e.id) AS room,
-           (SELECT row(count(*), sum(hashtext(r::text)))::text
-              FROM seating_rules AS r WHERE r.event_id = e.id) AS rules,
-           (SELECT row(count(*), sum(hashtext(m::text)))::text
-              FROM seating_rule_members AS m WHERE m.event_id = e.id) AS rule_members
-      FROM events AS e WHERE e.id = :event_id
+             WHERE m.organization_id = c.organization_id AND m.organiser_id = eventflow.current_organiser_id()) AS role
+      FROM event_change_counters AS c WHERE c.event_id = :event_id
 """)
 SHARED_PLANS = 8  # events whose drawn plan is kept for every organiser (about 5 MB each at 20,000 people)
-_shared: OrderedDict[tuple[Any, ...], DrawnPlan] = OrderedDict()
-_shared_lock = threading.Lock()
+# One entry per (database, organisation, event, role), the newest marker only (shared_cache.SharedCache).
+_shared = shared_cache.SharedCache(max_entries=SHARED_PLANS)
 
 
 def plan_stamp(session: Session, event_id: UUID) -> tuple[Any, ...] | None:
-    """A fingerprint of everything the plan is drawn from, as this organiser reads it (None: no such event)."""
+    """The key the event's plan is shared under, as this organiser reads it: (database,
+    organisation, event, role, marker); None when they may not see the event."""
     row = session.execute(_STAMP, {"event_id": event_id}).first()
-    return None if row is None or row.role is None else (str(event_id), *row)
+    if row is None or row.role is None:
+        return None
+    bind = session.get_bind()
+    database = (bind if isinstance(bind, Engine) else bind.engine).url.render_as_string(hide_password=True)
+    return (database, row.organization_id, str(event_id), row.role, row.marker)
 
 
 def load_drawn_plan(session: Session, event_id: UUID, *, with_track_mix: bool = False) -> DrawnPlan:
     """:func:`load_floor_plan` with its drawing, shared by every organiser and session that opens the
     same, unchanged event: a second organiser, a new browser tab or a return to the page costs one
-    cheap read (:func:`plan_stamp`) instead of reading and drawing 20,000 people again; any change to
-    the event gives a new stamp, so what is shown is never older than this read."""
+    marker read (:func:`plan_stamp`) instead of reading and drawing 20,000 people again; any write to
+    the event moves the marker, so what is shown is never older than this read. The plan is loaded
+    in the same transaction, after the marker was read."""
     stamp = None if with_track_mix else plan_stamp(session, event_id)
-    if stamp is not None:
-        with _shared_lock:
-            found = _shared.get(stamp)
-            if found is not None:
-                _shared.move_to_end(stamp)
-        if found is not None:
-            return _own_copy(found)
-    drawn = draw(load_floor_plan(session, event_id, with_track_mix=with_track_mix))
-    if stamp is not None:
-        with _shared_lock:
-            _shared[stamp] = drawn
-            while len(_shared) > SHARED_PLANS:
-                _shared.popitem(last=False)
-        return _own_copy(drawn)
-    return drawn
+    if stamp is None:
+        return draw(load_floor_plan(session, event_id, with_track_mix=with_track_mix))
+    drawn = _shared.get_or_load(stamp[:-1], stamp[-1],
+                                functools.partial(_draw_loaded, session, event_id))
+    return _own_copy(drawn)
+
+
+def _draw_loaded(session: Session, event_id: UUID) -> DrawnPlan:
+    return draw(load_floor_plan(session, event_id))
 
 
 def _own_copy(drawn: DrawnPlan) -> DrawnPlan:
@@ -1150,8 +1159,7 @@ def _own_copy(drawn: DrawnPlan) -> DrawnPlan:
 
 def forget_shared_plans() -> None:
     """Drop every shared plan (benchmarks measuring a first view; tests)."""
-    with _shared_lock:
-        _shared.clear()
+    _shared.clear()
 
 
 def plan_drawing(plan: FloorPlan) -> str:

@@ -1,7 +1,9 @@
-"""Who moved whom, when — and undoing one change set.
+"""Who moved whom, when — and undoing one change set; and who changed the room's layout, when.
 
 The database records every change to ``table_assignments`` itself (``sql/005``); this module reads
-that history and reverses one change set on request.
+that history and reverses one change set on request. Layout changes (tables and room elements placed,
+moved, turned, resized, renamed, removed; ``sql/015``) are recorded the same way and read here in the
+organisers' words (:func:`layout_changes`); the floor plan undoes them (``floor_plan.undo_layout_change``).
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Collection
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Literal
 from uuid import UUID
 
@@ -17,7 +20,8 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from eventflow.errors import Outcome, ViewOnly, nothing_was, require_editor, view_only
-from eventflow.formatting import seat_text
+from eventflow.event_settings import event_time_zone
+from eventflow.formatting import local_time, seat_text
 from eventflow.statements import changed_rows
 
 ChangeKind = Literal["save", "auto-seat", "re-plan", "walk-in", "import", "undo", "tables", "layout"]
@@ -275,3 +279,98 @@ def _people(count: int) -> str:
 
 def _describe(seat: Seat | None) -> str:
     return "unseated" if seat is None else seat_text(seat.table_number, seat.seat_number)
+
+
+# ------------------------------------------------------------------------------------ layout changes
+
+# The latest layout change sets (optionally only those touching one table), each with at most :per_set of
+# its rows and how many it has: placing 2,000 tables automatically is one line, not 2,000.
+_LAYOUT_CHANGES = text("""
+    WITH sets AS (
+        SELECT f.change_set_id, max(f.id) AS last_id
+          FROM layout_history AS f
+         WHERE f.event_id = :event_id
+           AND (CAST(:table_number AS integer) IS NULL OR f.table_number = CAST(:table_number AS integer))
+         GROUP BY f.change_set_id
+         ORDER BY max(f.id) DESC
+         LIMIT :limit
+    ), rows AS (
+        SELECT h.*, s.last_id,
+               row_number() OVER (PARTITION BY h.change_set_id ORDER BY h.id) AS place,
+               count(*) OVER (PARTITION BY h.change_set_id) AS items
+          FROM layout_history AS h JOIN sets AS s ON s.change_set_id = h.change_set_id
+         WHERE h.event_id = :event_id
+           AND (CAST(:table_number AS integer) IS NULL OR h.table_number = CAST(:table_number AS integer))
+    )
+    SELECT r.change_set_id::text AS change_set_id, r.changed_at, r.change_kind, r.undoes_change_set,
+           r.subject, r.table_number, r.operation, r.old_state, r.new_state, r.items, r.place,
+           coalesce(o.display_name, o.email, 'someone no longer in this organisation') AS organiser
+      FROM rows AS r LEFT JOIN organisers AS o ON o.id = r.organiser_id
+     WHERE r.place <= :per_set
+     ORDER BY r.last_id DESC, r.id
+""")
+LAYOUT_KINDS = {"layout": "Layout", "undo": "Undo", "tables": "Tables"}  # else "Change" (e.g. by a script)
+
+
+def _metres(value: Any) -> str:
+    return f"{float(value):g} m"
+
+
+def _at(state: dict[str, Any]) -> str:
+    return f"{_metres(state.get('x', 0))}, {_metres(state.get('y', 0))}"
+
+
+def _size(state: dict[str, Any]) -> str:
+    return f"{float(state.get('width', 0)):g} × {_metres(state.get('height', 0))}"
+
+
+def describe_layout_change(subject: str, table_number: int | None, operation: str,
+                           old: dict[str, Any] | None, new: dict[str, Any] | None) -> str:
+    """One layout history row in the organisers' words: which table or element, from where to where.
+    Positions are metres from the room's top-left corner, as on the floor plan."""
+    old, new = old or {}, new or {}
+    if subject == "table":
+        name = f"Table {table_number}"
+    else:
+        name = f"“{new.get('label') or old.get('label') or 'Room element'}”"
+    if operation == "insert":
+        verb = "placed" if subject == "table" else "added"
+        extra = "" if subject == "table" else f" ({_size(new)})"
+        return f"{name} {verb} at {_at(new)}{extra}"
+    if operation == "delete":
+        return f"{name} {'taken off the plan' if subject == 'table' else 'removed'} (it was at {_at(old)})"
+    parts = []
+    if (old.get("x"), old.get("y")) != (new.get("x"), new.get("y")):
+        parts.append(f"moved from {_at(old)} to {_at(new)}")
+    if old.get("rotation") != new.get("rotation"):
+        parts.append(f"turned from {old.get('rotation', 0)}° to {new.get('rotation', 0)}°")
+    if old.get("shape") != new.get("shape"):
+        parts.append(f"made {new.get('shape')} (was {old.get('shape')})")
+    if (old.get("width"), old.get("height")) != (new.get("width"), new.get("height")):
+        parts.append(f"resized from {_size(old)} to {_size(new)}")
+    if subject == "element" and old.get("label") != new.get("label"):
+        name = f"“{old.get('label')}”"
+        parts.append(f"renamed to “{new.get('label')}”")
+    return f"{name} {', '.join(parts) or 'changed'}"
+
+
+def layout_changes(session: Session, event_id: UUID, *, table_number: int | None = None, limit: int = 50,
+                   per_set: int = 10) -> pd.DataFrame:
+    """The latest layout change sets of an event, newest first, one line per table or room element
+    changed (at most ``per_set`` per change set, then one line saying how many more): when (in the
+    event's time zone), what kind, by whom, and what changed from where to where. ``table_number``:
+    only the changes of that table."""
+    found = session.execute(_LAYOUT_CHANGES, {"event_id": event_id, "table_number": table_number,
+                                              "limit": limit, "per_set": per_set}).all()
+    zone = event_time_zone(session, event_id) if found else None  # (an event one cannot see has no rows)
+    lines = []
+    for row in found:
+        moment: datetime = row.changed_at
+        assert zone is not None
+        kind = LAYOUT_KINDS.get(row.change_kind or "", "Change")
+        what = describe_layout_change(row.subject, row.table_number, row.operation, row.old_state, row.new_state)
+        lines.append((row.change_set_id, local_time(moment, zone), kind, row.organiser, what))
+        if row.place == per_set and row.items > per_set:
+            lines.append((row.change_set_id, local_time(moment, zone), kind, row.organiser,
+                          f"… and {row.items - per_set} more in the same change"))
+    return pd.DataFrame(lines, columns=["change_set_id", "when", "kind", "organiser", "what"])

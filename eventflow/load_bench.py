@@ -141,23 +141,52 @@ def _measure(page, profile: Path, received: list[int], action: Callable[[], None
 
 
 def _edit_cell(page, row: int, value: str) -> None:
-    """Type ``value`` into the Table cell of ``row`` (the grid's second column) and confirm."""
+    """Put ``value`` into the Table cell of ``row`` as an organiser does: the cell is found in the
+    grid's accessible table by its header (never by pixel offsets), Enter opens its editor, the
+    value goes in whole, Enter confirms. Typing key by key into a selected cell lost the first key
+    now and then (a "43" became table 3, a VIP table, and the bench could not save: issue 13)."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-    grid = page.locator("[data-testid='stDataFrame']").first
+    grid = page.get_by_test_id("stDataFrame").first
     for attempt in range(4):
-        box = grid.bounding_box()
-        page.mouse.click(box["x"] + 40, box["y"] + 35 * (row + 1) + 17)
-        page.keyboard.press("ArrowRight")
-        page.keyboard.type(value)
+        _wait_idle(page)
+        grid.get_by_test_id("data-grid-canvas").focus()
+        header = grid.get_by_role("columnheader", name="Table", exact=True, include_hidden=True)
+        cell = grid.locator(f"tr[role='row'][aria-rowindex='{row + 2}']").locator(
+            f"[role='gridcell'][aria-colindex='{header.get_attribute('aria-colindex')}']")
+        cell.focus()  # glide selects the cell that takes focus in its accessible table
+        page.keyboard.press("Enter")
+        editor = page.locator(".gdg-input")
         try:
-            page.wait_for_selector(".gdg-input", timeout=5_000)
+            editor.wait_for(timeout=5_000)
             break
         except PlaywrightTimeout:
             if attempt == 3:
                 raise
             page.keyboard.press("Escape")
+    editor.fill(value)
     page.keyboard.press("Enter")
+
+
+def participants_in(database: Database, event: UUID) -> int:
+    with database.owner_connection() as conn:
+        return conn.execute(text("SELECT count(*) FROM participants WHERE event_id = :e"), {"e": event}).scalar_one()
+
+
+def open_editor(page, url: str, event: UUID, participants: int) -> None:
+    """The seating editor of ``event``, checked by its size. A freshly started server runs its very
+    first session without app.py and drops the link's ``?event=`` on the way (app.py,
+    ``page_asked_for``): that tab shows the organisation's first event instead. Before this check,
+    the "400-person" figures were taken on the 2,000-person copy, whose VIP tables made every save
+    of the 400's free tables a refusal (issue 13)."""
+    expected = f"of {participants:,} participants shown"
+    for _ in range(3):
+        page.goto(f"{url}/seating_editor?event={event}")
+        page.get_by_text("participants shown").first.wait_for()
+        _wait_idle(page)
+        if page.get_by_text(expected).count():
+            return
+    raise RuntimeError(f"the seating editor did not open the event {event} ({expected!r} not shown)")
 
 
 def measure_interactions(browser, url: str, database: Database, event: UUID, profile: Path,
@@ -171,9 +200,7 @@ def measure_interactions(browser, url: str, database: Database, event: UUID, pro
     tables = free_tables(database, event)
     nav = page.locator("[data-testid='stSidebarNav'] a")
     try:
-        page.goto(f"{url}/seating_editor?event={event}")
-        page.get_by_text("participants shown").first.wait_for()
-        _wait_idle(page)
+        open_editor(page, url, event, participants_in(database, event))
         for round_number in range(repeats + 2):  # two warm-up rounds, not kept
             keep = round_number >= 2
             got = {}
@@ -197,6 +224,9 @@ def measure_interactions(browser, url: str, database: Database, event: UUID, pro
                 got["save"] = _measure(page, profile, received, save.click)
             elif page.get_by_role("button", name="Reload latest").count():
                 # The edit broke a rule (e.g. the person needs an accessible table): start afresh.
+                alerts = page.locator("[data-testid='stAlert']").all_inner_texts()
+                print(f"    no save in round {round_number} (row {row}, table {table}): {alerts}", flush=True)
+                page.screenshot(path=str(profile.parent / f"no-save-{round_number}.png"), full_page=True)
                 _measure(page, profile, received, lambda: page.get_by_role("button", name="Reload latest").click())
             page.get_by_text("participants shown").first.wait_for()
             if keep:
@@ -247,7 +277,8 @@ _RUN_COUNTER = """
 """
 
 
-def measure_concurrency(browser, url: str, event: UUID, seconds: float) -> dict[str, dict[str, float]]:
+def measure_concurrency(browser, url: str, event: UUID, seconds: float,
+                        participants: int) -> dict[str, dict[str, float]]:
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
     figures: dict[str, dict[str, float]] = {}
@@ -257,9 +288,7 @@ def measure_concurrency(browser, url: str, event: UUID, seconds: float) -> dict[
         try:
             for tab in tabs:
                 tab.set_default_timeout(180_000)
-                tab.goto(f"{url}/seating_editor?event={event}")
-                tab.get_by_text("participants shown").first.wait_for()
-                _wait_idle(tab)
+                open_editor(tab, url, event, participants)
                 tab.evaluate(_RUN_COUNTER)
             waits: list[float] = []
             lost = 0
@@ -362,19 +391,20 @@ def _load_tests(database: Database, event: UUID, email: str, log_dir: Path, seco
 
     from eventflow.serve import start_app, start_cluster, stop_app, stop_cluster
 
+    people = participants_in(database, event)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(bench.CHROMIUM), headless=True,
                                              args=["--no-sandbox", "--disable-gpu"])
         print("  one process:", flush=True)
         app = start_app(database, email, log_dir / "streamlit-load.log")
         try:
-            results["load_1proc"] = measure_concurrency(browser, app.url, event, seconds)
+            results["load_1proc"] = measure_concurrency(browser, app.url, event, seconds, people)
         finally:
             stop_app(app)
         print("  two processes behind HAProxy:", flush=True)
         cluster = start_cluster(database, email, 2, log_dir / "cluster")
         try:
-            results["load_2proc"] = measure_concurrency(browser, cluster.url, event, seconds)
+            results["load_2proc"] = measure_concurrency(browser, cluster.url, event, seconds, people)
         finally:
             stop_cluster(cluster)
         browser.close()

@@ -20,12 +20,13 @@ from __future__ import annotations
 
 import codecs
 import csv
+import functools
 import hashlib
 import io
 import json
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from typing import cast
 from uuid import UUID
@@ -38,7 +39,17 @@ from eventflow import text_rules
 from eventflow.emails import EMAIL_MAX, EMAIL_PATTERN, canonical_email
 from eventflow.errors import InputError, Outcome, describe_database_error, nothing_was, require_editor
 from eventflow.history import begin_change_set
-from eventflow.participants import MAX_IMPORT_LINES, MAX_IMPORT_ROWS, _flag, _header, _split, check_upload_size
+from eventflow.participants import split_list
+
+# An event's participant list, with room to spare (the demo conference has 400). A bigger file is
+# refused as a whole: its preview alone would hold the server's memory for minutes.
+MAX_IMPORT_ROWS = 20_000
+# Blank lines and quoted line breaks count here; far beyond any real list, far below 5 MB of newlines.
+MAX_IMPORT_LINES = 5 * MAX_IMPORT_ROWS
+# An event has a handful of tracks (the demo six). Hundreds of new ones mean the wrong column was
+# taken for Tracks (a company or a free-text column), not a programme.
+MAX_NEW_TRACKS = 100
+INTEREST_MAX = 100  # as in the person form
 
 
 def fold(value: str) -> str:
@@ -55,6 +66,9 @@ FIELDS: dict[str, str] = {
 }
 IGNORE = ""
 _ALIASES = {
+    "full_name": "name", "participant": "name", "e_mail": "email", "mail": "email", "organisation": "company",
+    "organization": "company", "track": "tracks", "is_vip": "vip", "networking": "networking_opt_in",
+    "opt_in": "networking_opt_in", "interest": "interests",
     "diet": "dietary", "dietary_requirements": "dietary", "dietary_requirement": "dietary", "dietary_needs": "dietary",
     "food": "dietary", "allergies": "dietary", "meal": "dietary",
     "wheelchair": "needs_accessible", "accessible": "needs_accessible", "accessible_table": "needs_accessible",
@@ -69,6 +83,39 @@ MAX_COLUMNS = 60  # each column gets a mapping choice on screen
 # Compared field by field; a column that is not in the file changes nothing.
 _COMPARED = ("name", "company", "tracks", "vip", "networking_opt_in", "interests", "dietary", "needs_accessible",
              "accessibility", "note")
+
+
+_TRUE = {"yes", "y", "true", "1", "x", "ja", "oui"}
+_FALSE = {"no", "n", "false", "0", "nein", "non"}
+
+
+def check_upload_size(size_bytes: int, limit_mb: int) -> None:
+    """:class:`InputError` for a file over the limit, before anything reads it."""
+    if size_bytes > limit_mb * 1024 * 1024:
+        raise InputError(
+            f"The file is {size_bytes / 1024 / 1024:.1f} MB; the limit is {limit_mb} MB. Split it into smaller files.")
+
+
+@functools.lru_cache(maxsize=256)  # a hostile header repeats one name hundreds of thousands of times
+def _field_of(name: str) -> str:
+    key = re.sub(r"[\s\-]+", "_", name.strip().lower())
+    return _ALIASES.get(key, key)
+
+
+def _flag(value: str, column: str) -> bool | None:
+    cleaned = value.strip().lower()
+    if not cleaned:
+        return None
+    if cleaned in _TRUE:
+        return True
+    if cleaned in _FALSE:
+        return False
+    raise ValueError(f"{column} “{value.strip()}” is not yes or no")
+
+
+def _too_long(what: str) -> str:
+    return (f"The file has {what}; an import takes up to {MAX_IMPORT_ROWS:,} participants. "
+            "Split it into smaller files.")
 
 
 @dataclass(frozen=True)
@@ -92,26 +139,26 @@ def read_table(data: bytes, limit_mb: int) -> RawTable:
     delimiter = max(_DELIMITERS, key=first_line.count)
     reader = csv.reader(io.StringIO(content, newline=""), delimiter=delimiter)
     rows: list[tuple[int, tuple[str, ...]]] = []
+    record_end = 0  # the last line of the last record read: a cell too big is on the line after it
     try:
         header = tuple(cell.strip() for cell in next(reader))
+        record_end = reader.line_num
         if len(header) > MAX_COLUMNS:
             return RawTable((), (), f"The file has {len(header):,} columns; a participant list has at most "
                                     f"{MAX_COLUMNS}. Is this the right file?")
-        record_end = reader.line_num
         for cells in reader:
+            # A quoted cell may span lines: name the line the row starts on, as a spreadsheet shows it.
             line, record_end = record_end + 1, reader.line_num
             if record_end > MAX_IMPORT_LINES:
-                return RawTable((), (), f"The file has more than {MAX_IMPORT_LINES:,} lines. "
-                                        "Split it into smaller files.")
+                return RawTable((), (), _too_long(f"more than {MAX_IMPORT_LINES:,} lines"))
             if not any(cell.strip() for cell in cells):
                 continue
             if len(rows) == MAX_IMPORT_ROWS:
-                return RawTable((), (), f"The file has more than {MAX_IMPORT_ROWS:,} participants; an import takes "
-                                        f"up to {MAX_IMPORT_ROWS:,}. Split it into smaller files.")
+                return RawTable((), (), _too_long(f"more than {MAX_IMPORT_ROWS:,} participants"))
             rows.append((line, tuple(cells)))
     except csv.Error as error:
         if "field larger than field limit" in str(error):
-            return RawTable((), (), f"Line {reader.line_num + 1} has a cell of more than {csv.field_size_limit():,} "
+            return RawTable((), (), f"Line {record_end + 1} has a cell of more than {csv.field_size_limit():,} "
                                     "characters: this is not a participant list.")
         return RawTable((), (), f"The file is not valid CSV near line {reader.line_num}: {error}.")
     if not rows:
@@ -124,13 +171,24 @@ def file_digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def read_upload_once(store: MutableMapping[str, object], data: bytes, limit_mb: int) -> tuple[str, RawTable]:
+    """:func:`read_table` once per uploaded file, with the file's digest. ``store`` (the organiser's
+    session state) keeps the last file read: every click reruns the page, and a 5 MB file takes a
+    second to read. A file over the limit is refused before it is hashed or read."""
+    check_upload_size(len(data), limit_mb)
+    digest = file_digest(data)
+    if store.get("digest") != digest:
+        store.clear()  # the plan of another file goes too
+        store.update(digest=digest, table=read_table(data, limit_mb))
+    return digest, cast(RawTable, store["table"])
+
+
 def suggest_mapping(header: Sequence[str]) -> dict[int, str]:
     """{column index: field or IGNORE}: each field taken by its first matching column only."""
     mapping: dict[int, str] = {}
     taken: set[str] = set()
     for index, name in enumerate(header):
-        key = _header(name[:200])
-        key = _ALIASES.get(key, key)
+        key = _field_of(name[:200])
         if key in FIELDS and key not in taken:
             mapping[index] = key
             taken.add(key)
@@ -214,6 +272,7 @@ class ImportPlan:
     missing: list[Existing]
     plus_ones: list[tuple[int, str]]  # (line, whom they come with) as typed
     groups: list[list[str]] = field(default_factory=list)  # keys (line:N or id:UUID) kept together
+    notes: list[str] = field(default_factory=list)  # worth a look, not a problem (nothing is refused for them)
 
     @property
     def problems(self) -> dict[int, list[str]]:
@@ -298,10 +357,14 @@ def plan_import(table: RawTable, mapping: Mapping[int, str], event: EventPeople)
                 else:
                     values[f] = bool(flag)
         if "interests" in raw:
-            values["interests"] = tuple(_split(raw["interests"]))
+            interests = tuple(split_list(raw["interests"]))
+            values["interests"] = interests
+            if any(len(interest) > INTEREST_MAX for interest in interests):
+                problems.append(f"an interest is longer than {INTEREST_MAX} characters (separate interests "
+                                "with ; or ,)")
         if "tracks" in raw:
             names: list[str] = []
-            for wanted in _split(raw["tracks"]):
+            for wanted in split_list(raw["tracks"]):
                 known = event.tracks.get(fold(wanted))
                 if known is not None and not known[2]:
                     problems.append(f"track “{known[1]}” is deactivated (reactivate it on Event settings, or "
@@ -344,10 +407,29 @@ def plan_import(table: RawTable, mapping: Mapping[int, str], event: EventPeople)
                            if f in values and _normal(existing.values.get(f)) != _normal(values[f])]
             row.status = "changed" if row.changes else "unchanged"
         rows.append(row)
+    if len(new_tracks) > MAX_NEW_TRACKS:
+        raise InputError(f"The Tracks column names {len(new_tracks):,} tracks this event does not have; an import "
+                         f"creates at most {MAX_NEW_TRACKS}. Is it the right column? Choose another one for Tracks, "
+                         "or ignore it.")
     missing = [p for p in event.people if p.participant_id not in matched]
-    plan = ImportPlan(rows, mapped, sorted(new_tracks.values(), key=str.casefold), missing, plus_ones)
+    plan = ImportPlan(rows, mapped, sorted(new_tracks.values(), key=str.casefold), missing, plus_ones,
+                      notes=_competing_columns(table, mapping))
     _plan_plus_ones(plan, event)
     return plan
+
+
+def _competing_columns(table: RawTable, mapping: Mapping[int, str]) -> list[str]:
+    """Ignored columns named like a field another column fills ("Email" and "E-mail"), that hold
+    something: which one holds the address is anyone's guess, and the other's cells are not imported."""
+    filled_by = {f: index for index, f in sorted(mapping.items(), reverse=True) if f}
+    notes = []
+    for index, name in enumerate(table.header):
+        f = _field_of(name[:200])
+        if mapping.get(index, IGNORE) == IGNORE and f in filled_by and any(
+                index < len(cells) and cells[index].strip() for _, cells in table.rows):
+            notes.append(f"Column “{name}” also looks like {FIELDS[f]}, and is ignored: column "
+                         f"“{table.header[filled_by[f]]}” fills {FIELDS[f]}. Check above that this is the right one.")
+    return notes
 
 
 def _normal(value: object) -> object:
@@ -375,9 +457,12 @@ def _plan_plus_ones(plan: ImportPlan, event: EventPeople) -> None:
     parent: dict[str, str] = {}
 
     def root(key: str) -> str:
-        while parent.setdefault(key, key) != key:
-            key = parent[key]
-        return key
+        top = key
+        while parent.setdefault(top, top) != top:
+            top = parent[top]
+        while key != top:  # every key on the way now points at the top: a chain of 20,000 plus-ones stays linear
+            parent[key], key = top, parent[key]
+        return top
 
     for line, whom in plan.plus_ones:
         row = by_line[line]
@@ -559,5 +644,14 @@ def preview_rows(plan: ImportPlan, *, problems_only: bool = False) -> list[dict[
     return shown
 
 
-def mapping_json(mapping: Mapping[int, str]) -> str:
-    return json.dumps(sorted(mapping.items()))
+def plan_once(store: MutableMapping[str, object], table: RawTable, mapping: Mapping[int, str],
+              event: EventPeople) -> ImportPlan:
+    """:func:`plan_import`, again only when the file (``store`` of :func:`read_upload_once`), the
+    mapping or the event changed: a 20,000-row plan takes seconds, and every click reruns the page.
+    A mapping that is refused is refused again on the next rerun."""
+    key = (store.get("digest"), json.dumps(sorted(mapping.items())), event.fingerprint())
+    if store.get("plan_key") != key:
+        store.pop("plan_key", None)
+        store["plan"] = plan_import(table, mapping, event)
+        store["plan_key"] = key
+    return cast(ImportPlan, store["plan"])

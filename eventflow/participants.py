@@ -1,23 +1,15 @@
-"""Participants: CSV import with a preview, CSV export, and on-site flags (VIP, opt-in, checked in).
+"""Participants: the list, CSV export, on-site flags (VIP, opt-in, checked in) and one person
+added, edited or removed. Importing a file is :mod:`eventflow.participant_import`.
 
-Import is all or nothing: the file is parsed and checked completely (:func:`parse_participants_csv`)
-and written (:func:`import_participants`) only when no row has a problem. Exports neutralise
-cells a spreadsheet would run as a formula (:func:`eventflow.formatting.to_safe_csv`).
+Exports neutralise cells a spreadsheet would run as a formula (:func:`eventflow.formatting.to_safe_csv`).
 """
 
 from __future__ import annotations
 
-import codecs
-import csv
-import functools
 import hashlib
-import io
-import json
 import re
-import uuid
-from collections import Counter
-from collections.abc import Iterable, Mapping, MutableMapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import cast
 from uuid import UUID
@@ -33,11 +25,9 @@ from eventflow.emails import EMAIL_MAX, EMAIL_PATTERN, canonical_email
 from eventflow.errors import (
     Action,
     InputError,
-    OrganiserError,
     describe_database_error,
     nothing_was,
     require_editor,
-    sqlstate,
 )
 from eventflow.event_settings import event_time_zone
 from eventflow.formatting import neutralise as neutralise  # re-exported: callers knew it here
@@ -45,305 +35,14 @@ from eventflow.formatting import seat_text, to_safe_csv
 from eventflow.history import begin_change_set
 from eventflow.statements import changed_rows
 
-IMPORT_COLUMNS = ("name", "email", "company", "tracks", "vip", "networking_opt_in", "interests")
-_HEADER_ALIASES = {
-    "full_name": "name", "participant": "name", "e_mail": "email", "mail": "email", "organisation": "company",
-    "organization": "company", "track": "tracks", "is_vip": "vip", "networking": "networking_opt_in",
-    "opt_in": "networking_opt_in", "networking_opt-in": "networking_opt_in", "interest": "interests",
-}
-_TRUE = {"yes", "y", "true", "1", "x", "ja", "oui"}
-_FALSE = {"no", "n", "false", "0", "nein", "non"}
-_DELIMITERS = (",", ";", "\t")  # comma, semicolon (Excel where "," is the decimal mark), tab
 _LIST_SEPARATORS = re.compile(r"\s*[;|,]\s*")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 FLAGS = ("is_vip", "networking_opt_in", "checked_in")
-# An event's participant list, with room to spare (the demo conference has 400). A bigger file is
-# refused as a whole: its preview alone would hold the server's memory for minutes.
-MAX_IMPORT_ROWS = 20_000
-# Blank lines and quoted line breaks count here; far beyond any real list, far below 5 MB of newlines.
-MAX_IMPORT_LINES = 5 * MAX_IMPORT_ROWS
-_COLUMN_WORDS = {"name": "name", "email": "e-mail", "company": "company", "tracks": "tracks", "vip": "vip",
-                 "networking_opt_in": "networking_opt_in", "interests": "interests"}
 
 
-# The names callers knew; the vocabulary lives in eventflow.errors.
-ImportRefused = OrganiserError  # the import was refused; nothing was written
-UploadTooLarge = InputError     # the file is bigger than ``Settings.upload_limit_mb``; it was not read
-
-
-@dataclass(frozen=True)
-class ImportPreview:
-    """The parsed file: one row per participant (``line`` = line in the file), and the problems per line."""
-
-    rows: pd.DataFrame
-    errors: Mapping[int, tuple[str, ...]] = field(default_factory=dict)
-    file_error: str | None = None
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors and self.file_error is None and len(self.rows) > 0
-
-    def with_errors(self) -> pd.DataFrame:
-        """The preview as shown to the organiser: every row with its problems (blank when fine)."""
-        shown = self.rows.copy()
-        shown["problems"] = [" · ".join(self.errors.get(line, ())) for line in shown["line"]]
-        for column in ("tracks", "interests"):
-            shown[column] = shown[column].map(lambda values: ", ".join(values))
-        return shown
-
-
-@dataclass(frozen=True)
-class ImportContext:
-    """What a file is checked against: the event's tracks (by lower-case name) and e-mails already used."""
-
-    tracks: Mapping[str, tuple[UUID, str, bool]]  # lower(name) -> (id, name, is_active)
-    existing_emails: frozenset[str]
-
-
-def check_upload_size(size_bytes: int, limit_mb: int) -> None:
-    if size_bytes > limit_mb * 1024 * 1024:
-        raise UploadTooLarge(
-            f"The file is {size_bytes / 1024 / 1024:.1f} MB; the limit is {limit_mb} MB. Split it into smaller files.")
-
-
-def import_context(session: Session, event_id: UUID) -> ImportContext:
-    rows = session.execute(
-        text(
-            """
-            SELECT 'track' AS kind, id, name, is_active FROM tracks WHERE event_id = :event_id
-            UNION ALL
-            SELECT 'email', NULL, lower(email), NULL FROM participants WHERE event_id = :event_id AND email IS NOT NULL
-            """
-        ),
-        {"event_id": event_id},
-    ).all()
-    tracks = {row.name.lower(): (row.id, row.name, row.is_active) for row in rows if row.kind == "track"}
-    emails = frozenset(row.name for row in rows if row.kind == "email")
-    return ImportContext(tracks, emails)
-
-
-@functools.lru_cache(maxsize=256)  # a hostile header repeats one name hundreds of thousands of times
-def _header(name: str) -> str:
-    key = re.sub(r"[\s\-]+", "_", (name or "").strip().lower())
-    return _HEADER_ALIASES.get(key, key)
-
-
-def _flag(value: str, column: str) -> bool | None:
-    cleaned = (value or "").strip().lower()
-    if not cleaned:
-        return None
-    if cleaned in _TRUE:
-        return True
-    if cleaned in _FALSE:
-        return False
-    raise ValueError(f"{column} “{value.strip()}” is not yes or no")
-
-
-def _split(value: str) -> list[str]:
+def split_list(value: str) -> list[str]:
+    """Interests or tracks as typed in one cell or field: separated by ``;``, ``|`` or ``,``."""
     return [part for part in _LIST_SEPARATORS.split((value or "").strip()) if part]
-
-
-def parse_participants_csv(data: bytes, context: ImportContext, limit_mb: int) -> ImportPreview:
-    """Read and check a participant file completely; nothing is written here.
-
-    Columns (header names are forgiving about case, spaces and common synonyms): ``name``
-    (required), ``email``, ``company``, ``tracks`` and ``interests`` (separated by ``;``, ``|`` or
-    ``,``), ``vip`` and ``networking_opt_in`` (yes/no; a blank opt-in takes the event's default).
-    """
-    check_upload_size(len(data), limit_mb)
-    empty = pd.DataFrame(columns=["line", *IMPORT_COLUMNS])
-    # Excel's "Unicode text" is UTF-16 with a byte-order mark (and tabs); it cannot be mistaken for
-    # anything else. Without a mark only UTF-8 is accepted: guessing a legacy encoding would turn
-    # accents into wrong letters without anyone noticing.
-    encoding = "utf-16" if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) else "utf-8-sig"
-    try:
-        content = data.decode(encoding)
-    except UnicodeDecodeError:
-        return ImportPreview(empty, file_error="The file is not UTF-8 text. Save it as “CSV UTF-8” and try again.")
-    if not content.strip():
-        return ImportPreview(empty, file_error="The file is empty.")
-    first_line = re.split(r"\r\n|\r|\n", content, maxsplit=1)[0]
-    delimiter = max(_DELIMITERS, key=first_line.count)  # the first on a tie: ","
-    reader = csv.reader(io.StringIO(content, newline=""), delimiter=delimiter)
-    try:
-        header = [_header(cell) for cell in next(reader)]
-    except csv.Error as error:
-        return ImportPreview(empty, file_error=f"The file is not valid CSV: {error}.")
-    if "name" not in header:
-        return ImportPreview(empty, file_error="The file needs a “name” column (found: "
-                             + ", ".join(h for h in header if h) + ").")
-    # Linear in the header's length (a header may be megabytes of repeated names), and every
-    # name listed once, at most ten of them.
-    unknown = list(dict.fromkeys(h for h in header if h and h not in IMPORT_COLUMNS))
-    if unknown:
-        return ImportPreview(empty, file_error="Unknown columns: " + _some(unknown)
-                             + ". Allowed: " + ", ".join(IMPORT_COLUMNS) + ".")
-    twice = sorted(h for h, count in Counter(h for h in header if h).items() if count > 1)
-    if twice:
-        # e.g. "Email" and "E-mail": which one holds the address is anyone's guess.
-        return ImportPreview(empty, file_error="Columns given more than once (counting synonyms): "
-                             + ", ".join(twice) + ".")
-
-    rows: list[dict] = []
-    errors: dict[int, tuple[str, ...]] = {}
-    seen_emails: dict[str, int] = {}
-    try:
-        record_end = reader.line_num
-        for cells in reader:
-            # A quoted cell may span lines: name the line the row starts on, as a spreadsheet shows it.
-            line, record_end = record_end + 1, reader.line_num
-            if record_end > MAX_IMPORT_LINES:
-                return ImportPreview(empty, file_error=_too_long(f"more than {MAX_IMPORT_LINES:,} lines"))
-            if not any(cell.strip() for cell in cells):
-                continue
-            if len(rows) == MAX_IMPORT_ROWS:
-                return ImportPreview(empty, file_error=_too_long(f"more than {MAX_IMPORT_ROWS:,} participants"))
-            problems: list[str] = []
-            if len(cells) > len(header):
-                problems.append(f"{len(cells)} cells but the header has {len(header)} columns")
-            # Invisible, bidirectional and control characters, per column (text_rules says which).
-            # The database cannot store NUL either.
-            for index, cell in enumerate(cells):
-                column = header[index] if index < len(header) else ""
-                reason = text_rules.problem(cell, _COLUMN_WORDS.get(column, "a cell"), email=column == "email")
-                if reason:
-                    problems.append(reason)
-            record = {column: (cells[i].strip() if i < len(cells) else "") for i, column in enumerate(header) if column}
-            name = " ".join(record.get("name", "").split())
-            if not name:
-                problems.append("name is missing")
-            elif len(name) > 300:
-                problems.append("name is longer than 300 characters")
-            email = record.get("email", "") or None
-            if email:
-                if len(email) > 320 or not _EMAIL.match(email):
-                    problems.append(f"email “{email}” is not an e-mail address")
-                elif email.lower() in context.existing_emails:
-                    problems.append(f"{email} is already a participant of this event")
-                elif email.lower() in seen_emails:
-                    problems.append(f"{email} also appears on line {seen_emails[email.lower()]}")
-                else:
-                    seen_emails[email.lower()] = line
-            company = record.get("company", "") or None
-            if company and len(company) > 300:
-                problems.append("company is longer than 300 characters")
-            track_ids: list[UUID] = []
-            track_names: list[str] = []
-            for wanted in _split(record.get("tracks", "")):
-                known = context.tracks.get(wanted.lower())
-                if known is None:
-                    choices = ", ".join(sorted(n for _, n, active in context.tracks.values() if active)) or "none yet"
-                    problems.append(f"unknown track “{wanted}” (tracks: {choices})")
-                elif not known[2]:
-                    problems.append(f"track “{known[1]}” is deactivated")
-                elif known[0] not in track_ids:
-                    track_ids.append(known[0])
-                    track_names.append(known[1])
-            vip = opt_in = None
-            try:
-                vip = _flag(record.get("vip", ""), "vip")
-            except ValueError as error:
-                problems.append(str(error))
-            try:
-                opt_in = _flag(record.get("networking_opt_in", ""), "networking_opt_in")
-            except ValueError as error:
-                problems.append(str(error))
-            rows.append({"line": line, "name": name, "email": email, "company": company, "tracks": track_names,
-                         "track_ids": track_ids, "vip": bool(vip), "networking_opt_in": opt_in,
-                         "interests": _split(record.get("interests", ""))})
-            if problems:
-                errors[line] = tuple(problems)
-    except csv.Error as error:
-        if "field larger than field limit" in str(error):
-            return ImportPreview(empty, file_error=f"Line {record_end + 1} has a cell of more than "
-                                 f"{csv.field_size_limit():,} characters: this is not a participant list.")
-        return ImportPreview(empty, file_error=f"The file is not valid CSV near line {reader.line_num}: {error}.")
-    if not rows:
-        return ImportPreview(empty, file_error="The file has a header but no participants.")
-    frame = pd.DataFrame(rows, columns=["line", *IMPORT_COLUMNS, "track_ids"])
-    return ImportPreview(frame, errors)
-
-
-def _some(names: list[str], at_most: int = 10) -> str:
-    return ", ".join(names[:at_most]) + (f" and {len(names) - at_most:,} more" if len(names) > at_most else "")
-
-
-def _too_long(what: str) -> str:
-    return (f"The file has {what}; an import takes up to {MAX_IMPORT_ROWS:,} participants. "
-            "Split it into smaller files.")
-
-
-def parse_upload_once(store: MutableMapping, data: bytes, context: ImportContext, limit_mb: int) -> ImportPreview:
-    """:func:`parse_participants_csv`, once per uploaded file: ``store`` (the organiser's session
-    state) keeps the last preview with the file's SHA-256 and the context it was checked against,
-    so the reruns of every click reuse it; a new file or a changed event parses again."""
-    check_upload_size(len(data), limit_mb)
-    digest = hashlib.sha256(data).hexdigest()
-    kept = store.get("preview")
-    if kept is not None and store.get("digest") == digest and store.get("context") == context:
-        return kept
-    preview = parse_participants_csv(data, context, limit_mb)
-    store.update(digest=digest, context=context, preview=preview)
-    return preview
-
-
-def import_participants(session: Session, event_id: UUID, preview: ImportPreview) -> int:
-    """Write every row of a clean preview in the caller's transaction; refuse a preview with problems."""
-    if not preview.ok:
-        raise InputError("The file has problems; fix them and upload it again. Nothing was imported.")
-    require_editor(session, event_id, "imported")
-    # Any seats the import writes (now or by a trigger) are one change set, labelled in the history.
-    begin_change_set(session, "import")
-    people: list[dict[str, object]] = []
-    choices: list[dict[str, str]] = []
-    for row in preview.rows.itertuples(index=False):
-        person = str(uuid.uuid4())
-        people.append({"id": person, "full_name": row.name, "email": _plain(row.email), "company": _plain(row.company),
-                       "is_vip": bool(row.vip), "networking_opt_in": _plain(row.networking_opt_in),
-                       "interests": list(row.interests)})
-        choices.extend({"participant_id": person, "track_id": str(track)} for track in row.track_ids)
-    try:
-        _insert_people(session, event_id, people, choices)
-    except DBAPIError as error:
-        session.rollback()
-        if sqlstate(error) == "23505":
-            raise InputError(nothing_was("imported", "an e-mail in the file was added to this event meanwhile. "
-                                                     "Upload the file again to see which.")) from None
-        raise InputError(describe_database_error(error, "imported")) from None
-    return len(people)
-
-
-def _plain(value: object) -> object:
-    # pandas may hold a missing value as NaN or NA, which JSON cannot carry; the database wants NULL.
-    return None if value is None or (not isinstance(value, (list, tuple)) and pd.isna(value)) else value
-
-
-def _insert_people(session: Session, event_id: UUID, people: list[dict], choices: list[dict]) -> None:
-    session.execute(
-        text(
-            """
-            INSERT INTO participants (id, event_id, full_name, email, company, is_vip, networking_opt_in, interests)
-            SELECT p.id, :event_id, p.full_name, p.email, p.company, p.is_vip, p.networking_opt_in,
-                   ARRAY(SELECT jsonb_array_elements_text(p.interests))
-              FROM jsonb_to_recordset(CAST(:people AS jsonb))
-                   AS p(id uuid, full_name text, email text, company text, is_vip boolean,
-                        networking_opt_in boolean, interests jsonb)
-            """
-        ),
-        {"event_id": event_id, "people": json.dumps(people)},
-    )
-    if choices:
-        session.execute(
-            text(
-                """
-                INSERT INTO participant_tracks (event_id, participant_id, track_id)
-                SELECT :event_id, c.participant_id, c.track_id
-                  FROM jsonb_to_recordset(CAST(:choices AS jsonb)) AS c(participant_id uuid, track_id uuid)
-                """
-            ),
-            {"event_id": event_id, "choices": json.dumps(choices)},
-        )
 
 
 _SCREEN_TIME = "%H:%M · %-d %b"
@@ -518,7 +217,7 @@ def check_person(form: PersonForm) -> dict[str, object]:
     note = form.note.strip() or None
     if note and len(note) > NOTE_MAX:
         problems.append(f"The note is longer than {NOTE_MAX} characters.")
-    interests = _split(form.interests)
+    interests = split_list(form.interests)
     if any(len(i) > 100 for i in interests):
         problems.append("An interest is longer than 100 characters (separate interests with ; or ,).")
     if problems:

@@ -8,6 +8,8 @@ in a thread of its own, so the statements are gathered per thread.
 
 from __future__ import annotations
 
+import cProfile
+import itertools
 import json
 import os
 import threading
@@ -21,6 +23,9 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 ENVIRONMENT_VARIABLE = "EVENTFLOW_PROFILE"
+# A folder: every outermost profiled block also runs under cProfile and leaves ``<kind>-<n>.prof``
+# there (``python -m pstats``; ``bench --load --profile-editor`` sums them per interaction).
+CPROFILE_VARIABLE = "EVENTFLOW_CPROFILE"
 
 
 @dataclass
@@ -56,6 +61,24 @@ def _listen() -> None:
         _listening = True
 
 
+_dumped = itertools.count()
+
+
+@contextmanager
+def _cprofiled(folder: Path, kind: str) -> Iterator[None]:
+    """The block under cProfile (this thread only: Streamlit runs each script run in its own)."""
+    profile = cProfile.Profile()
+    _local.cprofiling = True
+    profile.enable()
+    try:
+        yield
+    finally:
+        profile.disable()
+        _local.cprofiling = False
+        folder.mkdir(parents=True, exist_ok=True)
+        profile.dump_stats(folder / f"{kind}-{os.getpid()}-{next(_dumped):05d}.prof")
+
+
 @contextmanager
 def recording(kind: str) -> Iterator[Run]:
     """Gather this thread's statements into a :class:`Run` (nested blocks add to the outer one)."""
@@ -74,7 +97,13 @@ def recording(kind: str) -> Iterator[Run]:
 
 @contextmanager
 def profiled(kind: str, page: str = "") -> Iterator[None]:
-    """Record the block to ``$EVENTFLOW_PROFILE`` when it is set; otherwise do nothing."""
+    """Record the block to ``$EVENTFLOW_PROFILE`` when it is set (and under cProfile to
+    ``$EVENTFLOW_CPROFILE``); otherwise do nothing."""
+    folder = os.environ.get(CPROFILE_VARIABLE)
+    if folder and not getattr(_local, "cprofiling", False):
+        with _cprofiled(Path(folder), kind), profiled(kind, page):
+            yield
+        return
     target = os.environ.get(ENVIRONMENT_VARIABLE)
     if not target or getattr(_local, "run", None) is not None:
         yield

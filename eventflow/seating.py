@@ -26,6 +26,7 @@ from functools import cached_property
 from typing import Any
 from uuid import UUID
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
@@ -104,6 +105,11 @@ class SeatingGrid:
             "vip": [table.is_vip for table in self.tables], "capacity": [table.capacity for table in self.tables],
             "seated": seated, "after_edits": seated,
         }, columns=["table", "label", "vip", "capacity", "seated", "after_edits"])
+
+    @cached_property
+    def loaded_table_fill(self) -> pd.DataFrame:
+        """:func:`table_fill` without edits, built once per grid (the common case: nothing typed yet)."""
+        return _with_free(self.tables_frame.copy())
 
     @cached_property
     def search_text(self) -> pd.Series:
@@ -374,7 +380,17 @@ def changes_from_editor(snapshot: pd.DataFrame, editor_state: Mapping[str, Any] 
         edited[int(position)] = values
     changes: list[SeatChange] = []
     problems: dict[str, tuple[str, ...]] = {}
-    for position, row in enumerate(snapshot.itertuples(index=False)):
+    # Only rows the editor reports or whose shown seat is not the loaded one (an earlier draft) can
+    # be a change: the other rows of the window are not looked at one by one (issue 13).
+    positions = sorted({p for p in edited if 0 <= p < len(snapshot)} | set(_drafted_positions(snapshot)))
+    if not positions:
+        return ChangeSet()
+    # Cell by cell from the columns' own arrays: a frame taken from a few rows of Arrow-backed
+    # strings cost more than the rest of the fragment run.
+    columns = {name: snapshot[name].array for name in ("participant_id", "full_name", "assignment_id", "version",
+                                                       "table_number", "seat_number", "base_table", "base_seat")}
+    for position in positions:
+        row = _Row(**{name: values[position] for name, values in columns.items()})
         values = edited.get(position, {})
         participant = str(row.participant_id)
         errors: list[str] = []
@@ -403,6 +419,28 @@ def changes_from_editor(snapshot: pd.DataFrame, editor_state: Mapping[str, Any] 
                 version=_cell(row.version), old=old, new=(table, seat), seat_given=seat_given,
             ))
     return ChangeSet(tuple(changes), problems)
+
+
+@dataclass(frozen=True)
+class _Row:
+    participant_id: Any
+    full_name: Any
+    assignment_id: Any
+    version: Any
+    table_number: Any
+    seat_number: Any
+    base_table: Any
+    base_seat: Any
+
+
+def _drafted_positions(snapshot: pd.DataFrame) -> list[int]:
+    """Row positions whose shown table or seat differs from the loaded one (vectorised)."""
+    differs = np.zeros(len(snapshot), dtype=bool)
+    for shown, loaded in (("table_number", "base_table"), ("seat_number", "base_seat")):
+        now = pd.to_numeric(snapshot[shown], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+        then = pd.to_numeric(snapshot[loaded], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+        differs |= ~((now == then) | (np.isnan(now) & np.isnan(then)))
+    return [int(position) for position in differs.nonzero()[0]]
 
 
 def merge_changes(earlier: ChangeSet, later: ChangeSet) -> ChangeSet:
@@ -667,10 +705,16 @@ def _rule_problems(change_set: ChangeSet, grid: SeatingGrid) -> dict[str, list[s
 def table_fill(grid: SeatingGrid, change_set: ChangeSet | None = None) -> pd.DataFrame:
     """Per table: capacity, people seated as loaded and after the pending edits, free seats, and how full it
     is after the edits (0 to 1, of its own capacity)."""
+    if not (change_set and change_set.changes):
+        return grid.loaded_table_fill  # shared with every organiser of the snapshot: not to be changed
     fill = grid.tables_frame.copy()
-    if change_set and change_set.changes:
-        after = _fill_after(grid, change_set)
-        fill["after_edits"] = [after.get(number, 0) for number in fill["table"]]
+    after = _fill_after(grid, change_set)
+    # Through plain lists: a pandas element per table cost milliseconds at 2,000 tables (issue 13).
+    fill["after_edits"] = [after.get(number, 0) for number in fill["table"].tolist()]
+    return _with_free(fill)
+
+
+def _with_free(fill: pd.DataFrame) -> pd.DataFrame:
     fill["free"] = fill["capacity"] - fill["after_edits"]
     # Each table against its own seats: a full 8-seat table is a full bar, next to 10-seat ones too.
     fill["full"] = fill["after_edits"] / fill["capacity"]
@@ -687,21 +731,26 @@ class FillSummary:
 
 def fill_summary(fill: pd.DataFrame) -> FillSummary:
     """The whole event's fill in a line, from :func:`table_fill` (the panel shows only some tables)."""
-    room = fill[fill["free"] > 0]
+    free = fill["free"].to_numpy()
+    room = free > 0
     return FillSummary(len(fill), int(fill["capacity"].sum()), int(fill["after_edits"].sum()),
-                       tuple(zip(room["table"].astype(int), room["free"].astype(int), strict=True)))
+                       tuple(zip(fill["table"].to_numpy()[room].tolist(), free[room].tolist(), strict=True)))
 
 
 def tables_in_view(fill: pd.DataFrame, window: pd.DataFrame, change_set: ChangeSet,
-                   also: int | None = None, limit: int = PAGE_SIZE) -> pd.DataFrame:
+                   also: int | None = None, limit: int = PAGE_SIZE,
+                   columns: tuple[str, ...] = ("table", "full", "capacity", "free", "vip")) -> pd.DataFrame:
     """The fill of the tables an organiser is looking at: those of the people in the window, those
-    the pending edits move people from or to, and the table filtered on; at most ``limit``."""
-    wanted = {int(t) for t in window["table_number"].dropna()} | {int(t) for t in window["base_table"].dropna()}
+    the pending edits move people from or to, and the table filtered on; at most ``limit``, only
+    ``columns``."""
+    wanted = set(window["table_number"].dropna().tolist()) | set(window["base_table"].dropna().tolist())
     for change in change_set.changes:
         wanted |= {t for t in (change.old[0], change.new[0]) if t is not None}
     if also is not None:
         wanted.add(int(also))
-    return fill[fill["table"].isin(wanted)].head(limit).reset_index(drop=True)
+    # Positions first, then only those rows and columns are copied (never the whole 2,000-table frame).
+    positions = np.isin(fill["table"].to_numpy(), np.fromiter(wanted, dtype="int64", count=len(wanted)))
+    return fill[list(columns)].iloc[positions.nonzero()[0][:limit]].reset_index(drop=True)
 
 
 # ----------------------------------------------------------------------------------------- saving

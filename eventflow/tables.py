@@ -20,9 +20,9 @@ from eventflow.errors import (
     InputError,
     OrganiserError,
     Outcome,
-    describe_database_error,
     editor_refusal,
     nothing_was,
+    refused,
     require_editor,
 )
 from eventflow.formatting import counted
@@ -141,8 +141,8 @@ def add_tables(session: Session, event_id: UUID, *, first_number: int, count: in
              "label": label, "accessible": bool(accessible)},
         )
     except DBAPIError as error:
-        session.rollback()
-        raise InputError(describe_database_error(error, "added")) from None
+        # A deadlock is raised again for run_transaction to retry; anything else becomes a sentence.
+        raise InputError(refused(session, error, "added")) from None
     return numbers
 
 
@@ -240,8 +240,8 @@ def save_table_changes(session: Session, event_id: UUID, changes: list[TableChan
             {"event_id": event_id, "changes": json.dumps(payload)},
         ).scalars())
     except DBAPIError as error:
-        session.rollback()
-        return TableSaveResult(False, describe_database_error(error))
+        # A deadlock is raised again for run_transaction to retry, as for every other write.
+        return TableSaveResult(False, refused(session, error))
     missing = tuple(c.table_number for c in changes if c.table_number not in written)
     if missing:
         session.rollback()
@@ -269,8 +269,7 @@ def remove_tables(session: Session, event_id: UUID, numbers: list[int]) -> int:
             {"event_id": event_id, "numbers": numbers},
         )
     except DBAPIError as error:
-        session.rollback()
-        raise InputError(describe_database_error(error, "removed")) from None
+        raise InputError(refused(session, error, "removed")) from None
     if removed != len(set(numbers)):
         session.rollback()
         raise InputError("Nothing was removed: a table was already gone. Reload to see the current tables.")

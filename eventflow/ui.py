@@ -478,9 +478,10 @@ def context() -> PageContext:
     found = st.session_state.get(_CONTEXT_KEY)
     if not isinstance(found, PageContext):
         # A page run without app.py first (Streamlit's first-session "pages folder" mode): note
-        # the address asked for and go through app.py, which comes back to it (see app.py).
+        # the address asked for and go through app.py, which comes back to it (see app.py). The
+        # query (``?event=<id>``) goes along: switch_page would otherwise clear it.
         st.session_state[RESUME_PAGE_KEY] = st.context.url
-        st.switch_page(APP_SCRIPT)
+        st.switch_page(APP_SCRIPT, query_params=st.query_params.to_dict())
         raise AssertionError("unreachable: st.switch_page ends the run")
     return found
 

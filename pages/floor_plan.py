@@ -55,6 +55,9 @@ def _handle_intent() -> None:
         elif kind == "turn_table":
             result = context.write(floor_plan.turn_table, int(intent["table"]), intent["rotation"],
                                    intent.get("version"))
+        elif kind == "change_element":
+            result = context.write(floor_plan.change_element, str(intent["id"]), int(intent["version"]),
+                                   label=intent.get("label"), width=intent.get("w"), height=intent.get("h"))
         elif kind == "turn_element":
             result = context.write(floor_plan.turn_element, str(intent["id"]), intent["rotation"],
                                    int(intent["version"]))
@@ -84,7 +87,7 @@ def _handle_intent() -> None:
         store["patched"] = (time.monotonic(), floor_plan.draw(ui.read_fresh(
             floor_plan.refresh_plan, organiser, shown, people=people,
             tables=[int(intent["table"])] if kind in ("move_table", "turn_table") else [],
-            elements=kind in ("move_element", "turn_element"))))
+            elements=kind in ("move_element", "turn_element", "change_element"))))
         store["token"] += 1
         return
     if result.conflict:
@@ -166,9 +169,16 @@ if context.can_edit:
             st.caption("Suggested tables are outlined in green on the plan: select one and press "
                        "“Seat the walk-in here”.")
 
+above = st.container()
+payload = floor_plan.plan_payload(drawn, can_edit=context.can_edit, focus=focus, hit=hit, suggestions=suggestions,
+                                  walk_in=walk_in, colour_by=colour_by, token=store["token"],
+                                  offer=store.get("offer"))
+plan_component(payload, key=COMPONENT_KEY, on_intent=_handle_intent)
+
 # Undo and the outcome of the last action, above the plan, in one container: what comes and goes
-# there does not move the plan in the page (which would draw it afresh and lose the zoom).
-with st.container():
+# there does not move the plan in the page (which would draw it afresh and lose the zoom). Filled after
+# the plan is sent: the browser starts drawing while the undo offer is still being read.
+with above:
     if context.can_edit:
         offer = ui.read_fresh(floor_plan.undo_offer, context.organiser_id, context.event_id)
         last = offer.change
@@ -183,11 +193,6 @@ with st.container():
     if notice:
         {"success": st.success, "warning": st.warning}.get(notice[0], st.error)(ui.plain(notice[1]))
         store["notice"] = None
-
-payload = floor_plan.plan_payload(drawn, can_edit=context.can_edit, focus=focus, hit=hit, suggestions=suggestions,
-                                  walk_in=walk_in, colour_by=colour_by, token=store["token"],
-                                  offer=store.get("offer"))
-plan_component(payload, key=COMPONENT_KEY, on_intent=_handle_intent)
 
 # Built only on request: at 2,000 tables it is a large table to send on every run.
 if st.toggle("Show the plan as text (every table, its place and its people)", key="floor_as_text"):

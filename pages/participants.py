@@ -196,18 +196,15 @@ if import_tab is not None:
                    "already in the event are updated (the preview shows each change), the others are added. Columns "
                    "are matched to fields below (unknown ones are ignored unless you choose a field). Tracks the file "
                    "names that do not exist yet are created. A “plus-one of” column (an e-mail or a name) keeps "
-                   f"people together at one table. Up to {limit_mb} MB and {participants.MAX_IMPORT_ROWS:,} "
+                   f"people together at one table. Up to {limit_mb} MB and {participant_import.MAX_IMPORT_ROWS:,} "
                    "participants per file. Nothing is written while any row has a problem.")
         upload = st.file_uploader("CSV file", type=["csv"], key=f"upload:{state.get('import_revision', 0)}",
                                   max_upload_size=limit_mb)
         if upload is not None:
+            kept = state.setdefault(f"import_table:{context.event_id}", {})
             try:
-                participants.check_upload_size(upload.size, limit_mb)
-                kept = state.setdefault(f"import_table:{context.event_id}", {})
-                digest = participant_import.file_digest(upload.getvalue())
-                if kept.get("digest") != digest:  # read once per file: every click reruns this page
-                    kept.update(digest=digest, table=participant_import.read_table(upload.getvalue(), limit_mb))
-                table = kept["table"]
+                participant_import.check_upload_size(upload.size, limit_mb)
+                digest, table = participant_import.read_upload_once(kept, upload.getvalue(), limit_mb)
             except errors.OrganiserError as error:
                 st.error(ui.plain(error))
                 table = None
@@ -230,19 +227,15 @@ if import_tab is not None:
                             help=f"First row: {ui.plain(example[:80])}" if example else None,
                             format_func=lambda f: participant_import.FIELDS.get(f, "Ignore this column"))
                 event_people = context.read(participant_import.event_people)
-                # Planned once per file, mapping and state of the event: a 20,000-row plan takes seconds.
-                plan_key = (digest, participant_import.mapping_json(mapping), event_people.fingerprint())
                 try:
-                    if kept.get("plan_key") != plan_key:
-                        kept.pop("plan_key", None)
-                        kept["plan"] = participant_import.plan_import(table, mapping, event_people)
-                        kept["plan_key"] = plan_key
-                    plan = kept["plan"]
+                    plan = participant_import.plan_once(kept, table, mapping, event_people)
                 except errors.OrganiserError as error:
                     st.error(ui.plain(error))
                     plan = None
                 if plan is not None:
                     st.markdown(f"**{participant_import.plan_summary(plan)}.**")
+                    for note in plan.notes:
+                        st.warning(ui.plain(note), icon=":material/view_column:")
                     if plan.new_tracks:
                         st.info("The import creates these tracks: " + ui.plain(", ".join(plan.new_tracks)) + ".",
                                 icon=":material/add_circle:")

@@ -43,14 +43,43 @@ def seat_text(seat: seating.Seat | None) -> str:
     return "no longer in the event" if seat is None else formatting.seat_text(*seat)
 
 
+def save_what_was_shown() -> None:
+    """The Save button's click, handled before anything is drawn: the edits of the grid as the
+    organiser last saw it are written, and this same run then draws the saved seating (one run of
+    the fragment per save, not a run that draws the old grid and then another, issue 13)."""
+    store = state.get(store_key)
+    if store is None or store["revision"] != state.get("seating_revision", 0):
+        return
+    view = store["view"]
+    in_view = seating.changes_from_editor(view["frame"], state.get(view["key"])) if view else seating.ChangeSet()
+    grid = store["grid"]
+    result = context.write(seating.save_changes, seating.pending_changes(store["drafts"], in_view, grid), grid)
+    if result.ok:
+        # Nobody else wrote meanwhile: the saved grid is the event as it now is, for everyone.
+        context.share(result.marker_after, {seating.load_seating_grid: result.grid_after,
+                                            list_tracks: store["tracks"]} if result.grid_after else {})
+        ui.flash(result.message)
+        state["seating_revision"] = store["revision"] + 1
+    elif result.conflicts:
+        store["conflicts"] = result.conflicts
+    else:
+        ui.flash(result.message, "error")
+
+
 @ui.fragment
 def workspace() -> None:
-    ui.show_flash()  # a save's message, after the fragment's own rerun
+    if context.can_edit and state.get("save_seating"):
+        save_what_was_shown()
+    elif state.get("reload_seating"):
+        state["seating_revision"] = state.get("seating_revision", 0) + 1
+        ui.clear_reads()
+    ui.show_flash()  # a save's message
     revision = state.setdefault("seating_revision", 0)
     fresh, track_list = context.read_shared(seating.load_seating_grid, list_tracks)
     store = state.get(store_key)
     if store is None or store["revision"] != revision:
         store = state[store_key] = new_store(fresh, revision)
+    store["tracks"] = track_list
     grid: seating.SeatingGrid = store["grid"]
 
     def pending_in_view() -> seating.ChangeSet:
@@ -91,6 +120,12 @@ def workspace() -> None:
     page_asked = int(state.get("seat_page") or 1)
     if view is not None and view["signature"] != (filters, page_asked):
         # The rows shown are about to change: keep what was typed under the old filter as drafts.
+        store["drafts"] = seating.pending_changes(store["drafts"], pending_in_view(), grid)
+        store["generation"] += 1
+    elif view is not None and any(not c.seat_given and c.new[0] is not None for c in pending_in_view().changes):
+        # A table number alone takes that table's next free seat: fold it into the drafts before the
+        # grid is drawn, under a new key, so the row never shows the old seat number beside the new
+        # table (in this run: no second run of the fragment for it, issue 13).
         store["drafts"] = seating.pending_changes(store["drafts"], pending_in_view(), grid)
         store["generation"] += 1
     window = seating.grid_window(grid, store["drafts"], search=search, track=track, table=table_filter,
@@ -138,10 +173,12 @@ def workspace() -> None:
             shown += (f" · rows {window.first_row:,}–{window.first_row + len(window.frame) - 1:,}, "
                       f"page {window.page} of {window.pages}")
         st.caption(shown + ("" if context.can_edit else " · read-only"))
+        # Only the columns shown travel (the hidden ones stay here, in store["view"]): positions match.
         st.data_editor(
-            window.frame, key=editor_key, column_config=column_config, column_order=list(seating.DISPLAY_COLUMNS),
+            window.frame[list(seating.DISPLAY_COLUMNS)], key=editor_key, column_config=column_config,
+            column_order=list(seating.DISPLAY_COLUMNS),
             disabled=True if not context.can_edit else
-            [c for c in seating.GRID_COLUMNS if c not in seating.EDITABLE_COLUMNS],
+            [c for c in seating.DISPLAY_COLUMNS if c not in seating.EDITABLE_COLUMNS],
             hide_index=True, num_rows="fixed", width="stretch", height=min(560, 38 + 35 * max(len(window.frame), 1)),
         )
         if window.pages > 1:
@@ -149,13 +186,7 @@ def workspace() -> None:
                             key="seat_page", width=160,
                             help="Edits on other pages are kept until you save or reload.")
 
-    # A table number alone takes that table's next free seat: redraw the grid with it at once, so the
-    # row never shows the old seat number beside the new table.
     typed_in_view = pending_in_view()
-    if any(not c.seat_given and c.new[0] is not None for c in typed_in_view.changes):
-        store["drafts"] = seating.pending_changes(store["drafts"], typed_in_view, grid)
-        store["generation"] += 1
-        ui.rerun_fragment()
     change_set = seating.pending_changes(store["drafts"], typed_in_view, grid)
     problems = seating.validate_changes(change_set, grid)
 
@@ -165,8 +196,7 @@ def workspace() -> None:
         st.caption(f"{summary.tables:,} tables · {summary.seated:,} of {summary.seats:,} seats taken "
                    "(with your unsaved edits). The tables of the people shown and of your edits:")
         st.dataframe(
-            seating.tables_in_view(fill, window.frame, change_set, table_filter)[["table", "full", "capacity", "free",
-                                                                                  "vip"]],
+            seating.tables_in_view(fill, window.frame, change_set, table_filter),
             hide_index=True, height=min(420, 38 + 35 * max(1, len(window.frame))),
             column_config={
                 "table": st.column_config.NumberColumn("Table", format="%d", width=44),
@@ -224,16 +254,13 @@ def workspace() -> None:
         else:
             st.error(ui.plain(result.message))
 
+    # Both clicks are handled at the top of the run (save_what_was_shown), before the grid is drawn.
     save_col, discard_col = st.columns(2, width=420)
-    if context.can_edit and save_col.button("Save changes", type="primary", key="save_seating",
-                                            disabled=not change_set.changes or bool(problems)):
-        result = context.write(seating.save_changes, change_set, grid)
-        after_save(result, lambda: result.message)
-    if discard_col.button("Reload latest" if store["conflicts"] or change_set else "Reload", key="reload_seating",
-                          help="Load the seating as saved now; unsaved edits are dropped."):
-        state["seating_revision"] = revision + 1
-        ui.clear_reads()
-        ui.rerun_fragment()
+    if context.can_edit:
+        save_col.button("Save changes", type="primary", key="save_seating",
+                        disabled=not change_set.changes or bool(problems))
+    discard_col.button("Reload latest" if store["conflicts"] or change_set else "Reload", key="reload_seating",
+                       help="Load the seating as saved now; unsaved edits are dropped.")
 
     # Move or swap one person: the free seats of a table are offered, a swap is one action.
     if context.can_edit:
@@ -249,7 +276,7 @@ def workspace() -> None:
             move_tab, swap_tab = st.tabs(["Move to a table", "Swap with someone"])
             quick: seating.ChangeSet | None = None
             with move_tab:
-                free = {row.table: row.free for row in fill.itertuples()}
+                free = dict(zip(fill["table"].tolist(), fill["free"].tolist(), strict=True))
                 table_choice = st.selectbox("Table", grid.table_numbers, index=None, key="quick_table",
                                             placeholder="Pick a table",
                                             format_func=lambda n: f"Table {n} · {free[n]} free")

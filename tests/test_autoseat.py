@@ -354,6 +354,20 @@ def test_walk_in_suggestions_name_only_opted_in_people_and_accepting_writes_ai(w
     assert _seats(world) == before
 
 
+def test_suggestions_and_who_to_meet_hold_no_connection_while_the_engine_computes(world: World) -> None:
+    a, p = world.a, world.a.participant_ids
+    pool = world.database.app_engine.pool
+    for read in (lambda s: autoseat.walk_in_suggestions(s, a.event_id, p[0]),
+                 lambda s: autoseat.who_to_meet_table(s, a.event_id)):
+        with world.database.tenant_session(a.manager) as s:
+            assert read(s) is not None
+            # The read's transaction ended before the engine ran: no transaction, no pooled connection.
+            assert not s.in_transaction() and pool.checkedout() == 0
+            # The session still works, as the same organiser (a new transaction, row-level security).
+            assert s.execute(text("SELECT count(*) FROM participants WHERE event_id = :e"),
+                             {"e": a.event_id}).scalar() == len(p)
+
+
 def test_who_to_meet_lists_only_opted_in_people(world: World) -> None:
     a, p = world.a, world.a.participant_ids
     _opt_in(world, p[0], ["ai", "climate"], company=None)

@@ -503,3 +503,39 @@ def test_undo_brings_back_a_removed_element_and_removes_an_added_one(world):
     assert last.what == "“Left screen” removed" and result.ok
     back = next(e for e in _plan(db, org).elements if e.id == kept)
     assert (back.label, back.x, back.y) == ("Left screen", 3.0, 4.0)
+
+
+def test_a_room_element_is_renamed_and_resized_in_place_with_a_version_and_undone(world):
+    from eventflow.history import layout_changes
+
+    org, db = world.a, world.database
+    element_id = db.run_transaction(org.manager, lambda s: floor_plan.add_element(s, org.event_id, "bar", x=10, y=2))
+    bar = next(e for e in _plan(db, org).elements if e.id == element_id)
+    result = db.run_transaction(org.manager, lambda s: floor_plan.change_element(
+        s, org.event_id, element_id, bar.version, label="  <b>Coffee</b>   bar ", width=3.2, height="6"))
+    assert result.ok and result.message == "“Bar” renamed to “<b>Coffee</b> bar” and resized to 3 × 6 m."
+    changed = next(e for e in _plan(db, org).elements if e.id == element_id)
+    assert (changed.label, changed.width, changed.height, changed.x, changed.y) == ("<b>Coffee</b> bar", 3.0, 6.0,
+                                                                                   bar.x, bar.y)
+    # Invalid input is refused with the reason, and writes nothing.
+    for bad, reason in (({"label": "   "}, "Give the room element a label"), ({"label": "x" * 101}, "at most 100"),
+                        ({"width": 0}, "width must be between"), ({"height": "deep"}, "height must be a number"),
+                        ({}, "new label or size")):
+        with pytest.raises(FloorPlanError, match=reason):
+            db.run_transaction(org.manager, lambda s, bad=bad: floor_plan.change_element(
+                s, org.event_id, element_id, changed.version, **bad))
+    # A stale version is a colleague's change; a viewer can only view.
+    stale = db.run_transaction(org.owner, lambda s: floor_plan.change_element(
+        s, org.event_id, element_id, bar.version, label="Mine"))
+    assert stale.conflict and "a colleague changed “<b>Coffee</b> bar” meanwhile" in stale.message
+    viewer = db.run_transaction(org.viewer, lambda s: floor_plan.change_element(
+        s, org.event_id, element_id, changed.version, label="Mine"))
+    assert not viewer.ok and "only view" in viewer.message
+    # In the history, in words, and undone like any layout change.
+    with db.tenant_session(org.manager) as s:
+        assert layout_changes(s, org.event_id)["what"].iloc[0] == (
+            "“Bar” resized from 4 × 2 m to 3 × 6 m, renamed to “<b>Coffee</b> bar”")
+    last, undone = _undo_last(db, org, org.manager)
+    assert undone.ok
+    back = next(e for e in _plan(db, org).elements if e.id == element_id)
+    assert (back.label, back.width, back.height) == ("Bar", bar.width, bar.height)

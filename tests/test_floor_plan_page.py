@@ -2,34 +2,24 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-import streamlit as st
 from sqlalchemy import text
 from streamlit.testing.v1 import AppTest
 
 from eventflow.demo import DEMO_EVENT_ID, DEMO_MANAGER_EMAIL, DEMO_VIEWER_EMAIL
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
+PAGE = "pages/floor_plan.py"
 
 
 @pytest.fixture
-def open_as(demo_database, as_default_database, monkeypatch):
-    as_default_database(demo_database)
-    monkeypatch.delenv("DATABASE_URL", raising=False)
-    st.cache_data.clear()
-
+def open_as(open_app, demo_database):
+    """The floor-plan page of the demo event, as the organiser with this e-mail (conftest's ``open_app``)."""
     def run(email: str) -> AppTest:
-        monkeypatch.setenv("EVENTFLOW_LOCAL_ORGANISER", email)
-        at = AppTest.from_file(APP, default_timeout=60)
-        at.run()
-        at.switch_page("pages/floor_plan.py").run()
+        at = open_app(demo_database, email, PAGE, timeout=60)
         assert not at.exception, [e.value for e in at.exception]
         return at
 
-    yield run
-    st.cache_data.clear()
+    return run
 
 
 def _plan_data(at: AppTest) -> dict:

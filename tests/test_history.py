@@ -235,3 +235,61 @@ def test_undo_never_overwrites_a_seat_a_colleague_sets_meanwhile(world: World) -
     assert result.problems == ("Alpha person 0 has been seated since: now table 3, seat 1, "
                                "this change left them unseated.",)
     assert _seats(world, a.owner) == {person: (3, 1, "manager")}
+
+
+# ------------------------------------------------------------------------------------ layout changes
+
+def test_layout_changes_say_who_when_and_from_where_to_where_in_the_events_time_zone(world: World) -> None:
+    from eventflow import floor_plan
+    from eventflow.event_settings import save_settings
+    from eventflow.history import layout_changes
+
+    a, db = world.a, world.database
+    db.run_transaction(a.owner, lambda s: save_settings(s, a.event_id, {"time_zone": "Asia/Kolkata"}))
+    assert db.run_transaction(a.manager, lambda s: floor_plan.ensure_layout(s, a.event_id)).ok
+    with db.tenant_session(a.manager) as s:
+        plan = floor_plan.load_floor_plan(s, a.event_id)
+    two = plan.table(2)
+    stage = next(e for e in plan.elements if e.kind == "stage")
+    assert db.run_transaction(a.manager, lambda s: floor_plan.move_table(s, a.event_id, 2, two.x + 3, two.y,
+                                                                         two.version)).ok
+    assert db.run_transaction(a.owner, lambda s: floor_plan.move_element(
+        s, a.event_id, stage.id, stage.x, stage.y, stage.version, rotation=90, label="Main <b>stage</b>")).ok
+    with db.tenant_session(a.manager) as s:
+        offer = floor_plan.undo_offer(s, a.event_id)
+    assert db.run_transaction(a.manager, lambda s: floor_plan.undo_layout_change(
+        s, a.event_id, offer.change.change_set_id)).ok
+
+    with db.tenant_session(a.viewer) as s:  # viewers read the history too
+        lines = layout_changes(s, a.event_id)
+        only_two = layout_changes(s, a.event_id, table_number=2)
+    assert list(lines.columns) == ["change_set_id", "when", "kind", "organiser", "what"]
+    assert lines["change_set_id"].nunique() == 4  # placement, move, turn + rename, undo; newest first
+    undo, renamed, moved = lines.iloc[0], lines.iloc[1], lines.iloc[2]
+    assert undo["kind"] == "Undo" and undo["organiser"] == "Alpha manager"
+    assert undo["what"] == f"Table 2 moved from {two.x + 3:g} m, {two.y:g} m to {two.x:g} m, {two.y:g} m"
+    assert renamed["kind"] == "Layout" and renamed["organiser"] == "Alpha owner"
+    assert renamed["what"] == "“Stage” turned from 0° to 90°, renamed to “Main <b>stage</b>”"
+    assert moved["what"] == f"Table 2 moved from {two.x:g} m, {two.y:g} m to {two.x + 3:g} m, {two.y:g} m"
+    assert moved["when"].endswith("(Asia/Kolkata)")
+    placed = lines[lines["change_set_id"] == lines["change_set_id"].iloc[-1]]["what"].tolist()
+    assert "Table 1 placed at" in placed[0] and any(w.startswith("“Stage” added at") for w in placed)
+    assert only_two["what"].tolist() == [undo["what"], moved["what"], placed[1]]
+
+    # Another organisation sees none of it, even asking for this event by its id.
+    with db.tenant_session(world.b.owner) as s:
+        assert layout_changes(s, a.event_id).empty
+    with db.tenant_session(world.outsider) as s:
+        assert layout_changes(s, a.event_id).empty
+
+
+def test_a_large_layout_change_is_a_few_lines_not_one_per_table(world: World) -> None:
+    from eventflow import floor_plan
+    from eventflow.history import layout_changes
+
+    a, db = world.a, world.database
+    assert db.run_transaction(a.manager, lambda s: floor_plan.ensure_layout(s, a.event_id)).ok
+    with db.tenant_session(a.manager) as s:
+        lines = layout_changes(s, a.event_id, per_set=2)
+    assert len(lines) == 3 and lines["what"].iloc[-1].startswith("… and ")
+    assert lines["what"].iloc[-1].endswith("more in the same change")

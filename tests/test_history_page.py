@@ -252,3 +252,33 @@ def test_pages_work_again_after_the_database_dropped_every_connection(open_page,
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     assert at.title[0].value == "History" and not at.error
+
+
+def _layout_frame(at: AppTest):
+    found = [d.value for d in at.dataframe if "what" in d.value.columns]
+    assert len(found) == 1, "one table of layout changes"
+    return found[0]
+
+
+def test_layout_changes_show_beside_the_seating_changes_and_follow_the_table_filter(open_page, own_demo_database):
+    from eventflow import floor_plan
+
+    with own_demo_database.tenant_session(OWNER) as session:
+        plan = floor_plan.load_floor_plan(session, DEMO_EVENT_ID)
+    table = next(t for t in plan.tables if t.version is not None)
+    assert own_demo_database.run_transaction(OWNER, lambda s: floor_plan.move_table(
+        s, DEMO_EVENT_ID, table.number, table.x + 2, table.y, table.version)).ok
+    at = open_page(own_demo_database, DEMO_OWNER_EMAIL)
+    assert not at.exception, [e.value for e in at.exception]
+    assert [t.label for t in at.tabs] == ["Seating changes", "Room layout changes"]
+    moves = _layout_frame(at)
+    newest = moves.iloc[0]
+    assert newest["what"] == (f"Table {table.number} moved from {table.x:g} m, {table.y:g} m "
+                              f"to {table.x + 2:g} m, {table.y:g} m")
+    assert newest["organiser"] == "Morgan Reyes" and newest["kind"] == "Layout"
+    assert newest["when"].endswith(")")  # in the event's time zone, named
+    assert any("undo your own layout changes" in c.value for c in at.caption)
+
+    at.selectbox(key="history_table").set_value(table.number).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert all(f"Table {table.number} " in what for what in _layout_frame(at)["what"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
+from eventflow import errors
 from eventflow import participant_import as pi
 
 
@@ -138,3 +139,92 @@ def test_the_fingerprint_follows_every_change_to_the_event(world):
         session.execute(text("UPDATE participants SET company = 'X' WHERE id = :p"), {"p": org.participant_ids[0]})
         changed = pi.event_people(session, org.event_id).fingerprint()
     assert first == again != changed
+
+
+# ------------------------------------------------------- ported from the retired import path of participants.py
+
+def _count(world, org):
+    with world.database.owner_connection() as conn:
+        return conn.execute(text("SELECT count(*) FROM participants WHERE event_id = :e"),
+                            {"e": org.event_id}).scalar_one()
+
+
+def test_clean_file_is_imported_with_tracks_and_default_opt_in(world):
+    org = world.a
+    plan = _plan(world, org, "Name,E-mail,Company,Tracks,VIP,Networking opt-in,Interests\n"
+                             "Zoe Park,zoe@x.test,Acme,data; cloud,yes,,ai;ux\n"
+                             "Yan Li,,,,no,yes,\n")
+    assert plan.ok, plan.problems
+    assert plan.new_tracks == []  # "data; cloud" are the event's Data and Cloud, in another case
+    assert _apply(world, org, plan).added == 2
+    with world.database.owner_connection() as conn:
+        zoe = conn.execute(text("SELECT p.is_vip, p.networking_opt_in, p.interests, count(pt.track_id) AS tracks "
+                                "FROM participants p LEFT JOIN participant_tracks pt ON pt.participant_id = p.id "
+                                "WHERE p.email = 'zoe@x.test' GROUP BY p.organization_id, p.id")).one()
+        yan = conn.execute(text("SELECT networking_opt_in, is_vip FROM participants WHERE full_name = 'Yan Li'")).one()
+    assert (zoe.is_vip, zoe.networking_opt_in, zoe.interests, zoe.tracks) == (True, False, ["ai", "ux"], 2)
+    assert tuple(yan) == (True, False)
+
+
+def test_any_bad_row_means_nothing_is_imported_and_each_row_says_why(world):
+    org = world.a
+    plan = _plan(world, org, "name,email,tracks,vip,interests\n"
+                             "Good Person,good@x.test,Data,no,\n"
+                             ",nameless@x.test,,,\n"
+                             "Old Track,ot@x.test,Retired,,\n"
+                             "Bad Flag,bf@x.test,,maybe,\n"
+                             "Twice,GOOD@x.test,,,\n"
+                             "Bad Mail,not-an-address,,,\n"
+                             "Long Interest,li@x.test,,," + "y" * 101 + "\n")
+    assert not plan.ok
+    assert {line: msgs[0].split(" ")[0] for line, msgs in plan.problems.items()} == {
+        3: "name", 4: "track", 5: "VIP", 6: "likely", 7: "e-mail", 8: "an"}
+    assert "longer than 100 characters" in plan.problems[8][0]
+    before = _count(world, org)
+    with pytest.raises(pi.InputError, match="Nothing was imported: some rows have problems"):
+        _apply(world, org, plan)
+    assert _count(world, org) == before
+
+
+def test_oversized_upload_is_refused_before_it_is_read(world):
+    with pytest.raises(pi.InputError, match="The file is 2.0 MB; the limit is 1 MB"):
+        pi.check_upload_size(2 * 1024 * 1024, 1)
+    pi.check_upload_size(1024 * 1024, 1)  # at the limit: accepted
+    with pytest.raises(pi.InputError, match="limit is 1 MB"):
+        pi.read_table(b"name\n" + b"x" * (1024 * 1024 + 10), 1)
+
+
+def test_file_level_problems(world):
+    org = world.a
+    with pytest.raises(pi.InputError, match="Choose the column that holds the names"):
+        _plan(world, org, "email\na@b.test\n")
+    # Unknown columns are offered for mapping and ignored unless the organiser chooses a field.
+    plan = _plan(world, org, "name,shoe size\nA,42\n")
+    assert plan.ok and plan.mapped == ("name",) and plan.rows[0].values == {"name": "A"}
+    assert "UTF-8" in pi.read_table("name\nJosé\n".encode("latin-1"), 5).file_error
+
+
+def test_viewer_import_is_refused_by_the_database(world):
+    org = world.a
+    plan = _plan(world, org, "name\nNew Person\n")
+    before = _count(world, org)
+    with world.database.tenant_session(org.viewer) as session, pytest.raises(errors.ViewOnly, match="only view"):
+        pi.apply_import(session, org.event_id, plan)
+    assert _count(world, org) == before
+
+
+def test_a_column_named_like_a_field_another_column_fills_is_pointed_out(world):
+    org = world.a
+    plan = _plan(world, org, "name,Email,E-mail,Diet,Food\nAda,,ada@x.test,vegan,\n")
+    assert plan.notes == ["Column “E-mail” also looks like E-mail, and is ignored: column “Email” fills E-mail. "
+                          "Check above that this is the right one."]  # "Food" is blank: nothing to lose
+    assert _plan(world, org, "name,Email,E-mail\nAda,ada@x.test,\n").notes == []
+
+
+def test_a_tracks_column_of_hundreds_of_new_names_is_refused(world):
+    org = world.a
+    many = "".join(f"P{i},Company {i}\n" for i in range(pi.MAX_NEW_TRACKS + 1))
+    with pytest.raises(pi.InputError, match="names 101 tracks this event does not have; an import creates at most "
+                                            "100. Is it the right column?"):
+        _plan(world, org, "name,tracks\n" + many)
+    assert len(_plan(world, org, "name,tracks\n" + many.rsplit("P", 1)[0]).new_tracks) == pi.MAX_NEW_TRACKS

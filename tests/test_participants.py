@@ -1,4 +1,6 @@
-"""CSV import (all or nothing), export with neutralised formulas, and flags."""
+"""The list, export with neutralised formulas, flags, and one person added, edited or removed.
+
+Importing a file is tested in test_participant_import.py."""
 
 from __future__ import annotations
 
@@ -8,75 +10,6 @@ import pytest
 from sqlalchemy import text
 
 from eventflow import participants
-
-
-def _count(world, org):
-    with world.database.owner_connection() as conn:
-        return conn.execute(text("SELECT count(*) FROM participants WHERE event_id = :e"),
-                            {"e": org.event_id}).scalar_one()
-
-
-def _preview(world, org, content: str, limit_mb: int = 5):
-    with world.database.tenant_session(org.manager) as session:
-        context = participants.import_context(session, org.event_id)
-    return participants.parse_participants_csv(content.encode(), context, limit_mb)
-
-
-def test_clean_file_is_imported_with_tracks_and_default_opt_in(world):
-    org = world.a
-    preview = _preview(world, org, "Name,E-mail,Company,Tracks,VIP,Networking opt-in,Interests\n"
-                                   "Zoe Park,zoe@x.test,Acme,data; cloud,yes,,ai;ux\n"
-                                   "Yan Li,,,,no,yes,\n")
-    assert preview.ok, preview.errors
-    with world.database.tenant_session(org.manager) as session:
-        assert participants.import_participants(session, org.event_id, preview) == 2
-    with world.database.owner_connection() as conn:
-        zoe = conn.execute(text("SELECT p.is_vip, p.networking_opt_in, p.interests, count(pt.track_id) AS tracks "
-                                "FROM participants p LEFT JOIN participant_tracks pt ON pt.participant_id = p.id "
-                                "WHERE p.email = 'zoe@x.test' GROUP BY p.organization_id, p.id")).one()
-    assert (zoe.is_vip, zoe.networking_opt_in, zoe.interests, zoe.tracks) == (True, False, ["ai", "ux"], 2)
-
-
-def test_any_bad_row_means_nothing_is_imported_and_each_row_says_why(world):
-    org = world.a
-    preview = _preview(world, org, "name,email,tracks,vip\n"
-                                   "Good Person,good@x.test,Data,no\n"
-                                   ",nameless@x.test,,\n"
-                                   "Dup,person0@alpha.example,,\n"
-                                   "Bad Track,bt@x.test,Astrology,\n"
-                                   "Old Track,ot@x.test,Retired,\n"
-                                   "Bad Flag,bf@x.test,,maybe\n"
-                                   "Twice,good@x.test,,\n")
-    assert not preview.ok
-    assert {line: msgs[0].split(" ")[0] for line, msgs in preview.errors.items()} == {
-        3: "name", 4: "person0@alpha.example", 5: "unknown", 6: "track", 7: "vip", 8: "good@x.test"}
-    before = _count(world, org)
-    with world.database.tenant_session(org.manager) as session, pytest.raises(ValueError):
-        participants.import_participants(session, org.event_id, preview)
-    assert _count(world, org) == before
-
-
-def test_oversized_upload_is_refused_before_parsing(world):
-    with pytest.raises(participants.UploadTooLarge, match="limit is 1 MB"):
-        participants.check_upload_size(2 * 1024 * 1024, 1)
-    with pytest.raises(participants.UploadTooLarge):
-        _preview(world, world.a, "name\n" + "x" * (1024 * 1024 + 10), limit_mb=1)
-
-
-def test_file_level_problems(world):
-    assert "name" in _preview(world, world.a, "email\na@b.test\n").file_error
-    assert "Unknown columns: shoe_size" in _preview(world, world.a, "name,shoe size\nA,42\n").file_error
-    with world.database.tenant_session(world.a.manager) as session:
-        context = participants.import_context(session, world.a.event_id)
-    assert "UTF-8" in participants.parse_participants_csv("name\nJosé\n".encode("latin-1"), context, 5).file_error
-
-
-def test_viewer_import_is_refused_by_the_database(world):
-    org = world.a
-    preview = _preview(world, org, "name\nNew Person\n")
-    with world.database.tenant_session(org.viewer) as session, pytest.raises(participants.ImportRefused,
-                                                                               match="only view"):
-        participants.import_participants(session, org.event_id, preview)
 
 
 def test_export_neutralises_formula_cells(world):

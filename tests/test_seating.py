@@ -392,9 +392,23 @@ def test_table_fill_counts_pending_edits(world):
     grid = _grid(world.database, org)
     changes = _edit(grid, {str(org.participant_ids[0]): {"table_number": 1},
                            str(org.participant_ids[1]): {"table_number": 1}})
+    before = seating.table_fill(grid).copy()  # without edits: the grid's own, shared frame
     fill = seating.table_fill(grid, changes).set_index("table")
     assert fill.loc[2, "seated"] == 1 and fill.loc[2, "after_edits"] == 0
     assert fill.loc[1, "after_edits"] == 2 and fill.loc[1, "free"] == 2
+    # The edits never leak into the fill every colleague of the snapshot is shown.
+    pd.testing.assert_frame_equal(seating.table_fill(grid), before)
+    assert seating.table_fill(grid).set_index("table").loc[2, "after_edits"] == 1
+    shown = seating.tables_in_view(seating.table_fill(grid, changes), grid.frame.head(1), changes)
+    assert list(shown.columns) == ["table", "full", "capacity", "free", "vip"] and set(shown["table"]) == {1, 2}
+
+
+def test_only_edited_and_drafted_rows_are_read_back_from_the_editor():
+    # A row whose shown seat is an earlier draft counts even without an edit; untouched rows never do.
+    drafted = SNAPSHOT.assign(table_number=pd.array([1, 4, 2], dtype="Int64"))
+    changes = changes_from_editor(drafted, {"edited_rows": {2: {"seat_number": 7}}})
+    assert {c.participant_id: c.new for c in changes.changes} == {"p2": (4, None), "p3": (2, 7)}
+    assert not changes_from_editor(SNAPSHOT, {"edited_rows": {}})
 
 
 def test_a_full_small_table_is_a_full_bar(world):

@@ -54,6 +54,9 @@ def test_the_browser_gets_one_page_of_rows(editor) -> None:
     at = editor()  # 400 participants
     grid, side = frames_sent(at)[:2]
     assert grid == seating.PAGE_SIZE and side <= seating.PAGE_SIZE
+    # Only the columns shown travel: the hidden ones (ids, versions, seats as loaded) stay on the server.
+    assert list(at.dataframe[0].value.columns) == list(seating.DISPLAY_COLUMNS)
+    assert list(at.dataframe[1].value.columns) == ["table", "full", "capacity", "free", "vip"]
     assert any("400 of 400 participants shown" in c.value and "page 1 of 4" in c.value for c in at.caption)
     at.number_input(key="seat_page").set_value(4).run()
     assert frames_sent(at)[0] == 400 - 3 * seating.PAGE_SIZE

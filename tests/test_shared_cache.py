@@ -32,6 +32,10 @@ WRITES = {
     "label a table": "UPDATE seating_tables SET label = 'Stage' WHERE event_id = :e AND table_number = 1",
     "change the event's settings": "UPDATE events SET settings = '{\"vip_tables_reserved\": true}' WHERE id = :e",
     "remove someone": "DELETE FROM participants WHERE id = :p",
+    # The floor plan (migration 032): a table's place and the room's elements.
+    "place a table": "INSERT INTO table_layouts (event_id, table_number, x, y) VALUES (:e, 1, 4, 4)",
+    "add a stage": "INSERT INTO room_elements (event_id, kind, label, x, y, width, height) "
+                   "VALUES (:e, 'stage', 'Stage', 1, 1, 6, 3)",
 }
 
 
@@ -205,3 +209,53 @@ def test_a_save_after_a_colleagues_write_hands_on_nothing(world: World) -> None:
         result = seating.save_changes(session, a.event_id, _seat(grid, a.participant_ids[0], 2, 3), grid)
     assert result.ok and result.saved == 1
     assert result.grid_after is None and result.marker_after is None
+
+
+# ------------------------------------------------------------------ the floor plan's shared drawings
+
+def _plan(world: World, organiser: uuid.UUID, event: uuid.UUID):
+    from eventflow import floor_plan
+
+    with world.database.tenant_session(organiser) as session:
+        return floor_plan.load_drawn_plan(session, event)
+
+
+def test_a_colleagues_layout_change_is_on_the_shared_plan_at_once(world: World) -> None:
+    from eventflow import floor_plan
+
+    a = world.a
+    floor_plan.forget_shared_plans()
+    world.database.run_transaction(a.manager, lambda s: floor_plan.ensure_layout(s, a.event_id))
+    first = _plan(world, a.manager, a.event_id)
+    assert _plan(world, a.manager, a.event_id).key == first.key and len(floor_plan._shared) == 1
+    place = next(t for t in first.plan.tables if t.number == 1)
+    # A colleague moves table 1 and adds a bar, each in their own session: the next read draws both.
+    moved = world.database.run_transaction(
+        a.owner, lambda s: floor_plan.move_table(s, a.event_id, 1, place.x + 2, place.y, place.version))
+    assert moved.ok, moved
+    after_move = _plan(world, a.manager, a.event_id)
+    assert after_move.key != first.key
+    assert next(t for t in after_move.plan.tables if t.number == 1).x == place.x + 2
+    world.database.run_transaction(a.owner, lambda s: floor_plan.add_element(s, a.event_id, "bar", "Coffee"))
+    after_bar = _plan(world, a.manager, a.event_id)
+    assert "Coffee" in {e.label for e in after_bar.plan.elements}
+    assert len(floor_plan._shared) == 1  # the older drawings were dropped as the newer arrived
+
+
+def test_a_shared_plan_is_keyed_by_organisation_and_never_crosses(world: World) -> None:
+    from eventflow import floor_plan
+
+    a, b = world.a, world.b
+    floor_plan.forget_shared_plans()
+    theirs = _plan(world, b.owner, b.event_id)
+    assert len(theirs.plan.grid.frame) == len(b.participant_ids)
+    for organiser in (a.owner, a.manager, a.viewer, world.outsider):
+        with world.database.tenant_session(organiser) as session:
+            assert floor_plan.plan_stamp(session, b.event_id) is None  # no marker, no key: nothing shared
+        seen = _plan(world, organiser, b.event_id)
+        assert seen.plan.grid.frame.empty and seen.plan.tables == ()
+    assert len(floor_plan._shared) == 1
+    with world.database.tenant_session(b.owner) as owner, world.database.tenant_session(b.viewer) as viewer:
+        mine, theirs_as_viewer = floor_plan.plan_stamp(owner, b.event_id), floor_plan.plan_stamp(viewer, b.event_id)
+    assert mine[1] == b.id and mine[:3] + mine[4:] == theirs_as_viewer[:3] + theirs_as_viewer[4:]
+    assert mine[3] != theirs_as_viewer[3]  # the role is part of the key

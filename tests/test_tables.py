@@ -77,3 +77,49 @@ def test_at_a_glance_place_cards_and_removal(world):
         tables.remove_tables(session, org.event_id, [3])
     with world.database.tenant_session(org.manager) as session:
         assert tables.remove_tables(session, org.event_id, [3]) == 1
+
+
+def test_a_deadlocked_table_save_is_handed_on_to_be_run_again(world):
+    """A deadlock is no refusal to tell the organiser: it is raised again, so that
+    ``Database.run_transaction`` runs the save once more (as for every other write)."""
+    import contextlib
+    import threading
+    import time
+
+    from sqlalchemy.exc import DBAPIError
+
+    from eventflow.db import is_transient
+
+    org = world.a
+    versions = dict(_overview(world, org)[["table_number", "version"]].itertuples(index=False))
+    changes = [tables.TableChange(number, versions[number], {"label": "Terrace"}) for number in (1, 2)]
+    outcome: dict[str, object] = {}
+    colleague = world.database.owner_engine.connect()
+    try:
+        # Table 3 changed: the colleague now holds the event's change counter (migration 025) until commit.
+        colleague.execute(text("UPDATE seating_tables SET label = 'Colleague' WHERE event_id = :e AND table_number = 3"),
+                          {"e": org.event_id})
+
+        def save() -> None:
+            with world.database.tenant_session(org.manager) as session:
+                try:
+                    outcome["result"] = tables.save_table_changes(session, org.event_id, changes)
+                except DBAPIError as error:
+                    outcome["error"] = error
+
+        saver = threading.Thread(target=save)
+        saver.start()
+        time.sleep(0.3)  # the save has written tables 1 and 2 and waits for the counter
+        # Waits for the save: a deadlock. The detector may pick the colleague instead; then the save goes on.
+        with contextlib.suppress(DBAPIError):
+            colleague.execute(text("UPDATE seating_tables SET label = 'Colleague' WHERE event_id = :e "
+                                   "AND table_number = 1"), {"e": org.event_id})
+        saver.join(30)
+    finally:
+        colleague.rollback()
+        colleague.close()
+    if "error" in outcome:
+        assert is_transient(outcome["error"])
+    else:  # the colleague was the one rolled back: the save went through, and no deadlock was reported
+        result = outcome["result"]
+        assert result.ok and "deadlock" not in result.message.lower(), result

@@ -12,7 +12,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from eventflow import engine
-from eventflow.autoseat.instance import load_event
+from eventflow.autoseat.instance import EventData, load_event
 from eventflow.autoseat.options import AutoSeatOptions
 from eventflow.autoseat.plan import ApplyResult
 from eventflow.errors import InputError, editor_refusal, nothing_was, refused
@@ -31,10 +31,23 @@ class WalkInSuggestion:
 def walk_in_suggestions(session: Session, event_id: UUID, participant_id: str | UUID, top: int = 3,
                         options: AutoSeatOptions | None = None) -> list[WalkInSuggestion]:
     """The best tables with a free seat for someone not seated yet, with whom they would meet
-    there (only people who opted in to networking are ever named, and only when the walk-in did too)."""
+    there (only people who opted in to networking are ever named, and only when the walk-in did too).
+    Read, let the connection go (:func:`_let_go`), then compute."""
     data = load_event(session, event_id, (options or AutoSeatOptions()).validated())
+    _let_go(session)
+    return _suggestions(data, str(participant_id), top)
+
+
+def _let_go(session: Session) -> None:
+    """End a read's transaction before the engine computes, so its connection is back in the pool
+    (a busy event day: many organisers asking for suggestions must not hold every pooled
+    connection while the engine thinks). A later statement in ``session`` opens a new transaction
+    as the same organiser. Only for functions that read: anything written before would be committed."""
+    session.commit()
+
+
+def _suggestions(data: EventData, pid: str, top: int) -> list[WalkInSuggestion]:
     instance, current, _ = data.event
-    pid = str(participant_id)
     if pid not in data.names:
         raise InputError("This person is not a participant of this event.")
     if pid in current:
@@ -74,7 +87,8 @@ def accept_walk_in(session: Session, event_id: UUID, participant_id: str | UUID,
                              {"event_id": event_id, "table": table_number}).first()
     if locked is None:
         return ApplyResult(False, message=nothing_was("written", f"table {table_number} does not exist in this event."))
-    allowed = walk_in_suggestions(session, event_id, pid, top=10_000)
+    # In this transaction, under the table's lock (not let go: this is a write).
+    allowed = _suggestions(load_event(session, event_id, AutoSeatOptions().validated()), pid, top=10_000)
     if table_number not in {s.table_number for s in allowed}:
         return ApplyResult(False, message=nothing_was("written", f"table {table_number} is full or no longer suits "
                                                       "this person (VIP, accessibility or keep-apart rules). "
@@ -103,6 +117,7 @@ def who_to_meet_table(session: Session, event_id: UUID, top: int = 5) -> pd.Data
     """For each participant who opted in to networking, the ``top`` opted-in people they would
     gain most from meeting: one row per pair, with the weight and the interests they share."""
     data = load_event(session, event_id, AutoSeatOptions())
+    _let_go(session)
     matches = engine.who_to_meet(data.event.instance, top=top)
     rows = [{"participant": data.names[pid], "rank": rank, "meet": data.names[other], "weight": round(w, 3),
              "shared_interests": ", ".join(shared)}

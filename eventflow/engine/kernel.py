@@ -292,6 +292,32 @@ def _shift(problem: Problem, plan: Plan, tabu: np.ndarray) -> bool:
 
 
 @_jit
+def resize(problem: Problem, plan: Plan, target: np.ndarray) -> None:
+    """Bring the table sizes toward ``target`` (people per table): while some table is above its
+    target and another below, the unit whose move between two such tables loses least moves.
+    Every move keeps the rules (capacities, minimum fills, allowed tables, keep-apart pairs), so
+    a target the rules forbid is only approached."""
+    W, B, unit_size, capacity, min_fill, allowed, movable_units, _, apart_ptr, apart_idx = problem
+    table_of, G, size, avoid, values = plan
+    T = G.shape[1]
+    while True:
+        best, bu, bb = -np.inf, -1, -1
+        for u in movable_units:
+            a = table_of[u]
+            if size[a] <= target[a] or size[a] - unit_size[u] < min_fill[a]:
+                continue
+            for b in range(T):
+                if (size[b] + unit_size[u] <= target[b]
+                        and _move_ok(unit_size, capacity, allowed, size, avoid, u, a, b)):
+                    d = G[u, b] + B[u, b] - G[u, a] - B[u, a]
+                    if d > best:
+                        best, bu, bb = d, u, b
+        if bu < 0:
+            return
+        _move(W, B, unit_size, apart_ptr, apart_idx, table_of, G, size, avoid, values, bu, bb)
+
+
+@_jit
 def descent(problem: Problem, plan: Plan, max_sweeps: int) -> bool:
     """Sweeps over the units in random order, each taking its best improving move or swap,
     until a sweep changes nothing (a local optimum: returns False) or ``max_sweeps`` (True).

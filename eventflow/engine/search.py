@@ -48,6 +48,13 @@ GROUPS_KERNEL_SHARE = 0.5
 KERNEL_WITH_GROUPS_MIN_UNITS = 1000
 #: How many elite plans the compiled search keeps to cross (see kernel.run_chunk).
 POOL_SIZE = 10
+#: With table-size ranges, how many size vectors the compiled search races first (see
+#: _size_race), with what share of its time, the rounds each gets in the first stage, and up to
+#: how many units (beyond it a round takes too long for a race within the limit).
+SIZE_CANDIDATES = 12
+SIZE_RACE_SHARE = 0.4
+SIZE_RACE_ROUNDS = 1
+SIZE_RACE_MAX_UNITS = 600
 # Compiled chunks are sized to return to Python (and the clock) about this often.
 _CHUNK_SECONDS = 0.02
 
@@ -349,6 +356,140 @@ def _dense_weights(model: IndexedInstance) -> np.ndarray:
     return W
 
 
+class _Run:
+    """One compiled search: its plan (with G, sizes and keep-apart counts kept up to date), its
+    best plans, elite pool, tabu list and counters (see :func:`kernel.run_chunk`)."""
+
+    def __init__(self, problem: kernel.Problem, table_of: np.ndarray, m: int, pool_size: int) -> None:
+        W, B, unit_size, _, _, _, _, _, apart_ptr, apart_idx = problem
+        n, T = B.shape
+        self.table_of = table_of.copy()
+        self.G = np.zeros((n, T))
+        self.size = np.zeros(T, dtype=np.int64)
+        self.avoid = np.zeros((n, T), dtype=np.int64)
+        kernel.rebuild(W, unit_size, apart_ptr, apart_idx, self.table_of, self.G, self.size, self.avoid)
+        objective = float(0.5 * self.G[np.arange(n), self.table_of].sum()
+                          + B[np.arange(n), self.table_of].sum())
+        self.values = np.array([objective, objective, objective])
+        self.counters = np.zeros(kernel.N_COUNTERS, dtype=np.int64)
+        # Tuned on MDGPLIB at n = 120 and 240 (3 seeds each): a run ends after 4 m iterations
+        # without a new best of its own; a unit may not return to a table for 0.1 m to
+        # 0.1 m + T / 2 iterations; a perturbation moves 0.075 m to 0.225 m units.
+        self.counters[kernel.DEPTH] = max(50, 4 * m)
+        self.counters[kernel.TENURE] = max(2, m // 10)
+        self.counters[kernel.TENURE_SPREAD] = max(2, T // 2)
+        self.counters[kernel.STRENGTH] = max(2, (3 * m) // 20)
+        self.tabu = np.zeros((n, T), dtype=np.int64)
+        self.best_table_of, self.run_best_table_of = self.table_of.copy(), self.table_of.copy()
+        self.pool = np.zeros((pool_size, n), dtype=np.int64)
+        self.pool_values = np.zeros(pool_size)
+        self.iterations = 1
+
+    @property
+    def plan(self) -> kernel.Plan:
+        return (self.table_of, self.G, self.size, self.avoid, self.values)
+
+    @property
+    def best(self) -> float:
+        return float(self.values[kernel.BEST])
+
+    def settle(self, problem: kernel.Problem, deadline: float) -> None:
+        """A local optimum by descent (cheap sweeps), which the tabu search starts from."""
+        while clock.now() < deadline and kernel.descent(problem, self.plan, 1):
+            pass
+        self.values[kernel.BEST] = self.values[kernel.RUN_BEST] = self.values[kernel.OBJECTIVE]
+        self.best_table_of[:] = self.table_of
+        self.run_best_table_of[:] = self.table_of
+
+    def advance(self, problem: kernel.Problem, deadline: float, max_idle_rounds: int,
+                until_rounds: int | None = None) -> None:
+        """Tabu search until the deadline, ``max_idle_rounds`` rounds in a row without a better
+        plan, or (if given) ``until_rounds`` rounds in all."""
+        counters = self.counters
+        while counters[kernel.IDLE_ROUNDS] < max_idle_rounds and (
+                until_rounds is None or counters[kernel.ROUNDS] < until_rounds):
+            now = clock.now()
+            if now >= deadline:
+                break
+            kernel.run_chunk(problem, self.plan, self.tabu, self.best_table_of, self.run_best_table_of,
+                             self.pool, self.pool_values, counters, self.iterations)
+            spent = clock.now() - now
+            if spent < _CHUNK_SECONDS / 2:
+                self.iterations *= 2
+            elif spent > 2 * _CHUNK_SECONDS and self.iterations > 1:
+                self.iterations //= 2
+            self.iterations = max(1, min(self.iterations,
+                                         int(self.iterations * (deadline - clock.now()) / max(spent, 1e-6))))
+
+
+def size_targets(model: IndexedInstance, table_of: np.ndarray, rng: np.random.Generator,
+                 count: int) -> list[np.ndarray]:
+    """Up to ``count`` distinct table-size vectors other than the plan's own, each a corner of
+    the size ranges: every table at its minimum fill, then, in random order, tables filled to
+    capacity while the people left fill its whole range, then the rest into the first tables
+    that have room.  Empty when the sizes are
+    fixed (every table exactly full, as on MDGPLIB's "ss" instances)."""
+    seated = table_of >= 0
+    own = np.bincount(table_of[seated], weights=model.unit_size[seated], minlength=model.n_tables)
+    total = int(own.sum())
+    seen = {tuple(int(x) for x in own)}
+    targets: list[np.ndarray] = []
+    for _ in range(4 * count):
+        if len(targets) >= count:
+            break
+        target = model.min_fill.copy()
+        extra = total - int(target.sum())
+        order = rng.permutation(model.n_tables)
+        # Tables whose whole range fits in what is left first, so that most corners have no
+        # table in between (the best plans found on MDGPLIB's ds instances have none).
+        for t in order:
+            if model.capacity[t] - model.min_fill[t] <= extra:
+                target[t] = model.capacity[t]
+                extra -= int(model.capacity[t] - model.min_fill[t])
+        for t in order:
+            add = min(int(model.capacity[t] - target[t]), max(0, extra))
+            target[t] += add
+            extra -= add
+        key = tuple(int(x) for x in target)
+        if extra == 0 and key not in seen:
+            seen.add(key)
+            targets.append(target)
+    return targets
+
+
+def _size_race(
+    model: IndexedInstance, problem: kernel.Problem, first: _Run, m: int, deadline: float,
+    max_idle_rounds: int, rng: np.random.Generator,
+) -> _Run:
+    """With table-size ranges, which tables are full matters as much as who sits where, and the
+    search settles on one size vector within its first few rounds (each move away from it loses
+    until a new arrangement forms): on RanReal_n120_ds_02 and Geo_n120_ds_02 a quarter of the
+    seeds ended 0.7-0.9 % below the others, every time at the same wrong size vector.  So the
+    search first races size vectors (successive halving): :data:`SIZE_CANDIDATES` searches, the
+    start's and ones moved to random corners of the size ranges (:func:`size_targets`), get the
+    same rounds; the better half goes on with twice the rounds, until one is left to continue."""
+    targets = size_targets(model, first.table_of, rng, SIZE_CANDIDATES - 1)
+    if not targets:
+        return first
+    runs = [first]
+    for target in targets:
+        run = _Run(problem, first.table_of, m, POOL_SIZE)
+        kernel.resize(problem, run.plan, target)
+        run.settle(problem, deadline)
+        runs.append(run)
+    rounds = SIZE_RACE_ROUNDS
+    while len(runs) > 1 and clock.now() < deadline:
+        for k, run in enumerate(runs):
+            # The same rounds for each (a fair comparison), and, so that a slow instance cannot
+            # spend the race on its first candidates, at most an equal share of the time left.
+            share = (deadline - clock.now()) / (len(runs) - k)
+            run.advance(problem, clock.now() + share, max_idle_rounds, until_rounds=rounds)
+        runs.sort(key=lambda r: -r.best)
+        runs = runs[:max(1, len(runs) // 2)]
+        rounds *= 2
+    return runs[0]
+
+
 def _compiled_search(
     model: IndexedInstance, state: SeatingState, deadline: float, seed: int,
 ) -> tuple[SeatingState, int]:
@@ -367,54 +508,22 @@ def _compiled_search(
     lengths = np.array([len(a) for a in model.apart_units], dtype=np.int64)
     apart_ptr = np.concatenate(([0], np.cumsum(lengths))).astype(np.int64)
     apart_idx = np.array([v for a in model.apart_units for v in a], dtype=np.int64)
-    table_of = state.table_of.copy()
-    G = np.zeros((n, T))
-    size = np.zeros(T, dtype=np.int64)
-    avoid = np.zeros((n, T), dtype=np.int64)
-    kernel.rebuild(W, model.unit_size, apart_ptr, apart_idx, table_of, G, size, avoid)
-    objective = float(0.5 * G[np.arange(n), table_of].sum() + B[np.arange(n), table_of].sum())
-    values = np.array([objective, objective, objective])
+    problem: kernel.Problem = (W, B, model.unit_size, model.capacity, model.min_fill, allowed,
+                               movable_units, is_mover, apart_ptr, apart_idx)
     # Sized by the units whose moves matter (everyone on MDGPLIB; on events, not the people
     # without any weight, who only fill seats).
     m = max(1, int(is_mover.sum()))
-    counters = np.zeros(kernel.N_COUNTERS, dtype=np.int64)
-    # Tuned on MDGPLIB at n = 120 and 240 (3 seeds each): a run ends after 4 m iterations
-    # without a new best of its own; a unit may not return to a table for 0.1 m to
-    # 0.1 m + T / 2 iterations; a perturbation moves 0.075 m to 0.225 m units.
-    counters[kernel.DEPTH] = max(50, 4 * m)
-    counters[kernel.TENURE] = max(2, m // 10)
-    counters[kernel.TENURE_SPREAD] = max(2, T // 2)
-    counters[kernel.STRENGTH] = max(2, (3 * m) // 20)
-    tabu = np.zeros((n, T), dtype=np.int64)
-    best_table_of, run_best_table_of = table_of.copy(), table_of.copy()
-    pool = np.zeros((POOL_SIZE, n), dtype=np.int64)
-    pool_values = np.zeros(POOL_SIZE)
     kernel.seed_kernel(seed)
-    # A first local optimum by descent (cheap sweeps), then tabu search from there.
-    problem = (W, B, model.unit_size, model.capacity, model.min_fill, allowed, movable_units, is_mover,
-               apart_ptr, apart_idx)
-    plan = (table_of, G, size, avoid, values)
-    while clock.now() < deadline and kernel.descent(problem, plan, 1):
-        pass
-    values[kernel.BEST] = values[kernel.RUN_BEST] = values[kernel.OBJECTIVE]
-    best_table_of[:] = table_of
-    run_best_table_of[:] = table_of
+    run = _Run(problem, state.table_of, m, POOL_SIZE)
+    run.settle(problem, deadline)
     # Small events stop once many perturbation rounds in a row found nothing better.
     max_idle_rounds = max(200, 20 * m)
-    iterations = 1
-    while counters[kernel.IDLE_ROUNDS] < max_idle_rounds:
-        now = clock.now()
-        if now >= deadline:
-            break
-        kernel.run_chunk(problem, plan, tabu, best_table_of, run_best_table_of, pool, pool_values,
-                         counters, iterations)
-        spent = clock.now() - now
-        if spent < _CHUNK_SECONDS / 2:
-            iterations *= 2
-        elif spent > 2 * _CHUNK_SECONDS and iterations > 1:
-            iterations //= 2
-        iterations = max(1, min(iterations, int(iterations * (deadline - clock.now()) / max(spent, 1e-6))))
-    best = SeatingState.from_assignment(model, best_table_of)
+    if n <= SIZE_RACE_MAX_UNITS:
+        race_end = clock.now() + SIZE_RACE_SHARE * (deadline - clock.now())
+        run = _size_race(model, problem, run, m, race_end, max_idle_rounds,
+                         np.random.default_rng(seed + 1))
+    run.advance(problem, deadline, max_idle_rounds)
+    best = SeatingState.from_assignment(model, run.best_table_of)
     if best.objective < state.objective - _EPS:  # never worse than the start
         best = state
-    return best, int(counters[kernel.ROUNDS])
+    return best, int(run.counters[kernel.ROUNDS])

@@ -82,14 +82,28 @@ export default function (component) {
     state = { x: 0, y: 0, w: roomW, selected: null, focusDone: null };
     views.set(parentElement, state);
   }
-  // As deep as the room is, for the width we have (within the CSS bounds).
+  // As deep as the room is, for the width we have (within the CSS bounds). Measured while the SVG is
+  // empty (the old drawing goes first): a cheap layout, where measuring a drawn plan of 2,000 tables
+  // costs a full layout of it.
+  while (svg.firstChild) svg.removeChild(svg.firstChild);
   const boxWidth = svg.getBoundingClientRect().width || 800;
   svg.style.height = Math.round(Math.min(Math.max(boxWidth * roomH / roomW, 300), window.innerHeight * 0.78)) + 'px';
+  // The SVG's size in pixels, read once per drawing and again only after a resize: every read after a
+  // change to the drawing forces the browser to lay all of it out again.
+  let box = null;
+  function size() {
+    if (!box) { const r = svg.getBoundingClientRect(); box = { w: r.width, h: r.height }; }
+    return box;
+  }
+  size();
+  if (state.resized) state.resized.disconnect();
+  state.resized = new ResizeObserver(() => { box = null; });
+  state.resized.observe(svg);
   const send = (intent) => setTriggerValue('intent', Object.assign({ token: data.token, key: data.key, nonce: Date.now() + Math.random() }, intent));
 
   // ---------------------------------------------------------------- view box (metres)
-  function aspect() { const r = svg.getBoundingClientRect(); return r.width > 0 ? r.height / r.width : 0.6; }
-  function scale() { const r = svg.getBoundingClientRect(); return r.width / state.w; }  // pixels per metre
+  function aspect() { const b = size(); return b.w > 0 ? b.h / b.w : 0.6; }
+  function scale() { return size().w / state.w; }  // pixels per metre
   function applyView() {
     svg.setAttribute('viewBox', `${state.x} ${state.y} ${state.w} ${state.w * aspect()}`);
     drawLabels();
@@ -117,10 +131,11 @@ export default function (component) {
   }
 
   // ---------------------------------------------------------------- drawing
-  while (svg.firstChild) svg.removeChild(svg.firstChild);
-  el('rect', { x: 0, y: 0, width: roomW, height: roomH, fill: '#fff', stroke: '#90a4ae', 'stroke-width': 0.1, class: 'room' }, svg);
-  const elLayer = el('g', {}, svg), tLayer = el('g', {}, svg), lLayer = el('g', { class: 'labels' }, svg);
-  const sLayer = el('g', {}, svg);
+  // Built detached and put into the page at once: 2,000 tables appended one by one to the live SVG
+  // cost the browser a quarter of a second more.
+  const room = el('rect', { x: 0, y: 0, width: roomW, height: roomH, fill: '#fff', stroke: '#90a4ae', 'stroke-width': 0.1, class: 'room' });
+  const elLayer = el('g', {}), tLayer = el('g', {}), lLayer = el('g', { class: 'labels' });
+  const sLayer = el('g', {});
   const elGroups = [];
   for (const e of plan.e) {
     const g = el('g', { class: 'elg' + (edit && e.id ? ' movable' : '') + (state.selectedEl === e.id ? ' sel' : ''),
@@ -160,6 +175,7 @@ export default function (component) {
     g.__alt = alt;  // shown as the hover tip: no <title> node per table (2,000 of them on a large plan)
     groups.push(g);
   }
+  svg.append(room, elLayer, tLayer, lLayer, sLayer);
 
   // Table numbers, labels and the accessible mark only once they are large enough to read, and only for
   // tables in view: text is what costs a browser most to lay out, and a whole room of 2,000 tables
@@ -278,6 +294,25 @@ export default function (component) {
     html('p', `${e.w} × ${e.h} m, at ${e.x} m, ${e.y} m`, detail);
     if (edit && e.id) {
       turnControls(`“${e.l}”`, e.r, (to) => send({ kind: 'turn_element', id: e.id, rotation: to, version: e.v }));
+      // Rename and resize: the label travels as data and is drawn with textContent, never as markup.
+      const form = html('form', null, detail, 'change');
+      form.setAttribute('aria-label', `Label and size of “${e.l}”`);
+      const field = (text, attrs) => {
+        const wrap = html('label', text, form);
+        const input = html('input', null, wrap);
+        Object.assign(input, attrs);
+        input.onkeydown = (evt) => evt.stopPropagation();  // typing R or an arrow here is text, not a move
+        return input;
+      };
+      const name = field('Label ', { type: 'text', value: e.l, maxLength: 100, required: true, className: 'label' });
+      const wide = field('Width (m) ', { type: 'number', value: e.w, min: 0.5, max: 500, step: 0.5, required: true });
+      const deep = field('Depth (m) ', { type: 'number', value: e.h, min: 0.5, max: 500, step: 0.5, required: true });
+      const save = html('button', 'Save label and size', form); save.type = 'submit';
+      form.onsubmit = (evt) => {
+        evt.preventDefault();
+        state.refocus = `g.elg[data-id="${e.id}"]`;
+        send({ kind: 'change_element', id: e.id, version: e.v, label: name.value, w: wide.value, h: deep.value });
+      };
       html('p', 'Drag it, or use the arrow keys (Shift: 2 m); R turns it right, Shift+R left.', detail, 'hint');
     }
   }
@@ -305,12 +340,14 @@ export default function (component) {
     const loose = [];
     for (let i = 0; i < nP; i++) if (!P.t[i]) loose.push(i);
     header.textContent = `Without a seat: ${loose.length}` + (edit ? ' (drag onto a table; drop people here to unseat)' : '');
+    const list = document.createDocumentFragment();  // into the page at once, like the plan
     for (const p of loose.slice(0, 150)) {
-      const li = html('li', personLine(p), ul);
+      const li = html('li', personLine(p), list);
       li.dataset.p = p; li.tabIndex = 0;
       if (data.walkin === p) li.style.fontWeight = '700';
     }
-    if (loose.length > 150) html('li', `… and ${loose.length - 150} more: find them with the search above.`, ul);
+    if (loose.length > 150) html('li', `… and ${loose.length - 150} more: find them with the search above.`, list);
+    ul.append(list);
   }
   showUnseated(); showOffer();
   const keptEl = state.selectedEl ? plan.e.find((e) => e.id === state.selectedEl) : null;
@@ -485,7 +522,9 @@ export default function (component) {
     requestAnimationFrame(() => { centreOn(T.x[i], T.y[i], 16); showTable(data.focus); });
   } else if (!state.fitted) {
     state.fitted = true;
-    requestAnimationFrame(fit);
+    // At once when the SVG has its width (the usual case): the first paint is the fitted room, not a
+    // drawing laid out and painted twice.
+    if (size().w > 0) fit(); else requestAnimationFrame(() => { box = null; fit(); });
   } else {
     applyView();
   }

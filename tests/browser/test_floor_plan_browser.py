@@ -28,6 +28,7 @@ def app_server(pg_server) -> Iterator[RunningApp]:
     colleague's seat set behind the app's back, reads still cached) must not reach them."""
     database = pg_server.create_database()
     load_demo(database)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)  # (this module may run alone, first)
     app = start_app(database, DEMO_MANAGER_EMAIL, ARTIFACTS / "streamlit-floor-plan.log")
     yield app
     stop_app(app)
@@ -135,22 +136,28 @@ def _mover_and_neighbour(database, *, full: bool = False):
 
 # ---------------------------------------------------------------------------------------------------------
 
-def test_the_plan_at_three_widths(app_server, chromium):
+def _at_three_widths(chromium) -> Iterator[tuple[int, object]]:
+    """A fresh page at a desktop, a tablet and a phone width, closed after each."""
     for width, height in ((1400, 900), (820, 1000), (390, 844)):
         context = chromium.new_context(viewport={"width": width, "height": height})
         page = context.new_page()
         page.set_default_timeout(30_000)
         try:
-            open_plan(page, app_server.url)
-            assert page.locator("g.tb").count() == 44
-            assert page.locator("g.elg").count() >= 4
-            # Every table has a text alternative and can be reached with the keyboard.
-            assert page.locator("g.tb[tabindex='0'][aria-label^='Table ']").count() == 44
-            assert no_exception(page)
-            assert page.evaluate("document.documentElement.scrollWidth") <= width
-            page.screenshot(path=str(ARTIFACTS / f"floor_plan-{width}.png"), full_page=True)
+            yield width, page
         finally:
             context.close()
+
+
+def test_the_plan_at_three_widths(app_server, chromium):
+    for width, page in _at_three_widths(chromium):
+        open_plan(page, app_server.url)
+        assert page.locator("g.tb").count() == 44
+        assert page.locator("g.elg").count() >= 4
+        # Every table has a text alternative and can be reached with the keyboard.
+        assert page.locator("g.tb[tabindex='0'][aria-label^='Table ']").count() == 44
+        assert no_exception(page)
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        page.screenshot(path=str(ARTIFACTS / f"floor_plan-{width}.png"), full_page=True)
 
 
 def test_drag_a_table(app_server, page):
@@ -425,18 +432,88 @@ def test_turn_buttons_and_undo(app_server, page):
 
 
 def test_turn_controls_at_three_widths(app_server, chromium):
-    for width, height in ((1400, 900), (820, 1000), (390, 844)):
-        context = chromium.new_context(viewport={"width": width, "height": height})
-        page = context.new_page()
-        page.set_default_timeout(30_000)
-        try:
-            open_plan(page, app_server.url)
-            page.locator("g.elg:has(rect.el.stage)").focus()
-            page.keyboard.press("Enter")
-            page.get_by_role("button", name="Straighten", exact=False).or_(
-                page.get_by_role("button", name="Turn “Stage” right by 15 degrees")).first.wait_for()
-            assert page.evaluate("document.documentElement.scrollWidth") <= width
-            page.screenshot(path=str(ARTIFACTS / f"floor_plan-turn-{width}.png"), full_page=True)
-            assert no_exception(page)
-        finally:
-            context.close()
+    for width, page in _at_three_widths(chromium):
+        open_plan(page, app_server.url)
+        page.locator("g.elg:has(rect.el.stage)").focus()
+        page.keyboard.press("Enter")
+        page.get_by_role("button", name="Straighten", exact=False).or_(
+            page.get_by_role("button", name="Turn “Stage” right by 15 degrees")).first.wait_for()
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        page.screenshot(path=str(ARTIFACTS / f"floor_plan-turn-{width}.png"), full_page=True)
+        assert no_exception(page)
+
+
+def test_layout_changes_on_the_history_page_at_three_widths(app_server, chromium):
+    """A table moved on the plan shows on History, in words, with a hostile room label kept as text."""
+    database = app_server.database
+    owner = _owner_id(database)
+    table = _plan(database).table(20)
+    assert database.run_transaction(owner, lambda s: floor_plan.move_table(
+        s, DEMO_EVENT_ID, 20, table.x + 1, table.y, table.version)).ok
+    bar = next(e for e in _plan(database).elements if e.kind == "bar")
+    assert database.run_transaction(owner, lambda s: floor_plan.move_element(
+        s, DEMO_EVENT_ID, bar.id, bar.x, bar.y, bar.version, label="<b>Bar</b> **two**")).ok
+    moved = f"Table 20 moved from {table.x:g} m, {table.y:g} m to {table.x + 1:g} m, {table.y:g} m"
+    for width, page in _at_three_widths(chromium):
+        open_page(page, f"{app_server.url}/history")
+        page.get_by_role("tab", name="Room layout changes").click()
+        wait_idle(page)
+        grid = page.locator("[data-testid='stDataFrame']").filter(has_text="What changed")
+        grid.wait_for()
+        # The data grid draws on a canvas; its text is in the accessible table beside it.
+        found = page.evaluate("""() => [...document.querySelectorAll('[data-testid=stDataFrame] td, '
+            + '[data-testid=stDataFrame] [role=gridcell]')].map(c => c.textContent)""")
+        assert moved in found, found[:12]
+        assert "“Bar” renamed to “<b>Bar</b> **two**”" in found
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        page.screenshot(path=str(ARTIFACTS / f"history-layout-{width}.png"), full_page=True)
+        assert no_exception(page)
+
+
+def test_rename_and_resize_a_room_element_with_the_keyboard(app_server, page):
+    """Label and size from the element's details, keyboard only; a label typed with R and arrows in it stays
+    text (no turn, no move), is saved with its version and drawn as text, never as markup."""
+    database = app_server.database
+    open_plan(page, app_server.url)
+    screen = _sql(database, "SELECT id::text, label, x, y, width, height, rotation, version FROM room_elements "
+                            "WHERE event_id = :e AND kind = 'screen'", e=DEMO_EVENT_ID)[0]
+    page.locator(f"g.elg[data-id='{screen.id}']").focus()
+    page.keyboard.press("Enter")
+    label = page.get_by_role("textbox", name="Label", exact=True)
+    label.focus()
+    page.keyboard.press("ControlOrMeta+a")
+    hostile = "<img src=x onerror=\"window.__pwned=1\">Rear screen"
+    page.keyboard.type(hostile)
+    page.keyboard.press("ArrowRight")  # in the text box: the caret moves, the element does not
+    page.get_by_role("spinbutton", name="Width (m)").fill("7")  # (7.2 is stopped by the field: half metres)
+    page.keyboard.press("Enter")
+    _until(lambda: _sql(database, "SELECT label FROM room_elements WHERE id = :id", id=screen.id)[0][0] == hostile,
+           "renamed")
+    wait_idle(page)
+    page.get_by_text("renamed to", exact=False).first.wait_for()
+    now = _sql(database, "SELECT x, y, width, height, rotation, version FROM room_elements WHERE id = :id",
+               id=screen.id)[0]
+    assert tuple(now) == (screen.x, screen.y, 7.0, screen.height, screen.rotation, screen.version + 1)
+    drawn = page.evaluate("""id => {
+        let images = document.querySelectorAll('img[src="x"]').length, label = null;
+        for (const host of document.querySelectorAll('*')) {
+            if (!host.shadowRoot) continue;
+            images += host.shadowRoot.querySelectorAll('img').length;
+            const text = host.shadowRoot.querySelector(`g.elg[data-id="${id}"] text`);
+            if (text) label = text.textContent;
+        }
+        return {images, label, pwned: window.__pwned === 1};
+    }""", screen.id)
+    assert drawn == {"images": 0, "label": hostile, "pwned": False}
+    # Too deep: the browser's own check says so at the field (the server's refusal is tested in
+    # tests/test_floor_plan.py), and nothing is written.
+    page.locator(f"g.elg[data-id='{screen.id}']").focus()
+    page.keyboard.press("Enter")
+    depth = page.get_by_role("spinbutton", name="Depth (m)")
+    depth.fill("900")
+    page.get_by_role("button", name="Save label and size").click()
+    wait_idle(page)
+    assert depth.evaluate("input => input.validity.rangeOverflow")
+    assert _sql(database, "SELECT height, version FROM room_elements WHERE id = :id",
+                id=screen.id)[0] == (screen.height, now.version)
+    assert no_exception(page)
