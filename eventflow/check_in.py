@@ -17,6 +17,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from eventflow import guest_qr
 from eventflow.errors import ARCHIVED, ARCHIVED_SQLSTATE, EVENT_GONE, InputError, ViewOnly, nothing_was, sqlstate
 from eventflow.formatting import seat_text
 
@@ -75,9 +76,15 @@ DOOR_ROLES = frozenset({"owner", "manager", "door"})  # who may check guests in 
 
 def find_guests(session: Session, event_id: UUID, query: str, limit: int = MAX_RESULTS) -> list[Guest]:
     """The guests of the event whose name, company or e-mail has a word starting with each word of
-    ``query`` (accents, case and punctuation ignored), by name; none for an empty query."""
+    ``query`` (accents, case and punctuation ignored), by name; none for an empty query. A guest's
+    check-in code (what their QR code holds, also in the exported list) finds that guest, in this
+    event only."""
     if not (query or "").strip():
         return []
+    code = guest_qr.participant_in(query)
+    if code is not None:  # a guest's check-in code, typed, pasted or from a scanner that types
+        found = guest(session, event_id, code)
+        return [found] if found else []
     rows = session.execute(_FIND, {"event_id": event_id, "query": query[:200], "limit": limit}).mappings()
     return [Guest(**row) for row in rows]
 

@@ -35,8 +35,11 @@ def qr_png(participant_id: str | UUID, scale: int = 6) -> bytes:
 
 
 def participant_in(text: str) -> str | None:
-    """The participant id a scanned text names, or None when it is not a guest code of ours."""
-    if not text.startswith(PREFIX):
+    """The participant id a scanned or typed text names, or None when it is not a guest code of ours.
+    Typed codes (from the exported list, or a hand-held scanner that types what it reads) may come
+    with spaces around them or in other letter case."""
+    text = text.strip()
+    if text[:len(PREFIX)].upper() != PREFIX:
         return None
     try:
         return str(UUID(text[len(PREFIX):].strip()))

@@ -22,7 +22,8 @@ query = st.text_input("Find a guest", key=f"door_search:{context.event_id}", typ
                       placeholder="First letters of a name, company or e-mail")
 found = context.read(check_in.find_guests, query, check_in.MAX_RESULTS + 1)
 if not query.strip():
-    st.caption("Type a few letters: accents and capitals do not matter (“anna muller” finds Anna Müller).")
+    st.caption("Type a few letters: accents and capitals do not matter (“anna muller” finds Anna Müller). "
+               "A guest's check-in code (on the exported list; a hand-held scanner types it) finds them too.")
 elif not found:
     st.warning("Nobody on the list matches. Check the spelling, or try the family name or company.")
 elif len(found) > check_in.MAX_RESULTS:

@@ -25,6 +25,10 @@ FILTER_KEYS = ("seat_search", "seat_track", "seat_table", "seat_unseated", "seat
 st.title("Seating editor")
 
 
+FILL_PANEL_WIDTH = 280  # px: the Tables panel's five columns (Table, Seated, Seats, Free, VIP) with no scrolling
+GRID_MIN_WIDTH = 440  # px: narrower, and the grid takes the row alone with the Tables panel below it
+
+
 def new_store(grid: seating.SeatingGrid, revision: int) -> dict:
     return {"grid": grid, "revision": revision, "generation": 0, "drafts": seating.ChangeSet(), "view": None,
             "conflicts": (), "filters": None}
@@ -152,7 +156,17 @@ def workspace() -> None:
         "assigned_at": st.column_config.DatetimeColumn("Assigned at", format="D MMM, HH:mm"),
     }
 
-    grid_col, fill_col = st.columns([4, 1.4])
+    # The grid and the Tables panel side by side where both fit; beside an open sidebar on a tablet,
+    # or on a phone, the panel goes below the grid at its full width (its columns never scroll inside
+    # it). A wrapping row, not st.columns: columns only stack on phone-sized screens.
+    panels = st.container(horizontal=True, wrap=True, gap="medium", key="seat_panels")
+    grid_col = panels.container(width="stretch", key="seat_grid_panel")
+    fill_col = panels.container(width=FILL_PANEL_WIDTH, key="seat_fill_panel")
+    # Streamlit lets a stretching container shrink to 14rem before the row wraps: the grid needs more
+    # (name, table, seat and a glimpse of the rest), so it wraps the panel below it sooner.
+    # (The flex item is the panel itself or, in some Streamlit versions, a layout wrapper around it.)
+    st.html("<style>.st-key-seat_panels > .st-key-seat_grid_panel, .st-key-seat_panels > "
+            f":has(> .st-key-seat_grid_panel) {{flex: 1 1 {GRID_MIN_WIDTH}px !important}}</style>")
     with grid_col:
         shown = f"{window.matching:,} of {len(grid.frame):,} participants shown"
         if window.pages > 1:
@@ -221,7 +235,9 @@ def workspace() -> None:
             "Name": c.full_name, "Your value": seat_text(c.yours), "When you loaded": seat_text(c.loaded),
             "Now (their value)": seat_text(c.theirs), "Changed by": c.theirs_by or "",
             "Changed at": c.theirs_at_local,
-        } for c in store["conflicts"]]), hide_index=True, width="stretch")
+        } for c in store["conflicts"]]), hide_index=True, width="stretch",
+            # Pinned: on a phone the row still says whose it is while the later columns are swiped to.
+            column_config={"Name": st.column_config.TextColumn("Name", pinned=True)})
 
     def after_save(result: seating.SaveResult, saved: Callable[[], str]) -> None:
         """Shared and flashed (``saved`` says what) when it was written; else the conflicts or the refusal."""

@@ -22,6 +22,40 @@ def test_export_neutralises_formula_cells(world):
     assert [participants.neutralise(v) for v in ("+1", "-x", "@a", "ok", 5)] == ["'+1", "'-x", "'@a", "ok", 5]
 
 
+def test_the_exported_check_in_code_finds_that_guest_at_the_door_and_nobody_elsewhere(world):
+    import csv
+    import io
+
+    from eventflow import check_in, guest_qr
+
+    a, b = world.a, world.b
+    with world.database.tenant_session(a.owner) as session:
+        other_event = session.execute(text("INSERT INTO events (organization_id, name) VALUES (:o, 'Second event') "
+                                           "RETURNING id"), {"o": a.id}).scalar_one()
+        session.execute(text("UPDATE participants SET company = '=cmd|calc' WHERE id = :p"),
+                        {"p": a.participant_ids[0]})
+        exported = participants.export_participants_csv(session, a.event_id).decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(exported)))
+    assert len(rows) == len(a.participant_ids) and "participant_id" not in rows[0]
+    assert "'=cmd|calc" in {r["company"] for r in rows} and "=cmd|calc" not in {r["company"] for r in rows}
+    by_code = {r["check_in_code"]: r["name"] for r in rows}
+    assert len(by_code) == len(rows)
+    for code, name in by_code.items():
+        # The exact text of the guest's QR code; typed or pasted at the desk (spaces, any case), it finds them.
+        assert guest_qr.participant_in(code) is not None and code == guest_qr.guest_code(guest_qr.participant_in(code))
+        for typed in (code, f"  {code.lower()} "):
+            with world.database.tenant_session(a.manager) as session:
+                assert [g.name for g in check_in.find_guests(session, a.event_id, typed)] == [name]
+        # Nobody in another event of the organisation, nor in another organisation, nor for an outsider.
+        with world.database.tenant_session(a.manager) as session:
+            assert check_in.find_guests(session, other_event, code) == []
+        for organiser, event in ((b.manager, b.event_id), (b.manager, a.event_id), (world.outsider, a.event_id)):
+            with world.database.tenant_session(organiser) as session:
+                assert check_in.find_guests(session, event, code) == []
+    with world.database.tenant_session(a.manager) as session:  # not a code of ours: an ordinary search
+        assert check_in.find_guests(session, a.event_id, "EVENTFLOW-GUEST:not-a-uuid") == []
+
+
 def test_flags_for_many_people_and_viewers_change_nothing(world):
     org = world.a
     ids = org.participant_ids[:3]

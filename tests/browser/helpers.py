@@ -5,11 +5,6 @@ from __future__ import annotations
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
-# st.dataframe's default row and header height in CSS pixels. Only for ticking a row's selection box
-# (test_participants_in_browser): glide's accessible table has no cells for the row markers, and
-# after some reruns it ignores a cell taking focus, so that tick is still a click at an offset.
-ROW_HEIGHT = 35
-
 
 def wait_idle(page) -> None:
     """Wait until Streamlit has finished the current script run."""
@@ -47,6 +42,29 @@ def grid_cell(page, grid_index: int, row: int | str, column: str):
         found = grid.get_by_role("row", include_hidden=True).filter(
             has=page.get_by_role("gridcell", name=row, exact=True, include_hidden=True))
     return found.locator(f"[role='gridcell'][aria-colindex='{header.get_attribute('aria-colindex')}']")
+
+
+def grid_cell_in_view(page, grid_index: int, row: str, column: str):
+    """:func:`grid_cell`, after bringing ``column`` into view: on a narrow screen the grid shows only
+    its first columns, and its accessible table only those. The row's first cell is selected and the
+    selection walks right with the arrow key, as an organiser with a keyboard does, until the column
+    is drawn (the row must stay findable: its name column pinned)."""
+    grid = page.get_by_test_id("stDataFrame").nth(grid_index)
+    grid.get_by_test_id("data-grid-canvas").focus()
+    header = grid.get_by_role("columnheader", name=column, exact=True, include_hidden=True)
+    if not header.count():
+        found = grid.get_by_role("row", include_hidden=True).filter(
+            has=page.get_by_role("gridcell", name=row, exact=True, include_hidden=True))
+        found.get_by_role("gridcell", include_hidden=True).first.focus()
+        for step in range(20):
+            page.keyboard.press("ArrowRight")
+            try:
+                header.wait_for(state="attached", timeout=2_000)
+                break
+            except PlaywrightTimeout:
+                if step == 19:
+                    raise
+    return grid_cell(page, grid_index, row, column)
 
 
 def edit_grid_cell(page, grid_index: int, row: int | str, column: str, value: str) -> None:
@@ -91,6 +109,30 @@ def search_participants(page, value: str) -> None:
             page.get_by_text("1 of ").first.wait_for(timeout=15_000)
             break
         except PlaywrightTimeout:
+            if attempt == 2:
+                raise
+    wait_idle(page)
+
+
+def tick_row(page, grid_index: int, name: str, ticked: str) -> None:
+    """Tick the selection box of the row of a selectable ``st.dataframe`` whose cell reads ``name``
+    (found as in :func:`grid_cell`), and wait until the page says ``ticked`` (e.g. "Change 1
+    selected").
+
+    Glide's accessible table has no cells for the row markers, so the box is ticked from the
+    keyboard, as an organiser without a mouse does: the person's own cell is selected (it takes
+    focus), and Shift+Space selects its row. A rerun that redraws the grid between the two steps
+    loses the selection; then it is done again, twice more at most."""
+    for attempt in range(3):
+        wait_idle(page)
+        try:
+            cell = grid_cell(page, grid_index, name, "Name")
+            cell.focus()
+            expect(cell).to_have_attribute("aria-selected", "true", timeout=15_000)
+            page.keyboard.press("Shift+Space")
+            page.get_by_text(ticked).first.wait_for(timeout=15_000)
+            break
+        except (PlaywrightTimeout, AssertionError):
             if attempt == 2:
                 raise
     wait_idle(page)

@@ -12,12 +12,10 @@ import io
 import re
 
 import pytest
-from playwright.sync_api import Error as PlaywrightError
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from pypdf import PdfReader
 
 from tests.browser.conftest import ARTIFACTS
-from tests.browser.helpers import search_participants, wait_idle
+from tests.browser.helpers import search_participants, tick_row, wait_idle
 from tests.browser.test_sign_in import (  # noqa: F401 (the fixtures are used by name)
     _no_exception,
     _open_page,
@@ -29,7 +27,6 @@ from tests.browser.test_sign_in import (  # noqa: F401 (the fixtures are used by
 )
 
 pytestmark = pytest.mark.browser
-ROW_HEIGHT = 35  # st.dataframe's row and header height: the row checkbox is clicked by position
 SHOTS = ARTIFACTS / "journey"
 WIDTHS = (1400, 820, 390)
 GUEST_LIST = (
@@ -61,19 +58,7 @@ def _shot(page, name: str) -> None:
 
 def _search_and_tick(page, name: str) -> None:
     search_participants(page, name)
-    for attempt in range(3):  # a rerun may redraw the grid under the click
-        wait_idle(page)
-        grid = page.locator("[data-testid='stDataFrame']").first
-        try:
-            grid.scroll_into_view_if_needed()
-            box = grid.bounding_box()
-            page.mouse.click(box["x"] + 18, box["y"] + ROW_HEIGHT + ROW_HEIGHT / 2)
-            page.get_by_text("Change 1 selected").wait_for(timeout=15_000)
-            break
-        except (PlaywrightTimeout, PlaywrightError, TypeError):
-            if attempt == 2:
-                raise
-    wait_idle(page)
+    tick_row(page, 0, name, "Change 1 selected")
 
 
 def test_the_whole_journey_from_an_empty_database(sign_in_app, chromium, tab, tmp_path):  # noqa: F811 (fixtures)

@@ -8,10 +8,9 @@ from sqlalchemy import text
 
 from eventflow.demo import DEMO_EVENT_ID
 from tests.browser.conftest import ARTIFACTS
-from tests.browser.helpers import no_exception, open_page, search_participants, wait_idle
+from tests.browser.helpers import no_exception, open_page, search_participants, tick_row, wait_idle
 
 pytestmark = pytest.mark.browser
-ROW_HEIGHT = 35  # st.dataframe's row and header height: the row checkbox is clicked by position
 
 
 def _rename_two(database, first: str, second: str, skip: int) -> tuple[str, str]:
@@ -29,14 +28,6 @@ def _checked_in(database, participant_id: str) -> bool:
     with database.owner_connection() as conn:
         return conn.execute(text("SELECT checked_in_at IS NOT NULL FROM participants WHERE id = :p"),
                             {"p": participant_id}).scalar_one()
-
-
-def _tick_first_row(page) -> None:
-    grid = page.locator("[data-testid='stDataFrame']").first
-    grid.scroll_into_view_if_needed()
-    box = grid.bounding_box()
-    page.mouse.click(box["x"] + 18, box["y"] + ROW_HEIGHT + ROW_HEIGHT / 2)  # the row's checkbox
-    wait_idle(page)
 
 
 @pytest.fixture(scope="module")
@@ -62,8 +53,7 @@ def test_a_selection_names_the_person_not_the_row(app_server, chromium, renamed,
     try:
         open_page(page, f"{app_server.url}/participants")
         search_participants(page, lars)
-        _tick_first_row(page)
-        page.get_by_text("Change 1 selected").wait_for()
+        tick_row(page, 0, lars, "Change 1 selected")
         search_participants(page, ingrid)
         page.get_by_text("(1 not in the current search)").wait_for()
         wait_idle(page)
@@ -76,8 +66,7 @@ def test_a_selection_names_the_person_not_the_row(app_server, chromium, renamed,
         page.get_by_text("Check in: 1 of 1 changed.").wait_for()
         assert _checked_in(database, lars_id) and not _checked_in(database, ingrid_id)
         # Ticking Ingrid too now selects both people.
-        _tick_first_row(page)
-        page.get_by_text("Change 2 selected").wait_for()
+        tick_row(page, 0, ingrid, "Change 2 selected")
         assert page.evaluate("document.documentElement.scrollWidth") <= width
         assert no_exception(page)
         page.screenshot(path=str(ARTIFACTS / f"participants-selection-both-{width}.png"), full_page=True)
