@@ -49,8 +49,8 @@ HIDDEN_LABELS = """() => {
     if (box.width === 0 || el.closest("[data-testid='stExpanderDetails']") && !el.checkVisibility()) continue;
     if (el.scrollWidth > el.clientWidth + 1) bad.push('cut short: ' + el.innerText);
     else if (sideBox && sideBox.right > 0 && box.left < sideBox.right - 1) bad.push('under the sidebar: ' + el.innerText);
-    // A tab bar wider than the screen scrolls by itself, with an arrow: only other labels count.
-    else if (box.right > window.innerWidth + 1 && !el.closest("[role='tab']")) bad.push('off the screen: ' + el.innerText);
+    // Tabs too: a tab bar wider than the screen hides its last tabs behind a scroll arrow.
+    else if (box.right > window.innerWidth + 1) bad.push('off the screen: ' + el.innerText);
   }
   return bad;
 }"""
@@ -196,7 +196,7 @@ def test_the_on_site_views_fit_a_phone_and_a_tablet(fixes_app, tab, width):
 def test_the_upload_box_says_5_mb(fixes_app, tab, width):
     page = tab(width)
     open_page(page, f"{fixes_app.url}/participants")
-    page.get_by_role("tab", name="Import or update from a file").click()
+    page.get_by_role("tab", name="Import").click()
     dropzone = page.get_by_test_id("stFileUploaderDropzone")
     dropzone.wait_for()
     wait_idle(page)

@@ -173,7 +173,7 @@ def test_no_table_offers_its_own_csv_download(hostile_app, page, path):
 def test_the_upload_box_states_the_apps_limit(hostile_app, page):
     """Issue 9, item 8: the box said 200 MB while the caption said 5 MB."""
     open_page(page, f"{hostile_app.url}/participants")
-    page.get_by_role("tab", name="Import or update from a file").click()  # the import has a tab of its own
+    page.get_by_role("tab", name="Import").click()  # the import has a tab of its own
     box = page.locator("[data-testid='stFileUploaderDropzone']")
     box.scroll_into_view_if_needed()
     said = box.inner_text()

@@ -110,7 +110,7 @@ def _journey(app, chromium, page, tmp_path) -> None:
     guest_list.write_text(GUEST_LIST, encoding="utf-8")
     page.get_by_text("No participants yet. Import your list").wait_for()
     _shot(page, "03-participants-empty")
-    page.get_by_role("tab", name="Import or update from a file").click()
+    page.get_by_role("tab", name="Import").click()
     page.locator("input[type='file']").set_input_files(str(guest_list))
     page.get_by_text("10 to add, 0 to change, 0 unchanged").first.wait_for()
     page.get_by_text("The import creates these tracks: Robotics.").wait_for()
@@ -211,7 +211,7 @@ def _journey(app, chromium, page, tmp_path) -> None:
 
     _open_page(page, "Participants")
     _shot(page, "11-participants-seated")
-    page.get_by_role("tab", name="Export and kitchen list").click()
+    page.get_by_role("tab", name="Export").click()
     with page.expect_download() as download:
         page.get_by_role("button", name="Kitchen list (PDF)").click()
     kitchen = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(download.value.path().read_bytes())).pages)
