@@ -361,6 +361,8 @@ def main(argv: list[str] | None = None) -> int:
         database, data = prepare_dataset(spec, data_dir)
         results = floor_plan_bench.run(database, data.flagship_event_id, data.flagship_owner_id, args.repeats or 5)
         print_table(results)
+        merge_results(args.out, results)
+        print(f"\nwritten to {args.out}")
         database.dispose()
         return 0
     if args.load:
