@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
@@ -135,4 +137,15 @@ def tick_row(page, grid_index: int, name: str, ticked: str) -> None:
         except (PlaywrightTimeout, AssertionError):
             if attempt == 2:
                 raise
+    wait_idle(page)
+
+
+def invite_colleague(page, email: str) -> None:
+    """On the Members page (already open): invite ``email`` as a manager and wait for the
+    confirmation. The address is shown lower-cased, and as text: an invisible word joiner keeps it
+    from becoming a link, hence the ``\\W*`` before the ``@``."""
+    page.get_by_role("textbox", name="E-mail address").fill(email)
+    page.get_by_role("button", name="Send invitation").click()
+    user, _, domain = email.lower().partition("@")
+    page.get_by_text(re.compile(rf"Invited {re.escape(user)}\W*@{re.escape(domain)} as manager")).wait_for()
     wait_idle(page)

@@ -9,13 +9,12 @@ the track distribution, and download the kitchen list. Screenshots of every step
 from __future__ import annotations
 
 import io
-import re
 
 import pytest
 from pypdf import PdfReader
 
 from tests.browser.conftest import ARTIFACTS
-from tests.browser.helpers import search_participants, tick_row, wait_idle
+from tests.browser.helpers import invite_colleague, search_participants, tick_row, wait_idle
 from tests.browser.test_sign_in import (  # noqa: F401 (the fixtures are used by name)
     _no_exception,
     _open_page,
@@ -98,10 +97,7 @@ def _journey(app, chromium, page, tmp_path) -> None:
     _shot(page, "02-tables-added")
 
     _open_page(page, "Members")
-    page.get_by_role("textbox", name="E-mail address").fill("ben.okafor@example.org")
-    page.get_by_role("button", name="Send invitation").click()
-    page.get_by_text(re.compile(r"Invited ben\.okafor\W*@example\.org as manager")).wait_for()
-    wait_idle(page)
+    invite_colleague(page, "ben.okafor@example.org")
     _no_exception(page)
     _shot(page, "02-colleague-invited")
 
