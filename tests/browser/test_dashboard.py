@@ -105,7 +105,7 @@ def test_a_colleagues_conflicting_edit_is_reported_and_nothing_is_lost(app_serve
     page.get_by_text("someone else changed these people").wait_for()
     wait_idle(page)
     conflict = page.locator("[data-testid='stDataFrame']").last
-    assert conflict.is_visible()
+    conflict.wait_for(state="visible")  # raises after the timeout if the conflict table never shows
     assert tuple(_assignment(database, participant)) == (table, "manager")  # the colleague's seat is kept
     assert page.get_by_text("Unsaved changes: 1").count() == 1              # and the manager's edit too
     assert no_exception(page)

@@ -156,6 +156,8 @@ def test_no_table_offers_its_own_csv_download(hostile_app, page, path):
         page.get_by_text("Show who should meet whom").click()
         wait_idle(page)
     tables = page.locator("[data-testid='stDataFrame']")
+    # The toggle's rerun may not have started when wait_idle looks, so wait for a grid to show.
+    page.locator("[data-testid='stDataFrame']:visible").first.wait_for(state="visible")
     visible = [table for table in tables.all() if table.is_visible()]
     assert visible, "no table on the page"
     for table in visible:
