@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable
 from typing import TypeVar
@@ -48,9 +49,15 @@ RERUN_COUNTER = """(() => {
     if (window.requestIdleCallback) window.requestIdleCallback(done, {timeout: 2000}); else setTimeout(done, 50);
   };
   const Native = window.WebSocket;
+  const delay = __SLOW_SOCKET_MS__;
   class CountingWebSocket extends Native {
     constructor(...args) {
       super(...args);
+      if (delay > 0) {  // a slow server, to bring races out: every listener hears each message late, in order
+        const listen = this.addEventListener.bind(this);
+        this.addEventListener = (type, listener, ...rest) => listen(type, type !== "message" ? listener
+          : (event) => setTimeout(() => listener.call(this, event), delay), ...rest);
+      }
       this.addEventListener("message", (event) => {
         if (!(event.data instanceof ArrayBuffer)) return;
         const status = scriptFinished(new Uint8Array(event.data));
@@ -73,8 +80,13 @@ _IDLE = ("document.querySelector(\"[data-test-script-state='notRunning']\") !== 
 
 
 def install_rerun_counter(context) -> None:
-    """Count script runs in every page of this browser context (see :func:`rerun_after`)."""
-    context.add_init_script(RERUN_COUNTER)
+    """Count script runs in every page of this browser context (see :func:`rerun_after`).
+
+    ``EVENTFLOW_BROWSER_SLOW_SOCKET_MS=300`` makes the pages hear every websocket message that much
+    later, as from a loaded server: races between an action and its rerun then show on any machine
+    (``wait_idle`` after a click fails at once). The suite must pass with it."""
+    delay = int(os.environ.get("EVENTFLOW_BROWSER_SLOW_SOCKET_MS", "0"))
+    context.add_init_script(RERUN_COUNTER.replace("__SLOW_SOCKET_MS__", str(delay)))
 
 
 def wait_idle(page) -> None:
