@@ -469,7 +469,7 @@ def size_targets(model: IndexedInstance, table_of: np.ndarray, rng: np.random.Ge
     ranked = [corners[k] for k in np.argsort(value, kind="stable")[::-1]]
     best = count - count // 3
     rest = ranked[best:]
-    picks = rng.permutation(len(rest))[:count - best] if rest else []
+    picks: list[int] = rng.permutation(len(rest))[:count - best].tolist() if rest else []
     return ranked[:best] + [rest[k] for k in sorted(picks)]
 
 
