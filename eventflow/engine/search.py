@@ -469,8 +469,8 @@ def size_targets(model: IndexedInstance, table_of: np.ndarray, rng: np.random.Ge
     ranked = [corners[k] for k in np.argsort(value, kind="stable")[::-1]]
     best = count - count // 3
     rest = ranked[best:]
-    picks = sorted(int(k) for k in rng.permutation(len(rest))[:count - best])
-    return ranked[:best] + [rest[k] for k in picks]
+    picks: list[int] = rng.permutation(len(rest))[:count - best].tolist() if rest else []
+    return ranked[:best] + [rest[k] for k in sorted(picks)]
 
 
 def _size_race(
