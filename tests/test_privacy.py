@@ -6,8 +6,9 @@ import json
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
-from eventflow import privacy
+from eventflow import events, participants, privacy
 
 
 def _seat_and_move(world, org, pid) -> None:
@@ -98,3 +99,41 @@ def test_deleting_an_event_deletes_its_participant_log(world):
     with world.database.tenant_session(org.owner) as session:
         session.execute(text("DELETE FROM events WHERE id = :e"), {"e": org.event_id})
     assert _log(world, org) == []
+
+
+def test_an_owner_erases_a_person_from_an_archived_event_and_it_stays_read_only(world):
+    """Erasure is the person's right: it does not wait for someone to restore an event that is over.
+    Everything else in the archived event still refuses to change."""
+    org = world.a
+    erased, partner, other = org.participant_ids[0], org.participant_ids[1], org.participant_ids[2]
+    _seat_and_move(world, org, erased)
+    with world.database.tenant_session(org.manager) as session:
+        rule = session.execute(text("INSERT INTO seating_rules (event_id, kind) VALUES (:e, 'together') RETURNING id"),
+                               {"e": org.event_id}).scalar_one()
+        session.execute(text("INSERT INTO seating_rule_members (organization_id, event_id, rule_id, participant_id) "
+                             "VALUES (:o, :e, :r, :a), (:o, :e, :r, :b)"),
+                        {"o": org.id, "e": org.event_id, "r": rule, "a": erased, "b": partner})
+        session.execute(text("INSERT INTO participant_tracks (participant_id, track_id) VALUES (:p, :t)"),
+                        {"p": erased, "t": org.track_ids[0]})
+        events.archive_event(session, org.event_id)
+
+    with world.database.tenant_session(org.owner) as session:
+        assert privacy.erase_person(session, org.event_id, erased).startswith("Erased Alpha person 0")
+    with world.database.owner_connection() as conn:
+        def count(query: str) -> int:
+            return conn.execute(text(query), {"e": org.event_id, "p": erased, "r": rule}).scalar_one()
+        assert count("SELECT count(*) FROM participants WHERE id = :p") == 0
+        assert count("SELECT count(*) FROM table_assignments WHERE participant_id = :p") == 0
+        assert count("SELECT count(*) FROM participant_tracks WHERE participant_id = :p") == 0
+        assert count("SELECT count(*) FROM seating_rules WHERE id = :r") == 0  # a together rule of one binds nobody
+        assert count("SELECT count(*) FROM events WHERE id = :e AND archived_at IS NOT NULL") == 1
+        assert count("SELECT count(*) FROM participants WHERE event_id = :e") == len(org.participant_ids) - 1
+    assert _log(world, org) == [("erased", None, org.owner)]
+
+    # The erasure's pass ends with it, in the same transaction too; a removal is refused as before.
+    with world.database.tenant_session(org.owner) as session, pytest.raises(DBAPIError, match="restore it first"):
+        privacy.erase_person(session, org.event_id, partner)
+        session.execute(text("DELETE FROM participants WHERE id = :p"), {"p": other})
+    with world.database.tenant_session(org.owner) as session, pytest.raises(privacy.OrganiserError, match="archived and read-only"):
+        participants.remove_participant(session, org.event_id, other,
+                                        participants.get_participant(session, org.event_id, other).version)

@@ -52,13 +52,34 @@ def app_server(browser_database: Database) -> Iterator[RunningApp]:
     stop_app(app)
 
 
+class CountingBrowser:
+    """A Playwright browser whose every new context counts the script runs of its pages
+    (``helpers.rerun_after`` waits on that count)."""
+
+    def __init__(self, browser) -> None:
+        self._browser = browser
+
+    def new_context(self, **options):
+        from tests.browser.helpers import install_rerun_counter  # (imports Playwright, which may be missing)
+
+        context = self._browser.new_context(**options)
+        install_rerun_counter(context)
+        return context
+
+    def __getattr__(self, name: str):
+        return getattr(self._browser, name)
+
+
 @pytest.fixture(scope="session")
 def chromium():
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    # expect() retries for 5 s by default: too short for a rerun on a loaded 2-core machine (a page's
+    # first run took 10 s there). Like the pages' own default timeouts, a bound, not an assertion.
+    expect.set_options(timeout=30_000)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        yield browser
+        yield CountingBrowser(browser)
         browser.close()
 
 

@@ -4,11 +4,12 @@ accent-free search, check them in with one tap, no horizontal scrolling."""
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import text
 
 from eventflow.demo import DEMO_EVENT_ID
 from tests.browser.conftest import ARTIFACTS
-from tests.browser.helpers import no_exception, open_page, wait_idle
+from tests.browser.helpers import DOWNLOAD_TIMEOUT_MS, no_exception, open_page, rerun_after
 
 pytestmark = pytest.mark.browser
 
@@ -50,18 +51,16 @@ def test_check_in_by_an_accent_free_search(app_server, chromium, width):
         open_page(page, f"{app_server.url}/check_in")
         page.get_by_text("checked in", exact=False).first.wait_for()
         search = page.locator("input[aria-label='Find a guest']")
-        search.fill(TYPED[width])
+        rerun_after(page, lambda: search.fill(TYPED[width]))  # a live search: it reruns as the guest is typed
         card = page.locator(f".st-key-guest_{pid}")
         card.wait_for()
-        wait_idle(page)
         assert card.get_by_text(RENAMED[width]).count() == 1
         assert card.get_by_text(f"Table {table}, seat {seat}").count() == 1
         page.screenshot(path=str(ARTIFACTS / f"check_in-found-{width}.png"), full_page=True)
-        card.get_by_role("button", name="Check in").tap()
+        rerun_after(page, card.get_by_role("button", name="Check in").tap)
         page.get_by_text(f"{RENAMED[width]} is checked in. Table {table}, seat {seat}.").wait_for()
-        wait_idle(page)
         assert _checked_in(database, pid)
-        assert page.locator(f".st-key-guest_{pid}").get_by_role("button", name="Check out").count() == 1
+        expect(page.locator(f".st-key-guest_{pid}").get_by_role("button", name="Check out")).to_have_count(1)
         assert page.evaluate("document.documentElement.scrollWidth") <= width
         assert no_exception(page)
         page.screenshot(path=str(ARTIFACTS / f"check_in-done-{width}.png"), full_page=True)
@@ -82,14 +81,13 @@ def test_download_the_escort_list_and_place_cards_on_a_phone(app_server, chromiu
     page.set_default_timeout(60_000)
     try:
         open_page(page, f"{app_server.url}/check_in")
-        page.get_by_text("Print-outs (PDF)").click()
-        wait_idle(page)
+        page.get_by_text("Print-outs (PDF)").click()  # an expander: no rerun
         page.get_by_role("button", name="Find your table (escort list)").wait_for(state="visible")
         page.wait_for_timeout(500)  # the expander's opening animation, for the screenshot only
         page.screenshot(path=str(ARTIFACTS / "check_in-printouts-390.png"), full_page=True)
         texts = {}
         for button in ("Find your table (escort list)", "Place cards"):
-            with page.expect_download() as download:
+            with page.expect_download(timeout=DOWNLOAD_TIMEOUT_MS) as download:
                 page.get_by_role("button", name=button).click()
             texts[button] = [p.extract_text() for p in PdfReader(io.BytesIO(
                 download.value.path().read_bytes())).pages]

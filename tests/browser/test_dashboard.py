@@ -9,7 +9,7 @@ from sqlalchemy import text
 
 from eventflow.demo import DEMO_EVENT_ID, DEMO_OWNER_EMAIL
 from eventflow.seating import changes_from_editor, load_seating_grid, save_changes
-from tests.browser.helpers import edit_grid_cell, no_exception, open_page, wait_idle
+from tests.browser.helpers import click_and_wait, edit_grid_cell, no_exception, open_page, rerun_after
 from tests.conftest import app_page_titles
 
 pytestmark = pytest.mark.browser
@@ -54,8 +54,7 @@ def _assignment(database, participant_id: str):
 def _show_only(page, email: str) -> None:
     search = page.locator("input[aria-label='Search']")
     search.fill(email)
-    search.press("Enter")
-    wait_idle(page)
+    rerun_after(page, lambda: search.press("Enter"))
     page.get_by_text("1 of 400 participants shown").wait_for()
 
 
@@ -76,9 +75,8 @@ def test_edit_a_seat_in_the_grid_and_save(app_server, page, width):
     _show_only(page, email)
     edit_grid_cell(page, 0, name, "Table", str(table))
     page.get_by_text("Unsaved changes: 1").wait_for()
-    page.get_by_role("button", name="Save changes").click()
+    click_and_wait(page, page.get_by_role("button", name="Save changes"))
     page.get_by_text("Saved 1 seating change(s).").wait_for()
-    wait_idle(page)
     assert tuple(_assignment(app_server.database, participant)) == (table, "manager")
     assert no_exception(page)
 
@@ -101,9 +99,8 @@ def test_a_colleagues_conflicting_edit_is_reported_and_nothing_is_lost(app_serve
         assert save_changes(session, DEMO_EVENT_ID, colleague, grid).ok
 
     edit_grid_cell(page, 0, name, "Table", str(table + 1))
-    page.get_by_role("button", name="Save changes").click()
+    click_and_wait(page, page.get_by_role("button", name="Save changes"))
     page.get_by_text("someone else changed these people").wait_for()
-    wait_idle(page)
     conflict = page.locator("[data-testid='stDataFrame']").last
     conflict.wait_for(state="visible")  # raises after the timeout if the conflict table never shows
     assert tuple(_assignment(database, participant)) == (table, "manager")  # the colleague's seat is kept
@@ -131,13 +128,11 @@ def test_auto_seat_preview_then_apply_seats_everyone(app_server, page):
     assert _unseated_count(database) > 0
     manager_seats_before = _seating_by(database, "manager")
     open_page(page, f"{app_server.url}/auto_seat")
-    page.get_by_role("button", name="Preview", exact=True).click()
-    page.get_by_role("button", name="Apply plan").wait_for(timeout=60_000)
-    wait_idle(page)
+    click_and_wait(page, page.get_by_role("button", name="Preview", exact=True), timeout=120_000)
+    page.get_by_role("button", name="Apply plan").wait_for()
     assert page.get_by_text("Rules checked on the plan").count() == 1
-    page.get_by_role("button", name="Apply plan").click()
-    page.get_by_text("Plan applied:").wait_for(timeout=60_000)
-    wait_idle(page)
+    click_and_wait(page, page.get_by_role("button", name="Apply plan"), timeout=120_000)
+    page.get_by_text("Plan applied:").wait_for()
     assert _unseated_count(database) == 0
     assert _seating_by(database, "auto") > 0
     assert _seating_by(database, "manager") == manager_seats_before  # seats set by hand are pinned

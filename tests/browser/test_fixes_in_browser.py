@@ -28,7 +28,17 @@ from eventflow.demo import DEMO_EVENT_ID, DEMO_MANAGER_EMAIL, DEMO_OWNER_EMAIL, 
 from eventflow.history import begin_change_set
 from eventflow.serve import RunningApp, start_app, stop_app
 from tests.browser.conftest import ARTIFACTS
-from tests.browser.helpers import edit_grid_cell, grid_cell, grid_cell_in_view, no_exception, open_page, wait_idle
+from tests.browser.helpers import (
+    DOWNLOAD_TIMEOUT_MS,
+    click_and_wait,
+    edit_grid_cell,
+    grid_cell,
+    grid_cell_in_view,
+    no_exception,
+    open_page,
+    rerun_after,
+    wait_idle,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -222,9 +232,8 @@ def test_a_full_8_seat_table_shows_a_full_bar(fixes_app, tab, width):
     page.get_by_text("participants shown").first.wait_for()
     wait_idle(page)
     page.get_by_label("Table", exact=True).first.fill(str(table))
-    page.keyboard.press("Enter")
+    rerun_after(page, lambda: page.keyboard.press("Enter"))
     page.get_by_text("8 of 400 participants shown").wait_for()
-    wait_idle(page)
     panel = page.locator(".st-key-seat_fill_panel")
     panel.scroll_into_view_if_needed()
     # The bar is of the table's own 8 seats (not scaled to the largest table's 10): 100 %, 0 free.
@@ -258,18 +267,15 @@ def test_a_conflict_names_the_colleague_and_a_local_time(fixes_app, tab, width):
     page = tab(width)
     open_page(page, f"{fixes_app.url}/seating_editor")
     page.locator("input[aria-label='Search']").fill(name)
-    page.keyboard.press("Enter")
+    rerun_after(page, lambda: page.keyboard.press("Enter"))
     page.get_by_text("1 of ", exact=False).first.wait_for()
-    wait_idle(page)
     edit_grid_cell(page, 0, name, "Table", str(mine))
     page.get_by_text("Unsaved changes: 1").wait_for()
     # Meanwhile a colleague (the owner) moves the same person elsewhere.
     _change_set(database, "UPDATE table_assignments SET table_number = :t, seat_number = NULL "
                 "WHERE participant_id = :p", t=theirs, p=pid)
-    wait_idle(page)
-    page.get_by_role("button", name="Save changes").click()
+    click_and_wait(page, page.get_by_role("button", name="Save changes"))
     page.get_by_text("someone else changed these people after you loaded the grid").wait_for()
-    wait_idle(page)
     index = page.get_by_test_id("stDataFrame").count() - 1  # the conflicts are the last grid
     expect(grid_cell_in_view(page, index, name, "Now (their value)")).to_have_text(re.compile(f"^table {theirs}\\b", re.IGNORECASE))
     expect(grid_cell_in_view(page, index, name, "Changed by")).to_have_text(owner_name)
@@ -292,9 +298,8 @@ def test_an_undo_a_walk_in_blocks_names_them_and_undoes_the_rest(fixes_app, prep
     chooser = page.get_by_label("Show one change set")
     chooser.click()
     page.keyboard.type(f"ref {str(made['undo'])[:8]}")
-    page.get_by_role("option", name=re.compile(f"ref {str(made['undo'])[:8]}")).click()
-    wait_idle(page)
-    page.get_by_role("button", name="Undo this change set").click()
+    click_and_wait(page, page.get_by_role("option", name=re.compile(f"ref {str(made['undo'])[:8]}")))
+    click_and_wait(page, page.get_by_role("button", name="Undo this change set"))
     refusal = page.locator("[data-testid='stAlert']").filter(has_text="Nothing was undone")
     refusal.wait_for()
     said = refusal.inner_text()
@@ -304,9 +309,8 @@ def test_an_undo_a_walk_in_blocks_names_them_and_undoes_the_rest(fixes_app, prep
     rest.scroll_into_view_if_needed()
     page.screenshot(path=str(ARTIFACTS / f"fixes-undo-refused-{width}.png"))
     _fits(page, width)
-    rest.click()
+    click_and_wait(page, rest)
     page.get_by_text("Undone: 1 people are back where they were before that save; 1 stayed where they are.").wait_for()
-    wait_idle(page)
     assert _seats(database, made["first"], made["second"], made["walk_in"]) == [
         (WALK_IN_TABLE[width], None), made["second_seat"], made["first_seat"]]
 
@@ -323,9 +327,8 @@ def test_add_tables_says_what_was_added_and_forgets_vip(fixes_app, tab, width):
     page.get_by_label("Seats per table").fill("8")
     page.get_by_text("VIP tables", exact=True).click()
     expect(page.get_by_role("checkbox", name="VIP tables")).to_be_checked()
-    page.get_by_role("button", name="Add tables").click()
+    click_and_wait(page, page.get_by_role("button", name="Add tables"))
     page.get_by_text(f"Added 2 VIP tables ({first}–{first + 1}) of 8 seats.").wait_for()
-    wait_idle(page)
     page.get_by_role("tab", name="Define tables").click()
     vip = page.get_by_role("checkbox", name="VIP tables")
     vip.scroll_into_view_if_needed()
@@ -333,9 +336,8 @@ def test_add_tables_says_what_was_added_and_forgets_vip(fixes_app, tab, width):
     page.screenshot(path=str(ARTIFACTS / f"fixes-add-tables-{width}.png"))
     page.get_by_label("First table number").fill(str(first + 2))
     page.get_by_label("How many").fill("1")
-    page.get_by_role("button", name="Add tables").click()
+    click_and_wait(page, page.get_by_role("button", name="Add tables"))
     page.get_by_text(f"Added 1 table ({first + 2}) of 8 seats.").wait_for()
-    wait_idle(page)
     assert _sql(database, "SELECT table_number, capacity, is_vip_table FROM seating_tables WHERE event_id = :e "
                           "AND table_number BETWEEN :a AND :b ORDER BY 1", e=DEMO_EVENT_ID, a=first, b=first + 2) == [
         (first, 8, True), (first + 1, 8, True), (first + 2, 8, False)]
@@ -343,7 +345,7 @@ def test_add_tables_says_what_was_added_and_forgets_vip(fixes_app, tab, width):
 
 
 def _pdf_text(page, button: str) -> list[str]:
-    with page.expect_download() as download:
+    with page.expect_download(timeout=DOWNLOAD_TIMEOUT_MS) as download:
         page.get_by_role("button", name=button, exact=True).click()
     return [p.extract_text() for p in PdfReader(io.BytesIO(download.value.path().read_bytes())).pages]
 
@@ -353,9 +355,8 @@ def test_the_print_outs_read_right(fixes_app, tab, width):
     database = fixes_app.database
     page = tab(width)
     open_page(page, f"{fixes_app.url}/check_in")
-    page.get_by_text("Print-outs (PDF)").click()
+    page.get_by_text("Print-outs (PDF)").click()  # an expander: no rerun
     page.get_by_role("button", name="Table lists", exact=True).wait_for(state="visible")
-    wait_idle(page)
     seated = _sql(database, "SELECT p.full_name, a.table_number, a.seat_number FROM participants p JOIN "
                             "table_assignments a ON a.participant_id = p.id WHERE p.event_id = :e", e=DEMO_EVENT_ID)
     everyone = [n for (n,) in _sql(database, "SELECT full_name FROM participants WHERE event_id = :e", e=DEMO_EVENT_ID)]

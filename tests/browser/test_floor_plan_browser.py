@@ -3,12 +3,15 @@ colleague's conflicting move, finding someone on a phone, a hostile name drawn a
 
 from __future__ import annotations
 
+import contextlib
 import io
 import math
 import time
 from collections.abc import Iterator
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from playwright.sync_api import expect
 from sqlalchemy import text
 
 from eventflow import floor_plan, floor_plan_print
@@ -16,7 +19,7 @@ from eventflow.demo import DEMO_EVENT_ID, DEMO_MANAGER_EMAIL, DEMO_OWNER_EMAIL, 
 from eventflow.serve import RunningApp, start_app, stop_app
 from eventflow.ui import READ_TTL_SECONDS
 from tests.browser.conftest import ARTIFACTS
-from tests.browser.helpers import no_exception, open_page, wait_idle
+from tests.browser.helpers import DOWNLOAD_TIMEOUT_MS, click_and_wait, no_exception, open_page, rerun_after, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -75,8 +78,7 @@ def _drag(page, start: tuple[float, float], end: tuple[float, float]) -> None:
 def _find(page, name: str) -> None:
     box = page.get_by_label("Find a person")
     box.fill(name)
-    box.press("Enter")
-    wait_idle(page)
+    rerun_after(page, lambda: box.press("Enter"))
     page.wait_for_selector("circle.seat.hit")
 
 
@@ -204,8 +206,7 @@ def test_a_drop_on_a_full_table_offers_a_swap(app_server, page):
     other = _sql(database, "SELECT a.participant_id::text FROM table_assignments AS a JOIN participants AS p "
                            "ON p.id = a.participant_id WHERE a.event_id = :e AND a.table_number = :t "
                            "AND p.full_name = :n", e=DEMO_EVENT_ID, t=target, n=other_name)[0][0]
-    offer.click()
-    wait_idle(page)
+    click_and_wait(page, offer)
     page.get_by_text(f"Swapped {name} and {other_name}").wait_for()
     assert _seat_of(database, pid)[0] == target and _seat_of(database, other)[0] == table
     assert no_exception(page)
@@ -252,7 +253,7 @@ def test_find_a_person_by_name_on_a_phone(app_server, chromium):
         _find(page, name.upper())
         page.get_by_text(f"Where is … {name}: table {seat[0]}, seat {seat[1]}").wait_for()
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
-        assert page.locator(f"g.tb.focus[data-n='{seat[0]}']").count() == 1
+        expect(page.locator(f"g.tb.focus[data-n='{seat[0]}']")).to_have_count(1)
         page.screenshot(path=str(ARTIFACTS / "floor_plan-find-390.png"), full_page=True)
         assert no_exception(page)
     finally:
@@ -292,7 +293,7 @@ def test_download_the_printable_plan(app_server, page):
     from pypdf import PdfReader
 
     open_plan(page, app_server.url)
-    with page.expect_download() as download:
+    with page.expect_download(timeout=DOWNLOAD_TIMEOUT_MS) as download:
         page.get_by_role("button", name="Floor plan, PDF (A4 landscape)").click()
     path = ARTIFACTS / "floor-plan-A4.pdf"
     download.value.save_as(path)
@@ -341,9 +342,10 @@ def _until(condition, what: str, seconds: float = 30) -> None:
 
 
 def _press(page, key: str, message: str, saved) -> None:
-    page.keyboard.press(key)
+    """Press ``key`` on the plan and wait for the rerun that saves it (the notice may read the same
+    as after the last key, so it proves nothing), then check the save arrived and is shown."""
+    rerun_after(page, lambda: page.keyboard.press(key))
     _until(saved, f"{key} -> {message}")
-    wait_idle(page)
     page.get_by_text(message).first.wait_for()
 
 
@@ -364,7 +366,7 @@ def test_arrow_keys_move_a_table_and_r_turns_it(app_server, page):
     _until(lambda: _focused(page) == "20", "focus back on table 20")
     _press(page, "Shift+R", "Table 20 turned to 345°.", lambda: _layout_of(database, 20).rotation == 345)
     _until(lambda: _focused(page) == "20", "focus back on table 20")
-    assert page.locator("g.tb[data-n='20'][aria-label*='turned 345°']").count() == 1
+    expect(page.locator("g.tb[data-n='20'][aria-label*='turned 345°']")).to_have_count(1)
     history = _sql(database, "SELECT count(*) FROM layout_history WHERE event_id = :e AND table_number = 20 "
                              "AND operation = 'update' AND change_kind = 'layout'", e=DEMO_EVENT_ID)[0][0]
     assert history >= 5
@@ -397,22 +399,20 @@ def test_turn_buttons_and_undo(app_server, page):
     assert _layout_of(database, 15).rotation == 0
     page.locator("g.tb[data-n='15']").focus()
     page.keyboard.press("Enter")  # the table's details, with its turn buttons
-    page.get_by_role("button", name="Turn table 15 right by 15 degrees").click()
+    click_and_wait(page, page.get_by_role("button", name="Turn table 15 right by 15 degrees"))
     _until(lambda: _layout_of(database, 15).rotation == 15, "turned to 15°")
-    wait_idle(page)
     page.get_by_text("Table 15 turned to 15°.").wait_for()
-    page.get_by_role("button", name="Turn table 15 right by 15 degrees").click()  # still selected after the save
+    # Still selected after the save.
+    click_and_wait(page, page.get_by_role("button", name="Turn table 15 right by 15 degrees"))
     _until(lambda: _layout_of(database, 15).rotation == 30, "turned to 30°")
-    wait_idle(page)
     page.get_by_text("Table 15 turned to 30°.").wait_for()
-    # Undo, one change after the other, each saying what it undid.
-    page.get_by_role("button", name="Undo my last layout change: Table 15 turned").click()
+    # Undo, one change after the other, each saying what it undid (the same words both times: the
+    # wait for each click's rerun tells them apart).
+    click_and_wait(page, page.get_by_role("button", name="Undo my last layout change: Table 15 turned"))
     _until(lambda: _layout_of(database, 15).rotation == 15, "first undo")
-    wait_idle(page)
     page.get_by_text("Undone: table 15 turned.").wait_for()
-    page.get_by_role("button", name="Undo my last layout change: Table 15 turned").click()
+    click_and_wait(page, page.get_by_role("button", name="Undo my last layout change: Table 15 turned"))
     _until(lambda: _layout_of(database, 15).rotation == 0, "second undo")
-    wait_idle(page)
     page.get_by_text("Undone: table 15 turned.").wait_for()
     # A colleague changes the same table after my move: the undo is refused, saying who, and writes nothing.
     version = _layout_of(database, 16).version
@@ -421,8 +421,7 @@ def test_turn_buttons_and_undo(app_server, page):
     version += 1
     owner = _owner_id(database)
     assert database.run_transaction(owner, lambda s: floor_plan.move_table(s, DEMO_EVENT_ID, 16, 2.5, 70, version)).ok
-    page.get_by_role("button", name="Undo my last layout change: Table 16 moved").click()
-    wait_idle(page)
+    click_and_wait(page, page.get_by_role("button", name="Undo my last layout change: Table 16 moved"))
     page.get_by_text("Not undone: table 16 was changed after this change").wait_for()
     # The refusal, and from then on a note where the button was: that change is past undoing.
     page.get_by_text("“Table 16 moved” can no longer be undone").wait_for()
@@ -456,13 +455,16 @@ def test_layout_changes_on_the_history_page_at_three_widths(app_server, chromium
     moved = f"Table 20 moved from {table.x:g} m, {table.y:g} m to {table.x + 1:g} m, {table.y:g} m"
     for width, page in _at_three_widths(chromium):
         open_page(page, f"{app_server.url}/history")
-        page.get_by_role("tab", name="Room layout changes").click()
-        wait_idle(page)
+        page.get_by_role("tab", name="Room layout changes").click()  # drawn already: no rerun
         grid = page.locator("[data-testid='stDataFrame']").filter(has_text="What changed")
         grid.wait_for()
-        # The data grid draws on a canvas; its text is in the accessible table beside it.
-        found = page.evaluate("""() => [...document.querySelectorAll('[data-testid=stDataFrame] td, '
-            + '[data-testid=stDataFrame] [role=gridcell]')].map(c => c.textContent)""")
+        # The data grid draws on a canvas; its text is in the accessible table beside it, filled in
+        # once the grid has drawn (wait for the row, then read them all for the assertions).
+        cells = """() => [...document.querySelectorAll('[data-testid=stDataFrame] td, '
+            + '[data-testid=stDataFrame] [role=gridcell]')].map(c => c.textContent)"""
+        with contextlib.suppress(PlaywrightTimeout):
+            page.wait_for_function(f"moved => ({cells})().includes(moved)", arg=moved)
+        found = page.evaluate(cells)
         assert moved in found, found[:12]
         assert "“Bar” renamed to “<b>Bar</b> **two**”" in found
         assert page.evaluate("document.documentElement.scrollWidth") <= width
@@ -486,10 +488,9 @@ def test_rename_and_resize_a_room_element_with_the_keyboard(app_server, page):
     page.keyboard.type(hostile)
     page.keyboard.press("ArrowRight")  # in the text box: the caret moves, the element does not
     page.get_by_role("spinbutton", name="Width (m)").fill("7")  # (7.2 is stopped by the field: half metres)
-    page.keyboard.press("Enter")
+    rerun_after(page, lambda: page.keyboard.press("Enter"))  # the save, and the label drawn again
     _until(lambda: _sql(database, "SELECT label FROM room_elements WHERE id = :id", id=screen.id)[0][0] == hostile,
            "renamed")
-    wait_idle(page)
     page.get_by_text("renamed to", exact=False).first.wait_for()
     now = _sql(database, "SELECT x, y, width, height, rotation, version FROM room_elements WHERE id = :id",
                id=screen.id)[0]

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import text
 
 from eventflow import autoseat
@@ -21,7 +22,7 @@ from eventflow.db import Database
 from eventflow.demo import DEMO_EVENT_ID, DEMO_MANAGER_EMAIL, DEMO_OWNER_EMAIL, load_demo
 from eventflow.serve import RunningApp, start_app, stop_app
 from tests.browser.conftest import ARTIFACTS
-from tests.browser.helpers import no_exception, open_page, wait_idle
+from tests.browser.helpers import click_and_wait, no_exception, open_page
 
 pytestmark = pytest.mark.browser
 
@@ -119,13 +120,11 @@ def test_hostile_text_is_shown_as_text_on_every_page(hostile_app, page, path):
     page.on("request", lambda request: requested.append(request.url) if "evil.example" in request.url else None)
     open_page(page, f"{hostile_app.url}/{path}")
     if path == "auto_seat":  # the plan, its checks and explanation name people
-        page.get_by_role("button", name="Preview", exact=True).click()
-        page.get_by_text("Rules checked on the plan").or_(page.get_by_text("No seating satisfies")).first.wait_for(
-            timeout=120_000)
-        wait_idle(page)
-    for tab in page.get_by_role("tab").all():  # every tab's content, charts included
+        click_and_wait(page, page.get_by_role("button", name="Preview", exact=True), timeout=120_000)
+        page.get_by_text("Rules checked on the plan").or_(page.get_by_text("No seating satisfies")).first.wait_for()
+    for tab in page.get_by_role("tab").all():  # every tab's content, charts included (no rerun: drawn already)
         tab.click()
-        wait_idle(page)
+        expect(tab).to_have_attribute("aria-selected", "true")
     assert no_exception(page)
     assert page.evaluate(_MADE_FROM_HOSTILE_TEXT, HOSTILE_LINK.pattern) == []
     assert requested == []
@@ -153,10 +152,8 @@ def test_no_table_offers_its_own_csv_download(hostile_app, page, path):
     neutralise them. The toolbar keeps search and full screen."""
     open_page(page, f"{hostile_app.url}/{path}")
     if path == "auto_seat":
-        page.get_by_text("Show who should meet whom").click()
-        wait_idle(page)
+        click_and_wait(page, page.get_by_text("Show who should meet whom"))  # the toggle reruns the page
     tables = page.locator("[data-testid='stDataFrame']")
-    # The toggle's rerun may not have started when wait_idle looks, so wait for a grid to show.
     page.locator("[data-testid='stDataFrame']:visible").first.wait_for(state="visible")
     visible = [table for table in tables.all() if table.is_visible()]
     assert visible, "no table on the page"

@@ -11,10 +11,19 @@ from __future__ import annotations
 import io
 
 import pytest
+from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from tests.browser.conftest import ARTIFACTS
-from tests.browser.helpers import invite_colleague, search_participants, tick_row, wait_idle
+from tests.browser.helpers import (
+    DOWNLOAD_TIMEOUT_MS,
+    click_and_wait,
+    invite_colleague,
+    rerun_after,
+    search_participants,
+    tick_row,
+    wait_idle,
+)
 from tests.browser.test_sign_in import (  # noqa: F401 (the fixtures are used by name)
     _no_exception,
     _open_page,
@@ -74,14 +83,12 @@ def _journey(app, chromium, page, tmp_path) -> None:
 
     _sign_in(page, app, "ada")
     page.get_by_label("Organisation name").fill("Lovelace Conferences")
-    page.get_by_role("button", name="Create organisation").click()
+    click_and_wait(page, page.get_by_role("button", name="Create organisation"))
     page.get_by_role("heading", name="Events", exact=True).wait_for()
-    wait_idle(page)
     page.get_by_label("Event name").fill("Analytical Engines Summit")
     page.get_by_role("textbox", name="Tracks (one per line)").fill("Mathematics\nMachines\nPoetry")
-    page.get_by_role("button", name="Create event").click()
+    click_and_wait(page, page.get_by_role("button", name="Create event"))
     page.get_by_text("Created the event “Analytical Engines Summit”").wait_for()
-    wait_idle(page)
     _no_exception(page)
     _shot(page, "01-event-created")
 
@@ -90,9 +97,9 @@ def _journey(app, chromium, page, tmp_path) -> None:
     page.get_by_label("How many").fill("3")
     page.get_by_label("Seats per table").fill("4")
     page.get_by_text("Wheelchair accessible").click()  # Charles Babbage needs one (the file says so)
-    page.get_by_role("button", name="Add tables").click()
+    expect(page.get_by_role("checkbox", name="Wheelchair accessible")).to_be_checked()
+    click_and_wait(page, page.get_by_role("button", name="Add tables"))
     page.get_by_text("Added 3 tables (1–3) of 4 seats, wheelchair accessible.").wait_for()
-    wait_idle(page)
     _no_exception(page)
     _shot(page, "02-tables-added")
 
@@ -107,15 +114,13 @@ def _journey(app, chromium, page, tmp_path) -> None:
     page.get_by_text("No participants yet. Import your list").wait_for()
     _shot(page, "03-participants-empty")
     page.get_by_role("tab", name="Import").click()
-    page.locator("input[type='file']").set_input_files(str(guest_list))
+    rerun_after(page, lambda: page.locator("input[type='file']").set_input_files(str(guest_list)))
     page.get_by_text("10 to add, 0 to change, 0 unchanged").first.wait_for()
     page.get_by_text("The import creates these tracks: Robotics.").wait_for()
-    wait_idle(page)
     _no_exception(page)
     _shot(page, "04-import-preview")
-    page.get_by_role("button", name="Import: 10 to add, 0 to change, 0 unchanged").click()
+    click_and_wait(page, page.get_by_role("button", name="Import: 10 to add, 0 to change, 0 unchanged"))
     page.get_by_text("Added 10, updated 0 participants; created 1 track; 1 plus-one group kept together.").wait_for()
-    wait_idle(page)
     assert _scalar(app.database, "SELECT count(*) FROM participants") == 10
     assert _scalar(app.database, "SELECT dietary FROM participants WHERE full_name = 'Georgiana Babbage'") == "halal"
     assert _scalar(app.database, "SELECT count(*) FROM seating_rules WHERE kind = 'together'") == 1
@@ -132,9 +137,8 @@ def _journey(app, chromium, page, tmp_path) -> None:
         ben.get_by_role("tab", name="Add a person").click()
         ben.get_by_label("Name (required)").last.fill("Late Guest")
         ben.get_by_label("Dietary requirement").last.fill("vegan")
-        ben.get_by_role("button", name="Add person").click()
+        click_and_wait(ben, ben.get_by_role("button", name="Add person"))
         ben.get_by_text("Added Late Guest.").wait_for()
-        wait_idle(ben)
         _no_exception(ben)
         _shot(ben, "05-late-guest-added-by-colleague")
     finally:
@@ -147,42 +151,35 @@ def _journey(app, chromium, page, tmp_path) -> None:
     _search_and_tick(page, "Ada Byron")
     page.get_by_role("heading", name="Edit Ada Byron").wait_for()
     page.get_by_label("Name (required)").first.fill("Ada Lovelace")
-    page.get_by_role("button", name="Save changes").click()
+    click_and_wait(page, page.get_by_role("button", name="Save changes"))
     page.get_by_text("Saved Ada Lovelace.").wait_for()
-    wait_idle(page)
     _shot(page, "06-name-fixed")
     assert _scalar(app.database, "SELECT count(*) FROM participants WHERE full_name = 'Ada Lovelace'") == 1
 
-    page.get_by_role("button", name="Clear selection").click()
-    wait_idle(page)
+    click_and_wait(page, page.get_by_role("button", name="Clear selection"))
     _search_and_tick(page, "Cancelled Person")
-    page.get_by_text("Remove Cancelled Person (cancelled)").click()
-    page.get_by_text("Yes, remove Cancelled Person").click()
-    wait_idle(page)
+    page.get_by_text("Remove Cancelled Person (cancelled)").click()  # an expander: no rerun
+    click_and_wait(page, page.get_by_text("Yes, remove Cancelled Person"))
     _shot(page, "07-remove-confirmation")
-    page.get_by_role("button", name="Remove", exact=True).click()
+    click_and_wait(page, page.get_by_role("button", name="Remove", exact=True))
     page.get_by_text("Removed Cancelled Person.").wait_for()
-    wait_idle(page)
     assert _scalar(app.database, "SELECT count(*) FROM participants") == 10
 
     _open_page(page, "Auto-seat")
-    page.get_by_role("button", name="Preview", exact=True).click()
+    click_and_wait(page, page.get_by_role("button", name="Preview", exact=True))
     page.get_by_role("button", name="Apply plan").wait_for()
-    wait_idle(page)
     _shot(page, "08-auto-seat-preview")
-    page.get_by_role("button", name="Apply plan").click()
+    click_and_wait(page, page.get_by_role("button", name="Apply plan"))
     page.get_by_role("button", name="Apply plan").wait_for(state="detached")
-    wait_idle(page)
     _no_exception(page)
     assert _scalar(app.database, "SELECT count(*) FROM table_assignments") == 10
     assert _scalar(app.database, "SELECT count(DISTINCT a.table_number) FROM table_assignments a JOIN participants p "
                                  "ON p.id = a.participant_id WHERE p.full_name LIKE '%Babbage'") == 1
 
     _open_page(page, "Check-in")
-    page.locator("input[aria-label='Find a guest']").fill("grace hopper")
-    page.get_by_role("button", name="Check in").first.click()
+    rerun_after(page, lambda: page.locator("input[aria-label='Find a guest']").fill("grace hopper"))  # a live search
+    click_and_wait(page, page.get_by_role("button", name="Check in").first)
     page.get_by_text("Grace Hopper is checked in.", exact=False).wait_for()
-    wait_idle(page)
     _no_exception(page)
     _shot(page, "09-checked-in")
     assert _scalar(app.database, "SELECT checked_in_at IS NOT NULL FROM participants WHERE full_name = 'Grace Hopper'")
@@ -192,7 +189,7 @@ def _journey(app, chromium, page, tmp_path) -> None:
         if not page.get_by_role("button", name=button, exact=True).is_visible():  # a download's rerun folds it
             page.get_by_text("Print-outs (PDF)").click()
             page.get_by_role("button", name=button, exact=True).wait_for()
-        with page.expect_download() as download:
+        with page.expect_download(timeout=DOWNLOAD_TIMEOUT_MS) as download:
             page.get_by_role("button", name=button, exact=True).click()
         texts[button] = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(
             download.value.path().read_bytes())).pages)
@@ -201,14 +198,13 @@ def _journey(app, chromium, page, tmp_path) -> None:
 
     _open_page(page, "Track distribution")
     page.get_by_text("Participants per track").first.wait_for()
-    wait_idle(page)
     _no_exception(page)
     _shot(page, "10-track-distribution")
 
     _open_page(page, "Participants")
     _shot(page, "11-participants-seated")
     page.get_by_role("tab", name="Export").click()
-    with page.expect_download() as download:
+    with page.expect_download(timeout=DOWNLOAD_TIMEOUT_MS) as download:
         page.get_by_role("button", name="Kitchen list (PDF)").click()
     kitchen = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(download.value.path().read_bytes())).pages)
     assert "Kitchen list" in kitchen and "halal" in kitchen and "vegan" in kitchen

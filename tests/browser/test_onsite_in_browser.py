@@ -22,7 +22,15 @@ from eventflow import admin, guest_qr
 from eventflow.demo import DEMO_EVENT_ID, DEMO_MANAGER_EMAIL, DEMO_ORGANIZATION_ID, load_demo
 from eventflow.serve import RunningApp, start_app, stop_app
 from tests.browser.conftest import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
-from tests.browser.helpers import edit_grid_cell, no_exception, open_page, wait_idle
+from tests.browser.helpers import (
+    click_and_wait,
+    edit_grid_cell,
+    install_rerun_counter,
+    no_exception,
+    open_page,
+    rerun_after,
+    wait_idle,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -99,21 +107,18 @@ def test_a_move_by_table_number_only_takes_the_next_free_seat(manager_app, chrom
     try:
         open_page(page, f"{manager_app.url}/seating_editor")
         page.locator("input[aria-label='Search']").fill(name)
-        page.keyboard.press("Enter")
+        rerun_after(page, lambda: page.keyboard.press("Enter"))
         page.get_by_text("1 of ", exact=False).wait_for()
-        wait_idle(page)
         edit_grid_cell(page, 0, name, "Table", str(target))  # the Table column only; the seat is left alone
-        page.get_by_text("Unsaved changes: 1").wait_for()
-        wait_idle(page)
+        page.get_by_text("Unsaved changes: 1").wait_for()  # (edit_grid_cell waited for the edit's rerun)
         assert page.locator("[data-testid='stAlert']").filter(has_text="need attention").count() == 0, \
             f"seat {seat} at table {target} is {holder or 'free'}: no collision may be reported"
         page.screenshot(path=str(ARTIFACTS / f"onsite-move-by-table-{width}.png"), full_page=True)
         # The unsaved change names the seat taken: the table's first free one, not the old number.
         page.get_by_text("Unsaved changes: 1").scroll_into_view_if_needed()
         page.screenshot(path=str(ARTIFACTS / f"onsite-move-by-table-pending-{width}.png"))
-        page.get_by_role("button", name="Save changes").click()
+        click_and_wait(page, page.get_by_role("button", name="Save changes"))
         page.get_by_text("Saved 1 seating change", exact=False).wait_for()
-        wait_idle(page)
         assert _sql(database, "SELECT table_number, seat_number FROM table_assignments WHERE participant_id = :p",
                     p=pid)[0] == (target, free)
         assert no_exception(page) and _fits(page, width)
@@ -134,9 +139,8 @@ def test_too_few_seats_gives_a_partial_plan_that_says_so(manager_app, chromium, 
     context, page = _tab(chromium, width)
     try:
         open_page(page, f"{manager_app.url}/auto_seat")
-        page.get_by_role("button", name="Preview").click()
-        page.get_by_text("Seats are short.", exact=False).wait_for(timeout=120_000)
-        wait_idle(page)
+        click_and_wait(page, page.get_by_role("button", name="Preview"), timeout=120_000)
+        page.get_by_text("Seats are short.", exact=False).wait_for()
         warning = page.locator("[data-testid='stAlert']").filter(has_text="Seats are short").inner_text()
         assert f"{people} guests, {seats} seats: {people - seats} seats short; add" in warning
         assert page.get_by_text("Left without a seat", exact=False).count() >= 1
@@ -147,8 +151,8 @@ def test_too_few_seats_gives_a_partial_plan_that_says_so(manager_app, chromium, 
         page.screenshot(path=str(ARTIFACTS / f"onsite-partial-auto-seat-{width}.png"), full_page=True)
         assert no_exception(page) and _fits(page, width)
         if width == 820:  # applied once; the phone only previews
-            apply.click()
-            page.get_by_text("Plan applied:", exact=False).wait_for(timeout=60_000)
+            click_and_wait(page, apply, timeout=120_000)
+            page.get_by_text("Plan applied:", exact=False).wait_for()
             assert _sql(database, "SELECT count(*) FROM table_assignments WHERE event_id = :e",
                         e=DEMO_EVENT_ID)[0][0] > 0
     finally:
@@ -188,6 +192,7 @@ def test_door_staff_check_a_guest_in_from_the_qr_code_on_the_camera(onsite_datab
         for width, action, arrived in ((390, "Check in", True), (820, "Check out", False)):
             context = browser.new_context(viewport={"width": width, "height": HEIGHT[width]}, is_mobile=True,
                                           has_touch=True, permissions=["camera"])
+            install_rerun_counter(context)  # a browser of its own: not the chromium fixture's
             page = context.new_page()
             page.set_default_timeout(60_000)
             try:
@@ -208,13 +213,12 @@ def test_door_staff_check_a_guest_in_from_the_qr_code_on_the_camera(onsite_datab
                         break
                     retake = page.get_by_role("button", name="Clear photo")
                     if retake.count():
-                        retake.click()
-                    wait_idle(page)
+                        click_and_wait(page, retake)  # the photo is cleared: the page reruns without it
                 card.wait_for(timeout=60_000)
                 wait_idle(page)
                 assert card.get_by_text(f"Table {table}, seat {seat}").count() == 1
                 page.screenshot(path=str(ARTIFACTS / f"onsite-door-qr-{width}.png"), full_page=True)
-                card.get_by_role("button", name=action).click()
+                click_and_wait(page, card.get_by_role("button", name=action))
                 page.get_by_text(f"{name} is checked {'in' if arrived else 'out'}.", exact=False).wait_for()
                 assert _sql(database, "SELECT checked_in_at IS NOT NULL FROM participants WHERE id = :p",
                             p=pid)[0][0] is arrived

@@ -8,7 +8,7 @@ from sqlalchemy import text
 
 from eventflow.demo import DEMO_EVENT_ID
 from tests.browser.conftest import ARTIFACTS
-from tests.browser.helpers import no_exception, open_page, search_participants, tick_row, wait_idle
+from tests.browser.helpers import click_and_wait, no_exception, open_page, search_participants, tick_row
 
 pytestmark = pytest.mark.browser
 
@@ -56,13 +56,12 @@ def test_a_selection_names_the_person_not_the_row(app_server, chromium, renamed,
         tick_row(page, 0, lars, "Change 1 selected")
         search_participants(page, ingrid)
         page.get_by_text("(1 not in the current search)").wait_for()
-        wait_idle(page)
         page.screenshot(path=str(ARTIFACTS / f"participants-selection-{width}.png"), full_page=True)
         # Still Lars, named as such, though the only row on screen is Ingrid.
         assert page.get_by_text("Change 1 selected").count() == 1
         named = page.get_by_text("(1 not in the current search)")
         assert named.count() == 1 and ingrid not in named.inner_text() and lars in named.inner_text()
-        page.get_by_role("button", name="Check in", exact=True).click()
+        click_and_wait(page, page.get_by_role("button", name="Check in", exact=True))
         page.get_by_text("Check in: 1 of 1 changed.").wait_for()
         assert _checked_in(database, lars_id) and not _checked_in(database, ingrid_id)
         # Ticking Ingrid too now selects both people.

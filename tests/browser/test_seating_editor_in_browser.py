@@ -9,7 +9,7 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 from eventflow.demo import DEMO_EVENT_ID
 from tests.browser.conftest import ARTIFACTS
-from tests.browser.helpers import no_exception, open_page, wait_idle
+from tests.browser.helpers import click_and_wait, no_exception, open_page
 
 pytestmark = pytest.mark.browser
 
@@ -64,9 +64,9 @@ def test_a_filter_change_reruns_the_fragment_and_sends_one_page(app_server, chro
         page.get_by_text("participants shown").first.wait_for()
         assert "FINISHED_SUCCESSFULLY" in _finished_runs(received)  # the page's own full run
         received.clear()
-        page.get_by_text("Unseated only").click()
+        # The count line reads "… of 400 participants shown" before the click too: wait for the rerun.
+        click_and_wait(page, page.get_by_text("Unseated only"))
         page.get_by_text("of 400 participants shown").first.wait_for()
-        wait_idle(page)
         assert _finished_runs(received) == ["FINISHED_FRAGMENT_RUN_SUCCESSFULLY"]
         assert 0 < sum(len(frame) for frame in received) < 300_000
         assert no_exception(page)

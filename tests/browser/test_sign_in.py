@@ -26,7 +26,7 @@ from sqlalchemy import text
 from eventflow.db import Database, libpq_url
 from eventflow.serve import ROOT, _free_port
 from tests.browser.conftest import ARTIFACTS
-from tests.browser.helpers import invite_colleague, wait_idle
+from tests.browser.helpers import click_and_wait, invite_colleague, wait_idle
 
 pytestmark = pytest.mark.browser
 SHOTS = ARTIFACTS / "sign-in"
@@ -156,9 +156,8 @@ def _sign_in(page, app: SignInApp, who: str) -> None:
 
 
 def _open_page(page, title: str) -> None:
-    page.locator("[data-testid='stSidebarNav'] a", has_text=title).first.click()
+    click_and_wait(page, page.locator("[data-testid='stSidebarNav'] a", has_text=title).first)
     page.get_by_role("heading", name=title, exact=True).wait_for()
-    wait_idle(page)
 
 
 def _no_exception(page) -> None:
@@ -184,18 +183,16 @@ def test_a_new_organiser_signs_in_builds_an_organisation_and_a_colleague_joins(s
                    e="ada.lovelace@example.org").endswith(" ada")
 
     page.get_by_label("Organisation name").fill("Lovelace Conferences")
-    page.get_by_role("button", name="Create organisation").click()
+    click_and_wait(page, page.get_by_role("button", name="Create organisation"))
     page.get_by_role("heading", name="Events", exact=True).wait_for()
-    wait_idle(page)
     _no_exception(page)
     _shot(page, "03-events-empty", widths=WIDTHS)
 
     page.get_by_label("Event name").fill("Analytical Engines Summit")
     page.get_by_label("Venue").fill("Royal Institution, London")
     page.get_by_role("textbox", name="Tracks (one per line)").fill("Mathematics\nMachines\nPoetry")
-    page.get_by_role("button", name="Create event").click()
+    click_and_wait(page, page.get_by_role("button", name="Create event"))
     page.get_by_text("Created the event “Analytical Engines Summit”").wait_for()
-    wait_idle(page)
     _no_exception(page)
     _shot(page, "04-event-created", widths=WIDTHS)
     assert _scalar(app.database, "SELECT count(*) FROM tracks t JOIN events e ON e.id = t.event_id "
@@ -221,9 +218,8 @@ def test_a_new_organiser_signs_in_builds_an_organisation_and_a_colleague_joins(s
         ben.get_by_role("heading", name="Analytical Engines Summit").wait_for()
         _open_page(ben, "Event settings")
         ben.get_by_label("New track").fill("Engineering")
-        ben.get_by_role("button", name="Add track").click()
+        click_and_wait(ben, ben.get_by_role("button", name="Add track"))
         ben.get_by_text("Engineering").first.wait_for()
-        wait_idle(ben)
         _no_exception(ben)
         _shot(ben, "07-colleague-works-as-manager")
         assert _scalar(app.database, "SELECT count(*) FROM tracks WHERE name = 'Engineering'") == 1
