@@ -287,8 +287,10 @@ _RUN_COUNTER = """
     for (const r of records) {
       if (r.attributeName !== 'data-test-script-state') continue;
       const state = r.target.getAttribute('data-test-script-state');
-      if (r.oldValue === 'running' && state === 'notRunning') { window.__runs += 1; window.__doneAt = now(); }
-      if (r.oldValue !== 'running' && state === 'running') window.__started += 1;
+      // From any other state: React may batch a quick run's states, so the attribute can go from
+      // rerunRequested straight to notRunning without ever showing running.
+      if (state === 'notRunning' && r.oldValue !== 'notRunning') { window.__runs += 1; window.__doneAt = now(); }
+      if (state !== 'notRunning' && r.oldValue === 'notRunning') window.__started += 1;
     }
   }).observe(document.body, {attributes: true, attributeOldValue: true, subtree: true,
                              attributeFilter: ['data-test-script-state']});
