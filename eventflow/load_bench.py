@@ -19,6 +19,7 @@ pessimistic, and more so on a machine shared with others.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
@@ -265,49 +266,180 @@ def summarise(samples: dict[str, list[dict]]) -> dict[str, dict[str, float]]:
 
 # -------------------------------------------------------------------------------- concurrency
 
+# Seconds of pressing per row: the 8- and 16-organiser rows get the most, since their p95 is the
+# goal and each press round of 8 tabs is one correlated sample (the last tab served waits longest).
+SECONDS_QUICK: dict[int, float] = {1: 10, 2: 10, 4: 15, 8: 60, 16: 30}
+SECONDS_FULL: dict[int, float] = {1: 20, 2: 20, 4: 30, 8: 150, 16: 60}
+MIN_ROUNDS = 5
+SUB_ROUNDS = 3  # the row's presses cut into this many consecutive stretches, each with its own p95
+BOOTSTRAP = 2000
+
+# Chromium's throttling of background tabs would be the rig's delay, not the server's; Playwright
+# already launches it with --disable-background-timer-throttling, --disable-renderer-backgrounding
+# and --disable-backgrounding-occluded-windows, so only these are added.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu"]
+
 _RUN_COUNTER = """
 () => {
-  window.__runs = 0;
+  window.__runs = 0; window.__started = 0;
+  const now = () => performance.timeOrigin + performance.now();  // epoch ms, comparable with the server's
   new MutationObserver(records => {
     for (const r of records) {
-      if (r.attributeName === 'data-test-script-state' && r.oldValue === 'running'
-          && r.target.getAttribute('data-test-script-state') === 'notRunning') {
-        window.__runs += 1; window.__doneAt = performance.now();
-      }
+      if (r.attributeName !== 'data-test-script-state') continue;
+      const state = r.target.getAttribute('data-test-script-state');
+      if (r.oldValue === 'running' && state === 'notRunning') { window.__runs += 1; window.__doneAt = now(); }
+      if (r.oldValue !== 'running' && state === 'running') window.__started += 1;
     }
   }).observe(document.body, {attributes: true, attributeOldValue: true, subtree: true,
                              attributeFilter: ['data-test-script-state']});
+  // Nothing focused: a key press in a focused widget (the grid, a select box) is that widget's, and
+  // Streamlit ignores its rerun key there.
+  window.__pressed = () => { document.activeElement?.blur(); window.__clickAt = now(); };
 }
 """
 
 
-def measure_concurrency(browser, url: str, event: UUID, seconds: float,
-                        participants: int) -> dict[str, dict[str, float]]:
+_SETTLED = """() => document.querySelector("[data-test-script-state='notRunning']") !== null
+    && performance.timeOrigin + performance.now() - (window.__doneAt || 0) > 250"""
+
+
+def _process_cpu(processes: list) -> float:
+    import psutil
+
+    total = 0.0
+    for process in processes:
+        try:
+            times = process.cpu_times()
+            total += times.user + times.system
+        except psutil.Error:
+            pass
+    return total
+
+
+def _postmaster(database: Database):  # noqa: ANN202  (a psutil.Process, or None)
+    import psutil
+
+    try:
+        with database.owner_connection() as conn:
+            data_dir = Path(conn.execute(text("SHOW data_directory")).scalar_one())
+        return psutil.Process(int((data_dir / "postmaster.pid").read_text().split()[0]))
+    except Exception:  # noqa: BLE001  (a managed or remote server: its CPU is simply not counted)
+        return None
+
+
+def cpu_seconds(postmaster) -> dict[str, float]:  # noqa: ANN001
+    """CPU seconds so far of the parts of the rig: the Streamlit servers, the browser rig (Chromium,
+    Playwright's driver and this process), HAProxy, PostgreSQL, and the whole machine (the rest is
+    other people's work)."""
+    import psutil
+
+    parts: dict[str, list] = {"server": [], "browser": [], "proxy": [], "database": []}
+    for child in psutil.Process().children(recursive=True):
+        try:
+            name = child.name().lower()
+        except psutil.Error:
+            continue
+        part = ("browser" if "chrom" in name or "headless" in name or name.startswith("node")
+                else "proxy" if "haproxy" in name else "server" if "python" in name or "streamlit" in name
+                else None)
+        if part:
+            parts[part].append(child)
+    parts["browser"].append(psutil.Process())  # this driver too: the rig, not the server
+    if postmaster is not None:
+        with contextlib.suppress(psutil.Error):
+            parts["database"] = [postmaster, *postmaster.children(recursive=True)]
+    machine = psutil.cpu_times()
+    busy = machine.user + machine.system + getattr(machine, "nice", 0) + getattr(machine, "irq", 0) \
+        + getattr(machine, "softirq", 0)
+    return {part: _process_cpu(processes) for part, processes in parts.items()} | {"machine": busy}
+
+
+def _bootstrap_p95(rounds: list[list[float]], draws: int = BOOTSTRAP) -> tuple[float, float]:
+    """A 90 % interval for the p95 wait, resampling whole press rounds (the waits of one round are
+    not independent: the tabs queue behind each other)."""
+    import random
+
+    chooser = random.Random(13)
+    estimates = sorted(p95([w for _ in rounds for w in chooser.choice(rounds)]) for _ in range(draws))
+    return estimates[int(0.05 * draws)], estimates[int(0.95 * draws) - 1]
+
+
+def _split_presses(presses: list[dict], lines: list[dict]) -> list[dict]:
+    """Each press with its server run (the same session's page run that ended between the press and
+    the tab's run finishing): the wait cut into before the run (the key press reaching the server and
+    the run waiting to start), the run (its wall time; cpu_ms of it computing), and after the run (the
+    last messages to the browser and the tab drawing them)."""
+    runs: dict[str, list[dict]] = {}
+    for line in lines:
+        if line.get("kind") == "page" and line.get("session"):
+            runs.setdefault(line["session"], []).append(line)
+    split = []
+    for press in presses:
+        click, done = press["click"] / 1000, press["done"] / 1000
+        ended = [r for r in runs.get(press["session"], []) if click <= r["at"] <= done + 0.05]
+        if not ended:
+            continue
+        run = ended[-1]
+        start = run["at"] - run["ms"] / 1000
+        split.append({"before_s": max(0.0, start - click), "run_s": run["ms"] / 1000,
+                      "run_cpu_s": run.get("cpu_ms", 0) / 1000, "after_s": max(0.0, done - run["at"]),
+                      "until_run_done_s": max(0.0, run["at"] - click)})
+    return split
+
+
+def _sessions_of(tabs: list, profile: Path | None, open_tab: Callable[[Any], None]) -> list[str]:
+    """Open each tab in turn and note the server session its runs came from (the last run's)."""
+    sessions = []
+    for tab in tabs:
+        before = len(_profile_lines(profile)) if profile else 0
+        open_tab(tab)
+        mine = [line for line in (_profile_lines(profile)[before:] if profile else []) if line.get("session")]
+        sessions.append(mine[-1]["session"] if mine else "")
+    return sessions
+
+
+def measure_concurrency(browser, url: str, event: UUID, seconds: dict[int, float], participants: int,
+                        profile: Path | None = None, postmaster=None) -> dict[str, dict[str, Any]]:  # noqa: ANN001
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-    figures: dict[str, dict[str, float]] = {}
+    figures: dict[str, dict[str, Any]] = {}
     for concurrent in CONCURRENCY:
         contexts = [browser.new_context(viewport={"width": 1400, "height": 900}) for _ in range(concurrent)]
         tabs = [context.new_page() for context in contexts]
         try:
             for tab in tabs:
                 tab.set_default_timeout(180_000)
-                open_editor(tab, url, event, participants)
+            sessions = _sessions_of(tabs, profile, lambda tab: open_editor(tab, url, event, participants))
+            for tab in tabs:
                 tab.evaluate(_RUN_COUNTER)
-            waits: list[float] = []
+            profile_from = len(_profile_lines(profile)) if profile else 0
+            rounds: list[list[float]] = []
+            presses: list[dict] = []
             lost = 0
             stalled = 0.0  # seconds spent waiting for a rerun the server never got asked for
+            cpu_before = cpu_seconds(postmaster)
             started = time.perf_counter()
-            while time.perf_counter() - started < seconds:
-                before = [tab.evaluate("window.__runs") for tab in tabs]
+            # At least MIN_ROUNDS rounds even when presses had to be repeated, within three times the time.
+            while (time.perf_counter() - started < seconds[concurrent]
+                   or (len(rounds) < MIN_ROUNDS and time.perf_counter() - started < 3 * seconds[concurrent])):
                 for tab in tabs:
-                    tab.evaluate("window.__clickAt = performance.now()")
+                    # Streamlit's frontend ignores the rerun key while it counts a run as going on;
+                    # a tab whose last run ended a moment ago may not have settled yet.
+                    tab.wait_for_function(_SETTLED)
+                before = [tab.evaluate("[window.__runs, window.__started]") for tab in tabs]
+                for tab in tabs:
+                    tab.evaluate("window.__pressed()")
                     tab.keyboard.press("r")  # Streamlit's rerun key: the whole script
-                for tab, runs in zip(tabs, before, strict=True):
+                waits: list[float] = []
+                for tab, (runs, starts), session in zip(tabs, before, sessions, strict=True):
                     for _ in range(8):
                         waiting_since = time.perf_counter()
                         try:
-                            tab.wait_for_function(f"window.__runs > {runs}", timeout=15_000)
+                            # A run that started (or already ended) shows the press arrived; 5 s
+                            # without either means the tab dropped it.
+                            tab.wait_for_function(f"window.__runs > {runs} || window.__started > {starts}",
+                                                  timeout=5_000)
+                            tab.wait_for_function(f"window.__runs > {runs}", timeout=180_000)
                             break
                         except PlaywrightTimeout:
                             stalled += time.perf_counter() - waiting_since
@@ -315,20 +447,68 @@ def measure_concurrency(browser, url: str, event: UUID, seconds: float,
                             # still busy drawing the last run): press again and count from there,
                             # since the server never saw the first one. Reported as presses_repeated.
                             lost += 1
-                            tab.evaluate("window.__clickAt = performance.now()")
+                            runs, starts = tab.evaluate("[window.__runs, window.__started]")
+                            tab.evaluate("window.__pressed()")
                             tab.keyboard.press("r")
-                    waits.append(tab.evaluate("window.__doneAt - window.__clickAt") / 1000)
+                    click, done = tab.evaluate("[window.__clickAt, window.__doneAt]")
+                    waits.append((done - click) / 1000)
+                    presses.append({"session": session, "click": click, "done": done})
+                rounds.append(waits)
             elapsed = time.perf_counter() - started
+            cpu_after = cpu_seconds(postmaster)
         finally:
             for context in contexts:
                 context.close()
+        every = [w for waits in rounds for w in waits]
+        third = max(1, len(rounds) // SUB_ROUNDS)
+        stretches = [rounds[i:i + third] for i in range(0, len(rounds), third)][:SUB_ROUNDS]
+        low, high = _bootstrap_p95(rounds)
+        cpu = {part: round(cpu_after[part] - cpu_before[part], 1) for part in cpu_after}
+        cpu["other"] = round(cpu["machine"] - sum(v for k, v in cpu.items() if k != "machine"), 1)
+        lines = _profile_lines(profile)[profile_from:] if profile else []
+        split = _split_presses(presses, lines)
         # The rate leaves out the time spent waiting on dropped presses: that is the bench's own
         # timeout, not the server's work (without this, one dropped press made 1.3 runs/s read 0.06).
-        figures[str(concurrent)] = {"page_runs_per_s": round(len(waits) / max(elapsed - stalled, 1e-6), 2),
-                                    "median_wait_s": round(statistics.median(waits), 2),
-                                    "p95_wait_s": round(p95(waits), 2), "presses_repeated": lost}
-        print(f"    {concurrent:>2} organisers: {figures[str(concurrent)]}", flush=True)
+        row: dict[str, Any] = {
+            "page_runs_per_s": round(len(every) / max(elapsed - stalled, 1e-6), 2),
+            "median_wait_s": round(statistics.median(every), 2), "p95_wait_s": round(p95(every), 2),
+            "presses_repeated": lost, "samples": len(every), "press_rounds": len(rounds),
+            "seconds": round(elapsed, 1), "p95_wait_90pct_interval_s": [round(low, 2), round(high, 2)],
+            "p95_wait_by_stretch_s": [round(p95([w for waits in part for w in waits]), 2) for part in stretches],
+            "cpu_s": cpu, "cpu_s_per_run": {part: round(v / max(len(every), 1), 3) for part, v in cpu.items()},
+        }
+        if lines:
+            # Garbage collection in the servers (all generations), per page run: it holds the GIL.
+            row["gc_ms_per_run"] = round(sum(line.get("gc_ms_since_last", 0) for line in lines)
+                                         / max(1, sum(line.get("kind") == "page" for line in lines)), 1)
+        if split:
+            row["wait_split_s"] = {
+                "presses_matched": len(split),
+                **{f"{part}_median": round(statistics.median(s[part] for s in split), 3)
+                   for part in ("before_s", "run_s", "run_cpu_s", "after_s")},
+                **{f"{part}_p95": round(p95([s[part] for s in split]), 3)
+                   for part in ("before_s", "run_s", "run_cpu_s", "after_s", "until_run_done_s")}}
+        figures[str(concurrent)] = row
+        print(f"    {concurrent:>2} organisers: {_row_line(row)}", flush=True)
     return figures
+
+
+def _row_line(row: dict[str, Any]) -> str:
+    low, high = row["p95_wait_90pct_interval_s"]
+    text_ = (f"{row['page_runs_per_s']} runs/s, wait median {row['median_wait_s']} s, p95 {row['p95_wait_s']} s "
+             f"[{low}-{high}] of {row['samples']} in {row['press_rounds']} rounds, by stretch "
+             f"{row['p95_wait_by_stretch_s']}, presses repeated {row['presses_repeated']}")
+    split = row.get("wait_split_s")
+    if split:
+        text_ += (f"; median split: before run {split['before_s_median']} s, run {split['run_s_median']} s "
+                  f"(cpu {split['run_cpu_s_median']}), after run {split['after_s_median']} s; p95 from the press "
+                  f"to the server run's end {split['until_run_done_s_p95']} s")
+    per_run = row["cpu_s_per_run"]
+    if "gc_ms_per_run" in row:
+        text_ += f"; garbage collection {row['gc_ms_per_run']} ms per run"
+    text_ += (f"; CPU s per run: server {per_run['server']}, browser {per_run['browser']}, "
+              f"database {per_run['database']}, others' {per_run['other']}")
+    return text_
 
 
 # ----------------------------------------------------------------- writers of one event (item 3)
@@ -401,9 +581,11 @@ def counter_contention(database: Database, flagship: UUID, organiser: UUID, thre
 
 # ------------------------------------------------------------------------------------ the run
 
-def run(quick: bool, repeats: int, seconds: float, log_dir: Path) -> dict[str, Any]:
-    """Both parts; with ``EVENTFLOW_BENCH_REUSE_INTERACTIONS=1`` the per-interaction figures of the
-    last run (kept in ``log_dir``) are reused and only the load test runs again."""
+def run(quick: bool, repeats: int, seconds: dict[int, float], log_dir: Path) -> dict[str, Any]:
+    """Both parts, then the writers' wait on the change counter; with
+    ``EVENTFLOW_BENCH_REUSE_INTERACTIONS=1`` the per-interaction figures of the last run (kept in
+    ``log_dir``) are reused and only the load test runs again."""
+    run_started = time.perf_counter()
     spec = synthetic.QUICK if quick else synthetic.FULL
     data_dir = Settings.from_environment().data_dir / ("bench-quick" if quick else "bench")
     database, data = bench.prepare_dataset(spec, data_dir)
@@ -426,8 +608,11 @@ def run(quick: bool, repeats: int, seconds: float, log_dir: Path) -> dict[str, A
                                            spec.flagship_participants)
         saved.write_text(json.dumps(results, indent=2, default=str))
     _load_tests(database, data.flagship_event_id, email, log_dir, seconds, results)
+    print("  writers of one event and the change counter…", flush=True)
+    results["counter_contention"] = counter_contention(database, data.flagship_event_id, data.flagship_owner_id)
     database.dispose()
     _headline(results, spec.flagship_participants, quick, repeats, seconds)
+    results["load_meta"]["bench_minutes"] = round((time.perf_counter() - run_started) / 60, 1)
     return results
 
 
@@ -446,7 +631,7 @@ def measure_all_interactions(database: Database, events: dict[int, UUID], email:
     try:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=str(bench.CHROMIUM), headless=True,
-                                                 args=["--no-sandbox", "--disable-gpu"])
+                                                 args=CHROMIUM_ARGS)
             per_size = {}
             for size, event in sorted(events.items()):
                 print(f"  interactions on the {size:,}-person event…", flush=True)
@@ -462,32 +647,44 @@ def measure_all_interactions(database: Database, events: dict[int, UUID], email:
     return results
 
 
-def _load_tests(database: Database, event: UUID, email: str, log_dir: Path, seconds: float,
+def _load_tests(database: Database, event: UUID, email: str, log_dir: Path, seconds: dict[int, float],
                 results: dict[str, Any]) -> None:
     from playwright.sync_api import sync_playwright
 
     from eventflow.serve import start_app, start_cluster, stop_app, stop_cluster
 
     people = participants_in(database, event)
+    postmaster = _postmaster(database)
+    # The servers record each run (and whose it was) so that every wait can be split in server time
+    # and the rest; one JSON line per run, appended by each process.
+    profile = log_dir / "profile-load.jsonl"
+    profile.unlink(missing_ok=True)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(bench.CHROMIUM), headless=True,
-                                             args=["--no-sandbox", "--disable-gpu"])
-        print("  one process:", flush=True)
-        app = start_app(database, email, log_dir / "streamlit-load.log")
+                                             args=CHROMIUM_ARGS)
+        os.environ["EVENTFLOW_PROFILE"] = str(profile)
         try:
-            results["load_1proc"] = measure_concurrency(browser, app.url, event, seconds, people)
+            print("  one process:", flush=True)
+            app = start_app(database, email, log_dir / "streamlit-load.log")
+            try:
+                results["load_1proc"] = measure_concurrency(browser, app.url, event, seconds, people, profile,
+                                                            postmaster)
+            finally:
+                stop_app(app)
+            print("  two processes behind HAProxy:", flush=True)
+            cluster = start_cluster(database, email, 2, log_dir / "cluster")
+            try:
+                results["load_2proc"] = measure_concurrency(browser, cluster.url, event, seconds, people,
+                                                            profile, postmaster)
+            finally:
+                stop_cluster(cluster)
         finally:
-            stop_app(app)
-        print("  two processes behind HAProxy:", flush=True)
-        cluster = start_cluster(database, email, 2, log_dir / "cluster")
-        try:
-            results["load_2proc"] = measure_concurrency(browser, cluster.url, event, seconds, people)
-        finally:
-            stop_cluster(cluster)
+            os.environ.pop("EVENTFLOW_PROFILE", None)
         browser.close()
 
 
-def _headline(results: dict[str, Any], flagship_size: int, quick: bool, repeats: int, seconds: float) -> None:
+def _headline(results: dict[str, Any], flagship_size: int, quick: bool, repeats: int,
+              seconds: dict[int, float]) -> None:
     flagship = results["interactions"][str(flagship_size)]
     results["interaction_p95_ms"] = max(k["p95_ms"] for k in flagship.values())
     results["interaction_p95_kind"] = max(flagship, key=lambda kind: flagship[kind]["p95_ms"])
@@ -496,7 +693,12 @@ def _headline(results: dict[str, Any], flagship_size: int, quick: bool, repeats:
     results["load_8_p95_s_2proc"] = results["load_2proc"]["8"]["p95_wait_s"]
     results["load_8_runs_per_s"] = results["load_1proc"]["8"]["page_runs_per_s"]
     results["load_8_runs_per_s_2proc"] = results["load_2proc"]["8"]["page_runs_per_s"]
-    results["load_meta"] = {"quick": quick, "repeats": repeats, "seconds_per_level": seconds,
+    results["load_8_samples"] = results["load_1proc"]["8"].get("samples")
+    results["load_8_samples_2proc"] = results["load_2proc"]["8"].get("samples")
+    results["load_8_p95_90pct_interval_s"] = results["load_1proc"]["8"].get("p95_wait_90pct_interval_s")
+    results["load_8_p95_90pct_interval_s_2proc"] = results["load_2proc"]["8"].get("p95_wait_90pct_interval_s")
+    results["load_meta"] = {"quick": quick, "repeats": repeats,
+                            "seconds_per_level": {str(n): s for n, s in seconds.items()},
                             "machine": f"{os.cpu_count()} cores, shared", "load_average": os.getloadavg(),
                             "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
 
@@ -514,13 +716,40 @@ def print_tables(results: dict[str, Any]) -> None:
         print(f"  {kind}:")
         for sql, ms in statements:
             print(f"    {ms:7.2f}  {sql}")
-    print("\norganisers asking for a full rerun at once on the flagship's seating editor:")
-    print(f"  {'organisers':>10} | {'1 process: runs/s':>18} {'median s':>9} {'p95 s':>6} | "
-          f"{'2 processes: runs/s':>20} {'median s':>9} {'p95 s':>6}")
-    for n in map(str, CONCURRENCY):
-        one, two = results["load_1proc"][n], results["load_2proc"][n]
-        print(f"  {n:>10} | {one['page_runs_per_s']:>18} {one['median_wait_s']:>9} {one['p95_wait_s']:>6} | "
-              f"{two['page_runs_per_s']:>20} {two['median_wait_s']:>9} {two['p95_wait_s']:>6}")
+    print("\norganisers asking for a full rerun at once on the flagship's seating editor "
+          "(p95 [90 % interval, bootstrap over press rounds], waits counted):")
+    for label, key in (("1 process", "load_1proc"), ("2 processes behind HAProxy", "load_2proc")):
+        print(f"  {label}:")
+        print(f"  {'organisers':>10} {'runs/s':>7} {'median s':>9} {'p95 s':>6} {'p95 interval':>13} "
+              f"{'waits':>6} {'p95 by stretch':>18} | {'before':>6} {'run':>5} {'cpu':>5} {'after':>6} "
+              f"{'p95 to run end':>14} | "
+              f"CPU s per run: {'server':>6} {'browser':>7} {'db':>5} {'others':>6}")
+        for n in map(str, CONCURRENCY):
+            row = results[key][n]
+            low, high = row.get("p95_wait_90pct_interval_s", ["-", "-"])
+            split = row.get("wait_split_s", {})
+            per_run = row.get("cpu_s_per_run", {})
+            stretch = ", ".join(map(str, row.get("p95_wait_by_stretch_s", [])))
+            print(f"  {n:>10} {row['page_runs_per_s']:>7} {row['median_wait_s']:>9} {row['p95_wait_s']:>6} "
+                  f"{f'{low}-{high}':>13} {row.get('samples', '-'):>6} {stretch:>18} | "
+                  f"{split.get('before_s_median', '-'):>6} {split.get('run_s_median', '-'):>5} "
+                  f"{split.get('run_cpu_s_median', '-'):>5} {split.get('after_s_median', '-'):>6} "
+                  f"{split.get('until_run_done_s_p95', '-'):>14} | "
+                  f"{'':15}{per_run.get('server', '-'):>6} {per_run.get('browser', '-'):>7} "
+                  f"{per_run.get('database', '-'):>5} {per_run.get('other', '-'):>6}")
+    print("  (before/run/cpu/after: medians of each wait cut at its server run: the key press reaching the "
+          "server and the run waiting to start; the run's wall time; the thread's CPU in it; the last "
+          "messages reaching the tab and the tab drawing them. p95 to run end: the press to the server "
+          "run's end, i.e. the wait without the tab's own drawing. CPU s per run: the servers, the browser "
+          "rig (Chromium, Playwright, this driver), PostgreSQL, and everything else on the machine)")
+    contention = results.get("counter_contention")
+    if contention:
+        print("\nwriters of one event (check-ins, one transaction each; the change counter, migrations 025/033):")
+        print(f"  8 at once on one event: {contention['one_event']}")
+        print(f"  8 at once, spread over events: {contention['spread_over_events']}")
+        print(f"  one check-in while a 2 s write is open on the same event: "
+              f"{contention['check_in_during_2s_write_same_event_ms']} ms, on another event: "
+              f"{contention['check_in_during_2s_write_other_event_ms']} ms")
     print(f"\ninteraction_p95_ms {results['interaction_p95_ms']} ({results['interaction_p95_kind']}; "
           f"target ≤ {TARGET_MS})  interaction_bytes_p95 {results['interaction_bytes_p95']:,} "
           f"(≤ {TARGET_BYTES:,})  load_8_p95_s {results['load_8_p95_s']} / 2 processes "
@@ -529,7 +758,7 @@ def print_tables(results: dict[str, Any]) -> None:
 
 def main(quick: bool, out: Path, repeats: int | None = None) -> int:
     log_dir = Path(os.environ.get("TMPDIR", "/tmp")) / "eventflow-bench-load"
-    results = run(quick, repeats or 15, 10 if quick else 20, log_dir)
+    results = run(quick, repeats or 15, SECONDS_QUICK if quick else SECONDS_FULL, log_dir)
     print_tables(results)
     bench.merge_results(out, results)
     print(f"\nwritten to {out}")

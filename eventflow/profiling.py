@@ -9,6 +9,7 @@ in a thread of its own, so the statements are gathered per thread.
 from __future__ import annotations
 
 import cProfile
+import gc
 import itertools
 import json
 import os
@@ -95,6 +96,34 @@ def recording(kind: str) -> Iterator[Run]:
         _local.run = None
 
 
+_gc = {"started": 0.0, "ms": 0.0}
+
+
+def _time_collections(phase: str, info: dict) -> None:
+    # Every collection holds the GIL: time spent here stops every session's run and the event loop
+    # that sends messages. Streamlit forces a full one after each script run unless
+    # runner.postScriptGC is off (.streamlit/config.toml).
+    if phase == "start":
+        _gc["started"] = time.perf_counter()
+    elif _gc["started"]:
+        _gc["ms"] += (time.perf_counter() - _gc["started"]) * 1000
+        _gc["started"] = 0.0
+
+
+def _gc_ms_since_last_line() -> float:
+    if _time_collections not in gc.callbacks:
+        gc.callbacks.append(_time_collections)
+    spent, _gc["ms"] = _gc["ms"], 0.0
+    return round(spent, 2)
+
+
+def _session_id() -> str:
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx(suppress_warning=True)
+    return ctx.session_id if ctx is not None else ""
+
+
 @contextmanager
 def profiled(kind: str, page: str = "") -> Iterator[None]:
     """Record the block to ``$EVENTFLOW_PROFILE`` when it is set (and under cProfile to
@@ -109,6 +138,7 @@ def profiled(kind: str, page: str = "") -> Iterator[None]:
         yield
         return
     outcome = "done"
+    cpu_started = time.thread_time()
     try:
         with recording(kind) as run:
             yield
@@ -116,8 +146,13 @@ def profiled(kind: str, page: str = "") -> Iterator[None]:
         outcome = type(stopped).__name__
         raise
     finally:
+        # cpu_ms against ms: how much of the run this thread computed and how much it waited (for
+        # the GIL behind other sessions' runs, for the database); session: whose run it was (the
+        # load test pairs each tab's key press with its server run by it).
         line = json.dumps({"kind": kind, "page": page, "ms": round(run.ms, 2), "at": time.time(),
-                           "outcome": outcome,
+                           "cpu_ms": round((time.thread_time() - cpu_started) * 1000, 2),
+                           "session": _session_id(), "pid": os.getpid(), "outcome": outcome,
+                           "gc_ms_since_last": _gc_ms_since_last_line(),
                            "statements": [[sql, round(ms, 2)] for sql, ms in run.statements]})
         with _write_lock, Path(target).open("a", encoding="utf-8") as out:
             out.write(line + "\n")

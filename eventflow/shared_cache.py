@@ -8,8 +8,9 @@ long as the event has not changed.
 
 "Not changed" is the database's word, not a timer: migration 025 keeps one row per event in
 ``event_change_counters`` whose ``marker`` the database replaces on every write to the event's
-participants, tracks, tables, seats and rules. Each read starts by fetching that marker **in the
-organiser's own tenant session**, so:
+participants, tracks, tables, seats and rules (since migration 033 at the writer's commit, in the
+same transaction as its rows, so a long import no longer holds the counter from its first
+statement). Each read starts by fetching that marker **in the organiser's own tenant session**, so:
 
 * a colleague's save is seen at the next read (the marker moved, the key is new);
 * the marker row is visible only to members of the organisation that owns the event (row-level

@@ -49,3 +49,19 @@ def test_ranged_plans_keep_every_rule_with_pins_and_apart_pairs() -> None:
         assert check(instance, solution.assignments) == []
         plan = solution.table_of()
         assert plan[0] == 2 and plan[1] != plan[2] and plan[3] != plan[4]
+
+
+def test_size_targets_put_the_corner_with_most_pairs_first_for_positive_weights() -> None:
+    import itertools
+
+    bounds = [(2, 6), (3, 5), (2, 8), (4, 6), (2, 7)]
+    model = IndexedInstance(instance_from_json(_ranged_instance(22, bounds, 0)), {})
+    table_of = np.repeat(np.arange(5), [5, 4, 5, 4, 4])
+    vectors = [v for v in itertools.product(*(range(lo, hi + 1) for lo, hi in bounds))
+               if sum(v) == 22 and v != (5, 4, 5, 4, 4)]
+    pairs = [sum(s * (s - 1) for s in v) for v in vectors]
+    most = size_targets(model, table_of, np.random.default_rng(2), 6, pair_value=50.0)
+    fewest = size_targets(model, table_of, np.random.default_rng(2), 6, pair_value=-1.0)
+    assert sum(s * (s - 1) for s in most[0]) == max(pairs)
+    assert sum(s * (s - 1) for s in fewest[0]) < sum(s * (s - 1) for s in most[0])
+    assert len({tuple(t) for t in most}) == len(most) == 6

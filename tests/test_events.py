@@ -184,4 +184,4 @@ def test_every_table_of_an_events_rows_is_read_only_when_archived(database):
             "WHERE t.tgname LIKE '%\\_read\\_only\\_when\\_archived'"))}
     assert {"participants", "table_layouts", "room_elements"} <= protected
     assert with_event_id - protected - {"assignment_history", "layout_history", "participant_log",
-                                        "event_change_counters"} == set()
+                                        "event_change_counters", "event_changes_pending"} == set()

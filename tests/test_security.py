@@ -159,6 +159,11 @@ def populated_world(world: World) -> World:
             session.execute(text("DELETE FROM participants WHERE id = :p"), {"p": cancelled})
             session.execute(text("SELECT eventflow.record_participant_export(:e, :p)"),
                             {"e": org.event_id, "p": org.participant_ids[0]})
+        # Change notes live only inside the writing transaction (migration 033); a note left as if
+        # by a transaction still open elsewhere gives the table a row in each organisation.
+        with world.database.owner_connection() as conn:
+            conn.execute(text("INSERT INTO event_changes_pending (organization_id, event_id, transaction_id) "
+                              "VALUES (:o, :e, '1'::xid8)"), {"o": org.id, "e": org.event_id})
     return world
 
 

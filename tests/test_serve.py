@@ -29,3 +29,12 @@ def test_local_mode_is_never_served_beyond_this_computer(monkeypatch, capsys) ->
     monkeypatch.setattr(serve, "_sign_in_configured", lambda: False)
     assert serve.main(["--address", "0.0.0.0", "--processes", "2"]) == 2
     assert "needs sign-in" in capsys.readouterr().err
+
+
+def test_every_process_skips_streamlits_full_garbage_collection_after_each_run() -> None:
+    # gc.collect(2) after every script run held the GIL for every session of the process: eight
+    # organisers rerunning together spent more time collecting than running (docs/scaling.md).
+    import tomllib
+
+    config = tomllib.loads((serve.ROOT / ".streamlit" / "config.toml").read_text())
+    assert config["runner"]["postScriptGC"] is False

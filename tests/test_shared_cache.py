@@ -85,6 +85,93 @@ def test_markers_are_visible_to_members_only_and_written_by_the_database_only(wo
         assert refused.value.orig.sqlstate == "42501"
 
 
+# ------------------------------------------------------------- the counter moves at commit (033)
+
+def _changes(world: World, event: uuid.UUID) -> int:
+    with world.database.owner_connection() as conn:
+        return conn.execute(text("SELECT changes FROM event_change_counters WHERE event_id = :e"),
+                            {"e": event}).scalar_one()
+
+
+def _pending(world: World) -> int:
+    with world.database.owner_connection() as conn:
+        return conn.execute(text("SELECT count(*) FROM event_changes_pending")).scalar_one()
+
+
+def test_a_long_write_left_open_does_not_hold_up_a_check_in_on_the_same_event(world: World) -> None:
+    a = world.a
+    before = _changes(world, a.event_id)
+    pending_before = _pending(world)
+    with world.database.tenant_session(a.manager) as bulk:
+        # An import or auto-seat still writing: several statements on the event, not yet committed.
+        bulk.execute(text("UPDATE participants SET company = 'Imported' WHERE event_id = :e AND id <> :door"),
+                     {"e": a.event_id, "door": a.participant_ids[0]})
+        bulk.execute(text("INSERT INTO table_assignments (event_id, participant_id, table_number, seat_number) "
+                          "VALUES (:e, :p, 2, 1)"), {"e": a.event_id, "p": a.participant_ids[-1]})
+        with world.database.tenant_session(a.manager) as door:
+            # A wrongful wait on the counter row is an error here, not a slow test.
+            door.execute(text("SET LOCAL lock_timeout = '500ms'"))
+            door.execute(text("UPDATE participants SET checked_in_at = now() WHERE id = :p"),
+                         {"p": a.participant_ids[0]})
+        assert _changes(world, a.event_id) == before + 1  # the check-in, committed while the import is open
+        after_check_in = _marker(world, a.viewer, a.id, a.event_id)
+    # The import's two statements count at its commit, and leave no notes behind.
+    assert _changes(world, a.event_id) == before + 3
+    assert _marker(world, a.viewer, a.id, a.event_id) != after_check_in
+    assert _pending(world) == pending_before
+
+
+def test_the_counter_moves_only_at_commit_and_not_for_a_rolled_back_write(world: World) -> None:
+    a = world.a
+    before, marker = _changes(world, a.event_id), _marker(world, a.viewer, a.id, a.event_id)
+    with pytest.raises(RuntimeError), world.database.tenant_session(a.manager) as session:
+        session.execute(text("UPDATE participants SET company = 'Gone' WHERE id = :p"), {"p": a.participant_ids[0]})
+        # Inside the writing transaction the note is there and the counter has not moved yet.
+        assert session.execute(text("SELECT statements FROM event_changes_pending WHERE event_id = :e"),
+                               {"e": a.event_id}).scalar_one() == 1
+        assert session.execute(text("SELECT changes FROM event_change_counters WHERE event_id = :e"),
+                               {"e": a.event_id}).scalar_one() == before
+        raise RuntimeError("the organiser cancelled")
+    assert (_changes(world, a.event_id), _marker(world, a.viewer, a.id, a.event_id)) == (before, marker)
+
+
+def test_set_constraints_immediate_moves_the_counter_inside_the_transaction(world: World) -> None:
+    # The seating save reads its own bump back this way (seating._grid_after_save).
+    a = world.a
+    before = _changes(world, a.event_id)
+    with world.database.tenant_session(a.manager) as session:
+        session.execute(text("UPDATE participants SET company = 'One' WHERE id = :p"), {"p": a.participant_ids[0]})
+        session.execute(text("UPDATE participants SET company = 'Two' WHERE id = :p"), {"p": a.participant_ids[1]})
+        session.execute(text("SET CONSTRAINTS ALL IMMEDIATE"))
+        assert session.execute(text("SELECT changes FROM event_change_counters WHERE event_id = :e"),
+                               {"e": a.event_id}).scalar_one() == before + 2
+        session.execute(text("UPDATE participants SET company = 'Three' WHERE id = :p"), {"p": a.participant_ids[0]})
+    assert _changes(world, a.event_id) == before + 3
+
+
+def test_one_transaction_over_two_events_moves_both_counters(world: World) -> None:
+    a = world.a
+    other = uuid.uuid4()
+    with world.database.tenant_session(a.owner) as session:
+        session.execute(text("INSERT INTO events (organization_id, id, name) VALUES (:o, :e, 'Second')"),
+                        {"o": a.id, "e": other})
+    before = (_changes(world, a.event_id), _changes(world, other))
+    with world.database.tenant_session(a.owner) as session:
+        session.execute(text("INSERT INTO tracks (event_id, name) VALUES (:e, 'Added together'), (:f, 'Added together')"),
+                        {"e": a.event_id, "f": other})
+        session.execute(text("UPDATE events SET name = name WHERE id = ANY (CAST(:ids AS uuid[]))"),
+                        {"ids": [str(a.event_id), str(other)]})
+    assert (_changes(world, a.event_id), _changes(world, other)) == (before[0] + 2, before[1] + 2)
+
+
+def test_the_notes_are_written_by_the_database_only(world: World) -> None:
+    a = world.a
+    with pytest.raises(ProgrammingError) as refused, world.database.tenant_session(a.owner) as session:
+        session.execute(text("INSERT INTO event_changes_pending (organization_id, event_id, transaction_id) "
+                             "VALUES (:o, :e, pg_current_xact_id())"), {"o": a.id, "e": a.event_id})
+    assert refused.value.orig.sqlstate == "42501"
+
+
 # ------------------------------------------------------------------------------------ the cache
 
 def _grid(world: World, organiser: uuid.UUID, org: uuid.UUID, event: uuid.UUID, role: str,
