@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import TypeVar
 
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
@@ -159,6 +160,19 @@ def open_page(page, url: str) -> None:
 # place cards are a page per seated guest, ~6 s on a quiet machine, a minute and more on a loaded
 # one. A bound on waiting, not a timing assertion.
 DOWNLOAD_TIMEOUT_MS = 180_000
+
+
+def download(page, button) -> bytes:
+    """Click the download button ``button`` (a locator) and return the file's bytes, once the rerun
+    the click causes (``st.download_button`` reruns by default) is drawn.
+
+    Waiting for that rerun matters for the next download: each run gives every download button
+    whose file is made on the click a new file id and drops the old ones, so a button clicked
+    before the rerun is drawn still sends the old id, the server answers "Deferred file … not
+    found" and no download ever starts."""
+    with page.expect_download(timeout=DOWNLOAD_TIMEOUT_MS) as started:
+        click_and_wait(page, button, timeout=DOWNLOAD_TIMEOUT_MS)
+    return Path(started.value.path()).read_bytes()
 
 
 def no_exception(page) -> bool:

@@ -9,7 +9,7 @@ from sqlalchemy import text
 
 from eventflow.demo import DEMO_EVENT_ID
 from tests.browser.conftest import ARTIFACTS
-from tests.browser.helpers import DOWNLOAD_TIMEOUT_MS, no_exception, open_page, rerun_after
+from tests.browser.helpers import download, no_exception, open_page, rerun_after
 
 pytestmark = pytest.mark.browser
 
@@ -87,10 +87,8 @@ def test_download_the_escort_list_and_place_cards_on_a_phone(app_server, chromiu
         page.screenshot(path=str(ARTIFACTS / "check_in-printouts-390.png"), full_page=True)
         texts = {}
         for button in ("Find your table (escort list)", "Place cards"):
-            with page.expect_download(timeout=DOWNLOAD_TIMEOUT_MS) as download:
-                page.get_by_role("button", name=button).click()
             texts[button] = [p.extract_text() for p in PdfReader(io.BytesIO(
-                download.value.path().read_bytes())).pages]
+                download(page, page.get_by_role("button", name=button)))).pages]
         assert any("Ingrid Bergström-Ø" in t for t in texts["Find your table (escort list)"])
         assert "Find your table" in texts["Find your table (escort list)"][0]
         cards = texts["Place cards"]

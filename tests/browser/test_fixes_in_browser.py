@@ -29,8 +29,8 @@ from eventflow.history import begin_change_set
 from eventflow.serve import RunningApp, start_app, stop_app
 from tests.browser.conftest import ARTIFACTS
 from tests.browser.helpers import (
-    DOWNLOAD_TIMEOUT_MS,
     click_and_wait,
+    download,
     edit_grid_cell,
     grid_cell,
     grid_cell_in_view,
@@ -345,9 +345,8 @@ def test_add_tables_says_what_was_added_and_forgets_vip(fixes_app, tab, width):
 
 
 def _pdf_text(page, button: str) -> list[str]:
-    with page.expect_download(timeout=DOWNLOAD_TIMEOUT_MS) as download:
-        page.get_by_role("button", name=button, exact=True).click()
-    return [p.extract_text() for p in PdfReader(io.BytesIO(download.value.path().read_bytes())).pages]
+    pdf = download(page, page.get_by_role("button", name=button, exact=True))
+    return [p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages]
 
 
 @pytest.mark.parametrize("width", WIDTHS)

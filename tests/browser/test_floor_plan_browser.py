@@ -19,7 +19,7 @@ from eventflow.demo import DEMO_EVENT_ID, DEMO_MANAGER_EMAIL, DEMO_OWNER_EMAIL, 
 from eventflow.serve import RunningApp, start_app, stop_app
 from eventflow.ui import READ_TTL_SECONDS
 from tests.browser.conftest import ARTIFACTS
-from tests.browser.helpers import DOWNLOAD_TIMEOUT_MS, click_and_wait, no_exception, open_page, rerun_after, wait_idle
+from tests.browser.helpers import click_and_wait, download, no_exception, open_page, rerun_after, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -293,10 +293,8 @@ def test_download_the_printable_plan(app_server, page):
     from pypdf import PdfReader
 
     open_plan(page, app_server.url)
-    with page.expect_download(timeout=DOWNLOAD_TIMEOUT_MS) as download:
-        page.get_by_role("button", name="Floor plan, PDF (A4 landscape)").click()
     path = ARTIFACTS / "floor-plan-A4.pdf"
-    download.value.save_as(path)
+    path.write_bytes(download(page, page.get_by_role("button", name="Floor plan, PDF (A4 landscape)")))
     reader = PdfReader(io.BytesIO(path.read_bytes()))
     plan = _plan(app_server.database)
     assert len(reader.pages) == floor_plan_print.pdf_page_count(plan, "A4") >= 2

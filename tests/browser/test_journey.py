@@ -16,8 +16,8 @@ from pypdf import PdfReader
 
 from tests.browser.conftest import ARTIFACTS
 from tests.browser.helpers import (
-    DOWNLOAD_TIMEOUT_MS,
     click_and_wait,
+    download,
     invite_colleague,
     rerun_after,
     search_participants,
@@ -185,14 +185,12 @@ def _journey(app, chromium, page, tmp_path) -> None:
     assert _scalar(app.database, "SELECT checked_in_at IS NOT NULL FROM participants WHERE full_name = 'Grace Hopper'")
     texts = {}
     for button in ("Place cards", "Table lists"):
-        wait_idle(page)
-        if not page.get_by_role("button", name=button, exact=True).is_visible():  # a download's rerun folds it
+        # (download() waited for the last download's rerun, which may have folded the print-outs)
+        if not page.get_by_role("button", name=button, exact=True).is_visible():
             page.get_by_text("Print-outs (PDF)").click()
             page.get_by_role("button", name=button, exact=True).wait_for()
-        with page.expect_download(timeout=DOWNLOAD_TIMEOUT_MS) as download:
-            page.get_by_role("button", name=button, exact=True).click()
         texts[button] = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(
-            download.value.path().read_bytes())).pages)
+            download(page, page.get_by_role("button", name=button, exact=True)))).pages)
     assert "Grace Hopper" in texts["Place cards"] and "vegetarian" not in texts["Place cards"]
     assert "vegetarian" in texts["Table lists"] and "halal" in texts["Table lists"]
 
@@ -204,7 +202,6 @@ def _journey(app, chromium, page, tmp_path) -> None:
     _open_page(page, "Participants")
     _shot(page, "11-participants-seated")
     page.get_by_role("tab", name="Export").click()
-    with page.expect_download(timeout=DOWNLOAD_TIMEOUT_MS) as download:
-        page.get_by_role("button", name="Kitchen list (PDF)").click()
-    kitchen = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(download.value.path().read_bytes())).pages)
+    kitchen = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(
+        download(page, page.get_by_role("button", name="Kitchen list (PDF)")))).pages)
     assert "Kitchen list" in kitchen and "halal" in kitchen and "vegan" in kitchen
