@@ -180,4 +180,4 @@ else:
         "shared_interests": st.column_config.TextColumn("Shared interests"),
     })
     st.download_button("Download CSV", formatting.to_safe_csv(meet), "who-to-meet.csv", "text/csv",
-                       key="autoseat_meet_csv")
+                       key="autoseat_meet_csv", on_click="ignore")

@@ -76,15 +76,18 @@ with st.expander("Print-outs (PDF)", icon=":material/print:"):
     # Made when clicked (a card per guest is hundreds of pages), as this organiser.
     st.download_button("Place cards", lambda: context.read(printouts.place_cards_pdf, layout),
                        f"place-cards-{layout}.pdf", "application/pdf", key="print_cards", width="stretch",
-                       icon=":material/badge:", help="Seated guests, by name; no VIP marks are printed.")
+                       icon=":material/badge:", help="Seated guests, by name; no VIP marks are printed.",
+                       on_click="ignore")
     st.download_button("Table lists", lambda: context.read(printouts.table_lists_pdf), "table-lists.pdf",
-                       "application/pdf", key="print_tables", width="stretch", icon=":material/table_restaurant:")
+                       "application/pdf", key="print_tables", width="stretch", icon=":material/table_restaurant:",
+                       on_click="ignore")
     st.download_button("Guest QR codes (for check-in)", lambda: context.read(printouts.qr_list_pdf),
                        "guest-qr-codes.pdf", "application/pdf", key="print_qr", width="stretch",
-                       icon=":material/qr_code_2:", help="Each guest's name, table and QR code, to hand out or send.")
+                       icon=":material/qr_code_2:", help="Each guest's name, table and QR code, to hand out or send.",
+                       on_click="ignore")
     st.download_button("Find your table (escort list)", lambda: context.read(printouts.escort_list_pdf),
                        "find-your-table.pdf", "application/pdf", key="print_escort", width="stretch",
-                       icon=":material/sort_by_alpha:")
+                       icon=":material/sort_by_alpha:", on_click="ignore")
     st.caption(f"Times are in the event's time zone, {zone.key} (Event settings).")
     missing = printouts.missing_fonts()
     if missing:

@@ -203,9 +203,9 @@ title = f"{context.event.name} — floor plan" if context.event else "Floor plan
 pdf_a4, pdf_a3, svg_col = st.columns(3)
 pdf_a4.download_button("Floor plan, PDF (A4 landscape)", key="floor_pdf_a4", mime="application/pdf",
                        file_name="floor-plan-A4.pdf",
-                       data=lambda: floor_plan_print.plan_pdf(plan, title, "A4"))
+                       data=lambda: floor_plan_print.plan_pdf(plan, title, "A4"), on_click="ignore")
 pdf_a3.download_button("Floor plan, PDF (A3 landscape)", key="floor_pdf_a3", mime="application/pdf",
                        file_name="floor-plan-A3.pdf",
-                       data=lambda: floor_plan_print.plan_pdf(plan, title, "A3"))
+                       data=lambda: floor_plan_print.plan_pdf(plan, title, "A3"), on_click="ignore")
 svg_col.download_button("Floor plan, SVG", key="floor_svg", mime="image/svg+xml", file_name="floor-plan.svg",
-                        data=lambda: floor_plan_print.plan_svg(plan, title))
+                        data=lambda: floor_plan_print.plan_svg(plan, title), on_click="ignore")

@@ -159,7 +159,8 @@ with people_tab:
                                 st.error(ui.plain(error))
                         if export_key in state:
                             st.download_button("Download their data", state[export_key], "participant.json",
-                                               "application/json", key=f"download:{person.participant_id}")
+                                               "application/json", key=f"download:{person.participant_id}",
+                                               on_click="ignore")
                             st.caption("The export is recorded (who and when).")
                         st.write(ui.plain(privacy.erasure_consequences(person.form.name)))
                         typed = st.text_input("Type their name to confirm", key=f"erase_name:{person.participant_id}")
@@ -183,12 +184,14 @@ if add_tab is not None:
 with export_tab:
     exports = st.columns(3)
     exports[0].download_button("Export CSV", context.read(participants.export_participants_csv),
-                               "participants.csv", "text/csv", key="export_participants", width="stretch")
+                               "participants.csv", "text/csv", key="export_participants", width="stretch",
+                               on_click="ignore")
     exports[1].download_button("Kitchen list (PDF)", lambda: context.read(kitchen.kitchen_pdf), "kitchen-list.pdf",
                                "application/pdf", key="kitchen_pdf", width="stretch", icon=":material/restaurant:",
-                               help="Per table: how many of each diet, and who has a dietary or accessibility need.")
+                               help="Per table: how many of each diet, and who has a dietary or accessibility need.",
+                               on_click="ignore")
     exports[2].download_button("Kitchen list (CSV)", lambda: context.read(kitchen.kitchen_csv), "kitchen-list.csv",
-                               "text/csv", key="kitchen_csv", width="stretch")
+                               "text/csv", key="kitchen_csv", width="stretch", on_click="ignore")
 
 if import_tab is not None:
     with import_tab:

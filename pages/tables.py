@@ -118,7 +118,7 @@ with printing:
                                lambda layout=layout: context.read(printouts.place_cards_pdf, layout,
                                                                   with_meals=with_meals),
                                f"place-cards-{layout}.pdf", "application/pdf", key=f"tent_cards_{layout}",
-                               help=printouts.CARD_LAYOUTS[layout], icon=":material/badge:")
+                               help=printouts.CARD_LAYOUTS[layout], icon=":material/badge:", on_click="ignore")
     cards = context.read(tables.place_cards)
     event_info = context.read(event_overview)
     event_name = event_info.event_name if event_info else context.event.name
@@ -126,8 +126,9 @@ with printing:
                "in place-card order (table, seat, name).")
     page = tables.place_cards_html(cards, event_name)
     csv_col, html_col = st.columns(2)
-    csv_col.download_button("Download CSV", to_safe_csv(cards), "place-cards.csv", "text/csv", key="cards_csv")
+    csv_col.download_button("Download CSV", to_safe_csv(cards), "place-cards.csv", "text/csv", key="cards_csv",
+                            on_click="ignore")
     html_col.download_button("Download print view (HTML)", page, "place-cards.html", "text/html",
-                             key="cards_html", help="Open it and print: one page per table.")
+                             key="cards_html", help="Open it and print: one page per table.", on_click="ignore")
     if st.toggle("Show print view here", key="cards_preview"):
         components.html(page, height=700, scrolling=True)

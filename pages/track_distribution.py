@@ -26,20 +26,21 @@ with per_track:
     st.dataframe(distribution, hide_index=True, column_config={
         "percentage": st.column_config.NumberColumn("Share (%)", format="%.2f")})
     st.download_button("Download CSV", to_safe_csv(distribution), "track-distribution.csv", "text/csv",
-                       key="csv_distribution")
+                       key="csv_distribution", on_click="ignore")
 with seated_tab:
     st.plotly_chart(statistics.seating_figure(by_seating, font_size), width="stretch", theme=None)
     st.dataframe(by_seating, hide_index=True)
     st.download_button("Download CSV", to_safe_csv(by_seating), "seated-by-track.csv", "text/csv",
-                       key="csv_seated")
+                       key="csv_seated", on_click="ignore")
 with tables_tab:
     if mix.empty:
         st.info("This event has no tables yet.")
     else:
         st.plotly_chart(statistics.table_mix_figure(mix, font_size), width="stretch", theme=None)
-        st.download_button("Download CSV", to_safe_csv(mix), "table-track-mix.csv", "text/csv", key="csv_mix")
+        st.download_button("Download CSV", to_safe_csv(mix), "table-track-mix.csv", "text/csv", key="csv_mix",
+                           on_click="ignore")
 with events_tab:
     st.plotly_chart(statistics.comparison_figure(comparison, font_size), width="stretch", theme=None)
     st.dataframe(comparison, hide_index=True)
     st.download_button("Download CSV", to_safe_csv(comparison), "events-comparison.csv", "text/csv",
-                       key="csv_comparison")
+                       key="csv_comparison", on_click="ignore")

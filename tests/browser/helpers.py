@@ -163,16 +163,22 @@ DOWNLOAD_TIMEOUT_MS = 180_000
 
 
 def download(page, button) -> bytes:
-    """Click the download button ``button`` (a locator) and return the file's bytes, once the rerun
-    the click causes (``st.download_button`` reruns by default) is drawn.
+    """Click the download button ``button`` (a locator) and return the file's bytes; checks that the
+    click did not rerun the script.
 
-    Waiting for that rerun matters for the next download: each run gives every download button
-    whose file is made on the click a new file id and drops the old ones, so a button clicked
-    before the rerun is drawn still sends the old id, the server answers "Deferred file … not
-    found" and no download ever starts."""
+    The app's download buttons say ``on_click="ignore"``: by default a download reruns the page,
+    and each run gives every download button whose file is made on the click a new file id and
+    drops the old ones, so a second print-out clicked before that rerun was drawn sent the old id,
+    the server answered "Deferred file ... not found" and the organiser got nothing (and the rerun
+    folded the Print-outs expander)."""
+    wait_idle(page)
+    before = finished_runs(page)
     with page.expect_download(timeout=DOWNLOAD_TIMEOUT_MS) as started:
-        click_and_wait(page, button, timeout=DOWNLOAD_TIMEOUT_MS)
-    return Path(started.value.path()).read_bytes()
+        button.click()
+    data = Path(started.value.path()).read_bytes()
+    wait_idle(page)
+    assert finished_runs(page) == before, "the download reran the script (on_click='ignore' missing?)"
+    return data
 
 
 def no_exception(page) -> bool:

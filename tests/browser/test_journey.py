@@ -184,11 +184,9 @@ def _journey(app, chromium, page, tmp_path) -> None:
     _shot(page, "09-checked-in")
     assert _scalar(app.database, "SELECT checked_in_at IS NOT NULL FROM participants WHERE full_name = 'Grace Hopper'")
     texts = {}
+    page.get_by_text("Print-outs (PDF)").click()  # an expander: no rerun; downloads keep it open
     for button in ("Place cards", "Table lists"):
-        # (download() waited for the last download's rerun, which may have folded the print-outs)
-        if not page.get_by_role("button", name=button, exact=True).is_visible():
-            page.get_by_text("Print-outs (PDF)").click()
-            page.get_by_role("button", name=button, exact=True).wait_for()
+        page.get_by_role("button", name=button, exact=True).wait_for(state="visible")
         texts[button] = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(
             download(page, page.get_by_role("button", name=button, exact=True)))).pages)
     assert "Grace Hopper" in texts["Place cards"] and "vegetarian" not in texts["Place cards"]
