@@ -9,7 +9,7 @@ import pytest
 from eventflow.engine import clock, planner
 
 
-@pytest.mark.skipif(not os.path.exists("/proc/self/stat"), reason="Linux's process record")
+@pytest.mark.skipif(not os.path.exists("/proc/self/stat"), reason="reads Linux's /proc; without it seat uses psutil's start time, which this test compares against")
 def test_process_age_is_read_to_the_hundredth_not_the_boot_second() -> None:
     age = clock._age_from_proc()
     assert age is not None and age >= 0
