@@ -65,3 +65,49 @@ def test_size_targets_put_the_corner_with_most_pairs_first_for_positive_weights(
     assert sum(s * (s - 1) for s in most[0]) == max(pairs)
     assert sum(s * (s - 1) for s in fewest[0]) < sum(s * (s - 1) for s in most[0])
     assert len({tuple(t) for t in most}) == len(most) == 6
+
+
+def test_searches_side_by_side_use_other_seeds_and_the_best_plan_wins(monkeypatch) -> None:
+    import threading
+
+    from eventflow.engine import search
+
+    monkeypatch.setenv("EVENTFLOW_ENGINE_THREADS", "3")
+    searched: list[tuple[int, int, float]] = []
+    real_search = search._one_search
+
+    def recorded(*args, **kwargs):
+        run = real_search(*args, **kwargs)
+        searched.append((args[-1], threading.get_ident(), run.best))
+        return run
+
+    monkeypatch.setattr(search, "_one_search", recorded)
+    data = _ranged_instance(40, [(4, 12)] * 5, 5)
+    data["pinned"] = [{"participant_id": 0, "table_number": 2}]
+    data["apart"] = [[1, 2], [3, 4]]
+    instance = instance_from_json(data)
+    solution = solve(instance, mode="heuristic", time_limit=1.0, seed=7)
+    seeds = sorted(seed for seed, _, _ in searched)
+    assert len(seeds) == 3 and len(set(seeds)) == 3 and seeds[0] == 7  # one search keeps the seed asked for
+    assert len({thread for _, thread, _ in searched}) == 3  # each on a thread of its own
+    assert check(instance, solution.assignments) == []
+    assert abs(solution.objective - max(best for _, _, best in searched)) < 1e-6
+
+
+def test_one_search_with_the_cpu_clock_or_when_asked(monkeypatch) -> None:
+    import pytest
+
+    from eventflow.engine import clock, search
+
+    monkeypatch.setenv("EVENTFLOW_ENGINE_THREADS", "1")
+    assert search.search_threads() == 1
+    monkeypatch.delenv("EVENTFLOW_ENGINE_THREADS")
+    monkeypatch.setattr(clock, "CPU_CLOCK", True)  # a CPU-second limit is one core's worth
+    assert search.search_threads() == 1
+    monkeypatch.setattr(clock, "CPU_CLOCK", False)
+    monkeypatch.setattr(search.os, "sched_getaffinity", lambda pid: set(range(64)), raising=False)
+    assert search.search_threads() == search.MAX_SEARCH_THREADS
+    for wrong in ("0", "two", "-1"):
+        monkeypatch.setenv("EVENTFLOW_ENGINE_THREADS", wrong)
+        with pytest.raises(ValueError, match="EVENTFLOW_ENGINE_THREADS must be a whole number of at least 1"):
+            search.search_threads()

@@ -17,7 +17,9 @@ seating rules:
 
 from __future__ import annotations
 
+import os
 from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -55,6 +57,11 @@ SIZE_CANDIDATES = 12
 SIZE_RACE_SHARE = 0.4
 SIZE_RACE_ROUNDS = 1
 SIZE_RACE_MAX_UNITS = 600
+#: At most this many compiled searches side by side (see search_threads): a dashboard server
+#: shares its cores with other organisers.
+MAX_SEARCH_THREADS = 4
+# Seeds of the searches side by side: far apart, so that no two runs of the command share one.
+_SEED_STRIDE = 1_000_003
 # Compiled chunks are sized to return to Python (and the clock) about this often.
 _CHUNK_SECONDS = 0.02
 
@@ -510,6 +517,41 @@ def _size_race(
     return runs[0]
 
 
+def search_threads() -> int:
+    """How many compiled searches run side by side: one per core this process may use, at most
+    :data:`MAX_SEARCH_THREADS` (``EVENTFLOW_ENGINE_THREADS`` overrides).  One with the CPU clock,
+    whose limit is what a single core gives (threads would share it)."""
+    chosen = os.environ.get("EVENTFLOW_ENGINE_THREADS", "").strip()
+    if chosen:
+        if not chosen.isdigit() or int(chosen) < 1:
+            raise ValueError(f"EVENTFLOW_ENGINE_THREADS must be a whole number of at least 1, not {chosen!r}")
+        return int(chosen)
+    if clock.CPU_CLOCK:
+        return 1
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(MAX_SEARCH_THREADS, cores))
+
+
+def _one_search(model: IndexedInstance, problem: kernel.Problem, table_of: np.ndarray, m: int,
+                deadline: float, seed: int) -> _Run:
+    """One compiled search from ``table_of``: descent, the size race, then iterated tabu search
+    until the deadline or a long stretch of rounds without a better plan."""
+    kernel.seed_kernel(seed)  # numba's random generator is per thread
+    run = _Run(problem, table_of, m, POOL_SIZE)
+    run.settle(problem, deadline)
+    # Small events stop once many perturbation rounds in a row found nothing better.
+    max_idle_rounds = max(200, 20 * m)
+    if model.n_units <= SIZE_RACE_MAX_UNITS:
+        race_end = clock.now() + SIZE_RACE_SHARE * (deadline - clock.now())
+        run = _size_race(model, problem, run, m, race_end, max_idle_rounds,
+                         np.random.default_rng(seed + 1))
+    run.advance(problem, deadline, max_idle_rounds)
+    return run
+
+
 def _compiled_search(
     model: IndexedInstance, state: SeatingState, deadline: float, seed: int,
 ) -> tuple[SeatingState, int]:
@@ -533,17 +575,17 @@ def _compiled_search(
     # Sized by the units whose moves matter (everyone on MDGPLIB; on events, not the people
     # without any weight, who only fill seats).
     m = max(1, int(is_mover.sum()))
-    kernel.seed_kernel(seed)
-    run = _Run(problem, state.table_of, m, POOL_SIZE)
-    run.settle(problem, deadline)
-    # Small events stop once many perturbation rounds in a row found nothing better.
-    max_idle_rounds = max(200, 20 * m)
-    if n <= SIZE_RACE_MAX_UNITS:
-        race_end = clock.now() + SIZE_RACE_SHARE * (deadline - clock.now())
-        run = _size_race(model, problem, run, m, race_end, max_idle_rounds,
-                         np.random.default_rng(seed + 1))
-    run.advance(problem, deadline, max_idle_rounds)
+    searches = search_threads()
+    if searches == 1:
+        runs = [_one_search(model, problem, state.table_of, m, deadline, seed)]
+    else:
+        # The kernel releases the GIL: independent searches with other seeds run side by side
+        # on the cores the process may use, and the best plan of any of them wins.
+        with ThreadPoolExecutor(max_workers=searches) as pool:
+            runs = list(pool.map(lambda k: _one_search(model, problem, state.table_of, m, deadline,
+                                                       seed + _SEED_STRIDE * k), range(searches)))
+    run = max(runs, key=lambda r: r.best)
     best = SeatingState.from_assignment(model, run.best_table_of)
     if best.objective < state.objective - _EPS:  # never worse than the start
         best = state
-    return best, int(run.counters[kernel.ROUNDS])
+    return best, sum(int(r.counters[kernel.ROUNDS]) for r in runs)
