@@ -323,8 +323,8 @@ def run_mdgp(quick: bool = False, seeds: int = 1, directory: Path = MDGP_DIR, cp
     # Past the limit on the clock the run was given (wall, or CPU with --cpu-clock).
     results["mdgp_max_over_limit_s"] = float(max(r["over_s"] for r in rows))
     results["mdgp_overruns"] = [f"{r['instance']} seed {r['seed']}" for r in rows if r["overran"]]
-    say("Summary: RanReal+RanInt mean gap {:.3f} %, max {:.3f} %; ".format(
-        results.get("mdgp_mean_gap_pct", float("nan")), results.get("mdgp_max_gap_pct", float("nan")))
+    say(("Summary: RanReal+RanInt mean gap {:.3f} %, max {:.3f} %; ".format(
+        results["mdgp_mean_gap_pct"], results["mdgp_max_gap_pct"]) if random_rows else "Summary: ")
         + "; ".join(f"{f} mean {results[f'mdgp_{f}_mean_gap_pct']:.3f} %" for f in ("RanReal", "RanInt", "Geo")
                     if f"mdgp_{f}_mean_gap_pct" in results)
         + (f"; seed spread up to {results['mdgp_max_seed_spread_pts']:.3f} points" if spreads else "")
