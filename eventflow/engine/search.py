@@ -1,7 +1,7 @@
 """Fast heuristic: greedy start, then move/swap local search with iterated perturbation.
 
 Up to :data:`DENSE_MAX_UNITS` units the compiled iterated tabu search of :mod:`kernel` does the
-work (see ``docs/engine.md``).  Larger events use the sparse search below, whose memory stays
+work, one independent search per core (see :func:`search_threads` and ``docs/engine.md``).  Larger events use the sparse search below, whose memory stays
 linear in the number of people; it is iterated maxima search (Lai & Hao 2016) adapted to
 seating rules:
 
