@@ -32,7 +32,6 @@ import functools
 import hashlib
 import json
 import math
-import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from types import SimpleNamespace
@@ -55,7 +54,7 @@ from eventflow.errors import (
     sqlstate,
     view_only,
 )
-from eventflow.formatting import counted, seat_text
+from eventflow.formatting import counted, fold, seat_text
 from eventflow.history import begin_change_set
 from eventflow.statements import changed_rows
 
@@ -1044,12 +1043,6 @@ def accept_walk_in(session: Session, event_id: UUID, participant_id: str, table_
 
 
 # ------------------------------------------------------------------------------------------ finding
-
-def fold(value: str) -> str:
-    """Lower case without accents, so “Müller”, “muller” and “MULLER” are one name."""
-    decomposed = unicodedata.normalize("NFKD", value or "")
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
-
 
 @dataclass(frozen=True)
 class Found:

@@ -14,6 +14,23 @@ import pandas as pd
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
+def fold(value: str) -> str:
+    """Text as searches and name sorting compare it: no accents, no case. "Müller", "muller" and
+    "MULLER" are one name, and "İstanbul" is "istanbul" (Python's lower() would keep a combining
+    dot there, and pandas' Arrow strings would not: the two never matched)."""
+    decomposed = unicodedata.normalize("NFKD", value or "")
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+
+
+def folded_text(*columns: pd.Series) -> pd.Series:
+    """The columns' text joined by newlines, folded (:func:`fold`), one string a row: what a search
+    box looks in, with ``contains(fold(typed), regex=False)``."""
+    joined = columns[0].fillna("").astype(str)
+    for column in columns[1:]:
+        joined = joined + "\n" + column.fillna("").astype(str)
+    return joined.map(fold)
+
+
 def _missing(value: Any) -> bool:
     return value is None or (not isinstance(value, str) and bool(pd.isna(value)))
 

@@ -25,7 +25,6 @@ import hashlib
 import io
 import json
 import re
-import unicodedata
 from collections.abc import Iterable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from typing import cast
@@ -35,7 +34,7 @@ from sqlalchemy import CursorResult, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from eventflow import text_rules
+from eventflow import formatting, text_rules
 from eventflow.emails import EMAIL_MAX, EMAIL_PATTERN, canonical_email
 from eventflow.errors import InputError, Outcome, describe_database_error, nothing_was, require_editor
 from eventflow.history import begin_change_set
@@ -54,8 +53,7 @@ INTEREST_MAX = 100  # as in the person form
 
 def fold(value: str) -> str:
     """Names compared without accents, case or extra spaces ("José  García" is "jose garcia")."""
-    decomposed = unicodedata.normalize("NFKD", " ".join(value.split()))
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+    return formatting.fold(" ".join(value.split()))
 
 # The fields a column can fill, in the order the preview shows them, with the organisers' words.
 FIELDS: dict[str, str] = {

@@ -30,8 +30,8 @@ from eventflow.errors import (
     require_editor,
 )
 from eventflow.event_settings import event_time_zone
+from eventflow.formatting import fold, folded_text, seat_text, to_safe_csv
 from eventflow.formatting import neutralise as neutralise  # re-exported: callers knew it here
-from eventflow.formatting import seat_text, to_safe_csv
 from eventflow.history import begin_change_set
 from eventflow.statements import changed_rows
 
@@ -65,6 +65,15 @@ def merge_selection(selected: Iterable[str], view_ids: Sequence[str], rows: Iter
     shown = set(view_ids)
     ticked = [view_ids[row] for row in rows if 0 <= row < len(view_ids)]
     return [pid for pid in selected if pid not in shown] + list(dict.fromkeys(ticked))
+
+
+def search_people(people: pd.DataFrame, search: str) -> pd.DataFrame:
+    """The rows of :func:`list_participants` whose name, company or e-mail contains what was typed,
+    accents and case ignored ("muller" finds Müller), never read as a pattern."""
+    needle = fold(search.strip())
+    if not needle:
+        return people
+    return people[folded_text(people["name"], people["company"], people["email"]).str.contains(needle, regex=False)]
 
 
 def list_participants(session: Session, event_id: UUID, *, time_format: str = _SCREEN_TIME) -> pd.DataFrame:

@@ -20,7 +20,6 @@ is used and characters outside Latin-1 print as "?" (the page says so).
 from __future__ import annotations
 
 import io
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -35,7 +34,7 @@ from sqlalchemy.orm import Session
 
 from eventflow.errors import EVENT_GONE, InputError
 from eventflow.event_settings import event_time_zone
-from eventflow.formatting import local_time
+from eventflow.formatting import fold, local_time
 from eventflow.guest_qr import qr_png
 
 CardLayout = Literal["A4", "A6"]
@@ -90,12 +89,6 @@ class _Event:
     zone: ZoneInfo
     guests: list[PrintedGuest]
     tables: list[PrintTable]
-
-
-def fold(value: str) -> str:
-    """Sort key for names: no accents, no case ("Åsa" sorts with "Asa", "émile" with "Emile")."""
-    decomposed = unicodedata.normalize("NFKD", value)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
 
 
 # The event's participants as ``p``, with their seat ``a`` and table ``t`` where they have one (also the kitchen's).

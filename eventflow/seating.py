@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session
 
 from eventflow.errors import InputError, Outcome, editor_refusal, nothing_was, refused, view_only
 from eventflow.event_settings import event_time_zone, with_defaults
-from eventflow.formatting import local_time
+from eventflow.formatting import fold, folded_text, local_time
 from eventflow.history import begin_change_set
 
 EDITABLE_COLUMNS = ("table_number", "seat_number")
@@ -113,10 +113,9 @@ class SeatingGrid:
 
     @cached_property
     def search_text(self) -> pd.Series:
-        """Name, company and e-mail in lower case, built once per loaded grid (it is shared by
-        every organiser of the event: eventflow/shared_cache.py)."""
-        return (self.frame["full_name"].fillna("") + "\n" + self.frame["company"].fillna("") + "\n"
-                + self.frame["email"].fillna("")).str.lower()
+        """Name, company and e-mail, folded (no accents, no case), built once per loaded grid (it
+        is shared by every organiser of the event: eventflow/shared_cache.py)."""
+        return folded_text(self.frame["full_name"], self.frame["company"], self.frame["email"])
 
 
 @dataclass(frozen=True)
@@ -304,7 +303,7 @@ def _narrow(keep: pd.Series, frame: pd.DataFrame, *, track: str | None, table: i
 def _filter_mask(grid: SeatingGrid, frame: pd.DataFrame, *, search: str, track: str | None, table: int | None,
                  unseated_only: bool, vip_only: bool) -> pd.Series | None:
     """None when nothing is filtered (the common case costs no pass over 20,000 rows)."""
-    needle = (search or "").strip().lower()
+    needle = fold((search or "").strip())
     if not (needle or track or table is not None or unseated_only or vip_only):
         return None
     keep = pd.Series(True, index=frame.index)
@@ -317,11 +316,9 @@ def filter_grid(frame: pd.DataFrame, *, search: str = "", track: str | None = No
                 unseated_only: bool = False, vip_only: bool = False) -> pd.DataFrame:
     """The rows to show, renumbered 0..n-1 so that an editor's row positions index this frame."""
     keep = pd.Series(True, index=frame.index)
-    needle = (search or "").strip().lower()
+    needle = fold((search or "").strip())
     if needle:
-        haystack = (frame["full_name"].fillna("") + "\n" + frame["company"].fillna("") + "\n"
-                    + frame["email"].fillna("")).str.lower()
-        keep &= haystack.str.contains(needle, regex=False)
+        keep &= folded_text(frame["full_name"], frame["company"], frame["email"]).str.contains(needle, regex=False)
     keep = _narrow(keep, frame, track=track, table=table, unseated_only=unseated_only, vip_only=vip_only)
     return frame[keep].reset_index(drop=True)
 

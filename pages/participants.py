@@ -58,12 +58,7 @@ else:
 
 with people_tab:
     search = st.text_input("Search", key="people_search", placeholder="Name, company or e-mail")
-    shown = people
-    if search.strip():
-        needle = search.strip().lower()
-        haystack = (people["name"].fillna("") + " " + people["company"].fillna("") + " "
-                    + people["email"].fillna("")).str.lower()
-        shown = people[haystack.str.contains(needle, regex=False)]
+    shown = participants.search_people(people, search)
 
     # Selections name people (participant ids), never row positions: the table's key changes with the
     # rows it shows, so a new search is a new table, given the people already selected as its ticks.
