@@ -1,9 +1,9 @@
 """Fast heuristic: greedy start, then move/swap local search with iterated perturbation.
 
 Up to :data:`DENSE_MAX_UNITS` units the compiled iterated tabu search of :mod:`kernel` does the
-work, one independent search per core (see :func:`search_threads` and ``docs/engine.md``).  Larger events use the sparse search below, whose memory stays
-linear in the number of people; it is iterated maxima search (Lai & Hao 2016) adapted to
-seating rules:
+work, one independent search per core (see :func:`search_threads` and ``docs/engine.md``).
+Larger events use the sparse search below, whose memory stays linear in the number of people;
+it is iterated maxima search (Lai & Hao 2016) adapted to seating rules:
 
 * local search applies, for each unit in turn, the best improving move (to another table), swap
   (two units exchange tables) or, for keep-together groups, exchange with as many single people
