@@ -39,9 +39,14 @@ TARGETS_MS = {"stats_rls_ms": 50, "grid_load_ms": 500, "grid_save_100_ms": 300,
 
 # ------------------------------------------------------------------------------------ the data set
 
-def merge_results(path: Path, results: dict[str, Any]) -> None:
-    """Write ``results`` into the JSON file at ``path``, keeping the figures of other runs."""
+def merge_results(path: Path, results: dict[str, Any], replacing: str = "") -> None:
+    """Write ``results`` into the JSON file at ``path``, keeping the figures of other runs; the
+    stored keys starting with ``replacing`` (one benchmark's figures) go first, so that a figure this
+    run did not measure (e.g. a seed spread from an earlier run with several seeds) is not kept
+    beside ones it did."""
     stored = json.loads(path.read_text()) if path.exists() else {}
+    if replacing:
+        stored = {key: value for key, value in stored.items() if not key.startswith(replacing)}
     stored.update(results)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(stored, indent=2, default=str) + "\n")

@@ -350,6 +350,6 @@ def mdgp_main(quick: bool, seeds: int, results_path: Path, cpu_clock: bool = Fal
     # the database stack into them (and into their memory figures).
     from eventflow.bench import merge_results
 
-    merge_results(results_path, results)
+    merge_results(results_path, results, replacing="mdgp_")
     print(f"written to {results_path}")
     return 0
