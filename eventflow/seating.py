@@ -264,6 +264,19 @@ class GridWindow:
     first_row: int  # 1-based position of the window's first row among the matching ones (0: none)
 
 
+# Read-only text columns of the grid: an empty one shows empty, not as a grey "None".
+_TEXT_SHOWN = ("full_name", "company", "needs", "email", "tracks", "assigned_by")
+
+
+def editor_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """The rows of a window as the editor shows them: :data:`DISPLAY_COLUMNS` only, read-only text
+    without a value as an empty cell (edits are reported by row and column, never read from these)."""
+    shown = frame[list(DISPLAY_COLUMNS)].copy()
+    for column in _TEXT_SHOWN:
+        shown[column] = shown[column].fillna("")
+    return shown
+
+
 def grid_window(grid: SeatingGrid, drafts: ChangeSet, *, search: str = "", track: str | None = None,
                 table: int | None = None, unseated_only: bool = False, vip_only: bool = False,
                 page: int = 1, page_size: int = PAGE_SIZE) -> GridWindow:

@@ -175,7 +175,7 @@ def workspace() -> None:
         st.caption(shown + ("" if context.can_edit else " · read-only"))
         # Only the columns shown travel (the hidden ones stay here, in store["view"]): positions match.
         st.data_editor(
-            window.frame[list(seating.DISPLAY_COLUMNS)], key=editor_key, column_config=column_config,
+            seating.editor_rows(window.frame), key=editor_key, column_config=column_config,
             column_order=list(seating.DISPLAY_COLUMNS),
             disabled=True if not context.can_edit else
             [c for c in seating.DISPLAY_COLUMNS if c not in seating.EDITABLE_COLUMNS],

@@ -56,6 +56,12 @@ def test_the_browser_gets_one_page_of_rows(editor) -> None:
     assert grid == seating.PAGE_SIZE and side <= seating.PAGE_SIZE
     # Only the columns shown travel: the hidden ones (ids, versions, seats as loaded) stay on the server.
     assert list(at.dataframe[0].value.columns) == list(seating.DISPLAY_COLUMNS)
+    # The demo has people without a company and unseated people without "assigned by": their
+    # cells are empty, not a grey "None".
+    shown = at.dataframe[0].value
+    for column in ("company", "needs", "assigned_by"):
+        assert not shown[column].isna().any(), column
+    assert (shown["company"] == "").any()
     assert list(at.dataframe[1].value.columns) == ["table", "full", "capacity", "free", "vip"]
     assert any("400 of 400 participants shown" in c.value and "page 1 of 4" in c.value for c in at.caption)
     at.number_input(key="seat_page").set_value(4).run()
