@@ -1,6 +1,9 @@
-"""The compiled search's race over table-size vectors (plans whose tables have size ranges)."""
+"""The compiled search: its race over table-size vectors (plans whose tables have size ranges),
+its searches side by side and the population they share."""
 
 from __future__ import annotations
+
+from types import SimpleNamespace
 
 import numpy as np
 
@@ -67,21 +70,28 @@ def test_size_targets_put_the_corner_with_most_pairs_first_for_positive_weights(
     assert len({tuple(t) for t in most}) == len(most) == 6
 
 
-def test_searches_side_by_side_use_other_seeds_and_the_best_plan_wins(monkeypatch) -> None:
+def test_searches_side_by_side_use_other_seeds_and_share_one_population(monkeypatch) -> None:
     import threading
 
     from eventflow.engine import search
 
     monkeypatch.setenv("EVENTFLOW_ENGINE_THREADS", "3")
-    searched: list[tuple[int, int, float]] = []
+    searched: list[tuple[int, int, int]] = []
     real_search = search._one_search
 
     def recorded(*args, **kwargs):
-        run = real_search(*args, **kwargs)
-        searched.append((args[-1], threading.get_ident(), run.best))
-        return run
+        searched.append((args[-1], threading.get_ident(), id(args[-2])))
+        real_search(*args, **kwargs)
+
+    members: list = []
+    real_best = search._Population.best
+
+    def best(self):
+        members.extend(self.members)
+        return real_best(self)
 
     monkeypatch.setattr(search, "_one_search", recorded)
+    monkeypatch.setattr(search._Population, "best", best)
     data = _ranged_instance(40, [(4, 12)] * 5, 5)
     data["pinned"] = [{"participant_id": 0, "table_number": 2}]
     data["apart"] = [[1, 2], [3, 4]]
@@ -90,8 +100,85 @@ def test_searches_side_by_side_use_other_seeds_and_the_best_plan_wins(monkeypatc
     seeds = sorted(seed for seed, _, _ in searched)
     assert len(seeds) == 3 and len(set(seeds)) == 3 and seeds[0] == 7  # one search keeps the seed asked for
     assert len({thread for _, thread, _ in searched}) == 3  # each on a thread of its own
+    assert len({population for _, _, population in searched}) == 1  # all adding to one population
+    assert len(members) > 3  # more plans than searches: children and scattered starts joined
     assert check(instance, solution.assignments) == []
-    assert abs(solution.objective - max(best for _, _, best in searched)) < 1e-6
+    assert abs(solution.objective - max(member.best for member in members)) < 1e-6
+
+
+def _member(best: float, table_of: list[int]) -> SimpleNamespace:
+    """What the population reads of a search: its best objective and plan."""
+    return SimpleNamespace(best=best, best_table_of=np.array(table_of))
+
+
+def test_the_overlap_of_two_plans_ignores_what_the_tables_are_called() -> None:
+    from eventflow.engine.search import _Population
+
+    population = _Population(4, np.arange(6), 3, 100)
+    plan = np.array([0, 0, 1, 1, 2, 2])
+    assert population.overlap(plan, plan[::-1].copy()) == 1.0  # the same pairs, tables renamed
+    assert population.overlap(plan, np.array([0, 1, 2, 0, 1, 2])) == 0.0  # no pair kept
+    assert population.overlap(np.array([0, 0, 0, 1, 1, 1]), np.array([0, 0, 1, 1, 1, 2])) == 2 / 6
+    # Units whose place does not matter (no weights) are left out.
+    assert _Population(4, np.arange(4), 3, 100).overlap(plan, np.array([0, 0, 1, 1, 0, 1])) == 1.0
+
+
+def test_the_population_keeps_one_plan_per_region_and_never_loses_its_best() -> None:
+    from eventflow.engine.search import _Population
+
+    population = _Population(2, np.arange(6), 3, 100)
+    region_a, region_b = [0, 0, 1, 1, 2, 2], [0, 1, 2, 0, 1, 2]
+    population.offer(_member(10.0, region_a), 8)
+    population.offer(_member(5.0, region_b), 8)  # room: kept however good
+    assert sorted(member.best for member in population.members) == [5.0, 10.0]
+    population.offer(_member(7.0, [1, 1, 2, 2, 0, 0]), 8)  # region a again, worse: dropped
+    assert sorted(member.best for member in population.members) == [5.0, 10.0]
+    population.offer(_member(6.0, [2, 2, 0, 0, 1, 1]), 8)  # region a, better than region b's plan...
+    assert sorted(member.best for member in population.members) == [5.0, 10.0]  # ...but a's own member stays
+    population.offer(_member(11.0, [1, 1, 0, 0, 2, 2]), 8)  # region a, better: takes its member's place
+    assert sorted(member.best for member in population.members) == [5.0, 11.0]
+    population.offer(_member(4.0, [0, 1, 0, 1, 2, 2]), 8)  # a new region, worse than the worst: dropped
+    population.offer(_member(6.0, [0, 1, 1, 0, 2, 2]), 8)  # a new region, better than the worst: replaces it
+    assert sorted(member.best for member in population.members) == [6.0, 11.0]
+    assert population.best().best == 11.0
+    assert population.rounds == 7 * 8 and population.idle_rounds == 2 * 8  # rounds since the 11.0 plan
+    assert not population.settled
+    population.offer(_member(1.0, region_b), 100)
+    assert population.settled  # 100 rounds in a row without a better plan: small events end here
+
+
+def test_without_time_for_a_population_each_search_goes_on_alone(monkeypatch) -> None:
+    from eventflow.engine import search
+
+    monkeypatch.setenv("EVENTFLOW_ENGINE_THREADS", "2")
+    monkeypatch.setattr(search, "POPULATION_MIN_ROUNDS", 10**9)  # as if a round took most of the limit
+    members: list = []
+    real_best = search._Population.best
+
+    def best(self):
+        members.extend(self.members)
+        return real_best(self)
+
+    monkeypatch.setattr(search._Population, "best", best)
+    instance = instance_from_json(_ranged_instance(30, [(4, 9)] * 5, 4))
+    solution = solve(instance, mode="heuristic", time_limit=1.0, seed=3)
+    assert len(members) == 2  # each search's own plan, no scattered starts, no children
+    assert all(int(member.counters[search.kernel.ROUNDS]) > search.FIRST_ROUNDS for member in members)
+    assert check(instance, solution.assignments) == []
+    assert abs(solution.objective - max(member.best for member in members)) < 1e-6
+
+
+def test_a_small_event_ends_once_its_search_has_settled() -> None:
+    from eventflow.engine import clock, search
+
+    model = IndexedInstance(instance_from_json(_ranged_instance(24, [(4, 8)] * 4, 3)), {})
+    rng = np.random.default_rng(0)
+    start = search.greedy_seating(model, rng)
+    deadline = clock.now() + 120.0
+    best, rounds = search._compiled_search(model, start, deadline, seed=1)
+    assert clock.now() < deadline  # it stopped on its own, long before the limit
+    assert rounds >= 200  # after at least max(200, 20 m) rounds without a better plan
+    assert best.objective >= start.objective - 1e-9
 
 
 def test_one_search_with_the_cpu_clock_or_when_asked(monkeypatch) -> None:

@@ -148,7 +148,7 @@ def _swap_ok(
 
 
 @_jit
-def _perturb(problem: Problem, plan: Plan, tabu: np.ndarray, iteration: int, strength: int) -> None:
+def perturb(problem: Problem, plan: Plan, tabu: np.ndarray, iteration: int, strength: int) -> None:
     """``strength`` random feasible moves or swaps (undirected perturbation); the units moved
     may not move back at once."""
     W, B, unit_size, capacity, min_fill, allowed, movable_units, is_mover, apart_ptr, apart_idx = problem
@@ -203,7 +203,7 @@ def _pool_add(pool: np.ndarray, pool_values: np.ndarray, counters: np.ndarray, p
 
 
 @_jit
-def _crossover(problem: Problem, plan: Plan, first: np.ndarray, second: np.ndarray) -> bool:
+def crossover(problem: Problem, plan: Plan, first: np.ndarray, second: np.ndarray) -> bool:
     """A child of two plans in ``table_of`` (group-based crossover, as in grouping genetic
     algorithms): the parents take turns giving the child their best remaining table (the sum of
     weights among its people), whose people not yet seated sit at that table; everyone left
@@ -492,7 +492,7 @@ def run_chunk(
                     and np.random.random() < CROSSOVER_SHARE):
                 i = np.random.randint(counters[POOL_COUNT])
                 j = (i + 1 + np.random.randint(counters[POOL_COUNT] - 1)) % counters[POOL_COUNT]
-                crossed = _crossover(problem, plan, pool[i], pool[j])
+                crossed = crossover(problem, plan, pool[i], pool[j])
             if not crossed:
                 if np.random.random() < 0.5:
                     table_of[:] = best_table_of
@@ -514,7 +514,7 @@ def run_chunk(
                 # search): on MDGPLIB's size-range ("ds") instances this halved the seed-to-seed
                 # spread.
                 strength = counters[STRENGTH] * min(4, 1 + counters[IDLE_ROUNDS] // 50)
-                _perturb(problem, plan, tabu, 0, strength // 2 + np.random.randint(strength + 1))
+                perturb(problem, plan, tabu, 0, strength // 2 + np.random.randint(strength + 1))
             values[RUN_BEST] = values[OBJECTIVE]
             run_best_table_of[:] = table_of
             counters[IDLE] = 0

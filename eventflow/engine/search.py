@@ -1,7 +1,8 @@
 """Fast heuristic: greedy start, then move/swap local search with iterated perturbation.
 
 Up to :data:`DENSE_MAX_UNITS` units the compiled iterated tabu search of :mod:`kernel` does the
-work, one independent search per core (see :func:`search_threads` and ``docs/engine.md``).
+work: one search per core, all adding to one population of plans whose children they improve
+(see :class:`_Population`, :func:`search_threads` and ``docs/engine.md``).
 Larger events use the sparse search below, whose memory stays linear in the number of people;
 it is iterated maxima search (Lai & Hao 2016) adapted to seating rules:
 
@@ -18,6 +19,7 @@ it is iterated maxima search (Lai & Hao 2016) adapted to seating rules:
 from __future__ import annotations
 
 import os
+import threading
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -57,6 +59,15 @@ SIZE_CANDIDATES = 12
 SIZE_RACE_SHARE = 0.4
 SIZE_RACE_ROUNDS = 1
 SIZE_RACE_MAX_UNITS = 600
+#: The compiled search's population (see _Population): how many plans it keeps, the rounds of
+#: tabu search each first member and each child gets, and the share of a plan's pairs at a table
+#: that another plan must seat together too to count as in the same region.
+POPULATION_SIZE = 6
+FIRST_ROUNDS = 8
+CHILD_ROUNDS = 8
+SAME_REGION = 0.5
+#: The rounds (over all searches) a population needs to pay: its first members and some children.
+POPULATION_MIN_ROUNDS = POPULATION_SIZE * FIRST_ROUNDS + 10 * CHILD_ROUNDS
 #: At most this many compiled searches side by side (see search_threads): a dashboard server
 #: shares its cores with other organisers.
 MAX_SEARCH_THREADS = 4
@@ -400,6 +411,10 @@ class _Run:
     def best(self) -> float:
         return float(self.values[kernel.BEST])
 
+    def grow(self, problem: kernel.Problem, deadline: float, max_idle_rounds: int, rounds: int) -> None:
+        """``rounds`` more rounds of tabu search (or fewer: see :meth:`advance`)."""
+        self.advance(problem, deadline, max_idle_rounds, int(self.counters[kernel.ROUNDS]) + rounds)
+
     def settle(self, problem: kernel.Problem, deadline: float) -> None:
         """A local optimum by descent (cheap sweeps), which the tabu search starts from."""
         while clock.now() < deadline and kernel.descent(problem, self.plan, 1):
@@ -535,21 +550,137 @@ def search_threads() -> int:
     return max(1, min(MAX_SEARCH_THREADS, cores))
 
 
+class _Population:
+    """Plans from different regions of the search space, shared by the searches side by side
+    (a memetic search: each new plan is a child of two members, improved by tabu search).
+
+    On MDGPLIB's size-range instances the plans one tabu search reaches lie in a few regions
+    far apart: of 16 seeds on RanReal_n120_ds_02, the eight best shared 70-94 % of their pairs
+    at a table, the others 20-50 % with them, and a search in a poorer region stays there
+    (15 CPU seconds did not lead it out).  Children of plans from different regions can land in
+    a better one; a child that lands in a member's region takes its place only if better, so
+    the population keeps its regions instead of filling with copies of the best one."""
+
+    def __init__(self, size: int, mover_units: np.ndarray, n_tables: int, max_idle_rounds: int,
+                 searches: int = 1) -> None:
+        self.size = size
+        self.searches = searches
+        self.members: list[_Run] = []
+        self.claimed = searches  # each search's own first member
+        self.rounds = 0
+        self.idle_rounds = 0
+        self.max_idle_rounds = max_idle_rounds
+        self._movers = mover_units
+        self._n_tables = n_tables
+        self._lock = threading.Lock()
+
+    def claim(self) -> bool:
+        """Reserve a place for a new first member; False once the population will be full."""
+        with self._lock:
+            if self.claimed >= self.size:
+                return False
+            self.claimed += 1
+            return True
+
+    def parents(self, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray] | None:
+        with self._lock:
+            if len(self.members) < 2:
+                return None
+            i, j = rng.choice(len(self.members), 2, replace=False)
+            return self.members[i].best_table_of, self.members[j].best_table_of
+
+    def overlap(self, first: np.ndarray, second: np.ndarray) -> float:
+        """The share of ``first``'s pairs at one table that ``second`` seats together too (1.0:
+        the same plan, whatever the tables are called), counted over the units whose place
+        matters."""
+        a, b = first[self._movers], second[self._movers]
+        T = self._n_tables
+        both = np.bincount(a * T + b, minlength=T * T)
+        alone = np.bincount(a, minlength=T)
+        pairs = int((alone * (alone - 1)).sum())
+        return float((both * (both - 1)).sum()) / pairs if pairs else 1.0
+
+    def offer(self, run: _Run, rounds: int) -> None:
+        """Keep ``run``'s best plan if the population has room, or in place of the member of its
+        region if better, or (a region of its own) in place of the worst member if better."""
+        with self._lock:
+            best_before = max((r.best for r in self.members), default=-np.inf)
+            self.rounds += rounds
+            if run.best > best_before + _EPS:
+                self.idle_rounds = 0
+            else:
+                self.idle_rounds += rounds
+            if any(r is run for r in self.members):
+                return
+            if len(self.members) < self.size:
+                self.members.append(run)
+                return
+            overlaps = [self.overlap(run.best_table_of, r.best_table_of) for r in self.members]
+            k = int(np.argmax(overlaps))
+            if overlaps[k] < SAME_REGION:
+                k = int(np.argmin([r.best for r in self.members]))
+            if run.best > self.members[k].best + _EPS:
+                self.members[k] = run
+
+    @property
+    def settled(self) -> bool:
+        """True after many rounds in a row without a better plan (small events end early)."""
+        return self.idle_rounds >= self.max_idle_rounds
+
+    def best(self) -> _Run:
+        return max(self.members, key=lambda r: r.best)
+
+
 def _one_search(model: IndexedInstance, problem: kernel.Problem, table_of: np.ndarray, m: int,
-                deadline: float, seed: int) -> _Run:
-    """One compiled search from ``table_of``: descent, the size race, then iterated tabu search
-    until the deadline or a long stretch of rounds without a better plan."""
+                deadline: float, population: _Population, seed: int) -> None:
+    """One compiled search from ``table_of``: descent, the size race and tabu search give the
+    population its first member; plans scattered at that member's table sizes fill the rest;
+    then, until the deadline, children of two members, each improved by tabu search, join."""
     kernel.seed_kernel(seed)  # numba's random generator is per thread
+    rng = np.random.default_rng(seed + 1)
+    max_idle_rounds = population.max_idle_rounds
     run = _Run(problem, table_of, m, POOL_SIZE)
     run.settle(problem, deadline)
-    # Small events stop once many perturbation rounds in a row found nothing better.
-    max_idle_rounds = max(200, 20 * m)
     if model.n_units <= SIZE_RACE_MAX_UNITS:
         race_end = clock.now() + SIZE_RACE_SHARE * (deadline - clock.now())
-        run = _size_race(model, problem, run, m, race_end, max_idle_rounds,
-                         np.random.default_rng(seed + 1))
-    run.advance(problem, deadline, max_idle_rounds)
-    return run
+        run = _size_race(model, problem, run, m, race_end, max_idle_rounds, rng)
+    began, rounds = clock.now(), int(run.counters[kernel.ROUNDS])
+    run.grow(problem, deadline, max_idle_rounds, FIRST_ROUNDS)
+    per_round = (clock.now() - began) / max(1, int(run.counters[kernel.ROUNDS]) - rounds)
+    if clock.now() + POPULATION_MIN_ROUNDS * per_round / population.searches > deadline:
+        # Too little time for a population to pay (large events: a round is long): the
+        # iterated tabu search goes on with this plan.
+        run.advance(problem, deadline, max_idle_rounds)
+        population.offer(run, int(run.counters[kernel.ROUNDS]))
+        return
+    population.offer(run, int(run.counters[kernel.ROUNDS]))
+    first = run.best_table_of.copy()
+    sizes = np.bincount(first, weights=problem[2], minlength=len(problem[3])).astype(np.int64)
+    while clock.now() < deadline and not population.settled and population.claim():
+        member = _Run(problem, first, m, POOL_SIZE)
+        # Random moves and swaps of every unit several times over, back at the first member's
+        # table sizes (the size race chose them): a start far from it, every rule kept.
+        kernel.perturb(problem, member.plan, member.tabu, 0, 4 * m)
+        kernel.resize(problem, member.plan, sizes)
+        member.tabu[:, :] = 0
+        member.settle(problem, deadline)
+        member.grow(problem, deadline, max_idle_rounds, FIRST_ROUNDS)
+        population.offer(member, int(member.counters[kernel.ROUNDS]))
+    scratch = _Run(problem, first, m, POOL_SIZE)
+    while clock.now() < deadline and not population.settled:
+        parents = population.parents(rng)
+        if parents is None or not kernel.crossover(problem, scratch.plan, *parents):
+            # No second member yet, or a child that breaks a rule the search cannot repair:
+            # more tabu search from this search's own plan instead.
+            rounds = int(run.counters[kernel.ROUNDS])
+            run.grow(problem, deadline, max_idle_rounds, 1)
+            # At least one round counted, so that a search whose own run has settled ends.
+            population.offer(run, max(1, int(run.counters[kernel.ROUNDS]) - rounds))
+            continue
+        child = _Run(problem, scratch.table_of, m, POOL_SIZE)
+        child.settle(problem, deadline)
+        child.grow(problem, deadline, max_idle_rounds, CHILD_ROUNDS)
+        population.offer(child, int(child.counters[kernel.ROUNDS]))
 
 
 def _compiled_search(
@@ -576,16 +707,17 @@ def _compiled_search(
     # without any weight, who only fill seats).
     m = max(1, int(is_mover.sum()))
     searches = search_threads()
+    # Small events stop once many perturbation rounds in a row found nothing better.
+    population = _Population(POPULATION_SIZE, np.flatnonzero(is_mover), T, max(200, 20 * m), searches)
     if searches == 1:
-        runs = [_one_search(model, problem, state.table_of, m, deadline, seed)]
+        _one_search(model, problem, state.table_of, m, deadline, population, seed)
     else:
-        # The kernel releases the GIL: independent searches with other seeds run side by side
-        # on the cores the process may use, and the best plan of any of them wins.
+        # The kernel releases the GIL: searches with other seeds run side by side on the cores
+        # the process may use, and add to one population.
         with ThreadPoolExecutor(max_workers=searches) as pool:
-            runs = list(pool.map(lambda k: _one_search(model, problem, state.table_of, m, deadline,
-                                                       seed + _SEED_STRIDE * k), range(searches)))
-    run = max(runs, key=lambda r: r.best)
-    best = SeatingState.from_assignment(model, run.best_table_of)
+            list(pool.map(lambda k: _one_search(model, problem, state.table_of, m, deadline,
+                                                population, seed + _SEED_STRIDE * k), range(searches)))
+    best = SeatingState.from_assignment(model, population.best().best_table_of)
     if best.objective < state.objective - _EPS:  # never worse than the start
         best = state
-    return best, sum(int(r.counters[kernel.ROUNDS]) for r in runs)
+    return best, population.rounds
