@@ -72,6 +72,11 @@ class PlacementRules:
     apart: tuple[tuple[str, str], ...] = ()
 
 
+def searchable_text(frame: pd.DataFrame) -> pd.Series:
+    """What the search box looks in, one string a row: name, company and e-mail, folded."""
+    return folded_text(frame["full_name"], frame["company"], frame["email"])
+
+
 @dataclass(frozen=True)
 class SeatingGrid:
     """One event's participants with their seats, as loaded; the base every change is measured from."""
@@ -115,7 +120,7 @@ class SeatingGrid:
     def search_text(self) -> pd.Series:
         """Name, company and e-mail, folded (no accents, no case), built once per loaded grid (it
         is shared by every organiser of the event: eventflow/shared_cache.py)."""
-        return folded_text(self.frame["full_name"], self.frame["company"], self.frame["email"])
+        return searchable_text(self.frame)
 
 
 @dataclass(frozen=True)
@@ -331,7 +336,7 @@ def filter_grid(frame: pd.DataFrame, *, search: str = "", track: str | None = No
     keep = pd.Series(True, index=frame.index)
     needle = fold((search or "").strip())
     if needle:
-        keep &= folded_text(frame["full_name"], frame["company"], frame["email"]).str.contains(needle, regex=False)
+        keep &= searchable_text(frame).str.contains(needle, regex=False)
     keep = _narrow(keep, frame, track=track, table=table, unseated_only=unseated_only, vip_only=vip_only)
     return frame[keep].reset_index(drop=True)
 

@@ -635,7 +635,9 @@ def _one_search(model: IndexedInstance, problem: kernel.Problem, table_of: np.nd
                 deadline: float, population: _Population, seed: int) -> None:
     """One compiled search from ``table_of``: descent, the size race and tabu search give the
     population its first member; plans scattered at that member's table sizes fill the rest;
-    then, until the deadline, children of two members, each improved by tabu search, join."""
+    then, until the deadline, children of two members, each improved by tabu search, join.
+    Where a round is too long for a population to pay (:data:`POPULATION_MIN_ROUNDS`), the
+    first member's tabu search goes on alone until the deadline instead."""
     kernel.seed_kernel(seed)  # numba's random generator is per thread
     rng = np.random.default_rng(seed + 1)
     max_idle_rounds = population.max_idle_rounds
