@@ -245,15 +245,22 @@ def run_mdgp(quick: bool = False, seeds: int = 1, directory: Path = MDGP_DIR, cp
     if parts:
         names = [name for name in names if any(p in name for p in parts)]
     # The first run after an install compiles the kernel (numba caches it next to the code);
-    # measure that once, apart, so the figures below are what every later run gets.
+    # measure that apart, so the figures below are what every later run gets.  A size-range
+    # instance reaches every compiled function; a run whose limit passed while it compiled may
+    # not have reached them all, so it runs again until one keeps its limit.
     with tempfile.TemporaryDirectory() as tmp:
         warm = Path(tmp) / "warm.json"
-        warm.write_text(json.dumps(mdgp_instance(directory / "RanReal_n120_ss_01.txt")[0]))
-        t0 = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "eventflow", "seat", "--instance", str(warm), "--out",
-                        str(Path(tmp) / "o.json"), "--time-limit", "3", "--mode", "heuristic"],
-                       cwd=_ROOT, capture_output=True, check=True)
-        say(f"warm-up run (compiles the kernel if its cache is cold): {time.perf_counter() - t0:.1f} s")
+        warm_name = min(known, key=lambda name: ("_ds_" not in name, int(known[name]["n"]), name))
+        warm.write_text(json.dumps(mdgp_instance(directory / f"{warm_name}.txt")[0]))
+        times: list[float] = []
+        while not times or (times[-1] > 3.5 and len(times) < 4):
+            t0 = time.perf_counter()
+            subprocess.run([sys.executable, "-m", "eventflow", "seat", "--instance", str(warm), "--out",
+                            str(Path(tmp) / "o.json"), "--time-limit", "3", "--mode", "heuristic"],
+                           cwd=_ROOT, capture_output=True, check=True)
+            times.append(time.perf_counter() - t0)
+        say("warm-up runs (the first compiles the kernel if its cache is cold): "
+            + ", ".join(f"{t:.1f} s" for t in times))
     say(f"{'instance':<20} {'limit':>5} {'seed':>4} {'ours':>13} {'TPSDP best':>13} {'TPSDP avg':>13} "
         f"{'gap %':>7} {'avg gap %':>9} {'wall s':>6} {'cpu s':>5}  over")
 

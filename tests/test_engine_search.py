@@ -147,6 +147,27 @@ def test_the_population_keeps_one_plan_per_region_and_never_loses_its_best() -> 
     assert population.settled  # 100 rounds in a row without a better plan: small events end here
 
 
+def test_a_population_long_without_a_better_plan_starts_over_around_its_best(monkeypatch) -> None:
+    from eventflow.engine import search
+
+    monkeypatch.setattr(search, "RESTART_ROUNDS", 20)
+    population = search._Population(3, np.arange(6), 3, 1000, searches=2)
+    first = np.array([0, 0, 1, 1, 2, 2])
+    best = _member(10.0, [0, 1, 2, 0, 1, 2])
+    assert population.scatter_origin(first) is first  # scattered from the search's own first member
+    population.offer(_member(8.0, first), 8)
+    population.offer(best, 8)
+    assert population.claim() and not population.claim()  # two first members and one scattered
+    population.offer(_member(6.0, [0, 0, 0, 1, 1, 1]), 8)
+    population.offer(_member(5.0, first), 8)  # 16 rounds without a better plan: not yet
+    assert len(population.members) == 3 and population.restarts == 0
+    population.offer(_member(5.0, first), 8)  # 24: the best stays, the other places are free again
+    assert population.members == [best] and population.restarts == 1
+    assert population.claim() and population.claim() and not population.claim()
+    assert population.scatter_origin(first).tolist() == best.best_table_of.tolist()
+    assert population.idle_rounds == 24 and population.stale_rounds == 0  # settling still counts on
+
+
 def test_without_time_for_a_population_each_search_goes_on_alone(monkeypatch) -> None:
     from eventflow.engine import search
 
