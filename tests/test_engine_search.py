@@ -147,11 +147,10 @@ def test_the_population_keeps_one_plan_per_region_and_never_loses_its_best() -> 
     assert population.settled  # 100 rounds in a row without a better plan: small events end here
 
 
-def test_a_population_long_without_a_better_plan_starts_over_around_its_best(monkeypatch) -> None:
+def test_a_population_long_without_a_better_plan_starts_over_around_its_best() -> None:
     from eventflow.engine import search
 
-    monkeypatch.setattr(search, "RESTART_ROUNDS", 20)
-    population = search._Population(3, np.arange(6), 3, 1000, searches=2)
+    population = search._Population(3, np.arange(6), 3, 1000, searches=2, restart_rounds=20)
     first = np.array([0, 0, 1, 1, 2, 2])
     best = _member(10.0, [0, 1, 2, 0, 1, 2])
     assert population.scatter_origin(first) is first  # scattered from the search's own first member
@@ -219,3 +218,39 @@ def test_one_search_with_the_cpu_clock_or_when_asked(monkeypatch) -> None:
         monkeypatch.setenv("EVENTFLOW_ENGINE_THREADS", wrong)
         with pytest.raises(ValueError, match="EVENTFLOW_ENGINE_THREADS must be a whole number of at least 1"):
             search.search_threads()
+
+
+def test_tables_are_interchangeable_only_for_the_same_people_bonus_and_no_pins() -> None:
+    from eventflow.engine.search import interchangeable_tables
+
+    n, T = 6, 5
+    allowed = np.ones((n, T), dtype=np.bool_)
+    allowed[0, :] = [False, False, False, True, True]  # a VIP, at the VIP tables 3 and 4 only
+    stay_bonus = np.zeros((n, T))
+    stay_bonus[1, 2] = 2.5  # re-planning: person 1 sat at table 2
+    table_of = np.array([3, 2, 0, 1, 4, 4])
+    movable = np.array([True, True, True, True, False, True])  # person 4 pinned to table 4
+    same = interchangeable_tables(allowed, stay_bonus, table_of, movable)
+    assert same.tolist() == [
+        [False, True, False, False, False],
+        [True, False, False, False, False],
+        [False, False, False, False, False],
+        [False, False, False, False, False],
+        [False, False, False, False, False],
+    ]
+    movable[4] = True  # unpinned: the two VIP tables are alike
+    assert interchangeable_tables(allowed, stay_bonus, table_of, movable)[3, 4]
+
+
+def test_ranged_plans_keep_every_rule_with_vip_and_accessible_tables() -> None:
+    data = _ranged_instance(36, [(2, 6), (5, 9), (2, 6), (6, 10), (4, 12)], 5)
+    data["tables"][0]["is_vip_table"] = data["tables"][2]["is_vip_table"] = True
+    data["tables"][3]["accessible"] = True
+    for i in range(8):
+        data["participants"][i]["is_vip"] = True
+    data["participants"][12]["needs_accessible"] = True
+    data["pinned"] = [{"participant_id": 9, "table_number": 5}]
+    instance = instance_from_json(data)
+    for seed in range(3):
+        solution = solve(instance, mode="heuristic", time_limit=1.0, seed=seed)
+        assert check(instance, solution.assignments) == []

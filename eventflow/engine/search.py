@@ -66,11 +66,15 @@ POPULATION_SIZE = 6
 FIRST_ROUNDS = 8
 CHILD_ROUNDS = 8
 SAME_REGION = 0.5
-#: After this many rounds (over all searches) without a better plan, the population starts over
-#: around its best plan (see _Population.offer).  At n = 120 the population had stopped
-#: improving after about a second of three; starting over brought RanReal_n120_ds_02 from a mean
-#: gap of 0.150 % to 0.101 % (16 seeds) and RanReal_n120_ss from 0.030 % to 0.019 % (4 seeds each).
-RESTART_ROUNDS = 300
+#: After this many rounds per unit whose place matters (over all searches) without a better plan,
+#: the population starts over around its best plan (see _Population.offer).  At n = 120 (300
+#: rounds) the population had stopped improving after about a second of three; starting over
+#: brought RanReal_n120_ss from 0.030 % to 0.019 % (4 seeds each).  A round at n = 240 is longer,
+#: but 20 s hold more than twice as many: 600 rounds there against 300 took RanReal+RanInt_n240_ss
+#: from 0.090 % to 0.063 % (2 seeds each).
+RESTART_ROUNDS_PER_UNIT = 2.5
+#: Never fewer rounds than this: what small events had before (a population takes about 50 to fill).
+RESTART_MIN_ROUNDS = 300
 #: The rounds (over all searches) a population needs to pay: its first members and some children.
 POPULATION_MIN_ROUNDS = POPULATION_SIZE * FIRST_ROUNDS + 10 * CHILD_ROUNDS
 #: At most this many compiled searches side by side (see search_threads): a dashboard server
@@ -384,7 +388,7 @@ class _Run:
     best plans, elite pool, tabu list and counters (see :func:`kernel.run_chunk`)."""
 
     def __init__(self, problem: kernel.Problem, table_of: np.ndarray, m: int, pool_size: int) -> None:
-        W, B, unit_size, _, _, _, _, _, apart_ptr, apart_idx = problem
+        W, B, unit_size, _, _, _, _, _, apart_ptr, apart_idx, _ = problem
         n, T = B.shape
         self.table_of = table_of.copy()
         self.G = np.zeros((n, T))
@@ -565,12 +569,13 @@ class _Population:
     (15 CPU seconds did not lead it out).  Children of plans from different regions can land in
     a better one; a child that lands in a member's region takes its place only if better, so
     the population keeps its regions instead of filling with copies of the best one.  When it has
-    long found nothing better (:data:`RESTART_ROUNDS`), it starts over: its best plan stays,
+    long found nothing better (``restart_rounds``), it starts over: its best plan stays,
     plans scattered from it take the other places."""
 
     def __init__(self, size: int, mover_units: np.ndarray, n_tables: int, max_idle_rounds: int,
-                 searches: int = 1) -> None:
+                 searches: int = 1, restart_rounds: int = 300) -> None:
         self.size = size
+        self.restart_rounds = restart_rounds
         self.searches = searches
         self.members: list[_Run] = []
         self.claimed = searches  # each search's own first member
@@ -618,7 +623,7 @@ class _Population:
     def offer(self, run: _Run, rounds: int) -> None:
         """Keep ``run``'s best plan if the population has room, or in place of the member of its
         region if better, or (a region of its own) in place of the worst member if better; after
-        :data:`RESTART_ROUNDS` rounds without a better plan, start over around the best."""
+        ``restart_rounds`` rounds without a better plan, start over around the best."""
         with self._lock:
             best_before = max((r.best for r in self.members), default=-np.inf)
             self.rounds += rounds
@@ -629,7 +634,7 @@ class _Population:
                 self.idle_rounds += rounds
                 self.stale_rounds += rounds
             self._join(run)
-            if self.stale_rounds >= RESTART_ROUNDS and len(self.members) >= self.size:
+            if self.stale_rounds >= self.restart_rounds and len(self.members) >= self.size:
                 # Start over around the best plan: it stays, scattered plans take the other places.
                 self.stale_rounds = 0
                 self.restarts += 1
@@ -715,6 +720,23 @@ def _one_search(model: IndexedInstance, problem: kernel.Problem, table_of: np.nd
         population.offer(child, int(child.counters[kernel.ROUNDS]))
 
 
+def interchangeable_tables(allowed: np.ndarray, stay_bonus: np.ndarray, table_of: np.ndarray,
+                           movable: np.ndarray) -> np.ndarray:
+    """Which tables may exchange their people as a whole without breaking a rule or changing the
+    plan's value: the same people may sit at both (``allowed``, which carries VIP and accessible
+    tables and pins to a set of tables), the same stay bonus for everyone (re-planning), and
+    nobody pinned to either.  Table number and size range aside, such tables are the same."""
+    T = allowed.shape[1]
+    pinned = np.zeros(T, dtype=np.bool_)
+    pinned[table_of[~movable & (table_of >= 0)]] = True
+    kinds: dict[bytes, int] = {}
+    kind = np.array([kinds.setdefault(allowed[:, t].tobytes() + stay_bonus[:, t].tobytes(), len(kinds))
+                     for t in range(T)], dtype=np.int64)
+    same: np.ndarray = (kind[:, None] == kind[None, :]) & ~pinned[:, None] & ~pinned[None, :]
+    np.fill_diagonal(same, False)
+    return same
+
+
 def _compiled_search(
     model: IndexedInstance, state: SeatingState, deadline: float, seed: int,
 ) -> tuple[SeatingState, int]:
@@ -734,13 +756,15 @@ def _compiled_search(
     apart_ptr = np.concatenate(([0], np.cumsum(lengths))).astype(np.int64)
     apart_idx = np.array([v for a in model.apart_units for v in a], dtype=np.int64)
     problem: kernel.Problem = (W, B, model.unit_size, model.capacity, model.min_fill, allowed,
-                               movable_units, is_mover, apart_ptr, apart_idx)
+                               movable_units, is_mover, apart_ptr, apart_idx,
+                               interchangeable_tables(allowed, B, state.table_of, model.movable))
     # Sized by the units whose moves matter (everyone on MDGPLIB; on events, not the people
     # without any weight, who only fill seats).
     m = max(1, int(is_mover.sum()))
     searches = search_threads()
     # Small events stop once many perturbation rounds in a row found nothing better.
-    population = _Population(POPULATION_SIZE, np.flatnonzero(is_mover), T, max(200, 20 * m), searches)
+    population = _Population(POPULATION_SIZE, np.flatnonzero(is_mover), T, max(200, 20 * m), searches,
+                             restart_rounds=max(RESTART_MIN_ROUNDS, round(RESTART_ROUNDS_PER_UNIT * m)))
     if searches == 1:
         _one_search(model, problem, state.table_of, m, deadline, population, seed)
     else:
