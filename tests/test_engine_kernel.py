@@ -66,8 +66,8 @@ def test_move_gains_kept_up_to_date_equal_those_computed_from_scratch() -> None:
 
 
 def _corner_problem(interchangeable: bool) -> tuple[kernel.Problem, np.ndarray]:
-    """Five people at a table for exactly two (table 0) and one for exactly three (table 1):
-    0 and 1 belong together, as do 2, 3 and 4, but 2 sits with 0 and 1."""
+    """Five people; table 0 seats exactly two, table 1 exactly three.  0 and 1 belong together,
+    as do 2, 3 and 4, but 2 sits with 0 and 1 (at table 1) and 3 and 4 at table 0."""
     n, T = 5, 2
     W = np.zeros((n, n))
     for i, j in ((0, 1), (2, 3), (2, 4), (3, 4)):
