@@ -573,7 +573,7 @@ class _Population:
     plans scattered from it take the other places."""
 
     def __init__(self, size: int, mover_units: np.ndarray, n_tables: int, max_idle_rounds: int,
-                 searches: int = 1, restart_rounds: int = 300) -> None:
+                 searches: int = 1, restart_rounds: int = RESTART_MIN_ROUNDS) -> None:
         self.size = size
         self.restart_rounds = restart_rounds
         self.searches = searches
